@@ -1,0 +1,84 @@
+/* prim.h — the primitive enum, parameters, shape/dtype inference and numc_bind,
+ * the one dispatch point every operation goes through. */
+#ifndef NUMC_PRIM_H
+#define NUMC_PRIM_H
+
+#include "../core/core-impl.h"
+
+enum {
+    PF_EW = 1,        /* elementwise */
+    PF_BOOL_OUT = 2,  /* elementwise with a bool result */
+    PF_LAYOUT = 4,
+    PF_REDUCE = 8,
+    PF_SCAN = 16,
+};
+
+typedef enum {
+#define X(E, name, nin, nout, flags) NUMC_PRIM_##E,
+#include "prims.def"
+#undef X
+    NUMC_PRIM_COUNT
+} numc_prim;
+
+typedef struct {
+    const char *name;
+    int nin;   /* -1 = variadic */
+    int nout;
+    int flags;
+} numc_prim_info_t;
+extern const numc_prim_info_t numc_prim_info[NUMC_PRIM_COUNT];
+
+#define NUMC_MAX_PARAMS (4 * NUMC_MAX_DIMS + 8)
+typedef struct numc_params {
+    int n;                       /* ints used in i[] */
+    int64_t i[NUMC_MAX_PARAMS];
+    double f;
+    const void *ptr;
+} numc_params;
+
+/* The abstract value of an operand or result: what inference needs. */
+typedef struct {
+    numc_dtype dtype;
+    int ndim;
+    int64_t shape[NUMC_MAX_DIMS];
+} numc_aval;
+
+/* Infers the outputs' avals. Checks operands (dtype support, shapes, params)
+ * and reports NumPy-style errors; every interpreter calls it. */
+numc_status numc_prim_infer(numc_prim p, int nin, const numc_array *const *in,
+                            const numc_params *params, numc_aval *out);
+
+/* THE dispatch point. in: nin borrowed arrays; out: nout new references. */
+numc_status numc_bind(numc_prim p, int nin, const numc_array *const *in,
+                      const numc_params *params, numc_array **out);
+/* Single-output shorthand: returns a new reference or NULL. */
+numc_array *numc_bind1(numc_prim p, int nin, const numc_array *const *in,
+                       const numc_params *params);
+
+/* ---- interpreters ---- */
+typedef struct numc_interp numc_interp;
+typedef struct {
+    const char *name;
+    numc_status (*process)(numc_interp *self, numc_prim p, int nin,
+                           const numc_array *const *in, const numc_params *params,
+                           numc_array **out);
+} numc_interp_vtable;
+
+struct numc_interp {
+    const numc_interp_vtable *vt;
+    numc_interp *parent;
+    int level;          /* depth in the stack: the eager base is 0 */
+    void *state;
+};
+
+numc_interp *numc_interp_current(void);
+numc_interp *numc_interp_eager(void);
+void numc_interp_push(numc_interp *it);   /* sets it->parent and level */
+void numc_interp_pop(numc_interp *it);
+
+/* The eager interpreter's work, callable by others (tape lets its parent
+ * compute; the graph executor runs nodes): runs prim on concrete values. */
+numc_status numc_eager_run(numc_prim p, int nin, const numc_array *const *in,
+                           const numc_params *params, numc_array **out);
+
+#endif
