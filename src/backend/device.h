@@ -21,14 +21,11 @@ typedef struct numc_device {
     numc_status (*to_host)(struct numc_device *d, void *dst, const void *src, size_t n);
     numc_status (*from_host)(struct numc_device *d, void *dst, const void *src, size_t n);
     void (*synchronize)(struct numc_device *d);
-    void *allocator;         /* the caching allocator's state (alloc.c) */
+    numc_allocator *allocator;
 } numc_device;
 
 numc_device *numc_device_cpu(void);
 numc_device *numc_device_default(void);
 
-/* Caching allocator over a device's raw_alloc/raw_free. */
-void *numc_cache_alloc(numc_device *d, size_t nbytes, size_t *capacity);
-void numc_cache_free(numc_device *d, void *p, size_t capacity);
 
 #endif

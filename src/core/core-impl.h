@@ -99,19 +99,33 @@ static inline uint16_t numc_f64_to_f16(double d) {
 }
 uint16_t numc_f64_to_bf16(double d);
 
-/* ---- buffers ---- */
+/* ---- buffers and the caching allocator ---- */
+/* A caching allocator over one device's raw allocation functions: freed blocks
+ * go to per-size-class free lists and are reused; on allocation failure the
+ * cache is trimmed and the request retried. */
+typedef struct numc_allocator numc_allocator;
+numc_allocator *numc_allocator_create(void *(*raw_alloc)(void *ctx, size_t nbytes),
+                                      void (*raw_free)(void *ctx, void *p, size_t nbytes),
+                                      void *ctx);
+numc_allocator *numc_allocator_cpu(void);
+void numc_allocator_get_stats(numc_allocator *al, numc_alloc_stats *out);
+void numc_allocator_release_cache(numc_allocator *al);
+
 struct numc_device;
 typedef struct numc_buffer {
     atomic_long refcount;
-    struct numc_device *device;
+    numc_allocator *allocator;
+    struct numc_device *device;   /* NULL = the CPU device */
     void *data;
     size_t nbytes;
     size_t capacity;        /* size class actually allocated */
     atomic_int exported;    /* a foreign view exists: never update in place */
 } numc_buffer;
 
-numc_buffer *numc_buffer_new(struct numc_device *dev, size_t nbytes);
-void numc_buffer_retain(numc_buffer *b);
+numc_buffer *numc_buffer_new(numc_allocator *al, struct numc_device *dev, size_t nbytes);
+static inline void numc_buffer_retain(numc_buffer *b) {
+    atomic_fetch_add_explicit(&b->refcount, 1, memory_order_relaxed);
+}
 void numc_buffer_release(numc_buffer *b);
 
 /* ---- arrays ---- */

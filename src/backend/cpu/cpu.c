@@ -1,0 +1,26 @@
+/* cpu.c — the CPU device's exec entry: routes each primitive to its kernel
+ * family (elementwise, layout, reduce, scan, dot, index). */
+#include "cpu.h"
+
+numc_status numc_cpu_exec(numc_device *d, numc_prim p, int nin, const numc_array *const *in,
+                          const numc_params *params, numc_array *const *out) {
+    (void)d;
+    int flags = numc_prim_info[p].flags;
+    if (flags & PF_EW) return numc_cpu_elementwise(p, nin, in, params, out);
+    if (flags & PF_LAYOUT) return numc_cpu_layout(p, nin, in, params, out);
+    if (flags & PF_REDUCE) return numc_cpu_reduce(p, nin, in, params, out);
+    if (flags & PF_SCAN) return numc_cpu_scan(p, nin, in, params, out);
+    switch (p) {
+    case NUMC_PRIM_CONSTANT:
+    case NUMC_PRIM_IOTA: return numc_cpu_layout(p, nin, in, params, out);
+    case NUMC_PRIM_DOT_GENERAL: return numc_cpu_dot_general(p, nin, in, params, out);
+    case NUMC_PRIM_GATHER:
+    case NUMC_PRIM_SCATTER:
+    case NUMC_PRIM_DYNAMIC_SLICE:
+    case NUMC_PRIM_DYNAMIC_UPDATE_SLICE: return numc_cpu_index(p, nin, in, params, out);
+    case NUMC_PRIM_STOP_GRADIENT: return numc_cpu_copy(in[0], out[0]);
+    default:
+        return numc_error_set(NUMC_ERR_NOT_IMPLEMENTED, "%s: no CPU kernel",
+                              numc_prim_info[p].name);
+    }
+}
