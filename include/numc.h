@@ -316,6 +316,13 @@ numc_array *numc_slice(const numc_array *a, const int64_t *start, const int64_t 
  * out-of-range ones are an IndexError. */
 numc_array *numc_take(const numc_array *a, const numc_array *indices, const int64_t *axis);
 
+/* Functional update for `a[basic index] = value`: returns a copy of `a` whose
+ * region start:stop:step (per axis, normalised; step may be negative) holds
+ * `value` broadcast to the region's shape and cast (unsafely, as NumPy's
+ * setitem does) to a's dtype. Built from primitives, so it differentiates. */
+numc_array *numc_setitem_slice(const numc_array *a, const int64_t *start, const int64_t *stop,
+                               const int64_t *step, const numc_array *value);
+
 /* ---- linear algebra ---- */
 numc_array *numc_matmul(const numc_array *a, const numc_array *b);
 numc_array *numc_dot(const numc_array *a, const numc_array *b);
