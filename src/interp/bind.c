@@ -1,6 +1,7 @@
 /* bind.c — numc_bind, the one dispatch point, and the interpreter stack.
- * The interpreter that handles a primitive is the highest-level owner among
- * its operands (their tracers); with no tracers it is the eager base. */
+ * A primitive goes to the top of the (thread-local) stack; each interpreter
+ * handles the operands it owns (its tracers, or values it watches) and hands
+ * the rest to its parent with numc_interp_forward. The eager base computes. */
 #include "../prim/prim.h"
 
 static numc_status eager_process(numc_interp *self, numc_prim p, int nin,
@@ -29,13 +30,17 @@ void numc_interp_pop(numc_interp *it) {
 
 numc_status numc_bind(numc_prim p, int nin, const numc_array *const *in,
                       const numc_params *params, numc_array **out) {
-    numc_interp *it = &eager_interp;
-    for (int i = 0; i < nin; i++) {
-        numc_interp *o = in[i]->owner;
-        if (NUMC_UNLIKELY(o != NULL) && o->level > it->level) it = o;
-    }
-    if (NUMC_LIKELY(it == &eager_interp)) return numc_eager_run(p, nin, in, params, out);
+    numc_interp *it = current;
+    if (NUMC_LIKELY(it == NULL)) return numc_eager_run(p, nin, in, params, out);
     return it->vt->process(it, p, nin, in, params, out);
+}
+
+numc_status numc_interp_forward(numc_interp *self, numc_prim p, int nin,
+                                const numc_array *const *in, const numc_params *params,
+                                numc_array **out) {
+    numc_interp *parent = self->parent;
+    if (!parent || parent == &eager_interp) return numc_eager_run(p, nin, in, params, out);
+    return parent->vt->process(parent, p, nin, in, params, out);
 }
 
 numc_array *numc_bind1(numc_prim p, int nin, const numc_array *const *in,

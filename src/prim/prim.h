@@ -75,6 +75,10 @@ numc_interp *numc_interp_current(void);
 numc_interp *numc_interp_eager(void);
 void numc_interp_push(numc_interp *it);   /* sets it->parent and level */
 void numc_interp_pop(numc_interp *it);
+/* Hands a primitive to self's parent (the next interpreter down the stack). */
+numc_status numc_interp_forward(numc_interp *self, numc_prim p, int nin,
+                                const numc_array *const *in, const numc_params *params,
+                                numc_array **out);
 
 /* The eager interpreter's work, callable by others (tape lets its parent
  * compute; the graph executor runs nodes): runs prim on concrete values. */
