@@ -39,7 +39,9 @@ static bool try_view(numc_prim p, const numc_array *x, const numc_params *pr,
     int64_t st[NUMC_MAX_DIMS];
     int64_t off = x->offset;
     switch (p) {
-    case NUMC_PRIM_STOP_GRADIENT: *out = numc_array_retain((numc_array *)x); return true;
+    case NUMC_PRIM_STOP_GRADIENT: /* a new handle, so a tape never sees it as its input */
+        *out = numc_array_view(x, x->ndim, x->shape, x->strides, x->offset);
+        return true;
     case NUMC_PRIM_CONVERT:
         if (av->dtype != x->dtype) return false;
         *out = numc_array_retain((numc_array *)x);

@@ -55,6 +55,20 @@ numc_status numc_bind(numc_prim p, int nin, const numc_array *const *in,
 numc_array *numc_bind1(numc_prim p, int nin, const numc_array *const *in,
                        const numc_params *params);
 
+/* ---- VJP rules (vjp.c) ----
+ * Given the primal inputs and outputs and the outputs' cotangents (NULL means
+ * a symbolic zero), sets ct_in[i] to a new reference holding input i's
+ * cotangent, or NULL where it is zero or the input is not differentiable
+ * (integer and bool operands). Rules compute with numc_bind only, so an
+ * outer tape records them (higher order) and a trace captures them. Complex
+ * cotangents follow JAX's convention (no conjugation of the cotangent). */
+typedef numc_status (*numc_vjp_rule)(const numc_params *params, int nin,
+                                     const numc_array *const *in, int nout,
+                                     const numc_array *const *out,
+                                     const numc_array *const *ct_out, numc_array **ct_in);
+/* NULL when the primitive has no rule (it is then not differentiable). */
+numc_vjp_rule numc_prim_vjp(numc_prim p);
+
 /* ---- interpreters ---- */
 typedef struct numc_interp numc_interp;
 typedef struct {
