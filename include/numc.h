@@ -333,6 +333,40 @@ numc_array *numc_outer(const numc_array *a, const numc_array *b);
 numc_array *numc_tensordot(const numc_array *a, const numc_array *b, const int64_t *axes_a,
                            const int64_t *axes_b, int n);
 
+/* ---- automatic differentiation (reverse mode) ----
+ * A tape records, while it is active, every primitive that touches a watched
+ * value; gradient() walks the records backwards through each primitive's VJP
+ * rule. Rules compute with the same primitives, so a tape active during
+ * another tape's gradient() records the backward pass (higher order). */
+typedef struct numc_tape numc_tape;
+/* Creates a tape and makes it active (pushes it on this thread's stack). */
+numc_tape *numc_tape_new(bool persistent);
+/* Stops recording (pops it); gradient() may be called before or after. */
+void numc_tape_stop(numc_tape *t);
+void numc_tape_free(numc_tape *t);
+numc_status numc_tape_watch(numc_tape *t, const numc_array *x);
+bool numc_tape_is_watched(const numc_tape *t, const numc_array *x);
+/* d(target)/d(sources[i]). output_gradient NULL means ones (an implicit sum
+ * over a non-scalar target, as TensorFlow does). grads[i] is a new reference,
+ * or NULL when sources[i] is unconnected (zeros instead when
+ * unconnected_zero). Integer or bool sources get NULL. A non-persistent tape
+ * answers one gradient() call. */
+numc_status numc_tape_gradient(numc_tape *t, const numc_array *target, int nsources,
+                               const numc_array *const *sources,
+                               const numc_array *output_gradient, bool unconnected_zero,
+                               numc_array **grads);
+
+/* A function of arrays for numc_value_and_grad: sets *result (a new
+ * reference) and returns NUMC_OK, or returns an error. */
+typedef numc_status (*numc_fn)(void *payload, int nargs, numc_array *const *args,
+                               numc_array **result);
+/* value = f(args); grads[k] = d value / d args[argnums[k]]. The value must be
+ * a real scalar (ValueError otherwise) and the differentiated arguments
+ * inexact (TypeError otherwise), as JAX's value_and_grad requires. */
+numc_status numc_value_and_grad(numc_fn f, void *payload, int nargs, numc_array *const *args,
+                                int nargnums, const int *argnums, numc_array **value,
+                                numc_array **grads);
+
 /* ---- dtype info ---- */
 typedef struct {
     int bits;
