@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""numc benchmarks: time ratios against NumPy (and JAX, TensorFlow-NumPy,
+PyTorch when importable). `make bench`. Never part of pass/fail.
+
+Small ops (per-call overhead) on 1-, 8- and 100-element float64 and float32
+arrays, and large kernels on 1e7 float32 elements and a 1024x1024 float32
+matmul. Each time is the minimum over repeats of timeit's per-call average.
+
+Usage: bench.py [--quick] [--only SUBSTRING]
+"""
+import argparse
+import os
+import platform
+import sys
+import timeit
+
+import numpy as np
+
+SMALL_SIZES = (1, 8, 100)
+SMALL_DTYPES = ("float64", "float32")
+LIST8 = [0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5]
+
+
+# ---------------------------------------------------------------------------
+# libraries: each adapter turns a NumPy array into its own array and says how
+# to wait for a result (JAX dispatches asynchronously).
+
+
+class Lib:
+    def __init__(self, name, xp, conv, sync=lambda r: r, dtype=lambda d: d,
+                 asarray=None, matmul=None):
+        self.name, self.xp, self.conv, self.sync, self.dtype = name, xp, conv, sync, dtype
+        self.asarray = asarray or (lambda lst, dt: xp.asarray(lst, dtype=self.dtype(dt)))
+        self.matmul = matmul or (lambda a, b: xp.matmul(a, b))
+
+
+def load_libs():
+    import numc
+    libs = [Lib("numpy", np, lambda x: x), Lib("numc", numc, numc.asarray)]
+    notes = []
+    try:
+        import jax
+        jax.config.update("jax_enable_x64", True)
+        import jax.numpy as jnp
+        libs.append(Lib("jax", jnp, jnp.asarray, sync=lambda r: r.block_until_ready()))
+    except Exception as e:  # noqa: BLE001
+        notes.append(f"jax: not available ({type(e).__name__})")
+    try:
+        import tensorflow.experimental.numpy as tnp
+        tnp.experimental_enable_numpy_behavior()
+        libs.append(Lib("tf-numpy", tnp, tnp.asarray))
+    except Exception as e:  # noqa: BLE001
+        notes.append(f"tensorflow: not available ({type(e).__name__})")
+    try:
+        import torch
+        libs.append(Lib("torch", torch, torch.from_numpy, dtype=lambda d: getattr(torch, d),
+                        asarray=lambda lst, dt: torch.tensor(lst, dtype=getattr(torch, dt)),
+                        matmul=torch.matmul))
+    except Exception as e:  # noqa: BLE001
+        notes.append(f"torch: not available ({type(e).__name__})")
+    return libs, notes
+
+
+# ---------------------------------------------------------------------------
+# the cases: name -> make(lib, inputs) returning a zero-argument callable
+
+
+def small_cases(n, dt):
+    rng = np.random.default_rng(0)
+    a = (rng.random(n) + 0.5).astype(dt)
+    b = (rng.random(n) + 0.5).astype(dt)
+    i = 1 if n > 1 else 0
+    cases = [
+        ("a + b", lambda L, A, B: (lambda: A + B)),
+        ("a * 2.0", lambda L, A, B: (lambda: A * 2.0)),
+        ("sin(a)", lambda L, A, B: (lambda: L.xp.sin(A))),
+        ("a.sum()", lambda L, A, B: (lambda: A.sum())),
+        (f"a[{i}]", lambda L, A, B: (lambda: A[i])),
+    ]
+    return [(f"{name:<10s} n={n:<4d}{dt}", make, (a, b)) for name, make in cases]
+
+
+def large_cases(quick):
+    n = 10**6 if quick else 10**7
+    rng = np.random.default_rng(1)
+    a = rng.random(n, dtype=np.float32)
+    b = rng.random(n, dtype=np.float32)
+    m = 512 if quick else 1024
+    x = rng.random((m, m), dtype=np.float32)
+    y = rng.random((m, m), dtype=np.float32)
+    tag = "1e6" if quick else "1e7"
+    return [
+        (f"add        {tag} float32", lambda L, A, B: (lambda: L.xp.add(A, B)), (a, b)),
+        (f"exp        {tag} float32", lambda L, A, B: (lambda: L.xp.exp(A)), (a, b)),
+        (f"sum        {tag} float32", lambda L, A, B: (lambda: L.xp.sum(A)), (a, b)),
+        (f"matmul     {m}x{m} float32", lambda L, A, B: (lambda: L.matmul(A, B)), (x, y)),
+    ]
+
+
+def time_calls(calls, quick, large):
+    """Per-call seconds for each {lib: thunk}: the libraries are measured in
+    interleaved rounds (so background load hits them alike), min per library."""
+    timers, numbers = {}, {}
+    for name, call in calls.items():
+        call()  # warm up (and fail early)
+        t = timeit.Timer(call)
+        timers[name] = t
+        if large:
+            numbers[name] = 1
+        else:
+            n, _ = t.autorange()        # enough calls for >= 0.2 s
+            numbers[name] = max(1, n // (8 if quick else 2))
+    rounds = (3 if quick else 7) if large else (3 if quick else 9)
+    best = {name: float("inf") for name in calls}
+    for _ in range(rounds):
+        for name, t in timers.items():
+            best[name] = min(best[name], t.timeit(numbers[name]) / numbers[name])
+    return best
+
+
+def fmt_time(s):
+    if s is None:
+        return "-"
+    if s < 1e-6:
+        return f"{s * 1e9:.0f} ns"
+    if s < 1e-3:
+        return f"{s * 1e6:.2f} us"
+    if s < 1:
+        return f"{s * 1e3:.2f} ms"
+    return f"{s:.2f} s"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="fewer repeats, smaller large cases")
+    ap.add_argument("--only", default="", help="run only cases whose name contains this")
+    args = ap.parse_args()
+
+    libs, notes = load_libs()
+    import numc
+    print("numc benchmark: time per call (min over repeats), ratio = lib / NumPy (lower is "
+          "better)")
+    print(f"python {platform.python_version()}, numpy {np.__version__}, numc "
+          f"{getattr(numc, '__version__', '?')}, {os.cpu_count()} CPUs, {platform.machine()}")
+    print(f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')} (may be set "
+          "on this machine; it pins OpenBLAS kernels for NumPy and numc alike), "
+          f"OMP/OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', '(unset)')}")
+    for n in notes:
+        print("  " + n)
+    others = [L for L in libs if L.name != "numpy"]
+    head = f"{'case':<34s}{'numpy':>11s}" + "".join(f"{L.name:>11s}{'ratio':>7s}" for L in others)
+    print(head)
+    print("-" * len(head))
+
+    cases = []
+    for dt in SMALL_DTYPES:
+        for n in SMALL_SIZES:
+            cases += small_cases(n, dt)
+        cases.append((f"asarray(list_of_8) {dt}",
+                      lambda L, A, B, dt=dt: (lambda: L.asarray(LIST8, dt)), (None, None)))
+    large = large_cases(args.quick)
+    for name, make, inputs in cases + large:
+        if args.only and args.only not in name:
+            continue
+        is_large = any(name is c[0] for c in large)
+        calls = {}
+        for L in libs:
+            try:
+                A, B = (None if x is None else L.conv(x) for x in inputs)
+                fn = make(L, A, B)
+                calls[L.name] = (lambda fn=fn, sync=L.sync: sync(fn()))
+                calls[L.name]()
+            except Exception as e:  # noqa: BLE001
+                calls.pop(L.name, None)
+                if L.name == "numc":
+                    print(f"  (numc failed on {name.strip()}: {type(e).__name__}: {e})")
+        times = time_calls(calls, args.quick, is_large)
+        base = times.get("numpy")
+        row = f"{name:<34s}{fmt_time(base):>11s}"
+        for L in others:
+            t = times.get(L.name)
+            ratio = f"{t / base:6.2f}x" if t and base else "     -"
+            row += f"{fmt_time(t):>11s}{ratio:>7s}"
+        print(row, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

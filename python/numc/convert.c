@@ -1,0 +1,657 @@
+/* convert.c — Python objects to numc arrays and back: Python scalars (weak for
+ * operands, strong for asarray), nested lists/tuples with NumPy's dtype
+ * inference and ragged-shape errors, the buffer protocol (NumPy arrays and
+ * scalars, memoryview, array.array), bfloat16 through ml_dtypes, and element
+ * reads (item, tolist). The scalar and small-list paths create no Python
+ * objects: they are benchmarked against NumPy. */
+#include "pynumc.h"
+
+#include "core/core-impl.h"
+
+/* Leaf kinds in promotion order; OTHER means "not a plain Python scalar". */
+enum { K_NONE = -1, K_BOOL = 0, K_INT, K_FLOAT, K_COMPLEX, K_OTHER };
+
+static inline int leaf_kind(PyObject *o) {
+    if (PyFloat_CheckExact(o)) return K_FLOAT;
+    if (PyLong_CheckExact(o)) return K_INT;
+    if (PyBool_Check(o)) return K_BOOL;
+    if (PyComplex_CheckExact(o)) return K_COMPLEX;
+    return K_OTHER;
+}
+
+int pynumc_is_numpy_object(PyObject *obj) {
+    const char *n = Py_TYPE(obj)->tp_name;
+    return !strncmp(n, "numpy.", 6) || !strncmp(n, "ml_dtypes.", 10);
+}
+
+/* ---- storing one Python value into a dtype's storage ---- */
+
+static int out_of_bounds(PyObject *v, numc_dtype dt) {
+    PyErr_Format(PyExc_OverflowError, "Python integer %R out of bounds for %s", v,
+                 numc_dtype_name(dt));
+    return -1;
+}
+
+static int store_int(numc_dtype dt, void *dst, PyObject *v) {
+    int overflow;
+    long long i = PyLong_AsLongLongAndOverflow(v, &overflow);
+    if (i == -1 && PyErr_Occurred()) return -1;
+    if (overflow) {
+        if (overflow > 0 && dt == NUMC_UINT64) {
+            unsigned long long u = PyLong_AsUnsignedLongLong(v);
+            if (u == (unsigned long long)-1 && PyErr_Occurred()) {
+                PyErr_Clear();
+                return out_of_bounds(v, dt);
+            }
+            memcpy(dst, &u, 8);
+            return 0;
+        }
+        if (numc_dtype_kind(dt) == 'i' || numc_dtype_kind(dt) == 'u') return out_of_bounds(v, dt);
+        /* beyond int64 into an inexact type: through double, as NumPy does */
+        double d = PyLong_AsDouble(v);
+        if (d == -1.0 && PyErr_Occurred()) return -1;
+        switch (dt) {
+        case NUMC_BOOL: *(uint8_t *)dst = 1; return 0;
+        case NUMC_FLOAT16: { uint16_t h = numc_f64_to_f16(d); memcpy(dst, &h, 2); return 0; }
+        case NUMC_BFLOAT16: { uint16_t h = numc_f64_to_bf16(d); memcpy(dst, &h, 2); return 0; }
+        case NUMC_FLOAT32: *(float *)dst = (float)d; return 0;
+        case NUMC_FLOAT64: *(double *)dst = d; return 0;
+        case NUMC_COMPLEX64: ((float *)dst)[0] = (float)d; ((float *)dst)[1] = 0; return 0;
+        case NUMC_COMPLEX128: ((double *)dst)[0] = d; ((double *)dst)[1] = 0; return 0;
+        default: return out_of_bounds(v, dt);
+        }
+    }
+#define RANGED(T, lo, hi)                                                                  \
+    if (i < (long long)(lo) || i > (long long)(hi)) return out_of_bounds(v, dt);           \
+    *(T *)dst = (T)i;                                                                      \
+    return 0;
+    switch (dt) {
+    case NUMC_BOOL: *(uint8_t *)dst = i != 0; return 0;
+    case NUMC_INT8: RANGED(int8_t, INT8_MIN, INT8_MAX)
+    case NUMC_INT16: RANGED(int16_t, INT16_MIN, INT16_MAX)
+    case NUMC_INT32: RANGED(int32_t, INT32_MIN, INT32_MAX)
+    case NUMC_INT64: *(int64_t *)dst = i; return 0;
+    case NUMC_UINT8: RANGED(uint8_t, 0, UINT8_MAX)
+    case NUMC_UINT16: RANGED(uint16_t, 0, UINT16_MAX)
+    case NUMC_UINT32: RANGED(uint32_t, 0, UINT32_MAX)
+    case NUMC_UINT64:
+        if (i < 0) return out_of_bounds(v, dt);
+        *(uint64_t *)dst = (uint64_t)i;
+        return 0;
+    case NUMC_FLOAT16: { uint16_t h = numc_f64_to_f16((double)i); memcpy(dst, &h, 2); return 0; }
+    case NUMC_BFLOAT16: { uint16_t h = numc_f64_to_bf16((double)i); memcpy(dst, &h, 2); return 0; }
+    case NUMC_FLOAT32: *(float *)dst = (float)i; return 0;
+    case NUMC_FLOAT64: *(double *)dst = (double)i; return 0;
+    case NUMC_COMPLEX64: ((float *)dst)[0] = (float)i; ((float *)dst)[1] = 0; return 0;
+    case NUMC_COMPLEX128: ((double *)dst)[0] = (double)i; ((double *)dst)[1] = 0; return 0;
+    default: break;
+    }
+#undef RANGED
+    PyErr_SetString(PyExc_TypeError, "unsupported dtype");
+    return -1;
+}
+
+static int store_double(numc_dtype dt, void *dst, double d, double im) {
+    switch (dt) {
+    case NUMC_BOOL: *(uint8_t *)dst = d != 0 || im != 0; return 0;
+    case NUMC_FLOAT16: { uint16_t h = numc_f64_to_f16(d); memcpy(dst, &h, 2); return 0; }
+    case NUMC_BFLOAT16: { uint16_t h = numc_f64_to_bf16(d); memcpy(dst, &h, 2); return 0; }
+    case NUMC_FLOAT32: *(float *)dst = (float)d; return 0;
+    case NUMC_FLOAT64: *(double *)dst = d; return 0;
+    case NUMC_COMPLEX64: ((float *)dst)[0] = (float)d; ((float *)dst)[1] = (float)im; return 0;
+    case NUMC_COMPLEX128: ((double *)dst)[0] = d; ((double *)dst)[1] = im; return 0;
+    default: break;
+    }
+    /* float to integer: truncation, as np.array([1.5], dtype=int) does */
+    if (isnan(d)) {
+        PyErr_SetString(PyExc_ValueError, "cannot convert float NaN to integer");
+        return -1;
+    }
+    if (isinf(d)) {
+        PyErr_SetString(PyExc_OverflowError, "cannot convert float infinity to integer");
+        return -1;
+    }
+    switch (dt) {
+    case NUMC_INT8: *(int8_t *)dst = (int8_t)(int64_t)d; return 0;
+    case NUMC_INT16: *(int16_t *)dst = (int16_t)(int64_t)d; return 0;
+    case NUMC_INT32: *(int32_t *)dst = (int32_t)(int64_t)d; return 0;
+    case NUMC_INT64: *(int64_t *)dst = (int64_t)d; return 0;
+    case NUMC_UINT8: *(uint8_t *)dst = (uint8_t)(int64_t)d; return 0;
+    case NUMC_UINT16: *(uint16_t *)dst = (uint16_t)(int64_t)d; return 0;
+    case NUMC_UINT32: *(uint32_t *)dst = (uint32_t)(int64_t)d; return 0;
+    case NUMC_UINT64: *(uint64_t *)dst = d < 0 ? (uint64_t)(int64_t)d : (uint64_t)d; return 0;
+    default: break;
+    }
+    PyErr_SetString(PyExc_TypeError, "unsupported dtype");
+    return -1;
+}
+
+/* One Python scalar (kind known) into dst. */
+static inline int store_leaf(numc_dtype dt, void *dst, PyObject *v, int kind) {
+    switch (kind) {
+    case K_FLOAT:
+        if (dt == NUMC_FLOAT64) {
+            *(double *)dst = PyFloat_AS_DOUBLE(v);
+            return 0;
+        }
+        return store_double(dt, dst, PyFloat_AS_DOUBLE(v), 0);
+    case K_INT: return store_int(dt, dst, v);
+    case K_BOOL: return store_int(dt, dst, v == Py_True ? Py_True : Py_False);
+    case K_COMPLEX: {
+        Py_complex c = PyComplex_AsCComplex(v);
+        if (numc_dtype_kind(dt) != 'c') {
+            PyErr_SetString(PyExc_TypeError,
+                            "float() argument must be a string or a real number, not 'complex'");
+            return -1;
+        }
+        return store_double(dt, dst, c.real, c.imag);
+    }
+    default: break;
+    }
+    PyErr_SetString(PyExc_TypeError, "unsupported value");
+    return -1;
+}
+
+/* ---- Python scalars ---- */
+
+static numc_array *scalar_strong(PyObject *obj, int kind, numc_dtype dt) {
+    if (dt == NUMC_DTYPE_NONE) {
+        switch (kind) {
+        case K_BOOL: dt = NUMC_BOOL; break;
+        case K_INT: {
+            int overflow;
+            long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
+            if (v == -1 && PyErr_Occurred()) return NULL;
+            dt = overflow > 0 ? NUMC_UINT64 : NUMC_INT64;
+            if (overflow < 0) {
+                PyErr_SetString(PyExc_OverflowError, "Python int too large to convert to C long");
+                return NULL;
+            }
+            break;
+        }
+        case K_FLOAT: dt = numc_default_float(); break;
+        default: dt = numc_default_complex(); break;
+        }
+    }
+    _Alignas(16) unsigned char buf[16];
+    if (store_leaf(dt, buf, obj, kind) < 0) {
+        if (kind == K_INT && dt == NUMC_UINT64 && PyErr_ExceptionMatches(PyExc_OverflowError)) {
+            PyErr_Clear();
+            PyErr_SetString(PyExc_OverflowError, "Python int too large to convert to C long");
+        }
+        return NULL;
+    }
+    numc_array *a = numc_array_from_data(dt, 0, NULL, buf);
+    if (!a) pynumc_raise();
+    return a;
+}
+
+static numc_array *scalar_weak(PyObject *obj, int kind) {
+    numc_array *a;
+    switch (kind) {
+    case K_FLOAT: a = numc_scalar_f64(PyFloat_AS_DOUBLE(obj)); break;
+    case K_INT: {
+        int overflow;
+        long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
+        if (v == -1 && PyErr_Occurred()) return NULL;
+        if (overflow) {
+            PyErr_SetString(PyExc_OverflowError, "Python int too large to convert to C long");
+            return NULL;
+        }
+        a = numc_scalar_i64(v);
+        break;
+    }
+    case K_BOOL: a = numc_scalar_bool(obj == Py_True); break;
+    default: {
+        Py_complex c = PyComplex_AsCComplex(obj);
+        a = numc_scalar_c128(c.real, c.imag);
+        break;
+    }
+    }
+    if (!a) pynumc_raise();
+    return a;
+}
+
+/* ---- nested sequences ---- */
+
+typedef struct {
+    int ndim;            /* dims established so far */
+    int leafdepth;       /* depth of the scalar leaves, -1 until one is seen */
+    int kind;            /* max leaf kind */
+    int big_uint;        /* an int above INT64_MAX */
+    int small_int;       /* an int within int64 */
+    int64_t shape[NUMC_MAX_DIMS];
+} seqinfo;
+
+static int ragged(seqinfo *s, int depth) {
+    char buf[32 * 24], *p = buf;
+    p += sprintf(p, "(");
+    for (int i = 0; i < depth && i < NUMC_MAX_DIMS; i++)
+        p += sprintf(p, i ? ", %lld" : "%lld", (long long)s->shape[i]);
+    sprintf(p, depth == 1 ? ",)" : ")");
+    PyErr_Format(PyExc_ValueError,
+                 "setting an array element with a sequence. The requested array has an "
+                 "inhomogeneous shape after %d dimensions. The detected shape was %s + "
+                 "inhomogeneous part.",
+                 depth, buf);
+    return -1;
+}
+
+/* Walks a sequence contributing dim d. Returns -1 on error, 1 when a leaf is
+ * not a Python scalar (the caller takes the general path), else 0. */
+static int discover(PyObject *seq, int d, seqinfo *s) {
+    if (d >= NUMC_MAX_DIMS) {
+        PyErr_Format(PyExc_ValueError, "numc arrays support at most %d dimensions", NUMC_MAX_DIMS);
+        return -1;
+    }
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PyObject **items = PySequence_Fast_ITEMS(seq);
+    if (d < s->ndim) {
+        if (s->shape[d] != n) return ragged(s, d);
+    } else {
+        s->shape[d] = n;
+        s->ndim = d + 1;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *it = items[i];
+        int k = leaf_kind(it);
+        if (k == K_OTHER) {
+            if (PyList_Check(it) || PyTuple_Check(it)) {
+                if (s->leafdepth >= 0 && s->leafdepth <= d + 1) return ragged(s, d + 1);
+                int r = discover(it, d + 1, s);
+                if (r) return r;
+                continue;
+            }
+            return 1;
+        }
+        if (s->leafdepth < 0) {
+            s->leafdepth = d + 1;
+            if (s->ndim > d + 1) return ragged(s, d + 1);
+        } else if (s->leafdepth != d + 1) {
+            return ragged(s, s->leafdepth < d + 1 ? s->leafdepth : d + 1);
+        }
+        if (k > s->kind) s->kind = k;
+        if (k == K_INT) {
+            int overflow;
+            long long v = PyLong_AsLongLongAndOverflow(it, &overflow);
+            if (v == -1 && PyErr_Occurred()) return -1;
+            if (overflow > 0) s->big_uint = 1;
+            else if (overflow < 0) {
+                PyErr_SetString(PyExc_OverflowError, "Python int too large to convert to C long");
+                return -1;
+            } else s->small_int = 1;
+        }
+    }
+    return 0;
+}
+
+static int fill(PyObject *seq, int d, int ndim, numc_dtype dt, size_t isz, char **dst) {
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PyObject **items = PySequence_Fast_ITEMS(seq);
+    if (d + 1 < ndim) {
+        for (Py_ssize_t i = 0; i < n; i++)
+            if (fill(items[i], d + 1, ndim, dt, isz, dst) < 0) return -1;
+        return 0;
+    }
+    char *p = *dst;
+    if (dt == NUMC_FLOAT64) {
+        for (Py_ssize_t i = 0; i < n; i++, p += 8) {
+            PyObject *it = items[i];
+            if (PyFloat_CheckExact(it)) *(double *)p = PyFloat_AS_DOUBLE(it);
+            else if (store_leaf(dt, p, it, leaf_kind(it)) < 0) return -1;
+        }
+    } else {
+        for (Py_ssize_t i = 0; i < n; i++, p += isz)
+            if (store_leaf(dt, p, items[i], leaf_kind(items[i])) < 0) return -1;
+    }
+    *dst = p;
+    return 0;
+}
+
+static numc_array *from_sequence_general(PyObject *obj, numc_dtype dt);
+
+static numc_array *from_sequence(PyObject *obj, numc_dtype dt) {
+    seqinfo s;
+    s.ndim = 0;
+    s.leafdepth = -1;
+    s.kind = K_NONE;
+    s.big_uint = s.small_int = 0;
+    int r = discover(obj, 0, &s);
+    if (r < 0) return NULL;
+    if (r > 0) return from_sequence_general(obj, dt);
+    int ndim = s.leafdepth >= 0 ? s.leafdepth : s.ndim;
+    if (dt == NUMC_DTYPE_NONE) {
+        switch (s.kind) {
+        case K_BOOL: dt = NUMC_BOOL; break;
+        case K_INT:
+            /* NumPy types each int: big ones uint64, others int64; together float64 */
+            dt = !s.big_uint ? NUMC_INT64 : s.small_int ? NUMC_FLOAT64 : NUMC_UINT64;
+            break;
+        case K_COMPLEX: dt = numc_default_complex(); break;
+        default: dt = numc_default_float(); break; /* float leaves or empty */
+        }
+    }
+    size_t isz = numc_dtype_itemsize(dt);
+    int64_t count = 1;
+    for (int i = 0; i < ndim; i++) count *= s.shape[i];
+    _Alignas(16) char stackbuf[512];
+    char *buf = stackbuf;
+    if ((size_t)count * isz > sizeof stackbuf) {
+        buf = malloc((size_t)count * isz);
+        if (!buf) return (numc_array *)PyErr_NoMemory();
+    }
+    char *p = buf;
+    numc_array *a = NULL;
+    if (count == 0 || fill(obj, 0, ndim, dt, isz, &p) == 0) {
+        a = numc_array_from_data(dt, ndim, s.shape, buf);
+        if (!a) pynumc_raise();
+    }
+    if (buf != stackbuf) free(buf);
+    return a;
+}
+
+/* Sequences holding arrays or NumPy scalars: convert the elements, check they
+ * agree in shape, and stack them. */
+static numc_array *from_sequence_general(PyObject *obj, numc_dtype dt) {
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(obj);
+    PyObject **items = PySequence_Fast_ITEMS(obj);
+    if (n == 0) {
+        int64_t zero = 0;
+        return numc_zeros(1, &zero, dt == NUMC_DTYPE_NONE ? numc_default_float() : dt);
+    }
+    numc_array **parts = PyMem_Calloc((size_t)n, sizeof *parts);
+    if (!parts) return (numc_array *)PyErr_NoMemory();
+    numc_array *res = NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        parts[i] = pynumc_asarray(items[i], dt);
+        if (!parts[i]) goto done;
+        const numc_array *p0 = parts[0], *pi = parts[i];
+        int nd = numc_array_ndim(pi);
+        if (nd != numc_array_ndim(p0) ||
+            memcmp(numc_array_shape(pi), numc_array_shape(p0), (size_t)nd * sizeof(int64_t))) {
+            seqinfo s;
+            s.shape[0] = n;
+            ragged(&s, 1);
+            goto done;
+        }
+    }
+    if (dt == NUMC_DTYPE_NONE) dt = numc_result_type((int)n, (const numc_array *const *)parts);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (numc_array_dtype(parts[i]) != dt) {
+            numc_array *c = numc_astype(parts[i], dt);
+            if (!c) {
+                pynumc_raise();
+                goto done;
+            }
+            numc_array_release(parts[i]);
+            parts[i] = c;
+        }
+    }
+    res = numc_stack((int)n, (const numc_array *const *)parts, 0);
+    if (!res) pynumc_raise();
+done:
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (parts[i]) numc_array_release(parts[i]);
+    PyMem_Free(parts);
+    return res;
+}
+
+/* ---- the buffer protocol ---- */
+
+static numc_dtype format_dtype(const char *f, Py_ssize_t itemsize) {
+    if (!f) return NUMC_UINT8;
+    if (*f == '@' || *f == '=' || *f == '<' || *f == '|') f++;
+    if (*f == '>' || *f == '!') return NUMC_DTYPE_NONE;
+    numc_dtype dt = NUMC_DTYPE_NONE;
+    if (f[0] == 'Z' && f[1] && !f[2]) {
+        if (f[1] == 'f') dt = NUMC_COMPLEX64;
+        else if (f[1] == 'd') dt = NUMC_COMPLEX128;
+    } else if (f[0] && !f[1]) {
+        switch (f[0]) {
+        case '?': dt = NUMC_BOOL; break;
+        case 'b': dt = NUMC_INT8; break;
+        case 'B': case 'c': dt = NUMC_UINT8; break;
+        case 'e': dt = NUMC_FLOAT16; break;
+        case 'f': dt = NUMC_FLOAT32; break;
+        case 'd': dt = NUMC_FLOAT64; break;
+        case 'h': case 'i': case 'l': case 'q': case 'n':
+            dt = itemsize == 1 ? NUMC_INT8 : itemsize == 2 ? NUMC_INT16
+               : itemsize == 4 ? NUMC_INT32 : itemsize == 8 ? NUMC_INT64 : NUMC_DTYPE_NONE;
+            break;
+        case 'H': case 'I': case 'L': case 'Q': case 'N':
+            dt = itemsize == 1 ? NUMC_UINT8 : itemsize == 2 ? NUMC_UINT16
+               : itemsize == 4 ? NUMC_UINT32 : itemsize == 8 ? NUMC_UINT64 : NUMC_DTYPE_NONE;
+            break;
+        default: break;
+        }
+    }
+    if (dt != NUMC_DTYPE_NONE && (Py_ssize_t)numc_dtype_itemsize(dt) != itemsize)
+        dt = NUMC_DTYPE_NONE;
+    return dt;
+}
+
+/* 1: converted, 0: the object has no usable buffer (no exception), -1: error. */
+static int from_buffer(PyObject *obj, numc_dtype as_dt, numc_array **out) {
+    if (!PyObject_CheckBuffer(obj) || PyBytes_Check(obj) || PyByteArray_Check(obj) ||
+        PyUnicode_Check(obj))
+        return 0;
+    Py_buffer view;
+    if (PyObject_GetBuffer(obj, &view, PyBUF_RECORDS_RO) < 0) {
+        PyErr_Clear();
+        return 0;
+    }
+    numc_dtype dt = as_dt != NUMC_DTYPE_NONE ? as_dt : format_dtype(view.format, view.itemsize);
+    int r = -1;
+    if (dt == NUMC_DTYPE_NONE) {
+        PyErr_Format(PyExc_TypeError, "numc: unsupported buffer format '%s'",
+                     view.format ? view.format : "B");
+    } else if (view.ndim > NUMC_MAX_DIMS) {
+        PyErr_Format(PyExc_ValueError, "numc arrays support at most %d dimensions", NUMC_MAX_DIMS);
+    } else {
+        int64_t shape[NUMC_MAX_DIMS], strides[NUMC_MAX_DIMS];
+        for (int i = 0; i < view.ndim; i++) {
+            shape[i] = view.shape ? view.shape[i] : view.len / view.itemsize;
+            strides[i] = view.strides ? view.strides[i] : view.itemsize;
+        }
+        *out = numc_array_from_strided(dt, view.ndim, shape, strides, view.buf);
+        if (*out) r = 1;
+        else pynumc_raise();
+    }
+    PyBuffer_Release(&view);
+    return r;
+}
+
+/* NumPy objects the buffer protocol cannot carry (bfloat16) or objects that
+ * only speak __array__: let NumPy make an array, view bfloat16 as uint16. */
+static numc_array *from_numpy_fallback(PyObject *obj, numc_dtype dt) {
+    PyObject *np = pynumc_numpy();
+    if (!np) return NULL;
+    PyObject *arr = PyObject_CallMethod(np, "asarray", "O", obj);
+    if (!arr) return NULL;
+    numc_array *res = NULL;
+    PyObject *adt = PyObject_GetAttrString(arr, "dtype");
+    PyObject *name = adt ? PyObject_GetAttrString(adt, "name") : NULL;
+    Py_XDECREF(adt);
+    if (!name) goto done;
+    int is_bf16 = PyUnicode_Check(name) && !PyUnicode_CompareWithASCIIString(name, "bfloat16");
+    Py_DECREF(name);
+    numc_array *raw = NULL;
+    if (is_bf16) {
+        PyObject *u = PyObject_CallMethod(arr, "view", "s", "uint16");
+        if (!u) goto done;
+        int r = from_buffer(u, NUMC_BFLOAT16, &raw);
+        Py_DECREF(u);
+        if (r <= 0) goto fail_msg;
+    } else {
+        int r = from_buffer(arr, NUMC_DTYPE_NONE, &raw);
+        if (r <= 0) goto fail_msg;
+    }
+    res = raw;
+    if (dt != NUMC_DTYPE_NONE && numc_array_dtype(res) != dt) {
+        numc_array *c = numc_astype(res, dt);
+        numc_array_release(res);
+        res = c;
+        if (!res) pynumc_raise();
+    }
+    goto done;
+fail_msg:
+    if (!PyErr_Occurred())
+        PyErr_Format(PyExc_TypeError, "cannot convert %.200s to a numc array", Py_TYPE(obj)->tp_name);
+done:
+    Py_DECREF(arr);
+    return res;
+}
+
+static numc_array *convert(PyObject *obj, numc_dtype dt, int weak) {
+    if (NumcArray_Check(obj)) {
+        numc_array *a = NumcArray_ARR(obj);
+        if (dt == NUMC_DTYPE_NONE || numc_array_dtype(a) == dt) return numc_array_retain(a);
+        a = numc_astype(a, dt);
+        if (!a) pynumc_raise();
+        return a;
+    }
+    int k = leaf_kind(obj);
+    if (k != K_OTHER) return (weak && dt == NUMC_DTYPE_NONE) ? scalar_weak(obj, k)
+                                                             : scalar_strong(obj, k, dt);
+    if (PyList_Check(obj) || PyTuple_Check(obj)) return from_sequence(obj, dt);
+    numc_array *a = NULL;
+    int r = from_buffer(obj, NUMC_DTYPE_NONE, &a);
+    if (r < 0) return NULL;
+    if (r > 0) {
+        if (dt != NUMC_DTYPE_NONE && numc_array_dtype(a) != dt) {
+            numc_array *c = numc_astype(a, dt);
+            numc_array_release(a);
+            if (!c) pynumc_raise();
+            a = c;
+        }
+        return a;
+    }
+    /* Python scalar subclasses that are not NumPy's (IntEnum, ...) */
+    if (!pynumc_is_numpy_object(obj)) {
+        if (PyBool_Check(obj)) return convert(obj == Py_True ? Py_True : Py_False, dt, weak);
+        if (PyLong_Check(obj) || PyFloat_Check(obj) || PyComplex_Check(obj)) {
+            PyObject *base = PyLong_Check(obj) ? PyNumber_Long(obj)
+                             : PyFloat_Check(obj) ? PyNumber_Float(obj)
+                             : PyComplex_FromCComplex(PyComplex_AsCComplex(obj));
+            if (!base) return NULL;
+            a = convert(base, dt, weak);
+            Py_DECREF(base);
+            return a;
+        }
+    }
+    if (pynumc_is_numpy_object(obj) || PyObject_HasAttrString(obj, "__array__") ||
+        PyObject_HasAttrString(obj, "__array_interface__"))
+        return from_numpy_fallback(obj, dt);
+    if (obj == Py_None)
+        PyErr_SetString(PyExc_TypeError, "numc cannot make an array from None");
+    else
+        PyErr_Format(PyExc_TypeError, "numc cannot make an array from an object of type '%.200s'",
+                     Py_TYPE(obj)->tp_name);
+    return NULL;
+}
+
+numc_array *pynumc_from_object(PyObject *obj, numc_dtype dtype) { return convert(obj, dtype, 1); }
+numc_array *pynumc_asarray(PyObject *obj, numc_dtype dtype) { return convert(obj, dtype, 0); }
+
+numc_array *pynumc_operand(PyObject *obj) {
+    if (NumcArray_Check(obj)) return numc_array_retain(NumcArray_ARR(obj));
+    int k = leaf_kind(obj);
+    if (k != K_OTHER) return scalar_weak(obj, k);
+    if (PyList_Check(obj) || PyTuple_Check(obj) || pynumc_is_numpy_object(obj) ||
+        PyLong_Check(obj) || PyFloat_Check(obj) || PyComplex_Check(obj) ||
+        (PyObject_CheckBuffer(obj) && !PyBytes_Check(obj) && !PyByteArray_Check(obj)))
+        return convert(obj, NUMC_DTYPE_NONE, 1);
+    return NULL;
+}
+
+/* ---- reading elements ---- */
+
+static PyObject *scalar_from_ptr(numc_dtype dt, const void *p) {
+    switch (dt) {
+    case NUMC_BOOL: return PyBool_FromLong(*(const uint8_t *)p);
+    case NUMC_INT8: return PyLong_FromLong(*(const int8_t *)p);
+    case NUMC_INT16: return PyLong_FromLong(*(const int16_t *)p);
+    case NUMC_INT32: return PyLong_FromLong(*(const int32_t *)p);
+    case NUMC_INT64: return PyLong_FromLongLong(*(const int64_t *)p);
+    case NUMC_UINT8: return PyLong_FromLong(*(const uint8_t *)p);
+    case NUMC_UINT16: return PyLong_FromLong(*(const uint16_t *)p);
+    case NUMC_UINT32: return PyLong_FromUnsignedLong(*(const uint32_t *)p);
+    case NUMC_UINT64: return PyLong_FromUnsignedLongLong(*(const uint64_t *)p);
+    case NUMC_FLOAT16: return PyFloat_FromDouble(numc_f16_to_f32(*(const uint16_t *)p));
+    case NUMC_BFLOAT16: return PyFloat_FromDouble(numc_bf16_to_f32(*(const uint16_t *)p));
+    case NUMC_FLOAT32: return PyFloat_FromDouble(*(const float *)p);
+    case NUMC_FLOAT64: return PyFloat_FromDouble(*(const double *)p);
+    case NUMC_COMPLEX64:
+        return PyComplex_FromDoubles(((const float *)p)[0], ((const float *)p)[1]);
+    case NUMC_COMPLEX128:
+        return PyComplex_FromDoubles(((const double *)p)[0], ((const double *)p)[1]);
+    default: break;
+    }
+    PyErr_SetString(PyExc_TypeError, "unsupported dtype");
+    return NULL;
+}
+
+void *pynumc_host_copy(const numc_array *a) {
+    size_t n = (size_t)numc_array_size(a) * numc_dtype_itemsize(numc_array_dtype(a));
+    void *buf = malloc(n ? n : 1);
+    if (!buf) return PyErr_NoMemory();
+    if (numc_array_to_host(a, buf) != NUMC_OK) {
+        free(buf);
+        pynumc_raise();
+        return NULL;
+    }
+    return buf;
+}
+
+PyObject *pynumc_item(numc_array *a, int64_t flat) {
+    numc_dtype dt = numc_array_dtype(a);
+    const char *base = numc_array_data(a);
+    if (base) {
+        int nd = numc_array_ndim(a);
+        const int64_t *shape = numc_array_shape(a), *strides = numc_array_strides(a);
+        int64_t off = 0, rem = flat;
+        for (int i = nd - 1; i >= 0; i--) {
+            off += (rem % shape[i]) * strides[i];
+            rem /= shape[i];
+        }
+        return scalar_from_ptr(dt, base + off * (int64_t)numc_dtype_itemsize(dt));
+    }
+    char *host = pynumc_host_copy(a);
+    if (!host) return NULL;
+    PyObject *r = scalar_from_ptr(dt, host + flat * (int64_t)numc_dtype_itemsize(dt));
+    free(host);
+    return r;
+}
+
+static PyObject *build_list(numc_dtype dt, size_t isz, int d, int nd, const int64_t *shape,
+                            const char **p) {
+    if (d == nd) {
+        PyObject *r = scalar_from_ptr(dt, *p);
+        *p += isz;
+        return r;
+    }
+    PyObject *list = PyList_New(shape[d]);
+    if (!list) return NULL;
+    for (int64_t i = 0; i < shape[d]; i++) {
+        PyObject *e = build_list(dt, isz, d + 1, nd, shape, p);
+        if (!e) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, i, e);
+    }
+    return list;
+}
+
+PyObject *pynumc_tolist(numc_array *a) {
+    char *host = pynumc_host_copy(a);
+    if (!host) return NULL;
+    const char *p = host;
+    numc_dtype dt = numc_array_dtype(a);
+    PyObject *r = build_list(dt, numc_dtype_itemsize(dt), 0, numc_array_ndim(a),
+                             numc_array_shape(a), &p);
+    free(host);
+    return r;
+}
+
+int pynumc_init_convert(PyObject *m) { return 0; }

@@ -1,0 +1,445 @@
+/* dot.c — CPU kernel for dot_general (batch and contracting dims).
+ *
+ * The operands are viewed as (batch, M, K) x (batch, K, N) -> (batch, M, N),
+ * with M/N the lhs/rhs free dims and the output C-contiguous. Everything is
+ * computed in a "compute type" picked from the output dtype: float32 for
+ * float16/bfloat16/float32 (so halves accumulate in float32, like NumPy),
+ * float64, complex64, complex128 (all through OpenBLAS), or uint64 for
+ * integers and bool (wrapping arithmetic; bool is "any a&b", as NumPy).
+ * Operands already in the compute type go to BLAS as they are whenever their
+ * strides fit a (possibly transposed) leading-dimension layout; otherwise they
+ * are packed (and converted) into contiguous buffers first. BLAS threads
+ * itself, so it is never called from inside numc_parallel_for. */
+#include "struct-util.h"
+
+#include <cblas.h>
+#include <limits.h>
+
+typedef enum { CT_F32, CT_F64, CT_C64, CT_C128, CT_U64 } ctype;
+
+static const size_t ct_size[] = {4, 8, 8, 16, 8};
+
+static bool ct_for(numc_dtype out, numc_dtype in, ctype *ct) {
+    switch (out) {
+    case NUMC_FLOAT16: case NUMC_BFLOAT16: case NUMC_FLOAT32: *ct = CT_F32; break;
+    case NUMC_FLOAT64: *ct = CT_F64; break;
+    case NUMC_COMPLEX64: *ct = CT_C64; break;
+    case NUMC_COMPLEX128: *ct = CT_C128; break;
+    default: *ct = CT_U64; break;
+    }
+    /* inputs must convert losslessly in kind: no complex -> real, no float -> int */
+    if (numc_dt_is_complex(in) && *ct != CT_C64 && *ct != CT_C128) return false;
+    if (numc_dt_is_float(in) && *ct == CT_U64) return false;
+    return true;
+}
+
+/* the dtype whose storage equals the compute type (zero-copy candidates) */
+static numc_dtype ct_dtype(ctype ct) {
+    static const numc_dtype d[] = {NUMC_FLOAT32, NUMC_FLOAT64, NUMC_COMPLEX64, NUMC_COMPLEX128,
+                                   NUMC_DTYPE_NONE};
+    return d[ct];
+}
+
+/* ---- converting row copies ---- */
+
+#define CVT(TS, EXPR)                                                          \
+    for (int64_t j = 0; j < n; j++) {                                          \
+        TS v;                                                                  \
+        memcpy(&v, p + j * s, sizeof v);                                       \
+        d[j] = EXPR;                                                           \
+    }                                                                          \
+    break;
+
+/* every real source dtype, each value made into the target by MK(x) */
+#define CVT_REAL_CASES(MK)                                                     \
+    case NUMC_BOOL: CVT(uint8_t, MK(v != 0))                                   \
+    case NUMC_INT8: CVT(int8_t, MK(v))                                         \
+    case NUMC_INT16: CVT(int16_t, MK(v))                                       \
+    case NUMC_INT32: CVT(int32_t, MK(v))                                       \
+    case NUMC_INT64: CVT(int64_t, MK(v))                                       \
+    case NUMC_UINT8: CVT(uint8_t, MK(v))                                       \
+    case NUMC_UINT16: CVT(uint16_t, MK(v))                                     \
+    case NUMC_UINT32: CVT(uint32_t, MK(v))                                     \
+    case NUMC_UINT64: CVT(uint64_t, MK(v))                                     \
+    case NUMC_FLOAT16: CVT(uint16_t, MK(numc_f16_to_f32(v)))                   \
+    case NUMC_BFLOAT16: CVT(uint16_t, MK(numc_bf16_to_f32(v)))                 \
+    case NUMC_FLOAT32: CVT(float, MK(v))                                       \
+    case NUMC_FLOAT64: CVT(double, MK(v))
+
+#define MK_F32(x) ((float)(x))
+#define MK_F64(x) ((double)(x))
+#define MK_C64(x) ((numc_complex64){(float)(x), 0.0f})
+#define MK_C128(x) ((numc_complex128){(double)(x), 0.0})
+#define MK_U64(x) ((uint64_t)(x))
+
+static void cvt_row(ctype ct, numc_dtype src, void *dst, const char *p, int64_t n, int64_t s) {
+    switch (ct) {
+    case CT_F32: {
+        float *d = dst;
+        switch (src) { CVT_REAL_CASES(MK_F32) default: break; }
+        break;
+    }
+    case CT_F64: {
+        double *d = dst;
+        switch (src) { CVT_REAL_CASES(MK_F64) default: break; }
+        break;
+    }
+    case CT_C64: {
+        numc_complex64 *d = dst;
+        switch (src) {
+        CVT_REAL_CASES(MK_C64)
+        case NUMC_COMPLEX64: CVT(numc_complex64, v)
+        case NUMC_COMPLEX128: CVT(numc_complex128, ((numc_complex64){(float)v.re, (float)v.im}))
+        default: break;
+        }
+        break;
+    }
+    case CT_C128: {
+        numc_complex128 *d = dst;
+        switch (src) {
+        CVT_REAL_CASES(MK_C128)
+        case NUMC_COMPLEX64: CVT(numc_complex64, ((numc_complex128){v.re, v.im}))
+        case NUMC_COMPLEX128: CVT(numc_complex128, v)
+        default: break;
+        }
+        break;
+    }
+    case CT_U64: {
+        /* signed values sign-extend, so wrapping products match any width */
+        uint64_t *d = dst;
+        switch (src) {
+        case NUMC_BOOL: CVT(uint8_t, (uint64_t)(v != 0))
+        case NUMC_INT8: CVT(int8_t, (uint64_t)(int64_t)v)
+        case NUMC_INT16: CVT(int16_t, (uint64_t)(int64_t)v)
+        case NUMC_INT32: CVT(int32_t, (uint64_t)(int64_t)v)
+        case NUMC_INT64: CVT(int64_t, (uint64_t)v)
+        case NUMC_UINT8: CVT(uint8_t, (uint64_t)v)
+        case NUMC_UINT16: CVT(uint16_t, (uint64_t)v)
+        case NUMC_UINT32: CVT(uint32_t, (uint64_t)v)
+        case NUMC_UINT64: CVT(uint64_t, v)
+        default: break;
+        }
+        break;
+    }
+    }
+}
+
+/* ---- packing: strided operand -> contiguous compute-type buffer ---- */
+
+typedef struct {
+    ctype ct;
+    numc_dtype src_dt;
+    int nd;
+    int64_t shape[3 * NUMC_MAX_DIMS], ss[3 * NUMC_MAX_DIMS], ds[3 * NUMC_MAX_DIMS];
+    const char *src;
+    char *dst;
+} pack_ctx;
+
+static void pack_task(void *vctx, int64_t begin, int64_t end) {
+    const pack_ctx *c = vctx;
+    int nd = c->nd;
+    int64_t n = c->shape[nd - 1];
+    for (int64_t r = begin; r < end; r++) {
+        const char *p = c->src + numc_struct_offset(nd - 1, c->shape, c->ss, r);
+        char *d = c->dst + numc_struct_offset(nd - 1, c->shape, c->ds, r);
+        cvt_row(c->ct, c->src_dt, d, p, n, c->ss[nd - 1]);
+    }
+}
+
+/* Packs an operand given as nd dims (shape, byte strides) in the wanted
+ * order into a C-contiguous buffer of the compute type. */
+static void pack(ctype ct, numc_dtype src_dt, const char *src, int nd, const int64_t *shape,
+                 const int64_t *strides, char *dst) {
+    pack_ctx c;
+    c.ct = ct;
+    c.src_dt = src_dt;
+    c.src = src;
+    c.dst = dst;
+    memcpy(c.shape, shape, sizeof(int64_t) * (size_t)nd);
+    memcpy(c.ss, strides, sizeof(int64_t) * (size_t)nd);
+    numc_struct_contig_bytes(nd, shape, ct_size[ct], c.ds);
+    int64_t *st[2] = {c.ss, c.ds};
+    c.nd = numc_struct_coalesce(nd, c.shape, 2, st);
+    if (c.nd == 0) {
+        c.nd = 1;
+        c.shape[0] = 1;
+        c.ss[0] = c.ds[0] = 0;
+    }
+    int64_t rows = numc_struct_prod(c.nd - 1, c.shape);
+    numc_parallel_for(rows, c.shape[c.nd - 1], pack_task, &c);
+}
+
+/* ---- BLAS layout of a strided matrix ----
+ * A rows x cols matrix with element strides (srow, scol) fits BLAS row-major
+ * as-is (ld = srow, unit column stride) or transposed (ld = scol, unit row
+ * stride); strides of length-1 dims do not matter. */
+typedef struct { bool ok, trans; int64_t ld; } blas_mat;
+
+static blas_mat fit_matrix(int64_t rows, int64_t cols, int64_t srow, int64_t scol) {
+    blas_mat m = {false, false, 0};
+    int64_t need_n = cols > 1 ? cols : 1, need_t = rows > 1 ? rows : 1;
+    if (cols == 1 || scol == 1) {
+        int64_t ld = rows == 1 ? need_n : srow;
+        if (ld >= need_n) return (blas_mat){true, false, ld};
+    }
+    if (rows == 1 || srow == 1) {
+        int64_t ld = cols == 1 ? need_t : scol;
+        if (ld >= need_t) return (blas_mat){true, true, ld};
+    }
+    return m;
+}
+
+/* ---- the integer (and bool) loop ---- */
+
+typedef struct {
+    const uint64_t *a, *b;
+    uint64_t *c;
+    int64_t M, N, K;
+} iloop_ctx;
+
+static void iloop_task(void *vctx, int64_t begin, int64_t end) {
+    const iloop_ctx *x = vctx;
+    for (int64_t r = begin; r < end; r++) {
+        int64_t bi = r / x->M;
+        const uint64_t *arow = x->a + r * x->K;
+        const uint64_t *bm = x->b + bi * x->K * x->N;
+        uint64_t *crow = x->c + r * x->N;
+        memset(crow, 0, sizeof(uint64_t) * (size_t)x->N);
+        for (int64_t k = 0; k < x->K; k++) {
+            uint64_t av = arow[k];
+            if (!av) continue;
+            const uint64_t *brow = bm + k * x->N;
+            for (int64_t j = 0; j < x->N; j++) crow[j] += av * brow[j];
+        }
+    }
+}
+
+/* ---- compute-type result -> output dtype ---- */
+
+static void store_result(ctype ct, const void *src, numc_array *out) {
+    int64_t n = out->size;
+    char *d = numc_array_ptr(out);
+    if (ct == CT_F32) {
+        const float *s = src;
+        uint16_t *h = (uint16_t *)d;
+        if (out->dtype == NUMC_FLOAT16) for (int64_t i = 0; i < n; i++) h[i] = numc_f32_to_f16(s[i]);
+        else for (int64_t i = 0; i < n; i++) h[i] = numc_f32_to_bf16(s[i]);
+        return;
+    }
+    const uint64_t *s = src;
+    switch (out->dtype) {
+    case NUMC_BOOL: for (int64_t i = 0; i < n; i++) ((uint8_t *)d)[i] = s[i] != 0; break;
+    case NUMC_INT8: case NUMC_UINT8: for (int64_t i = 0; i < n; i++) ((uint8_t *)d)[i] = (uint8_t)s[i]; break;
+    case NUMC_INT16: case NUMC_UINT16: for (int64_t i = 0; i < n; i++) ((uint16_t *)d)[i] = (uint16_t)s[i]; break;
+    case NUMC_INT32: case NUMC_UINT32: for (int64_t i = 0; i < n; i++) ((uint32_t *)d)[i] = (uint32_t)s[i]; break;
+    default: memcpy(d, s, sizeof(uint64_t) * (size_t)n); break;
+    }
+}
+
+/* ---- BLAS calls ---- */
+
+static void gemm(ctype ct, bool ta, bool tb, int64_t M, int64_t N, int64_t K, const void *a,
+                 int64_t lda, const void *b, int64_t ldb, void *c, int64_t ldc) {
+    enum CBLAS_TRANSPOSE TA = ta ? CblasTrans : CblasNoTrans, TB = tb ? CblasTrans : CblasNoTrans;
+    static const numc_complex64 one64 = {1, 0}, zero64 = {0, 0};
+    static const numc_complex128 one128 = {1, 0}, zero128 = {0, 0};
+    switch (ct) {
+    case CT_F32:
+        cblas_sgemm(CblasRowMajor, TA, TB, (blasint)M, (blasint)N, (blasint)K, 1.0f, a, (blasint)lda,
+                    b, (blasint)ldb, 0.0f, c, (blasint)ldc);
+        break;
+    case CT_F64:
+        cblas_dgemm(CblasRowMajor, TA, TB, (blasint)M, (blasint)N, (blasint)K, 1.0, a, (blasint)lda,
+                    b, (blasint)ldb, 0.0, c, (blasint)ldc);
+        break;
+    case CT_C64:
+        cblas_cgemm(CblasRowMajor, TA, TB, (blasint)M, (blasint)N, (blasint)K, &one64, a,
+                    (blasint)lda, b, (blasint)ldb, &zero64, c, (blasint)ldc);
+        break;
+    case CT_C128:
+        cblas_zgemm(CblasRowMajor, TA, TB, (blasint)M, (blasint)N, (blasint)K, &one128, a,
+                    (blasint)lda, b, (blasint)ldb, &zero128, c, (blasint)ldc);
+        break;
+    default: break;
+    }
+}
+
+/* y = op(A) x where A is rows x cols row-major with lda (op = transpose if ta) */
+static void gemv(ctype ct, bool ta, int64_t rows, int64_t cols, const void *a, int64_t lda,
+                 const void *x, int64_t incx, void *y) {
+    enum CBLAS_TRANSPOSE TA = ta ? CblasTrans : CblasNoTrans;
+    static const numc_complex64 one64 = {1, 0}, zero64 = {0, 0};
+    static const numc_complex128 one128 = {1, 0}, zero128 = {0, 0};
+    blasint r = (blasint)rows, c = (blasint)cols, l = (blasint)lda, ix = (blasint)incx;
+    switch (ct) {
+    case CT_F32: cblas_sgemv(CblasRowMajor, TA, r, c, 1.0f, a, l, x, ix, 0.0f, y, 1); break;
+    case CT_F64: cblas_dgemv(CblasRowMajor, TA, r, c, 1.0, a, l, x, ix, 0.0, y, 1); break;
+    case CT_C64: cblas_cgemv(CblasRowMajor, TA, r, c, &one64, a, l, x, ix, &zero64, y, 1); break;
+    case CT_C128: cblas_zgemv(CblasRowMajor, TA, r, c, &one128, a, l, x, ix, &zero128, y, 1); break;
+    default: break;
+    }
+}
+
+/* ---- the driver ---- */
+
+typedef struct {
+    int n;
+    int64_t shape[NUMC_MAX_DIMS], s[NUMC_MAX_DIMS];
+} dims;
+
+numc_status numc_cpu_dot_general(numc_prim p, int nin, const numc_array *const *in,
+                                 const numc_params *pr, numc_array *const *outv) {
+    (void)p;
+    if (nin != 2) return numc_error_set(NUMC_ERR_VALUE, "dot_general takes 2 operands");
+    const numc_array *lhs = in[0], *rhs = in[1];
+    numc_array *out = outv[0];
+    /* params: [nc, lc x nc, rc x nc, nb, lb x nb, rb x nb, out dtype] */
+    if (pr->n < 2) return numc_error_set(NUMC_ERR_VALUE, "dot_general: malformed parameters");
+    int64_t nc = pr->i[0];
+    if (nc < 0 || 2 + 2 * nc > pr->n) return numc_error_set(NUMC_ERR_VALUE, "dot_general: malformed parameters");
+    int64_t nb = pr->i[1 + 2 * nc];
+    if (nb < 0 || 3 + 2 * nc + 2 * nb > pr->n)
+        return numc_error_set(NUMC_ERR_VALUE, "dot_general: malformed parameters");
+    const int64_t *lc = pr->i + 1, *rc = pr->i + 1 + nc, *lb = pr->i + 2 + 2 * nc,
+                  *rb = pr->i + 2 + 2 * nc + nb;
+    ctype ct;
+    if (lhs->dtype != rhs->dtype || !ct_for(out->dtype, lhs->dtype, &ct))
+        return numc_error_set(NUMC_ERR_TYPE, "dot_general: cannot compute %s x %s -> %s",
+                              numc_dtype_info[lhs->dtype].name, numc_dtype_info[rhs->dtype].name,
+                              numc_dtype_info[out->dtype].name);
+
+    int64_t ls[NUMC_MAX_DIMS], rs[NUMC_MAX_DIMS];
+    numc_struct_byte_strides(lhs, ls);
+    numc_struct_byte_strides(rhs, rs);
+    int lrole[NUMC_MAX_DIMS] = {0}, rrole[NUMC_MAX_DIMS] = {0};  /* 0 free, 1 contract, 2 batch */
+    dims bl = {0}, br = {0}, kl = {0}, kr = {0}, m = {0}, n = {0};
+    for (int64_t k = 0; k < nb + nc; k++) {
+        bool batch = k < nb;
+        int64_t a = batch ? lb[k] : lc[k - nb], b = batch ? rb[k] : rc[k - nb];
+        if (a < 0 || a >= lhs->ndim || b < 0 || b >= rhs->ndim || lrole[a] || rrole[b] ||
+            lhs->shape[a] != rhs->shape[b])
+            return numc_error_set(NUMC_ERR_VALUE, "dot_general: bad %s dimension pair (%lld, %lld)",
+                                  batch ? "batch" : "contracting", (long long)a, (long long)b);
+        lrole[a] = rrole[b] = batch ? 2 : 1;
+        dims *dl = batch ? &bl : &kl, *dr = batch ? &br : &kr;
+        dl->shape[dl->n] = dr->shape[dr->n] = lhs->shape[a];
+        dl->s[dl->n++] = ls[a];
+        dr->s[dr->n++] = rs[b];
+    }
+    for (int d = 0; d < lhs->ndim; d++)
+        if (!lrole[d]) { m.shape[m.n] = lhs->shape[d]; m.s[m.n++] = ls[d]; }
+    for (int d = 0; d < rhs->ndim; d++)
+        if (!rrole[d]) { n.shape[n.n] = rhs->shape[d]; n.s[n.n++] = rs[d]; }
+    int64_t B = numc_struct_prod(bl.n, bl.shape), M = numc_struct_prod(m.n, m.shape),
+            N = numc_struct_prod(n.n, n.shape), K = numc_struct_prod(kl.n, kl.shape);
+    if (out->size != B * M * N)
+        return numc_error_set(NUMC_ERR_VALUE, "dot_general: output has %lld elements, expected %lld",
+                              (long long)out->size, (long long)(B * M * N));
+    if (out->size == 0) return NUMC_OK;
+    size_t csz = ct_size[ct];
+    if (K == 0) {
+        /* empty sums: zeros of the output dtype */
+        memset(numc_array_ptr(out), 0, (size_t)out->size * numc_struct_isz(out->dtype));
+        return NUMC_OK;
+    }
+    if (M > INT_MAX || N > INT_MAX || K > INT_MAX)
+        return numc_error_set(NUMC_ERR_NOT_IMPLEMENTED, "dot_general: dimension too large for BLAS");
+
+    /* Full operand geometry in (batch, rows, cols) order, for packing. */
+    int64_t lsh[3 * NUMC_MAX_DIMS], lst[3 * NUMC_MAX_DIMS], rsh[3 * NUMC_MAX_DIMS], rst[3 * NUMC_MAX_DIMS];
+    int ln = 0, rn = 0;
+    for (int d = 0; d < bl.n; d++) { lsh[ln] = bl.shape[d]; lst[ln++] = bl.s[d]; }
+    for (int d = 0; d < m.n; d++) { lsh[ln] = m.shape[d]; lst[ln++] = m.s[d]; }
+    for (int d = 0; d < kl.n; d++) { lsh[ln] = kl.shape[d]; lst[ln++] = kl.s[d]; }
+    for (int d = 0; d < br.n; d++) { rsh[rn] = br.shape[d]; rst[rn++] = br.s[d]; }
+    for (int d = 0; d < kr.n; d++) { rsh[rn] = kr.shape[d]; rst[rn++] = kr.s[d]; }
+    for (int d = 0; d < n.n; d++) { rsh[rn] = n.shape[d]; rst[rn++] = n.s[d]; }
+
+    const char *lp = numc_array_ptr(lhs), *rp = numc_array_ptr(rhs);
+    char *lbuf = NULL, *rbuf = NULL, *cbuf = NULL;
+    numc_status st = NUMC_OK;
+
+    if (ct == CT_U64) {
+        lbuf = malloc((size_t)(B * M * K) * csz);
+        rbuf = malloc((size_t)(B * K * N) * csz);
+        cbuf = malloc((size_t)(B * M * N) * csz);
+        if (!lbuf || !rbuf || !cbuf) {
+            st = numc_error_set(NUMC_ERR_MEMORY, "dot_general: out of memory");
+            goto done;
+        }
+        pack(ct, lhs->dtype, lp, ln, lsh, lst, lbuf);
+        pack(ct, rhs->dtype, rp, rn, rsh, rst, rbuf);
+        iloop_ctx x = {(const uint64_t *)lbuf, (const uint64_t *)rbuf, (uint64_t *)cbuf, M, N, K};
+        numc_parallel_for(B * M, N * K, iloop_task, &x);
+        store_result(ct, cbuf, out);
+        goto done;
+    }
+
+    /* BLAS types. Zero-copy needs the storage to be the compute type and
+     * the free/contracting dims to collapse to one strided dim each. */
+    dims kk = kl;
+    int64_t krs[NUMC_MAX_DIMS];
+    memcpy(krs, kr.s, sizeof krs);
+    int64_t *kst[2] = {kk.s, krs};
+    int knd = numc_struct_coalesce(kk.n, kk.shape, 2, kst);
+    dims mm = m, nn = n;
+    int64_t *mst[1] = {mm.s}, *nst[1] = {nn.s};
+    int mnd = numc_struct_coalesce(mm.n, mm.shape, 1, mst);
+    int nnd = numc_struct_coalesce(nn.n, nn.shape, 1, nst);
+    bool same = lhs->dtype == ct_dtype(ct);
+    int64_t isz = (int64_t)csz;
+    blas_mat A = {false, false, 0}, Bm = {false, false, 0};
+    if (same && knd <= 1 && mnd <= 1) {
+        int64_t sm = mnd ? mm.s[0] : 0, sk = knd ? kk.s[0] : 0;
+        if (sm % isz == 0 && sk % isz == 0) A = fit_matrix(M, K, sm / isz, sk / isz);
+    }
+    if (same && knd <= 1 && nnd <= 1) {
+        int64_t sn = nnd ? nn.s[0] : 0, sk = knd ? krs[0] : 0;
+        if (sn % isz == 0 && sk % isz == 0) Bm = fit_matrix(K, N, sk / isz, sn / isz);
+    }
+    if (!A.ok) {
+        lbuf = malloc((size_t)(B * M * K) * csz);
+        if (!lbuf) { st = numc_error_set(NUMC_ERR_MEMORY, "dot_general: out of memory"); goto done; }
+        pack(ct, lhs->dtype, lp, ln, lsh, lst, lbuf);
+        A = (blas_mat){true, false, K};
+    }
+    if (!Bm.ok) {
+        rbuf = malloc((size_t)(B * K * N) * csz);
+        if (!rbuf) { st = numc_error_set(NUMC_ERR_MEMORY, "dot_general: out of memory"); goto done; }
+        pack(ct, rhs->dtype, rp, rn, rsh, rst, rbuf);
+        Bm = (blas_mat){true, false, N};
+    }
+    bool direct = out->dtype == ct_dtype(ct);
+    char *cp = numc_array_ptr(out);
+    if (!direct) {
+        cbuf = malloc((size_t)(B * M * N) * csz);
+        if (!cbuf) { st = numc_error_set(NUMC_ERR_MEMORY, "dot_general: out of memory"); goto done; }
+        cp = cbuf;
+    }
+    for (int64_t b = 0; b < B; b++) {
+        const char *a = lbuf ? lbuf + (size_t)(b * M * K) * csz
+                             : lp + numc_struct_offset(bl.n, bl.shape, bl.s, b);
+        const char *bb = rbuf ? rbuf + (size_t)(b * K * N) * csz
+                              : rp + numc_struct_offset(br.n, br.shape, br.s, b);
+        char *c = cp + (size_t)(b * M * N) * csz;
+        if (N == 1) {
+            /* matrix-vector: the rhs column is a vector with stride ld (or 1) */
+            int64_t inc = Bm.trans ? 1 : Bm.ld;   /* transposed only when K == 1 */
+            if (A.trans) gemv(ct, true, K, M, a, A.ld, bb, inc, c);
+            else gemv(ct, false, M, K, a, A.ld, bb, inc, c);
+        } else if (M == 1) {
+            /* vector-matrix: y = B^T a, the lhs row is a vector */
+            int64_t inc = A.trans ? A.ld : 1;
+            if (Bm.trans) gemv(ct, false, N, K, bb, Bm.ld, a, inc, c);
+            else gemv(ct, true, K, N, bb, Bm.ld, a, inc, c);
+        } else {
+            gemm(ct, A.trans, Bm.trans, M, N, K, a, A.ld, bb, Bm.ld, c, N);
+        }
+    }
+    if (!direct) store_result(ct, cbuf, out);
+done:
+    free(lbuf);
+    free(rbuf);
+    free(cbuf);
+    return st;
+}

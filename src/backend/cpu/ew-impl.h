@@ -1,0 +1,325 @@
+/* ew-impl.h — machinery shared by the CPU elementwise kernels (elementwise.c,
+ * ew-arith.c, ew-math.c, ew-convert.c, copy.c): the kernel class of each
+ * dtype, the loop templates every kernel is stamped from, and the tables and
+ * helpers those files export to each other. Internal to src/backend/cpu. */
+#ifndef NUMC_EW_IMPL_H
+#define NUMC_EW_IMPL_H
+
+#include "cpu.h"
+
+#include <math.h>
+
+/* ---- kernel classes ----
+ * Kernels are written once per class and stamped per dtype:
+ *   B bool   S signed int   U unsigned int   H float16/bfloat16 (storage
+ *   only: computed in float32)   F float32/float64   C complex.
+ * A dtype added to NUMC_DTYPE_LIST fails to compile until it gets a class. */
+#define EWK_BOOL B
+#define EWK_INT8 S
+#define EWK_INT16 S
+#define EWK_INT32 S
+#define EWK_INT64 S
+#define EWK_UINT8 U
+#define EWK_UINT16 U
+#define EWK_UINT32 U
+#define EWK_UINT64 U
+#define EWK_FLOAT16 H
+#define EWK_BFLOAT16 H
+#define EWK_FLOAT32 F
+#define EWK_FLOAT64 F
+#define EWK_COMPLEX64 C
+#define EWK_COMPLEX128 C
+
+#define EW_CAT(a, b) EW_CAT_(a, b)
+#define EW_CAT_(a, b) a##b
+#define EW_CLASS(E) EW_CAT(EWK_, E)
+
+/* The compute type of a class and the load/store between storage and compute
+ * values. H converts; B normalises any nonzero byte to 1. */
+#define EW_CT_B(E, t) t
+#define EW_CT_S(E, t) t
+#define EW_CT_U(E, t) t
+#define EW_CT_F(E, t) t
+#define EW_CT_C(E, t) t
+#define EW_CT_H(E, t) float
+#define EW_LD_B(E, x) ((uint8_t)((x) != 0))
+#define EW_LD_S(E, x) (x)
+#define EW_LD_U(E, x) (x)
+#define EW_LD_F(E, x) (x)
+#define EW_LD_C(E, x) (x)
+#define EW_LD_H(E, x) ew_ld_##E(x)
+#define EW_ST_B(E, v) (v)
+#define EW_ST_S(E, v) (v)
+#define EW_ST_U(E, v) (v)
+#define EW_ST_F(E, v) (v)
+#define EW_ST_C(E, v) (v)
+#define EW_ST_H(E, v) ew_st_##E(v)
+
+/* float16 <-> float32/float64 in plain integer and float operations: the same
+ * results as the _Float16 casts of core-impl.h (round to nearest even; nans
+ * stay nans), but gcc 12 vectorises these and not the casts. Checked against
+ * the casts for every float16 and every float32. */
+static inline float ew_bits_f32(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
+static inline uint32_t ew_f32_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
+static inline double ew_bits_f64(uint64_t u) { double f; memcpy(&f, &u, 8); return f; }
+static inline uint64_t ew_f64_bits(double f) { uint64_t u; memcpy(&u, &f, 8); return u; }
+static inline float ew_f16_to_f32(uint16_t h) {
+    const uint32_t em = h & 0x7fffu, sign = (uint32_t)(h & 0x8000u) << 16;
+    const uint32_t u = em << 13;
+    const uint32_t fin = ew_f32_bits(ew_bits_f32(u) * 0x1p112f);
+    const uint32_t inf = u | 0x7f800000u | (em > 0x7c00u ? 0x00400000u : 0);
+    return ew_bits_f32((em >= 0x7c00u ? inf : fin) | sign);
+}
+static inline uint16_t ew_f32_to_f16(float x) {
+    const uint32_t b = ew_f32_bits(x), f = b & 0x7fffffffu, sign = (b >> 16) & 0x8000u;
+    const uint32_t sub = ew_f32_bits(ew_bits_f32(f) + 0.5f) - 0x3f000000u;
+    const uint32_t norm = (f + 0xc8000fffu + ((f >> 13) & 1u)) >> 13;
+    const uint32_t big = f > 0x7f800000u ? 0x7e00u | ((f >> 13) & 0x3ffu) : 0x7c00u;
+    return (uint16_t)((f >= 0x47800000u ? big : f < 0x38800000u ? sub : norm) | sign);
+}
+static inline uint16_t ew_f64_to_f16(double x) {
+    const uint64_t b = ew_f64_bits(x), f = b & 0x7fffffffffffffffu;
+    const uint32_t sign = (uint32_t)(b >> 48) & 0x8000u;
+    const uint64_t sub = ew_f64_bits(ew_bits_f64(f) + 0x1p28) - 0x41b0000000000000u;
+    const uint64_t norm = (f - 0x3f00000000000000u + 0x1ffffffffffu + ((f >> 42) & 1u)) >> 42;
+    const uint64_t big = f > 0x7ff0000000000000u ? 0x7e00u | ((f >> 42) & 0x3ffu) : 0x7c00u;
+    return (uint16_t)((f >= 0x40f0000000000000u ? big : f < 0x3f10000000000000u ? sub : norm) | sign);
+}
+
+static inline float ew_ld_FLOAT16(uint16_t h) { return ew_f16_to_f32(h); }
+static inline float ew_ld_BFLOAT16(uint16_t h) { return numc_bf16_to_f32(h); }
+static inline uint16_t ew_st_FLOAT16(float f) { return ew_f32_to_f16(f); }
+static inline uint16_t ew_st_BFLOAT16(float f) { return numc_f32_to_bf16(f); }
+
+/* The real type of a complex storage type, and the complex type holding a
+ * pair of real compute values. */
+#define EW_REAL_OF(t) __typeof__(((t *)0)->re)
+#define EW_CPLX_OF(r)                                                          \
+    __typeof__(_Generic((r)0, float: (numc_complex64){0, 0},                  \
+                        double: (numc_complex128){0, 0}))
+
+/* ---- loop templates ----
+ * Every loop has numc_ew_loop's signature. The contiguous case is its own
+ * loop with restrict pointers so gcc vectorises it; the other cases walk byte
+ * strides. An output that exactly aliases an input (in-place update) is fine:
+ * each element is read before it is written. */
+#define EW_LOOP_SIG(fname)                                                     \
+    void fname(char **args, const int64_t *steps, int64_t n, const numc_params *prm)
+
+/* y = ST(OP(LD(x))): TI/TO storage types, CT the compute type, LDM/STM
+ * load/store macros called as LDM(E, x), OP called as OP(E, CT, x). */
+#define EW_DEF_UNARY(fname, E, TI, TO, CT, LDM, STM, OP)                       \
+    static EW_LOOP_SIG(fname) {                                                \
+        (void)prm;                                                             \
+        const int64_t s0 = steps[0], s1 = steps[1];                            \
+        if (s0 == (int64_t)sizeof(TI) && s1 == (int64_t)sizeof(TO)) {          \
+            const TI *restrict x = (const TI *)args[0];                        \
+            TO *restrict y = (TO *)args[1];                                    \
+            for (int64_t i = 0; i < n; i++) y[i] = STM(E, OP(E, CT, LDM(E, x[i]))); \
+        } else {                                                               \
+            const char *xp = args[0];                                          \
+            char *yp = args[1];                                                \
+            for (int64_t i = 0; i < n; i++, xp += s0, yp += s1)                \
+                *(TO *)yp = STM(E, OP(E, CT, LDM(E, *(const TI *)xp)));        \
+        }                                                                      \
+    }
+
+/* z = ST(OP(LD(a), LD(b))); a broadcast scalar operand (step 0) gets its own
+ * vectorisable loop because `x * 2` is the most common broadcast. */
+#define EW_DEF_BINARY(fname, E, TI, TO, CT, LDM, STM, OP)                      \
+    static EW_LOOP_SIG(fname) {                                                \
+        (void)prm;                                                             \
+        const int64_t s0 = steps[0], s1 = steps[1], s2 = steps[2];             \
+        const int64_t si = (int64_t)sizeof(TI), so = (int64_t)sizeof(TO);      \
+        if (s2 == so && s0 == si && s1 == si) {                                \
+            const TI *restrict a = (const TI *)args[0];                        \
+            const TI *restrict b = (const TI *)args[1];                        \
+            TO *restrict z = (TO *)args[2];                                    \
+            for (int64_t i = 0; i < n; i++)                                    \
+                z[i] = STM(E, OP(E, CT, LDM(E, a[i]), LDM(E, b[i])));          \
+        } else if (s2 == so && s0 == 0 && s1 == si) {                          \
+            const CT av = LDM(E, *(const TI *)args[0]);                        \
+            const TI *restrict b = (const TI *)args[1];                        \
+            TO *restrict z = (TO *)args[2];                                    \
+            for (int64_t i = 0; i < n; i++)                                    \
+                z[i] = STM(E, OP(E, CT, av, LDM(E, b[i])));                    \
+        } else if (s2 == so && s0 == si && s1 == 0) {                          \
+            const TI *restrict a = (const TI *)args[0];                        \
+            const CT bv = LDM(E, *(const TI *)args[1]);                        \
+            TO *restrict z = (TO *)args[2];                                    \
+            for (int64_t i = 0; i < n; i++)                                    \
+                z[i] = STM(E, OP(E, CT, LDM(E, a[i]), bv));                    \
+        } else {                                                               \
+            const char *ap = args[0], *bp = args[1];                           \
+            char *zp = args[2];                                                \
+            for (int64_t i = 0; i < n; i++, ap += s0, bp += s1, zp += s2)      \
+                *(TO *)zp = STM(E, OP(E, CT, LDM(E, *(const TI *)ap),          \
+                                      LDM(E, *(const TI *)bp)));               \
+        }                                                                      \
+    }
+
+#define EW_LD_RAW(E, x) (x)
+#define EW_ST_RAW(E, v) (v)
+#define EW_ST_BOOLOUT(E, v) ((uint8_t)(v))
+
+/* Stamps the loop ew_<op>_<E> of one op-list row for dtype E (storage type
+ * t) of class K. SHAPE says how the output relates to the input:
+ *   U_/B_ unary / binary, then
+ *   SAME  same dtype          BOOL  bool output
+ *   REAL  complex -> its real type (no LD/ST)
+ *   RAW   same dtype, the op sees storage values (no LD/ST)
+ *   RAWBOOL  bool output, the op sees storage values
+ *   CPLX  two reals -> the complex of their compute type
+ *   EXT   defined by hand elsewhere in the file (only the table uses the row)
+ * Row ops are called OP(E, T, x...) with T the compute type. */
+#define EW_STAMP(E, t, K, P, op, SHAPE, OP) EW_STAMP_##SHAPE(ew_##op##_##E, E, t, K, OP)
+#define EW_STAMP_U_SAME(f, E, t, K, OP)                                        \
+    EW_DEF_UNARY(f, E, t, t, EW_CT_##K(E, t), EW_LD_##K, EW_ST_##K, OP)
+#define EW_STAMP_U_BOOL(f, E, t, K, OP)                                        \
+    EW_DEF_UNARY(f, E, t, uint8_t, EW_CT_##K(E, t), EW_LD_##K, EW_ST_BOOLOUT, OP)
+#define EW_STAMP_U_REAL(f, E, t, K, OP)                                        \
+    EW_DEF_UNARY(f, E, t, EW_REAL_OF(t), t, EW_LD_RAW, EW_ST_RAW, OP)
+#define EW_STAMP_U_RAW(f, E, t, K, OP)                                         \
+    EW_DEF_UNARY(f, E, t, t, t, EW_LD_RAW, EW_ST_RAW, OP)
+#define EW_STAMP_U_RAWBOOL(f, E, t, K, OP)                                     \
+    EW_DEF_UNARY(f, E, t, uint8_t, t, EW_LD_RAW, EW_ST_BOOLOUT, OP)
+#define EW_STAMP_B_SAME(f, E, t, K, OP)                                        \
+    EW_DEF_BINARY(f, E, t, t, EW_CT_##K(E, t), EW_LD_##K, EW_ST_##K, OP)
+#define EW_STAMP_B_BOOL(f, E, t, K, OP)                                        \
+    EW_DEF_BINARY(f, E, t, uint8_t, EW_CT_##K(E, t), EW_LD_##K, EW_ST_BOOLOUT, OP)
+#define EW_STAMP_B_RAW(f, E, t, K, OP)                                         \
+    EW_DEF_BINARY(f, E, t, t, t, EW_LD_RAW, EW_ST_RAW, OP)
+#define EW_STAMP_B_CPLX(f, E, t, K, OP)                                        \
+    EW_DEF_BINARY(f, E, t, EW_CPLX_OF(EW_CT_##K(E, t)), EW_CT_##K(E, t),       \
+                  EW_LD_##K, EW_ST_RAW, OP)
+#define EW_STAMP_EXT(f, E, t, K, OP)
+
+/* The table cell of one op-list row. */
+#define EW_CELL(E, t, K, P, op, SHAPE, OP) [NUMC_PRIM_##P][NUMC_##E] = ew_##op##_##E,
+
+/* Applies M (EW_STAMP or EW_CELL) to every row of dtype E's op list. The
+ * lists are file-local macros EW_OPS_<class>(M, E, t, K) of the including
+ * file, so each file builds its own table from its own rows:
+ *     #define EW_GEN(E, n, t, s, k) EW_FOR_DTYPE(EW_STAMP, E, t)
+ *     NUMC_DTYPE_LIST(EW_GEN) */
+#define EW_FOR_DTYPE(M, E, t) EW_CAT(EW_OPS_, EW_CLASS(E))(M, E, t, EW_CLASS(E))
+
+/* ---- scalar helpers shared by several files ---- */
+#define EW_TG(x, f, d) _Generic((x), float: f, double: d)
+
+/* Complex arithmetic for each complex dtype E (ew_c_<op>_<E>), following
+ * NumPy's loops: plain products (no C99 Annex G fix-ups), Smith's division,
+ * lexicographic order in which a NaN imaginary part makes `<` false. */
+#define EW_CPLX_HELPERS_C(E, T)                                                \
+    typedef EW_REAL_OF(T) ew_r_##E;                                            \
+    static inline T ew_c_mk_##E(ew_r_##E re, ew_r_##E im) {                    \
+        T z = {re, im};                                                        \
+        return z;                                                              \
+    }                                                                          \
+    static inline T ew_c_neg_##E(T a) { return ew_c_mk_##E(-a.re, -a.im); }    \
+    static inline T ew_c_conj_##E(T a) { return ew_c_mk_##E(a.re, -a.im); }    \
+    static inline T ew_c_add_##E(T a, T b) {                                   \
+        return ew_c_mk_##E(a.re + b.re, a.im + b.im);                          \
+    }                                                                          \
+    static inline T ew_c_sub_##E(T a, T b) {                                   \
+        return ew_c_mk_##E(a.re - b.re, a.im - b.im);                          \
+    }                                                                          \
+    static inline T ew_c_mul_##E(T a, T b) {                                   \
+        return ew_c_mk_##E(a.re * b.re - a.im * b.im, a.re * b.im + a.im * b.re); \
+    }                                                                          \
+    static inline T ew_c_div_##E(T a, T b) {                                   \
+        ew_r_##E br = EW_TG(b.re, fabsf, fabs)(b.re);                          \
+        ew_r_##E bi = EW_TG(b.im, fabsf, fabs)(b.im);                          \
+        if (br >= bi) {                                                        \
+            if (br == 0 && bi == 0) /* complex inf or nan, as NumPy */         \
+                return ew_c_mk_##E(a.re / br, a.im / br);                      \
+            ew_r_##E rat = b.im / b.re, scl = (ew_r_##E)1 / (b.re + b.im * rat); \
+            return ew_c_mk_##E((a.re + a.im * rat) * scl, (a.im - a.re * rat) * scl); \
+        }                                                                      \
+        ew_r_##E rat = b.re / b.im, scl = (ew_r_##E)1 / (b.im + b.re * rat);   \
+        return ew_c_mk_##E((a.re * rat + a.im) * scl, (a.im * rat - a.re) * scl); \
+    }                                                                          \
+    /* |z| exactly as NumPy's SIMD loop computes it (all layouts use it):      \
+     * inf wins over nan, then larger * sqrt(1 + (smaller/larger)^2) with a fma */ \
+    static inline ew_r_##E ew_c_abs_##E(T a) {                                 \
+        ew_r_##E re = EW_TG(a.re, fabsf, fabs)(a.re);                          \
+        ew_r_##E im = EW_TG(a.im, fabsf, fabs)(a.im);                          \
+        const bool reinf = isinf(re), iminf = isinf(im);                       \
+        if (reinf) im = (ew_r_##E)INFINITY;                                    \
+        if (iminf) re = (ew_r_##E)INFINITY;                                    \
+        const bool renan = isnan(re), imnan = isnan(im);                       \
+        if (renan) im = (ew_r_##E)NAN;                                         \
+        if (imnan) re = (ew_r_##E)NAN;                                         \
+        ew_r_##E big = re > im ? re : im, small = re > im ? im : re;           \
+        ew_r_##E rat = (big == 0 || isinf(small)) ? 0 : small / big;           \
+        return EW_TG(rat, sqrtf, sqrt)(EW_TG(rat, fmaf, fma)(rat, rat, 1)) * big; \
+    }                                                                          \
+    static inline T ew_c_sign_##E(T a) { /* z/|z| (NumPy 2, libm's hypot) */   \
+        ew_r_##E m = EW_TG(a.re, hypotf, hypot)(a.re, a.im);                   \
+        if (isnan(m)) return ew_c_mk_##E(NAN, NAN);                            \
+        if (isinf(m)) {                                                        \
+            if (isinf(a.re) && isinf(a.im)) return ew_c_mk_##E(NAN, NAN);      \
+            if (isinf(a.re)) return ew_c_mk_##E(a.re > 0 ? 1 : -1, 0);         \
+            return ew_c_mk_##E(0, a.im > 0 ? 1 : -1);                          \
+        }                                                                      \
+        if (m == 0) return ew_c_mk_##E(0, 0);                                  \
+        return ew_c_mk_##E(a.re / m, a.im / m);                                \
+    }                                                                          \
+    static inline T ew_c_rint_##E(T a) {                                       \
+        return ew_c_mk_##E(EW_TG(a.re, rintf, rint)(a.re),                     \
+                           EW_TG(a.im, rintf, rint)(a.im));                    \
+    }                                                                          \
+    static inline bool ew_c_isnan_##E(T a) { return isnan(a.re) || isnan(a.im); } \
+    static inline bool ew_c_isinf_##E(T a) { return isinf(a.re) || isinf(a.im); } \
+    static inline bool ew_c_isfinite_##E(T a) {                                \
+        return isfinite(a.re) && isfinite(a.im);                               \
+    }                                                                          \
+    static inline bool ew_c_eq_##E(T a, T b) { return a.re == b.re && a.im == b.im; } \
+    static inline bool ew_c_ne_##E(T a, T b) { return a.re != b.re || a.im != b.im; } \
+    static inline bool ew_c_ordered_##E(T a, T b) {                            \
+        return !isnan(a.im) && !isnan(b.im);                                   \
+    }                                                                          \
+    static inline bool ew_c_lt_##E(T a, T b) {                                 \
+        return (a.re < b.re && ew_c_ordered_##E(a, b)) || (a.re == b.re && a.im < b.im); \
+    }                                                                          \
+    static inline bool ew_c_le_##E(T a, T b) {                                 \
+        return (a.re < b.re && ew_c_ordered_##E(a, b)) || (a.re == b.re && a.im <= b.im); \
+    }                                                                          \
+    static inline bool ew_c_gt_##E(T a, T b) {                                 \
+        return (a.re > b.re && ew_c_ordered_##E(a, b)) || (a.re == b.re && a.im > b.im); \
+    }                                                                          \
+    static inline bool ew_c_ge_##E(T a, T b) {                                 \
+        return (a.re > b.re && ew_c_ordered_##E(a, b)) || (a.re == b.re && a.im >= b.im); \
+    }                                                                          \
+    /* maximum/minimum propagate a NaN in either part of either operand */     \
+    static inline T ew_c_max_##E(T a, T b) {                                   \
+        return (isnan(a.re) || isnan(a.im) || ew_c_ge_##E(a, b)) ? a : b;      \
+    }                                                                          \
+    static inline T ew_c_min_##E(T a, T b) {                                   \
+        return (isnan(a.re) || isnan(a.im) || ew_c_le_##E(a, b)) ? a : b;      \
+    }
+#define EW_CPLX_HELPERS_B(E, T)
+#define EW_CPLX_HELPERS_S(E, T)
+#define EW_CPLX_HELPERS_U(E, T)
+#define EW_CPLX_HELPERS_H(E, T)
+#define EW_CPLX_HELPERS_F(E, T)
+#define EW_CPLX_HELPERS_X_(E, n, t, s, k) EW_CAT(EW_CPLX_HELPERS_, EW_CLASS(E))(E, t)
+NUMC_DTYPE_LIST(EW_CPLX_HELPERS_X_)
+#undef EW_CPLX_HELPERS_X_
+
+typedef numc_ew_loop numc_ew_table[NUMC_PRIM_COUNT][NUMC_DTYPE_COUNT];
+/* ew-arith.c and ew-math.c */
+extern const numc_ew_table numc_ew_arith_loops, numc_ew_math_loops;
+/* ew-convert.c */
+numc_ew_loop numc_ew_convert_loop(numc_dtype from, numc_dtype to);
+numc_ew_loop numc_ew_bitcast_loop(numc_dtype from, numc_dtype to);
+numc_ew_loop numc_ew_select_loop(numc_dtype dt);
+numc_ew_loop numc_ew_copy_loop(size_t itemsize);
+
+/* elementwise.c: the nd driver behind numc_cpu_elementwise and numc_cpu_copy.
+ * Runs `loop` over out's (C-contiguous) shape; in[i] have out's shape with
+ * arbitrary strides. cost ~ work per element (1 = an add). */
+numc_status numc_ew_drive(numc_ew_loop loop, int nin, const numc_array *const *in,
+                          numc_array *out, const numc_params *params, int64_t cost);
+
+#endif

@@ -1,0 +1,332 @@
+/* np-util.c — the NumPy layer's plumbing: the temporaries scope, the
+ * NULL-propagating bind wrappers, broadcasting, axis normalisation and the
+ * ufunc dtype rules shared by every src/np file. */
+#include "np-impl.h"
+
+#include <stdio.h>
+
+/* ---- scope ---- */
+void np_scope_init(np_scope *s) {
+    s->n = 0;
+    s->cap = NP_SCOPE_INLINE;
+    s->a = s->inl;
+}
+
+void np_scope_end(np_scope *s) {
+    for (int i = s->n - 1; i >= 0; i--) numc_array_release(s->a[i]);
+    if (s->a != s->inl) free(s->a);
+    np_scope_init(s);
+}
+
+numc_array *np_keep(np_scope *s, numc_array *a) {
+    if (!a) return NULL;
+    if (s->n == s->cap) {
+        int cap = s->cap * 2;
+        numc_array **na = malloc(sizeof(*na) * (size_t)cap);
+        if (!na) {
+            numc_array_release(a);
+            numc_error_set(NUMC_ERR_MEMORY, "out of memory");
+            return NULL;
+        }
+        memcpy(na, s->a, sizeof(*na) * (size_t)s->n);
+        if (s->a != s->inl) free(s->a);
+        s->a = na;
+        s->cap = cap;
+    }
+    s->a[s->n++] = a;
+    return a;
+}
+
+numc_array *np_new_ref(const numc_array *r) {
+    if (!r) return NULL;
+    if (!np_is_weak(r)) return numc_array_retain((numc_array *)r);
+    /* an input returned unchanged would still read as a Python scalar */
+    numc_params pr = {.n = r->ndim};
+    for (int d = 0; d < r->ndim; d++) pr.i[d] = r->shape[d];
+    return numc_bind1(NUMC_PRIM_RESHAPE, 1, NP_ARRAY_OF(r), &pr);
+}
+
+numc_array *np_ret(np_scope *s, const numc_array *r) {
+    numc_array *out = np_new_ref(r);
+    np_scope_end(s);
+    return out;
+}
+
+/* ---- binding ---- */
+numc_array *np_bind(np_scope *s, numc_prim p, int nin, const numc_array *const *in,
+                    const numc_params *pr) {
+    for (int i = 0; i < nin; i++)
+        if (!in[i]) return NULL;
+    static const numc_params none;
+    return np_keep(s, numc_bind1(p, nin, in, pr ? pr : &none));
+}
+
+numc_array *np_un(np_scope *s, numc_prim p, const numc_array *x) {
+    return np_bind(s, p, 1, NP_ARRAY_OF(x), NULL);
+}
+
+bool np_same_shape(const numc_array *a, const numc_array *b) {
+    if (a->ndim != b->ndim) return false;
+    for (int d = 0; d < a->ndim; d++)
+        if (a->shape[d] != b->shape[d]) return false;
+    return true;
+}
+
+numc_array *np_bin(np_scope *s, numc_prim p, const numc_array *x, const numc_array *y) {
+    if (!x || !y) return NULL;
+    if (!np_same_shape(x, y)) {
+        int nd;
+        int64_t shape[NUMC_MAX_DIMS];
+        if (np_broadcast_shapes(2, NP_ARRAY_OF(x, y), &nd, shape)) return NULL;
+        x = np_bcast(s, x, nd, shape);
+        y = np_bcast(s, y, nd, shape);
+    }
+    return np_bind(s, p, 2, NP_ARRAY_OF(x, y), NULL);
+}
+
+numc_array *np_sel(np_scope *s, const numc_array *c, const numc_array *x, const numc_array *y) {
+    if (!c || !x || !y) return NULL;
+    c = np_cvt(s, c, NUMC_BOOL);
+    if (!c) return NULL;
+    int nd;
+    int64_t shape[NUMC_MAX_DIMS];
+    if (np_broadcast_shapes(3, NP_ARRAY_OF(c, x, y), &nd, shape)) return NULL;
+    c = np_bcast(s, c, nd, shape);
+    x = np_bcast(s, x, nd, shape);
+    y = np_bcast(s, y, nd, shape);
+    return np_bind(s, NUMC_PRIM_SELECT, 3, NP_ARRAY_OF(c, x, y), NULL);
+}
+
+numc_array *np_cvt(np_scope *s, const numc_array *x, numc_dtype dt) {
+    if (!x) return NULL;
+    if (x->dtype == dt) return np_keep(s, numc_array_retain((numc_array *)x));
+    numc_params pr = {.n = 1, .i = {dt}};
+    return np_bind(s, NUMC_PRIM_CONVERT, 1, NP_ARRAY_OF(x), &pr);
+}
+
+numc_array *np_bcast(np_scope *s, const numc_array *x, int ndim, const int64_t *shape) {
+    if (!x) return NULL;
+    if (x->ndim == ndim && memcmp(x->shape, shape, sizeof(int64_t) * (size_t)ndim) == 0)
+        return np_keep(s, numc_array_retain((numc_array *)x));
+    numc_params pr = {.n = 1 + ndim + x->ndim};
+    pr.i[0] = ndim;
+    for (int d = 0; d < ndim; d++) pr.i[1 + d] = shape[d];
+    for (int d = 0; d < x->ndim; d++) pr.i[1 + ndim + d] = ndim - x->ndim + d;
+    return np_bind(s, NUMC_PRIM_BROADCAST_IN_DIM, 1, NP_ARRAY_OF(x), &pr);
+}
+
+numc_array *np_reshape(np_scope *s, const numc_array *x, int ndim, const int64_t *shape) {
+    if (!x) return NULL;
+    if (x->ndim == ndim && memcmp(x->shape, shape, sizeof(int64_t) * (size_t)ndim) == 0)
+        return np_keep(s, numc_array_retain((numc_array *)x));
+    numc_params pr = {.n = ndim};
+    for (int d = 0; d < ndim; d++) pr.i[d] = shape[d];
+    return np_bind(s, NUMC_PRIM_RESHAPE, 1, NP_ARRAY_OF(x), &pr);
+}
+
+numc_array *np_ravel(np_scope *s, const numc_array *x) {
+    if (!x) return NULL;
+    int64_t n = x->size;
+    return np_reshape(s, x, 1, &n);
+}
+
+numc_array *np_transpose(np_scope *s, const numc_array *x, const int64_t *perm) {
+    if (!x) return NULL;
+    bool ident = true;
+    for (int d = 0; d < x->ndim; d++) ident &= perm[d] == d;
+    if (ident) return np_keep(s, numc_array_retain((numc_array *)x));
+    numc_params pr = {.n = x->ndim};
+    for (int d = 0; d < x->ndim; d++) pr.i[d] = perm[d];
+    return np_bind(s, NUMC_PRIM_TRANSPOSE, 1, NP_ARRAY_OF(x), &pr);
+}
+
+numc_array *np_reduce(np_scope *s, numc_prim p, const numc_array *x, const int64_t *axes,
+                      int naxes) {
+    if (!x) return NULL;
+    if (naxes == 0) return np_keep(s, numc_array_retain((numc_array *)x));
+    numc_params pr = {.n = naxes};
+    for (int k = 0; k < naxes; k++) pr.i[k] = axes[k];
+    return np_bind(s, p, 1, NP_ARRAY_OF(x), &pr);
+}
+
+numc_array *np_const(np_scope *s, numc_dtype dt, double re, double im) {
+    numc_array *v = numc_scalar_of(dt, re, im);
+    if (!v) return NULL;
+    numc_params pr = {.n = 0, .ptr = v};
+    numc_array *c = numc_bind1(NUMC_PRIM_CONSTANT, 0, NULL, &pr);
+    numc_array_release(v);
+    return np_keep(s, c);
+}
+
+numc_array *np_fill(np_scope *s, numc_dtype dt, double v, int ndim, const int64_t *shape) {
+    return np_bcast(s, np_const(s, dt, v, 0), ndim, shape);
+}
+
+numc_array *np_fill_like(np_scope *s, const numc_array *x, double v) {
+    if (!x) return NULL;
+    return np_fill(s, x->dtype, v, x->ndim, x->shape);
+}
+
+numc_array *np_binc(np_scope *s, numc_prim p, const numc_array *x, double v) {
+    if (!x) return NULL;
+    return np_bin(s, p, x, np_const(s, x->dtype, v, 0));
+}
+
+/* ---- shapes and axes ---- */
+static const char *shape_fmt(char *buf, size_t n, int ndim, const int64_t *shape,
+                             const char *sep) {
+    size_t k = 0;
+    k += (size_t)snprintf(buf + k, n - k, "(");
+    for (int d = 0; d < ndim && k < n; d++)
+        k += (size_t)snprintf(buf + k, n - k, "%s%lld", d ? sep : "", (long long)shape[d]);
+    if (k < n) snprintf(buf + k, n - k, ndim == 1 ? ",)" : ")");
+    return buf;
+}
+
+const char *np_shape_str(char *buf, size_t n, int ndim, const int64_t *shape) {
+    return shape_fmt(buf, n, ndim, shape, ",");
+}
+
+const char *np_tuple_str(char *buf, size_t n, int ndim, const int64_t *shape) {
+    return shape_fmt(buf, n, ndim, shape, ", ");
+}
+
+numc_status np_broadcast_shapes(int n, const numc_array *const *in, int *ndim,
+                                int64_t *shape) {
+    int nd = 0;
+    for (int i = 0; i < n; i++)
+        if (in[i]->ndim > nd) nd = in[i]->ndim;
+    for (int d = 0; d < nd; d++) shape[d] = 1;
+    for (int i = 0; i < n; i++) {
+        const numc_array *a = in[i];
+        for (int d = 0; d < a->ndim; d++) {
+            int64_t *o = &shape[nd - a->ndim + d], v = a->shape[d];
+            if (v == *o || v == 1) continue;
+            if (*o == 1) {
+                *o = v;
+                continue;
+            }
+            char msg[1024];
+            size_t k = 0;
+            for (int j = 0; j < n && k < sizeof msg; j++) {
+                char b[400];
+                k += (size_t)snprintf(msg + k, sizeof msg - k, "%s ",
+                                      np_shape_str(b, sizeof b, in[j]->ndim, in[j]->shape));
+            }
+            return numc_error_set(NUMC_ERR_VALUE,
+                                  "operands could not be broadcast together with shapes %s",
+                                  msg);
+        }
+    }
+    *ndim = nd;
+    return NUMC_OK;
+}
+
+numc_status np_norm_axis(int64_t axis, int ndim, int64_t *out, const char *prefix) {
+    if (axis < -ndim || axis >= ndim)
+        return numc_error_set(NUMC_ERR_AXIS, "%saxis %lld is out of bounds for array of dimension %d",
+                              prefix ? prefix : "", (long long)axis, ndim);
+    *out = axis < 0 ? axis + ndim : axis;
+    return NUMC_OK;
+}
+
+numc_status np_norm_axes(const int64_t *axes, int naxes, int ndim, int64_t *out, int *nout) {
+    bool seen[NUMC_MAX_DIMS] = {false};
+    if (!axes) {
+        for (int d = 0; d < ndim; d++) out[d] = d;
+        *nout = ndim;
+        return NUMC_OK;
+    }
+    for (int k = 0; k < naxes; k++) {
+        int64_t a = 0;
+        if (np_norm_axis(axes[k], ndim, &a, NULL)) return numc_error_kind();
+        if (seen[a]) return numc_error_set(NUMC_ERR_VALUE, "duplicate value in 'axis'");
+        seen[a] = true;
+    }
+    int n = 0;
+    for (int d = 0; d < ndim; d++)
+        if (seen[d]) out[n++] = d;
+    *nout = n;
+    return NUMC_OK;
+}
+
+/* ---- dtype rules ---- */
+numc_dtype np_ufunc_float(numc_dtype d) {
+    switch (d) {
+    case NUMC_BOOL: case NUMC_INT8: case NUMC_UINT8: return NUMC_FLOAT16;
+    case NUMC_INT16: case NUMC_UINT16: return numc_dt_canonical(NUMC_FLOAT32);
+    default: break;
+    }
+    if (numc_dt_is_inexact(d)) return d;
+    return numc_dt_float_for(d);
+}
+
+numc_dtype np_inexact_loop(int n, const numc_array *const *in) {
+    numc_dtype dt = numc_result_type(n, in);
+    if (dt == NUMC_DTYPE_NONE || numc_dt_is_inexact(dt)) return dt;
+    /* All operands are bool/int here. NumPy picks the first float loop every
+     * operand casts to safely, which is not the float of the promoted int
+     * type: int8 with uint8 is float16, not float32. A weak Python int takes
+     * the strong integer's type, or int64 when the others are bool. */
+    bool strong_int = false;
+    for (int i = 0; i < n; i++)
+        if (!np_is_weak(in[i]) && numc_dt_is_int(in[i]->dtype)) strong_int = true;
+    numc_dtype f = NUMC_DTYPE_NONE;
+    for (int i = 0; i < n; i++) {
+        numc_dtype d = in[i]->dtype;
+        if (np_is_weak(in[i])) {
+            if (!numc_dt_is_int(d) || strong_int) continue;
+            d = numc_default_int();
+        }
+        numc_dtype fi = np_ufunc_float(d);
+        f = f == NUMC_DTYPE_NONE ? fi : numc_promote_types(f, fi);
+    }
+    return f == NUMC_DTYPE_NONE ? np_ufunc_float(dt) : f;
+}
+
+numc_status np_err_ufunc_types(const char *ufunc) {
+    return numc_error_set(NUMC_ERR_TYPE,
+                          "ufunc '%s' not supported for the input types, and the inputs could "
+                          "not be safely coerced to any supported types according to the "
+                          "casting rule ''safe''",
+                          ufunc);
+}
+
+bool np_concrete(const numc_array *a) { return a && !a->owner && a->buffer; }
+
+double np_scalar_value(const numc_array *a) {
+    double re = NAN, im = 0;
+    if (np_concrete(a) && a->size > 0) numc_array_get_f64(a, 0, &re, &im);
+    return re;
+}
+
+numc_status np_check_weak_ints(int n, const numc_array *const *in, numc_dtype loop) {
+    if (!numc_dt_is_int(loop)) return NUMC_OK;
+    for (int i = 0; i < n; i++) {
+        const numc_array *a = in[i];
+        if (!np_is_weak(a) || !numc_dt_is_int(a->dtype) || !np_concrete(a)) continue;
+        /* the weak value is a Python int held as int64: exact in a double
+         * for every type narrower than 64 bits, which is where it matters */
+        double v = np_scalar_value(a);
+        numc_iinfo_t ii;
+        numc_iinfo(loop, &ii);
+        if (v < (double)ii.min || v > (double)ii.max)
+            return numc_error_set(NUMC_ERR_OVERFLOW, "Python integer %.0f out of bounds for %s",
+                                  v, numc_dtype_name(loop));
+    }
+    return NUMC_OK;
+}
+
+numc_status np_prepare(np_scope *s, int n, const numc_array *const *in, numc_dtype dt,
+                       numc_array **out) {
+    int nd;
+    int64_t shape[NUMC_MAX_DIMS];
+    for (int i = 0; i < n; i++)
+        if (!in[i]) return numc_error_kind() ? numc_error_kind() : NUMC_ERR_VALUE;
+    if (np_broadcast_shapes(n, in, &nd, shape)) return numc_error_kind();
+    for (int i = 0; i < n; i++) {
+        out[i] = np_bcast(s, np_cvt(s, in[i], dt), nd, shape);
+        if (!out[i]) return numc_error_kind();
+    }
+    return NUMC_OK;
+}
