@@ -2,6 +2,7 @@
  * exception mapping, and lazy access to NumPy and ml_dtypes (interop only;
  * numc itself never needs them). */
 #include "pynumc.h"
+#include "pytree.h"
 
 PyObject *numc_module;
 PyObject *pynumc_AxisError;
@@ -163,7 +164,7 @@ PyMODINIT_FUNC PyInit__numc(void) {
     if (!m) return NULL;
     numc_module = m;
     if (init_errors(m) < 0 || pynumc_init_dtypes(m) < 0 || pynumc_init_ndarray(m) < 0 ||
-        pynumc_init_convert(m) < 0 || pynumc_init_functions(m) < 0) {
+        pynumc_init_convert(m) < 0 || pynumc_init_functions(m) < 0 || pynumc_init_pytree(m) < 0) {
         Py_DECREF(m);
         numc_module = NULL;
         return NULL;
