@@ -11,8 +11,15 @@ static PyObject *node(const char *kind, PyObject *aux, PyObject *children, Py_ss
     return Py_BuildValue("(sONn)", kind, aux ? aux : Py_None, children, n);
 }
 
+static int valid_node(PyObject *def) {
+    return PyTuple_Check(def) && PyTuple_GET_SIZE(def) == 4 &&
+           PyUnicode_Check(PyTuple_GET_ITEM(def, 0)) && PyTuple_Check(PyTuple_GET_ITEM(def, 2)) &&
+           PyLong_Check(PyTuple_GET_ITEM(def, 3));
+}
+
 static Py_ssize_t leaves_of(PyObject *def) {
-    if (def == LEAF || (PyUnicode_Check(def))) return 1;
+    if (PyUnicode_Check(def)) return 1;
+    if (!valid_node(def)) return -1;
     return PyLong_AsSsize_t(PyTuple_GET_ITEM(def, 3));
 }
 
@@ -73,6 +80,14 @@ PyObject *pynumc_tree_flatten(PyObject *tree, PyObject *leaves) {
 }
 
 PyObject *pynumc_tree_unflatten(PyObject *def, PyObject *leaves, Py_ssize_t *pos) {
+    if (!PySequence_Check(leaves)) {
+        PyErr_SetString(PyExc_TypeError, "tree_unflatten: leaves must be a sequence");
+        return NULL;
+    }
+    if (!PyUnicode_Check(def) && !valid_node(def)) {
+        PyErr_SetString(PyExc_TypeError, "tree_unflatten: not a treedef made by tree_flatten");
+        return NULL;
+    }
     if (PyUnicode_Check(def)) {
         if (*pos >= PySequence_Size(leaves)) {
             PyErr_SetString(PyExc_ValueError, "tree_unflatten: too few leaves");
@@ -102,6 +117,11 @@ PyObject *pynumc_tree_unflatten(PyObject *def, PyObject *leaves, Py_ssize_t *pos
     } else if (strcmp(kind, "namedtuple") == 0) {
         r = PyObject_Call(aux, vals, NULL);
     } else if (strcmp(kind, "dict") == 0) {
+        if (!PyTuple_Check(aux) || PyTuple_GET_SIZE(aux) != n) {
+            Py_DECREF(vals);
+            PyErr_SetString(PyExc_TypeError, "tree_unflatten: not a treedef made by tree_flatten");
+            return NULL;
+        }
         r = PyDict_New();
         for (Py_ssize_t i = 0; r && i < n; i++)
             if (PyDict_SetItem(r, PyTuple_GET_ITEM(aux, i), PyTuple_GET_ITEM(vals, i)) < 0)
