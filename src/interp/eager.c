@@ -111,8 +111,22 @@ numc_status numc_eager_run(numc_prim p, int nin, const numc_array *const *in,
     for (int k = 0; k < nout; k++) {
         numc_array *o = numc_array_alloc_header(av[k].dtype, av[k].ndim, av[k].shape);
         if (!o) goto fail;
+        int64_t size = 0, nbytes = 0;
+        bool bad = numc_shape_size(info->name, o->ndim, o->shape, &size) != NUMC_OK;
+        if (!bad && __builtin_mul_overflow(size, (int64_t)numc_dtype_info[o->dtype].itemsize,
+                                           &nbytes)) {
+            numc_error_set(NUMC_ERR_MEMORY, "Unable to allocate an array with %lld elements of "
+                                            "data type %s", (long long)size,
+                           numc_dtype_name(o->dtype));
+            bad = true;
+        }
+        if (bad) {
+            out[k] = o;
+            nout = k + 1;
+            goto fail;
+        }
         o->buffer = numc_buffer_new(dev->allocator, dev->kind == NUMC_DEVICE_CPU ? NULL : dev,
-                                    (size_t)o->size * numc_dtype_info[o->dtype].itemsize);
+                                    (size_t)nbytes);
         out[k] = o;
         if (!o->buffer) {
             nout = k + 1;

@@ -23,14 +23,24 @@ static bool prep2(np_scope *s, const numc_array *a, const numc_array *b, numc_dt
 }
 
 static numc_dtype rtype2(const numc_array *a, const numc_array *b) {
+    /* the common case needs no promotion table */
+    if (a->dtype == b->dtype && !np_is_weak(a) && !np_is_weak(b)) return a->dtype;
     return numc_result_type(2, NP_ARRAY_OF(a, b));
 }
 
 /* The loop of the arithmetic ufuncs that have no bool loop (bool -> int8). */
-static numc_dtype int8_for_bool(numc_dtype dt) { return dt == NUMC_BOOL ? NUMC_INT8 : dt; }
+static numc_dtype int8_for_bool(numc_dtype dt) {
+    return dt == NUMC_BOOL ? NUMC_INT8 : dt;
+}
 
-static numc_array *simple(const numc_array *a, const numc_array *b, numc_prim p,
-                          numc_dtype loop) {
+static numc_array *simple(const numc_array *a, const numc_array *b, numc_prim p, numc_dtype loop) {
+    /* fast path (small-op latency): operands already in the loop's dtype and
+     * shape go straight to the primitive */
+    if (a->dtype == loop && b->dtype == loop && np_same_shape(a, b) && !np_is_weak(a) &&
+        !np_is_weak(b)) {
+        static const numc_params none;
+        return numc_bind1(p, 2, NP_ARRAY_OF(a, b), &none);
+    }
     np_scope s;
     np_scope_init(&s);
     numc_array *x, *y;
@@ -83,15 +93,15 @@ numc_array *numc_divide(const numc_array *a, const numc_array *b) {
  * as NumPy's npy_divmod computes them. */
 static void float_divmod(np_scope *s, numc_array *x, numc_array *y, numc_array **q,
                          numc_array **m) {
-    numc_array *fm = np_bin(s, NUMC_PRIM_COPYSIGN,
-                            np_bin(s, NUMC_PRIM_REM, np_un(s, NUMC_PRIM_ABS, x),
-                                   np_un(s, NUMC_PRIM_ABS, y)),
-                            x); /* fmod(x, y) */
+    numc_array *fm =
+        np_bin(s, NUMC_PRIM_COPYSIGN,
+               np_bin(s, NUMC_PRIM_REM, np_un(s, NUMC_PRIM_ABS, x), np_un(s, NUMC_PRIM_ABS, y)),
+               x); /* fmod(x, y) */
     numc_array *quot = np_bin(s, NUMC_PRIM_DIV, x, y);
     numc_array *div = np_bin(s, NUMC_PRIM_DIV, np_bin(s, NUMC_PRIM_SUB, x, fm), y);
-    numc_array *adj = np_bin(s, NUMC_PRIM_AND, np_binc(s, NUMC_PRIM_NE, fm, 0),
-                             np_bin(s, NUMC_PRIM_NE, np_binc(s, NUMC_PRIM_LT, y, 0),
-                                    np_binc(s, NUMC_PRIM_LT, fm, 0)));
+    numc_array *adj = np_bin(
+        s, NUMC_PRIM_AND, np_binc(s, NUMC_PRIM_NE, fm, 0),
+        np_bin(s, NUMC_PRIM_NE, np_binc(s, NUMC_PRIM_LT, y, 0), np_binc(s, NUMC_PRIM_LT, fm, 0)));
     numc_array *zero = np_fill_like(s, x, 0);
     numc_array *mod = np_sel(s, adj, np_bin(s, NUMC_PRIM_ADD, fm, y), fm);
     mod = np_sel(s, np_binc(s, NUMC_PRIM_EQ, fm, 0), np_bin(s, NUMC_PRIM_COPYSIGN, zero, y), mod);
@@ -99,8 +109,8 @@ static void float_divmod(np_scope *s, numc_array *x, numc_array *y, numc_array *
     numc_array *fl = np_un(s, NUMC_PRIM_FLOOR, div);
     fl = np_sel(s, np_binc(s, NUMC_PRIM_GT, np_bin(s, NUMC_PRIM_SUB, div, fl), 0.5),
                 np_binc(s, NUMC_PRIM_ADD, fl, 1), fl);
-    numc_array *fq = np_sel(s, np_binc(s, NUMC_PRIM_NE, div, 0), fl,
-                            np_bin(s, NUMC_PRIM_COPYSIGN, zero, quot));
+    numc_array *fq =
+        np_sel(s, np_binc(s, NUMC_PRIM_NE, div, 0), fl, np_bin(s, NUMC_PRIM_COPYSIGN, zero, quot));
     numc_array *bz = np_binc(s, NUMC_PRIM_EQ, y, 0);
     *q = np_sel(s, bz, quot, fq);
     *m = np_sel(s, bz, fm, mod);
@@ -171,8 +181,8 @@ numc_array *numc_fmod(const numc_array *a, const numc_array *b) {
         return np_ret(&s, np_sel(&s, fix, np_bin(&s, NUMC_PRIM_SUB, r, y), r));
     }
     /* floats: the floored remainder of |x|, |y| is fmod's magnitude, exactly */
-    numc_array *r = np_bin(&s, NUMC_PRIM_REM, np_un(&s, NUMC_PRIM_ABS, x),
-                           np_un(&s, NUMC_PRIM_ABS, y));
+    numc_array *r =
+        np_bin(&s, NUMC_PRIM_REM, np_un(&s, NUMC_PRIM_ABS, x), np_un(&s, NUMC_PRIM_ABS, y));
     return np_ret(&s, np_bin(&s, NUMC_PRIM_COPYSIGN, r, x));
 }
 
@@ -254,9 +264,9 @@ static numc_dtype float_loop2(const numc_array *a, const numc_array *b, const ch
     return dt;
 }
 
-#define FLOAT_BINARY(name, prim)                                                       \
-    numc_array *numc_##name(const numc_array *a, const numc_array *b) {                \
-        return simple(a, b, prim, float_loop2(a, b, #name));                           \
+#define FLOAT_BINARY(name, prim)                                                                   \
+    numc_array *numc_##name(const numc_array *a, const numc_array *b) {                            \
+        return simple(a, b, prim, float_loop2(a, b, #name));                                       \
     }
 FLOAT_BINARY(arctan2, NUMC_PRIM_ATAN2)
 FLOAT_BINARY(hypot, NUMC_PRIM_HYPOT)
@@ -267,11 +277,16 @@ FLOAT_BINARY(copysign, NUMC_PRIM_COPYSIGN)
 /* ---- comparisons ---- */
 static numc_prim mirror_cmp(numc_prim p) {
     switch (p) {
-    case NUMC_PRIM_LT: return NUMC_PRIM_GT;
-    case NUMC_PRIM_LE: return NUMC_PRIM_GE;
-    case NUMC_PRIM_GT: return NUMC_PRIM_LT;
-    case NUMC_PRIM_GE: return NUMC_PRIM_LE;
-    default: return p;
+    case NUMC_PRIM_LT:
+        return NUMC_PRIM_GT;
+    case NUMC_PRIM_LE:
+        return NUMC_PRIM_GE;
+    case NUMC_PRIM_GT:
+        return NUMC_PRIM_LT;
+    case NUMC_PRIM_GE:
+        return NUMC_PRIM_LE;
+    default:
+        return p;
     }
 }
 
@@ -365,8 +380,8 @@ numc_array *numc_logical_xor(const numc_array *a, const numc_array *b) {
     return logical(a, b, NUMC_PRIM_XOR);
 }
 
-static numc_array *bitwise(const numc_array *a, const numc_array *b, numc_prim p,
-                           const char *ufunc, bool bool_ok) {
+static numc_array *bitwise(const numc_array *a, const numc_array *b, numc_prim p, const char *ufunc,
+                           bool bool_ok) {
     numc_dtype dt = rtype2(a, b);
     if (dt == NUMC_DTYPE_NONE) return NULL;
     if (dt != NUMC_BOOL && !numc_dt_is_int(dt)) {
@@ -398,8 +413,8 @@ numc_array *numc_heaviside(const numc_array *a, const numc_array *b) {
     np_scope_init(&s);
     numc_array *x, *h;
     if (!prep2(&s, a, b, float_loop2(a, b, "heaviside"), &x, &h)) return np_ret(&s, NULL);
-    numc_array *r = np_sel(&s, np_binc(&s, NUMC_PRIM_LT, x, 0), np_fill_like(&s, x, 0),
-                           np_fill_like(&s, x, 1));
+    numc_array *r =
+        np_sel(&s, np_binc(&s, NUMC_PRIM_LT, x, 0), np_fill_like(&s, x, 0), np_fill_like(&s, x, 1));
     r = np_sel(&s, np_binc(&s, NUMC_PRIM_EQ, x, 0), h, r);
     return np_ret(&s, np_sel(&s, np_un(&s, NUMC_PRIM_ISNAN, x), x, r));
 }
@@ -415,11 +430,15 @@ static numc_array *logaddexp_impl(const numc_array *a, const numc_array *b, bool
     numc_dtype out = x->dtype, w = numc_dt_is_half(out) ? NUMC_FLOAT32 : out;
     x = np_cvt(&s, x, w);
     y = np_cvt(&s, y, w);
-    numc_array *nd = np_un(&s, NUMC_PRIM_NEG, np_un(&s, NUMC_PRIM_ABS, np_bin(&s, NUMC_PRIM_SUB, x, y)));
-    numc_array *t = np_un(&s, NUMC_PRIM_LOG1P, np_un(&s, base2 ? NUMC_PRIM_EXP2 : NUMC_PRIM_EXP, nd));
-    if (base2) t = np_binc(&s, NUMC_PRIM_MUL, t, w == NUMC_FLOAT64 ? M_LOG2E : (double)(float)M_LOG2E);
+    numc_array *nd =
+        np_un(&s, NUMC_PRIM_NEG, np_un(&s, NUMC_PRIM_ABS, np_bin(&s, NUMC_PRIM_SUB, x, y)));
+    numc_array *t =
+        np_un(&s, NUMC_PRIM_LOG1P, np_un(&s, base2 ? NUMC_PRIM_EXP2 : NUMC_PRIM_EXP, nd));
+    if (base2)
+        t = np_binc(&s, NUMC_PRIM_MUL, t, w == NUMC_FLOAT64 ? M_LOG2E : (double)(float)M_LOG2E);
     numc_array *r = np_bin(&s, NUMC_PRIM_ADD, np_bin(&s, NUMC_PRIM_MAX, x, y), t);
-    numc_array *same = np_binc(&s, NUMC_PRIM_ADD, x, base2 ? 1.0 : (w == NUMC_FLOAT64 ? M_LN2 : (double)(float)M_LN2));
+    numc_array *same = np_binc(&s, NUMC_PRIM_ADD, x,
+                               base2 ? 1.0 : (w == NUMC_FLOAT64 ? M_LN2 : (double)(float)M_LN2));
     r = np_sel(&s, np_bin(&s, NUMC_PRIM_EQ, x, y), same, r);
     return np_ret(&s, np_cvt(&s, r, out));
 }
@@ -470,7 +489,8 @@ numc_array *numc_ldexp(const numc_array *a, const numc_array *b) {
     for (int k = 0; k < 3; k++) {
         numc_array *e = np_cvt(&s, np_binc(&s, NUMC_PRIM_ADD, parts[k], dbl ? 1023 : 127), bits);
         e = np_binc(&s, NUMC_PRIM_SHL, e, dbl ? 52 : 23);
-        x = np_bin(&s, NUMC_PRIM_MUL, x, np_bind(&s, NUMC_PRIM_BITCAST, 1, NP_ARRAY_OF(e), &to_float));
+        x = np_bin(&s, NUMC_PRIM_MUL, x,
+                   np_bind(&s, NUMC_PRIM_BITCAST, 1, NP_ARRAY_OF(e), &to_float));
     }
     return np_ret(&s, np_cvt(&s, x, fd));
 }

@@ -3,7 +3,9 @@
  * broadcast_in_dim so that they trace like any other operation. */
 #include "np-impl.h"
 
-static numc_dtype default_float(void) { return numc_dt_canonical(numc_default_float()); }
+static numc_dtype default_float(void) {
+    return numc_dt_canonical(numc_default_float());
+}
 
 /* NumPy's checks on a requested shape: negative dimensions, and a byte size
  * beyond what an array can hold */
@@ -36,16 +38,18 @@ numc_array *numc_empty(int ndim, const int64_t *shape, numc_dtype dt) {
     return filled(ndim, shape, dt, 0);
 }
 
-numc_array *numc_full(int ndim, const int64_t *shape, const numc_array *fill_value,
-                      numc_dtype dt) {
+numc_array *numc_full(int ndim, const int64_t *shape, const numc_array *fill_value, numc_dtype dt) {
     if (check_shape(ndim, shape, dt == NUMC_DTYPE_NONE ? fill_value->dtype : dt)) return NULL;
     if (dt == NUMC_DTYPE_NONE) {
         dt = fill_value->dtype;
         /* a Python scalar fill takes NumPy's default type of its kind */
         if (np_is_weak(fill_value)) {
-            if (numc_dt_is_float(dt)) dt = default_float();
-            else if (numc_dt_is_complex(dt)) dt = numc_dt_canonical(numc_default_complex());
-            else if (numc_dt_is_int(dt)) dt = numc_default_int();
+            if (numc_dt_is_float(dt))
+                dt = default_float();
+            else if (numc_dt_is_complex(dt))
+                dt = numc_dt_canonical(numc_default_complex());
+            else if (numc_dt_is_int(dt))
+                dt = numc_default_int();
         }
     }
     /* the fill broadcasts one way, into the requested shape */
@@ -56,7 +60,8 @@ numc_array *numc_full(int ndim, const int64_t *shape, const numc_array *fill_val
     }
     if (!ok) {
         char a[400], b[400];
-        numc_error_set(NUMC_ERR_VALUE, "could not broadcast input array from shape %s into shape %s",
+        numc_error_set(NUMC_ERR_VALUE,
+                       "could not broadcast input array from shape %s into shape %s",
                        np_shape_str(a, sizeof a, fill_value->ndim, fill_value->shape),
                        np_shape_str(b, sizeof b, ndim, shape));
         return NULL;
@@ -88,16 +93,15 @@ numc_array *numc_full_like(const numc_array *a, const numc_array *fill_value, nu
 /* iota of dtype dt along `dim` of the given shape */
 static numc_array *iota(np_scope *s, numc_dtype dt, int dim, int ndim, const int64_t *shape) {
     numc_params pr = {.n = 3 + ndim, .i = {dt, dim, ndim}};
-    for (int d = 0; d < ndim; d++) pr.i[3 + d] = shape[d];
+    for (int d = 0; d < ndim; d++)
+        pr.i[3 + d] = shape[d];
     return np_bind(s, NUMC_PRIM_IOTA, 0, NULL, &pr);
 }
 
 /* v as NumPy stores a Python float into an integer array (truncation, then
  * wrap-around into the type's width) */
 static int64_t int_store(double v, numc_dtype dt) {
-    int64_t x = dt == NUMC_UINT64 && v >= 9223372036854775808.0
-                    ? (int64_t)(uint64_t)v
-                    : (int64_t)v;
+    int64_t x = dt == NUMC_UINT64 && v >= 9223372036854775808.0 ? (int64_t)(uint64_t)v : (int64_t)v;
     int bits = (int)numc_dtype_itemsize(dt) * 8;
     if (bits == 64) return x;
     uint64_t m = (UINT64_C(1) << bits) - 1, u = (uint64_t)x & m;
@@ -201,8 +205,8 @@ numc_array *numc_linspace(double start, double stop, int64_t num, bool endpoint,
     }
     y = np_binc(&s, NUMC_PRIM_ADD, y, start);
     if (endpoint && num > 1) {
-        numc_array *last = np_binc(&s, NUMC_PRIM_EQ, iota(&s, NUMC_INT64, 0, 1, &num),
-                                   (double)(num - 1));
+        numc_array *last =
+            np_binc(&s, NUMC_PRIM_EQ, iota(&s, NUMC_INT64, 0, 1, &num), (double)(num - 1));
         y = np_sel(&s, last, np_fill_like(&s, y, stop), y);
     }
     if (numc_dt_is_int(dt)) y = np_un(&s, NUMC_PRIM_FLOOR, y);
@@ -220,7 +224,9 @@ numc_array *numc_eye(int64_t n, int64_t m, int64_t k, numc_dtype dt) {
     return np_ret(&s, np_cvt(&s, diag, dt));
 }
 
-numc_array *numc_identity(int64_t n, numc_dtype dt) { return numc_eye(n, n, 0, dt); }
+numc_array *numc_identity(int64_t n, numc_dtype dt) {
+    return numc_eye(n, n, 0, dt);
+}
 
 /* Values are immutable: a copy may share the buffer. */
 numc_array *numc_copy(const numc_array *a) {

@@ -35,8 +35,7 @@ numc_array *numc_where(const numc_array *cond, const numc_array *x, const numc_a
 /* A weak Python int bound outside an integer dtype's range clips nothing
  * (or everything): NumPy 2's clip replaces it by the dtype's limit. */
 static const numc_array *clip_bound(np_scope *s, const numc_array *v, numc_dtype dt) {
-    if (!v || !numc_dt_is_int(dt) || !np_is_weak(v) || !numc_dt_is_int(v->dtype) ||
-        !np_concrete(v))
+    if (!v || !numc_dt_is_int(dt) || !np_is_weak(v) || !numc_dt_is_int(v->dtype) || !np_concrete(v))
         return v;
     numc_iinfo_t ii;
     numc_iinfo(dt, &ii);
@@ -71,7 +70,8 @@ numc_array *numc_clip(const numc_array *a, const numc_array *lo, const numc_arra
 
 static double power_of_ten(int64_t n) {
     double r = 1;
-    for (int64_t i = 0; i < n && r < INFINITY; i++) r *= 10.0;
+    for (int64_t i = 0; i < n && r < INFINITY; i++)
+        r *= 10.0;
     return r;
 }
 

@@ -60,8 +60,10 @@ numc_array *numc_take(const numc_array *a, const numc_array *indices, const int6
     np_scope_init(&s);
     const numc_array *x = a;
     int64_t ax = 0;
-    if (!axis) x = np_ravel(&s, a);
-    else if (np_norm_axis(*axis, a->ndim, &ax, NULL)) return np_ret(&s, NULL);
+    if (!axis)
+        x = np_ravel(&s, a);
+    else if (np_norm_axis(*axis, a->ndim, &ax, NULL))
+        return np_ret(&s, NULL);
     if (!x) return np_ret(&s, NULL);
     int64_t dim = x->shape[ax];
     if (dim == 0 && indices->size > 0) {
@@ -76,8 +78,9 @@ numc_array *numc_take(const numc_array *a, const numc_array *indices, const int6
             double v, im;
             if (numc_array_get_f64(indices, i, &v, &im)) return np_ret(&s, NULL);
             if (v < (double)-dim || v >= (double)dim) {
-                numc_error_set(NUMC_ERR_INDEX, "index %.0f is out of bounds for axis %lld with "
-                                               "size %lld",
+                numc_error_set(NUMC_ERR_INDEX,
+                               "index %.0f is out of bounds for axis %lld with "
+                               "size %lld",
                                v, (long long)ax, (long long)dim);
                 return np_ret(&s, NULL);
             }
@@ -85,8 +88,8 @@ numc_array *numc_take(const numc_array *a, const numc_array *indices, const int6
     }
     numc_array *idx = np_cvt(&s, indices, NUMC_INT64);
     if (numc_dt_is_signed(it))
-        idx = np_sel(&s, np_binc(&s, NUMC_PRIM_LT, idx, 0), np_binc(&s, NUMC_PRIM_ADD, idx, (double)dim),
-                     idx);
+        idx = np_sel(&s, np_binc(&s, NUMC_PRIM_LT, idx, 0),
+                     np_binc(&s, NUMC_PRIM_ADD, idx, (double)dim), idx);
     numc_params pr = {.n = 1, .i = {ax}};
     return np_ret(&s, np_bind(&s, NUMC_PRIM_GATHER, 2, NP_ARRAY_OF(x, idx), &pr));
 }

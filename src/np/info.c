@@ -7,10 +7,14 @@
 /* a value rounded to dt, as NumPy stores finfo fields in the dtype itself */
 static double in_dtype(numc_dtype dt, double v) {
     switch (dt) {
-    case NUMC_FLOAT16: return (double)numc_f16_to_f32(numc_f64_to_f16(v));
-    case NUMC_BFLOAT16: return (double)numc_bf16_to_f32(numc_f64_to_bf16(v));
-    case NUMC_FLOAT32: return (double)(float)v;
-    default: return v;
+    case NUMC_FLOAT16:
+        return (double)numc_f16_to_f32(numc_f64_to_f16(v));
+    case NUMC_BFLOAT16:
+        return (double)numc_bf16_to_f32(numc_f64_to_bf16(v));
+    case NUMC_FLOAT32:
+        return (double)(float)v;
+    default:
+        return v;
     }
 }
 
@@ -22,10 +26,26 @@ numc_status numc_finfo(numc_dtype dt, numc_finfo_t *out) {
     /* bits, mantissa bits, exponent bits, decimal precision */
     int nmant, nexp, precision;
     switch (r) {
-    case NUMC_FLOAT16: nmant = 10; nexp = 5; precision = 3; break;
-    case NUMC_BFLOAT16: nmant = 7; nexp = 8; precision = 2; break;
-    case NUMC_FLOAT32: nmant = 23; nexp = 8; precision = 6; break;
-    default: nmant = 52; nexp = 11; precision = 15; break;
+    case NUMC_FLOAT16:
+        nmant = 10;
+        nexp = 5;
+        precision = 3;
+        break;
+    case NUMC_BFLOAT16:
+        nmant = 7;
+        nexp = 8;
+        precision = 2;
+        break;
+    case NUMC_FLOAT32:
+        nmant = 23;
+        nexp = 8;
+        precision = 6;
+        break;
+    default:
+        nmant = 52;
+        nexp = 11;
+        precision = 15;
+        break;
     }
     int maxexp = 1 << (nexp - 1), minexp = 2 - maxexp;
     memset(out, 0, sizeof *out);

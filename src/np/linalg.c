@@ -13,11 +13,15 @@ static numc_array *dot_general(np_scope *s, const numc_array *x, const numc_arra
     numc_params pr;
     int k = 0;
     pr.i[k++] = nc;
-    for (int j = 0; j < nc; j++) pr.i[k++] = lc[j];
-    for (int j = 0; j < nc; j++) pr.i[k++] = rc[j];
+    for (int j = 0; j < nc; j++)
+        pr.i[k++] = lc[j];
+    for (int j = 0; j < nc; j++)
+        pr.i[k++] = rc[j];
     pr.i[k++] = nb;
-    for (int j = 0; j < nb; j++) pr.i[k++] = lb[j];
-    for (int j = 0; j < nb; j++) pr.i[k++] = rb[j];
+    for (int j = 0; j < nb; j++)
+        pr.i[k++] = lb[j];
+    for (int j = 0; j < nb; j++)
+        pr.i[k++] = rb[j];
     pr.i[k++] = x->dtype;
     pr.n = k;
     pr.f = 0;
@@ -32,7 +36,8 @@ static const char MATMUL_SIG[] = "(n?,k),(k,m?)->(n?,m?)";
 static void remapped(char *buf, size_t len, const numc_array *v) {
     int nb = v->ndim > 2 ? v->ndim - 2 : 0, ncore = v->ndim == 1 ? 1 : 2;
     char orig[400];
-    size_t k = (size_t)snprintf(buf, len, "%s->(", np_shape_str(orig, sizeof orig, v->ndim, v->shape));
+    size_t k =
+        (size_t)snprintf(buf, len, "%s->(", np_shape_str(orig, sizeof orig, v->ndim, v->shape));
     for (int d = 0; d < nb && k < len; d++)
         k += (size_t)snprintf(buf + k, len - k, "%lld,", (long long)v->shape[d]);
     for (int c = 0; c < ncore && k < len; c++)
@@ -118,7 +123,8 @@ numc_array *numc_matmul(const numc_array *a, const numc_array *b) {
     numc_array *x = np_bcast(&s, np_reshape(&s, np_cvt(&s, a, dt), an, as), nb + 2, fa);
     numc_array *y = np_bcast(&s, np_reshape(&s, np_cvt(&s, b, dt), bn, bs), nb + 2, fb);
     int64_t lc = nb + 1, rc = nb, bd[NUMC_MAX_DIMS];
-    for (int d = 0; d < nb; d++) bd[d] = d;
+    for (int d = 0; d < nb; d++)
+        bd[d] = d;
     numc_array *r = dot_general(&s, x, y, 1, &lc, &rc, nb, bd, bd);
     if (a->ndim == 1 || b->ndim == 1) {
         int64_t os[NUMC_MAX_DIMS + 2];
@@ -172,11 +178,10 @@ numc_array *numc_inner(const numc_array *a, const numc_array *b) {
             bs[b->ndim - 1] = b->shape[b->ndim - 2];
         }
         char x[400], y[400];
-        numc_error_set(NUMC_ERR_VALUE,
-                       "shapes %s and %s not aligned: %lld (dim %d) != %lld (dim %d)",
-                       np_shape_str(x, sizeof x, a->ndim, a->shape),
-                       np_shape_str(y, sizeof y, b->ndim, bs), (long long)a->shape[da], da,
-                       (long long)b->shape[db], b->ndim > 1 ? b->ndim - 2 : 0);
+        numc_error_set(
+            NUMC_ERR_VALUE, "shapes %s and %s not aligned: %lld (dim %d) != %lld (dim %d)",
+            np_shape_str(x, sizeof x, a->ndim, a->shape), np_shape_str(y, sizeof y, b->ndim, bs),
+            (long long)a->shape[da], da, (long long)b->shape[db], b->ndim > 1 ? b->ndim - 2 : 0);
         return NULL;
     }
     return contract1(a, b, da, db, false);
@@ -238,6 +243,6 @@ numc_array *numc_tensordot(const numc_array *a, const numc_array *b, const int64
     if (dt == NUMC_DTYPE_NONE) return NULL;
     np_scope s;
     np_scope_init(&s);
-    return np_ret(&s, dot_general(&s, np_cvt(&s, a, dt), np_cvt(&s, b, dt), n, la, lb, 0, NULL,
-                                  NULL));
+    return np_ret(&s,
+                  dot_general(&s, np_cvt(&s, a, dt), np_cvt(&s, b, dt), n, la, lb, 0, NULL, NULL));
 }

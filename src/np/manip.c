@@ -7,8 +7,9 @@
 
 numc_array *numc_reshape(const numc_array *a, int ndim, const int64_t *shape) {
     if (ndim < 0 || ndim > NUMC_MAX_DIMS) {
-        numc_error_set(NUMC_ERR_VALUE, "maximum supported dimension for an ndarray is currently "
-                                       "%d, found %d",
+        numc_error_set(NUMC_ERR_VALUE,
+                       "maximum supported dimension for an ndarray is currently "
+                       "%d, found %d",
                        NUMC_MAX_DIMS, ndim);
         return NULL;
     }
@@ -64,7 +65,8 @@ numc_array *numc_transpose(const numc_array *a, const int64_t *perm, int nperm) 
     int64_t p[NUMC_MAX_DIMS];
     bool seen[NUMC_MAX_DIMS] = {false};
     if (!perm) {
-        for (int d = 0; d < a->ndim; d++) p[d] = a->ndim - 1 - d;
+        for (int d = 0; d < a->ndim; d++)
+            p[d] = a->ndim - 1 - d;
     } else {
         if (nperm != a->ndim) {
             numc_error_set(NUMC_ERR_VALUE, "axes don't match array");
@@ -91,7 +93,8 @@ numc_array *numc_matrix_transpose(const numc_array *a) {
         return NULL;
     }
     int64_t p[NUMC_MAX_DIMS];
-    for (int d = 0; d < a->ndim; d++) p[d] = d;
+    for (int d = 0; d < a->ndim; d++)
+        p[d] = d;
     p[a->ndim - 2] = a->ndim - 1;
     p[a->ndim - 1] = a->ndim - 2;
     np_scope s;
@@ -103,7 +106,8 @@ numc_array *numc_swapaxes(const numc_array *a, int64_t a1, int64_t a2) {
     int64_t x, y, p[NUMC_MAX_DIMS];
     if (np_norm_axis(a1, a->ndim, &x, "axis1: ") || np_norm_axis(a2, a->ndim, &y, "axis2: "))
         return NULL;
-    for (int d = 0; d < a->ndim; d++) p[d] = d;
+    for (int d = 0; d < a->ndim; d++)
+        p[d] = d;
     p[x] = y;
     p[y] = x;
     np_scope s;
@@ -136,16 +140,20 @@ numc_array *numc_moveaxis(const numc_array *a, const int64_t *src, const int64_t
      * destination in increasing destination order */
     bool moved[NUMC_MAX_DIMS] = {false};
     int64_t placed[NUMC_MAX_DIMS];
-    for (int k = 0; k < n; k++) moved[s_[k]] = true;
-    for (int d = 0; d < a->ndim; d++) placed[d] = -1;
-    for (int k = 0; k < n; k++) placed[d_[k]] = s_[k];
+    for (int k = 0; k < n; k++)
+        moved[s_[k]] = true;
+    for (int d = 0; d < a->ndim; d++)
+        placed[d] = -1;
+    for (int k = 0; k < n; k++)
+        placed[d_[k]] = s_[k];
     int next = 0;
     for (int d = 0; d < a->ndim; d++) {
         if (placed[d] >= 0) {
             order[d] = placed[d];
             continue;
         }
-        while (moved[next]) next++;
+        while (moved[next])
+            next++;
         order[d] = next++;
     }
     np_scope s;
@@ -156,8 +164,9 @@ numc_array *numc_moveaxis(const numc_array *a, const int64_t *src, const int64_t
 numc_array *numc_expand_dims(const numc_array *a, const int64_t *axes, int naxes) {
     int nd = a->ndim + naxes;
     if (nd > NUMC_MAX_DIMS) {
-        numc_error_set(NUMC_ERR_VALUE, "maximum supported dimension for an ndarray is currently "
-                                       "%d, found %d",
+        numc_error_set(NUMC_ERR_VALUE,
+                       "maximum supported dimension for an ndarray is currently "
+                       "%d, found %d",
                        NUMC_MAX_DIMS, nd);
         return NULL;
     }
@@ -172,7 +181,8 @@ numc_array *numc_expand_dims(const numc_array *a, const int64_t *axes, int naxes
         is_new[ax] = true;
     }
     int64_t shape[NUMC_MAX_DIMS];
-    for (int d = 0, j = 0; d < nd; d++) shape[d] = is_new[d] ? 1 : a->shape[j++];
+    for (int d = 0, j = 0; d < nd; d++)
+        shape[d] = is_new[d] ? 1 : a->shape[j++];
     np_scope s;
     np_scope_init(&s);
     return np_ret(&s, np_reshape(&s, a, nd, shape));
@@ -181,7 +191,8 @@ numc_array *numc_expand_dims(const numc_array *a, const int64_t *axes, int naxes
 numc_array *numc_squeeze(const numc_array *a, const int64_t *axes, int naxes) {
     bool drop[NUMC_MAX_DIMS] = {false};
     if (!axes) {
-        for (int d = 0; d < a->ndim; d++) drop[d] = a->shape[d] == 1;
+        for (int d = 0; d < a->ndim; d++)
+            drop[d] = a->shape[d] == 1;
     } else {
         int64_t ax[NUMC_MAX_DIMS];
         int n;
@@ -268,7 +279,8 @@ numc_status numc_broadcast_arrays(int n, const numc_array *const *in, numc_array
         numc_array *r = np_bcast(&s, in[i], nd, shape);
         out[i] = np_new_ref(r);
         if (!out[i]) {
-            for (int j = 0; j < i; j++) numc_array_release(out[j]);
+            for (int j = 0; j < i; j++)
+                numc_array_release(out[j]);
             np_scope_end(&s);
             return numc_error_kind();
         }
@@ -287,7 +299,8 @@ static numc_array *join(np_scope *s, int n, const numc_array *const *in, int64_t
         numc_error_set(NUMC_ERR_MEMORY, "out of memory");
         return NULL;
     }
-    for (int i = 0; i < n; i++) conv[i] = np_cvt(s, in[i], dt);
+    for (int i = 0; i < n; i++)
+        conv[i] = np_cvt(s, in[i], dt);
     numc_array *r;
     if (n == 1) {
         r = (numc_array *)conv[0];
@@ -313,7 +326,8 @@ numc_array *numc_concatenate(int n, const numc_array *const *in, const int64_t *
             return np_ret(&s, NULL);
         }
         bool ok = true;
-        for (int i = 0; i < n; i++) ok &= (flat[i] = np_ravel(&s, in[i])) != NULL;
+        for (int i = 0; i < n; i++)
+            ok &= (flat[i] = np_ravel(&s, in[i])) != NULL;
         numc_array *r = ok ? join(&s, n, flat, 0) : NULL;
         free(flat);
         return np_ret(&s, r);
@@ -363,7 +377,8 @@ numc_array *numc_stack(int n, const numc_array *const *in, int64_t axis) {
     int64_t ax;
     if (np_norm_axis(axis, nd, &ax, NULL)) return NULL;
     int64_t shape[NUMC_MAX_DIMS];
-    for (int d = 0, j = 0; d < nd; d++) shape[d] = d == ax ? 1 : in[0]->shape[j++];
+    for (int d = 0, j = 0; d < nd; d++)
+        shape[d] = d == ax ? 1 : in[0]->shape[j++];
     np_scope s;
     np_scope_init(&s);
     const numc_array **ex = malloc(sizeof(*ex) * (size_t)n);
@@ -372,15 +387,15 @@ numc_array *numc_stack(int n, const numc_array *const *in, int64_t axis) {
         return np_ret(&s, NULL);
     }
     bool ok = true;
-    for (int i = 0; i < n; i++) ok &= (ex[i] = np_reshape(&s, in[i], nd, shape)) != NULL;
+    for (int i = 0; i < n; i++)
+        ok &= (ex[i] = np_reshape(&s, in[i], nd, shape)) != NULL;
     numc_array *r = ok ? join(&s, n, ex, ax) : NULL;
     free(ex);
     return np_ret(&s, r);
 }
 
 /* atleast_1d / atleast_2d then concatenate along `axis` */
-static numc_array *stack_atleast(int n, const numc_array *const *in, int min_nd,
-                                 int64_t axis) {
+static numc_array *stack_atleast(int n, const numc_array *const *in, int min_nd, int64_t axis) {
     if (n <= 0) {
         numc_error_set(NUMC_ERR_VALUE, "need at least one array to concatenate");
         return NULL;
@@ -438,8 +453,8 @@ static int64_t clip_bound(int64_t i, int64_t n) {
     return i < 0 ? 0 : i > n ? n : i;
 }
 
-numc_status numc_split(const numc_array *a, int64_t sections, const int64_t *indices,
-                       int nindices, int64_t axis, numc_array ***out, int *nout) {
+numc_status numc_split(const numc_array *a, int64_t sections, const int64_t *indices, int nindices,
+                       int64_t axis, numc_array ***out, int *nout) {
     *out = NULL;
     *nout = 0;
     /* np.split indexes a.shape[axis] in Python: a bad axis is an IndexError */
@@ -449,33 +464,34 @@ numc_status numc_split(const numc_array *a, int64_t sections, const int64_t *ind
     int64_t len = a->shape[ax];
     if (sections > 0 && len % sections)
         return numc_error_set(NUMC_ERR_VALUE, "array split does not result in an equal division");
-    int64_t np_ = sections > 0 ? sections : (int64_t)nindices + 1;
-    if (np_ > (1 << 24)) return numc_error_set(NUMC_ERR_VALUE, "too many sections");
-    numc_array **res = calloc((size_t)np_, sizeof(*res));
+    int64_t nparts = sections > 0 ? sections : (int64_t)nindices + 1;
+    if (nparts > (1 << 24)) return numc_error_set(NUMC_ERR_VALUE, "too many sections");
+    numc_array **res = calloc((size_t)nparts, sizeof(*res));
     if (!res) return numc_error_set(NUMC_ERR_MEMORY, "out of memory");
     np_scope s;
     np_scope_init(&s);
-    for (int64_t k = 0; k < np_; k++) {
+    for (int64_t k = 0; k < nparts; k++) {
         int64_t lo, hi;
         if (sections > 0) {
             lo = k * (len / sections);
             hi = lo + len / sections;
         } else {
             lo = k == 0 ? 0 : clip_bound(indices[k - 1], len);
-            hi = k == np_ - 1 ? len : clip_bound(indices[k], len);
+            hi = k == nparts - 1 ? len : clip_bound(indices[k], len);
             if (hi < lo) hi = lo;
         }
         numc_array *p = axis_slice(&s, a, (int)ax, lo, hi);
         res[k] = p ? numc_array_retain(p) : NULL;
         np_scope_end(&s);
         if (!res[k]) {
-            for (int64_t j = 0; j < k; j++) numc_array_release(res[j]);
+            for (int64_t j = 0; j < k; j++)
+                numc_array_release(res[j]);
             free(res);
             return numc_error_kind();
         }
     }
     *out = res;
-    *nout = (int)np_;
+    *nout = (int)nparts;
     return NUMC_OK;
 }
 
@@ -483,7 +499,8 @@ numc_array *numc_flip(const numc_array *a, const int64_t *axes, int naxes) {
     int64_t ax[NUMC_MAX_DIMS];
     int n = 0;
     if (!axes) {
-        for (int d = 0; d < a->ndim; d++) ax[n++] = d;
+        for (int d = 0; d < a->ndim; d++)
+            ax[n++] = d;
     } else {
         bool seen[NUMC_MAX_DIMS] = {false};
         for (int k = 0; k < naxes; k++) {
@@ -499,6 +516,7 @@ numc_array *numc_flip(const numc_array *a, const int64_t *axes, int naxes) {
     np_scope_init(&s);
     if (n == 0) return np_ret(&s, a);
     numc_params pr = {.n = n};
-    for (int k = 0; k < n; k++) pr.i[k] = ax[k];
+    for (int k = 0; k < n; k++)
+        pr.i[k] = ax[k];
     return np_ret(&s, np_bind(&s, NUMC_PRIM_REV, 1, NP_ARRAY_OF(a), &pr));
 }

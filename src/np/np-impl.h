@@ -65,8 +65,7 @@ const char *np_shape_str(char *buf, size_t n, int ndim, const int64_t *shape);
 /* Python tuple formatting "(2, 3)" (used by a few Python-level messages). */
 const char *np_tuple_str(char *buf, size_t n, int ndim, const int64_t *shape);
 /* Common broadcast shape of n arrays, or ValueError as NumPy's ufuncs say it. */
-numc_status np_broadcast_shapes(int n, const numc_array *const *in, int *ndim,
-                                int64_t *shape);
+numc_status np_broadcast_shapes(int n, const numc_array *const *in, int *ndim, int64_t *shape);
 /* axis in [-ndim, ndim) -> [0, ndim), else AxisError; prefix as NumPy's
  * ("axis1: ") or NULL. */
 numc_status np_norm_axis(int64_t axis, int ndim, int64_t *out, const char *prefix);
@@ -75,7 +74,9 @@ numc_status np_norm_axes(const int64_t *axes, int naxes, int ndim, int64_t *out,
 bool np_same_shape(const numc_array *a, const numc_array *b);
 
 /* ---- dtype rules ---- */
-static inline bool np_is_weak(const numc_array *a) { return (a->flags & NUMC_AF_WEAK) != 0; }
+static inline bool np_is_weak(const numc_array *a) {
+    return (a->flags & NUMC_AF_WEAK) != 0;
+}
 /* The float type NumPy's legacy ufunc loops pick for an int/bool input:
  * bool/int8/uint8 -> float16, int16/uint16 -> float32, wider -> default float. */
 numc_dtype np_ufunc_float(numc_dtype d);

@@ -13,7 +13,8 @@ void np_scope_init(np_scope *s) {
 }
 
 void np_scope_end(np_scope *s) {
-    for (int i = s->n - 1; i >= 0; i--) numc_array_release(s->a[i]);
+    for (int i = s->n - 1; i >= 0; i--)
+        numc_array_release(s->a[i]);
     if (s->a != s->inl) free(s->a);
     np_scope_init(s);
 }
@@ -42,7 +43,8 @@ numc_array *np_new_ref(const numc_array *r) {
     if (!np_is_weak(r)) return numc_array_retain((numc_array *)r);
     /* an input returned unchanged would still read as a Python scalar */
     numc_params pr = {.n = r->ndim};
-    for (int d = 0; d < r->ndim; d++) pr.i[d] = r->shape[d];
+    for (int d = 0; d < r->ndim; d++)
+        pr.i[d] = r->shape[d];
     return numc_bind1(NUMC_PRIM_RESHAPE, 1, NP_ARRAY_OF(r), &pr);
 }
 
@@ -106,12 +108,15 @@ numc_array *np_cvt(np_scope *s, const numc_array *x, numc_dtype dt) {
 
 numc_array *np_bcast(np_scope *s, const numc_array *x, int ndim, const int64_t *shape) {
     if (!x) return NULL;
-    if (x->ndim == ndim && memcmp(x->shape, shape, sizeof(int64_t) * (size_t)ndim) == 0)
+    if (x->ndim == ndim &&
+        (ndim == 0 || memcmp(x->shape, shape, sizeof(int64_t) * (size_t)ndim) == 0))
         return np_keep(s, numc_array_retain((numc_array *)x));
     numc_params pr = {.n = 1 + ndim + x->ndim};
     pr.i[0] = ndim;
-    for (int d = 0; d < ndim; d++) pr.i[1 + d] = shape[d];
-    for (int d = 0; d < x->ndim; d++) pr.i[1 + ndim + d] = ndim - x->ndim + d;
+    for (int d = 0; d < ndim; d++)
+        pr.i[1 + d] = shape[d];
+    for (int d = 0; d < x->ndim; d++)
+        pr.i[1 + ndim + d] = ndim - x->ndim + d;
     return np_bind(s, NUMC_PRIM_BROADCAST_IN_DIM, 1, NP_ARRAY_OF(x), &pr);
 }
 
@@ -120,7 +125,8 @@ numc_array *np_reshape(np_scope *s, const numc_array *x, int ndim, const int64_t
     if (x->ndim == ndim && memcmp(x->shape, shape, sizeof(int64_t) * (size_t)ndim) == 0)
         return np_keep(s, numc_array_retain((numc_array *)x));
     numc_params pr = {.n = ndim};
-    for (int d = 0; d < ndim; d++) pr.i[d] = shape[d];
+    for (int d = 0; d < ndim; d++)
+        pr.i[d] = shape[d];
     return np_bind(s, NUMC_PRIM_RESHAPE, 1, NP_ARRAY_OF(x), &pr);
 }
 
@@ -133,10 +139,12 @@ numc_array *np_ravel(np_scope *s, const numc_array *x) {
 numc_array *np_transpose(np_scope *s, const numc_array *x, const int64_t *perm) {
     if (!x) return NULL;
     bool ident = true;
-    for (int d = 0; d < x->ndim; d++) ident &= perm[d] == d;
+    for (int d = 0; d < x->ndim; d++)
+        ident &= perm[d] == d;
     if (ident) return np_keep(s, numc_array_retain((numc_array *)x));
     numc_params pr = {.n = x->ndim};
-    for (int d = 0; d < x->ndim; d++) pr.i[d] = perm[d];
+    for (int d = 0; d < x->ndim; d++)
+        pr.i[d] = perm[d];
     return np_bind(s, NUMC_PRIM_TRANSPOSE, 1, NP_ARRAY_OF(x), &pr);
 }
 
@@ -145,7 +153,8 @@ numc_array *np_reduce(np_scope *s, numc_prim p, const numc_array *x, const int64
     if (!x) return NULL;
     if (naxes == 0) return np_keep(s, numc_array_retain((numc_array *)x));
     numc_params pr = {.n = naxes};
-    for (int k = 0; k < naxes; k++) pr.i[k] = axes[k];
+    for (int k = 0; k < naxes; k++)
+        pr.i[k] = axes[k];
     return np_bind(s, p, 1, NP_ARRAY_OF(x), &pr);
 }
 
@@ -173,8 +182,7 @@ numc_array *np_binc(np_scope *s, numc_prim p, const numc_array *x, double v) {
 }
 
 /* ---- shapes and axes ---- */
-static const char *shape_fmt(char *buf, size_t n, int ndim, const int64_t *shape,
-                             const char *sep) {
+static const char *shape_fmt(char *buf, size_t n, int ndim, const int64_t *shape, const char *sep) {
     size_t k = 0;
     k += (size_t)snprintf(buf + k, n - k, "(");
     for (int d = 0; d < ndim && k < n; d++)
@@ -191,12 +199,12 @@ const char *np_tuple_str(char *buf, size_t n, int ndim, const int64_t *shape) {
     return shape_fmt(buf, n, ndim, shape, ", ");
 }
 
-numc_status np_broadcast_shapes(int n, const numc_array *const *in, int *ndim,
-                                int64_t *shape) {
+numc_status np_broadcast_shapes(int n, const numc_array *const *in, int *ndim, int64_t *shape) {
     int nd = 0;
     for (int i = 0; i < n; i++)
         if (in[i]->ndim > nd) nd = in[i]->ndim;
-    for (int d = 0; d < nd; d++) shape[d] = 1;
+    for (int d = 0; d < nd; d++)
+        shape[d] = 1;
     for (int i = 0; i < n; i++) {
         const numc_array *a = in[i];
         for (int d = 0; d < a->ndim; d++) {
@@ -214,8 +222,7 @@ numc_status np_broadcast_shapes(int n, const numc_array *const *in, int *ndim,
                                       np_shape_str(b, sizeof b, in[j]->ndim, in[j]->shape));
             }
             return numc_error_set(NUMC_ERR_VALUE,
-                                  "operands could not be broadcast together with shapes %s",
-                                  msg);
+                                  "operands could not be broadcast together with shapes %s", msg);
         }
     }
     *ndim = nd;
@@ -224,7 +231,8 @@ numc_status np_broadcast_shapes(int n, const numc_array *const *in, int *ndim,
 
 numc_status np_norm_axis(int64_t axis, int ndim, int64_t *out, const char *prefix) {
     if (axis < -ndim || axis >= ndim)
-        return numc_error_set(NUMC_ERR_AXIS, "%saxis %lld is out of bounds for array of dimension %d",
+        return numc_error_set(NUMC_ERR_AXIS,
+                              "%saxis %lld is out of bounds for array of dimension %d",
                               prefix ? prefix : "", (long long)axis, ndim);
     *out = axis < 0 ? axis + ndim : axis;
     return NUMC_OK;
@@ -233,7 +241,8 @@ numc_status np_norm_axis(int64_t axis, int ndim, int64_t *out, const char *prefi
 numc_status np_norm_axes(const int64_t *axes, int naxes, int ndim, int64_t *out, int *nout) {
     bool seen[NUMC_MAX_DIMS] = {false};
     if (!axes) {
-        for (int d = 0; d < ndim; d++) out[d] = d;
+        for (int d = 0; d < ndim; d++)
+            out[d] = d;
         *nout = ndim;
         return NUMC_OK;
     }
@@ -253,9 +262,15 @@ numc_status np_norm_axes(const int64_t *axes, int naxes, int ndim, int64_t *out,
 /* ---- dtype rules ---- */
 numc_dtype np_ufunc_float(numc_dtype d) {
     switch (d) {
-    case NUMC_BOOL: case NUMC_INT8: case NUMC_UINT8: return NUMC_FLOAT16;
-    case NUMC_INT16: case NUMC_UINT16: return numc_dt_canonical(NUMC_FLOAT32);
-    default: break;
+    case NUMC_BOOL:
+    case NUMC_INT8:
+    case NUMC_UINT8:
+        return NUMC_FLOAT16;
+    case NUMC_INT16:
+    case NUMC_UINT16:
+        return numc_dt_canonical(NUMC_FLOAT32);
+    default:
+        break;
     }
     if (numc_dt_is_inexact(d)) return d;
     return numc_dt_float_for(d);
@@ -292,7 +307,9 @@ numc_status np_err_ufunc_types(const char *ufunc) {
                           ufunc);
 }
 
-bool np_concrete(const numc_array *a) { return a && !a->owner && a->buffer; }
+bool np_concrete(const numc_array *a) {
+    return a && !a->owner && a->buffer;
+}
 
 double np_scalar_value(const numc_array *a) {
     double re = NAN, im = 0;
@@ -311,8 +328,8 @@ numc_status np_check_weak_ints(int n, const numc_array *const *in, numc_dtype lo
         numc_iinfo_t ii;
         numc_iinfo(loop, &ii);
         if (v < (double)ii.min || v > (double)ii.max)
-            return numc_error_set(NUMC_ERR_OVERFLOW, "Python integer %.0f out of bounds for %s",
-                                  v, numc_dtype_name(loop));
+            return numc_error_set(NUMC_ERR_OVERFLOW, "Python integer %.0f out of bounds for %s", v,
+                                  numc_dtype_name(loop));
     }
     return NUMC_OK;
 }

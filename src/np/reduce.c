@@ -194,8 +194,7 @@ numc_array *numc_std(const numc_array *a, const int64_t *axes, int naxes, bool k
     return variance(a, axes, naxes, keepdims, dt, ddof, true);
 }
 
-numc_array *numc_count_nonzero(const numc_array *a, const int64_t *axes, int naxes,
-                               bool keepdims) {
+numc_array *numc_count_nonzero(const numc_array *a, const int64_t *axes, int naxes, bool keepdims) {
     red_axes ra;
     if (red_setup(a, axes, naxes, &ra)) return NULL;
     np_scope s;
@@ -205,8 +204,8 @@ numc_array *numc_count_nonzero(const numc_array *a, const int64_t *axes, int nax
     return np_ret(&s, finish(&s, a, r, &ra, keepdims));
 }
 
-static numc_array *arg_extreme(const numc_array *a, const int64_t *axis, bool keepdims,
-                               numc_prim p, const char *name) {
+static numc_array *arg_extreme(const numc_array *a, const int64_t *axis, bool keepdims, numc_prim p,
+                               const char *name) {
     np_scope s;
     np_scope_init(&s);
     numc_array *x;
@@ -215,7 +214,8 @@ static numc_array *arg_extreme(const numc_array *a, const int64_t *axis, bool ke
     if (!axis) {
         /* flattened; keepdims keeps every axis as length 1 */
         x = np_ravel(&s, a);
-        for (int d = 0; d < knd; d++) kshape[d] = 1;
+        for (int d = 0; d < knd; d++)
+            kshape[d] = 1;
     } else if (a->ndim == 0) {
         /* NumPy treats a 0-d array as 1-d here */
         if (np_norm_axis(*axis, 1, &ax, NULL)) return np_ret(&s, NULL);

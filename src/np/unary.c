@@ -18,8 +18,7 @@ static numc_array *float_operand(np_scope *s, const numc_array *x, const char *u
     return np_cvt(s, x, np_inexact_loop(1, &x));
 }
 
-static numc_array *float_fn(const numc_array *x, numc_prim p, const char *ufunc,
-                            bool complex_ok) {
+static numc_array *float_fn(const numc_array *x, numc_prim p, const char *ufunc, bool complex_ok) {
     np_scope s;
     np_scope_init(&s);
     return np_ret(&s, np_un(&s, p, float_operand(&s, x, ufunc, complex_ok)));
@@ -27,7 +26,9 @@ static numc_array *float_fn(const numc_array *x, numc_prim p, const char *ufunc,
 
 /* Compositions on float16/bfloat16 run in float32 and round once at the end,
  * as NumPy's half loops call the float32 function. */
-static numc_dtype work_dtype(numc_dtype d) { return numc_dt_is_half(d) ? NUMC_FLOAT32 : d; }
+static numc_dtype work_dtype(numc_dtype d) {
+    return numc_dt_is_half(d) ? NUMC_FLOAT32 : d;
+}
 
 /* A bool array of x's shape filled with v (predicates that are constant for
  * a dtype, e.g. isnan of an int). */
@@ -64,7 +65,9 @@ numc_array *numc_absolute(const numc_array *x) {
     return np_ret(&s, np_un(&s, NUMC_PRIM_ABS, x));
 }
 
-numc_array *numc_fabs(const numc_array *x) { return float_fn(x, NUMC_PRIM_ABS, "fabs", false); }
+numc_array *numc_fabs(const numc_array *x) {
+    return float_fn(x, NUMC_PRIM_ABS, "fabs", false);
+}
 
 /* NumPy 2's complex sign, z / |z|, with npy_csign's cases for zeros and
  * infinities. */
@@ -78,8 +81,8 @@ static numc_array *complex_sign(np_scope *s, const numc_array *z) {
     numc_array *parts[2];
     for (int k = 0; k < 2; k++) {
         numc_array *v = k ? im : re, *vinf = k ? iinf : rinf, *oinf = k ? rinf : iinf;
-        numc_array *at_inf = np_sel(s, vinf, np_sel(s, oinf, nan, np_un(s, NUMC_PRIM_SIGN, v)),
-                                    zero);
+        numc_array *at_inf =
+            np_sel(s, vinf, np_sel(s, oinf, nan, np_un(s, NUMC_PRIM_SIGN, v)), zero);
         numc_array *finite = np_sel(s, azero, zero, np_bin(s, NUMC_PRIM_DIV, v, a));
         parts[k] = np_sel(s, ainf, at_inf, finite);
     }
@@ -109,11 +112,19 @@ static numc_array *round_fn(const numc_array *x, numc_prim p, const char *ufunc)
     return np_ret(&s, np_un(&s, p, x));
 }
 
-numc_array *numc_floor(const numc_array *x) { return round_fn(x, NUMC_PRIM_FLOOR, "floor"); }
-numc_array *numc_ceil(const numc_array *x) { return round_fn(x, NUMC_PRIM_CEIL, "ceil"); }
-numc_array *numc_trunc(const numc_array *x) { return round_fn(x, NUMC_PRIM_TRUNC, "trunc"); }
+numc_array *numc_floor(const numc_array *x) {
+    return round_fn(x, NUMC_PRIM_FLOOR, "floor");
+}
+numc_array *numc_ceil(const numc_array *x) {
+    return round_fn(x, NUMC_PRIM_CEIL, "ceil");
+}
+numc_array *numc_trunc(const numc_array *x) {
+    return round_fn(x, NUMC_PRIM_TRUNC, "trunc");
+}
 /* np.fix is ceil below zero and floor above: trunc, NaN and signed zeros included */
-numc_array *numc_fix(const numc_array *x) { return round_fn(x, NUMC_PRIM_TRUNC, "trunc"); }
+numc_array *numc_fix(const numc_array *x) {
+    return round_fn(x, NUMC_PRIM_TRUNC, "trunc");
+}
 
 numc_array *numc_rint(const numc_array *x) {
     np_scope s;
@@ -129,8 +140,10 @@ numc_array *numc_rint(const numc_array *x) {
     return np_ret(&s, np_un(&s, NUMC_PRIM_RINT, f));
 }
 
-#define FLOAT_UNARY(name, prim, cplx)                                                  \
-    numc_array *numc_##name(const numc_array *x) { return float_fn(x, prim, #name, cplx); }
+#define FLOAT_UNARY(name, prim, cplx)                                                              \
+    numc_array *numc_##name(const numc_array *x) {                                                 \
+        return float_fn(x, prim, #name, cplx);                                                     \
+    }
 FLOAT_UNARY(exp, NUMC_PRIM_EXP, true)
 FLOAT_UNARY(exp2, NUMC_PRIM_EXP2, true)
 FLOAT_UNARY(expm1, NUMC_PRIM_EXPM1, true)
@@ -173,17 +186,19 @@ numc_array *numc_reciprocal(const numc_array *x) {
         /* NumPy's complex reciprocal is Smith's formula on the parts, not a
          * complex division: it rounds differently and gives nan+nanj at 0 */
         numc_array *re = np_un(&s, NUMC_PRIM_REAL, v), *im = np_un(&s, NUMC_PRIM_IMAG, v);
-        numc_array *small = np_bin(&s, NUMC_PRIM_LE, np_un(&s, NUMC_PRIM_ABS, im),
-                                   np_un(&s, NUMC_PRIM_ABS, re));
-        numc_array *r = np_sel(&s, small, np_bin(&s, NUMC_PRIM_DIV, im, re),
-                               np_bin(&s, NUMC_PRIM_DIV, re, im));
-        numc_array *d = np_sel(&s, small, np_bin(&s, NUMC_PRIM_ADD, re, np_bin(&s, NUMC_PRIM_MUL, im, r)),
-                               np_bin(&s, NUMC_PRIM_ADD, np_bin(&s, NUMC_PRIM_MUL, re, r), im));
+        numc_array *small =
+            np_bin(&s, NUMC_PRIM_LE, np_un(&s, NUMC_PRIM_ABS, im), np_un(&s, NUMC_PRIM_ABS, re));
+        numc_array *r =
+            np_sel(&s, small, np_bin(&s, NUMC_PRIM_DIV, im, re), np_bin(&s, NUMC_PRIM_DIV, re, im));
+        numc_array *d =
+            np_sel(&s, small, np_bin(&s, NUMC_PRIM_ADD, re, np_bin(&s, NUMC_PRIM_MUL, im, r)),
+                   np_bin(&s, NUMC_PRIM_ADD, np_bin(&s, NUMC_PRIM_MUL, re, r), im));
         numc_array *one = np_fill_like(&s, d, 1);
-        numc_array *out_re = np_sel(&s, small, np_bin(&s, NUMC_PRIM_DIV, one, d),
-                                    np_bin(&s, NUMC_PRIM_DIV, r, d));
-        numc_array *out_im = np_un(&s, NUMC_PRIM_NEG, np_sel(&s, small, np_bin(&s, NUMC_PRIM_DIV, r, d),
-                                                             np_bin(&s, NUMC_PRIM_DIV, one, d)));
+        numc_array *out_re =
+            np_sel(&s, small, np_bin(&s, NUMC_PRIM_DIV, one, d), np_bin(&s, NUMC_PRIM_DIV, r, d));
+        numc_array *out_im = np_un(
+            &s, NUMC_PRIM_NEG,
+            np_sel(&s, small, np_bin(&s, NUMC_PRIM_DIV, r, d), np_bin(&s, NUMC_PRIM_DIV, one, d)));
         return np_ret(&s, np_bin(&s, NUMC_PRIM_COMPLEX, out_re, out_im));
     }
     /* NumPy computes (T)(1.0 / x): 1 and -1 survive, everything else
@@ -232,8 +247,12 @@ static numc_array *float_pred(const numc_array *x, numc_prim p, bool int_value) 
     return np_ret(&s, np_bin(&s, p == NUMC_PRIM_ISFINITE ? NUMC_PRIM_AND : NUMC_PRIM_OR, re, im));
 }
 
-numc_array *numc_isnan(const numc_array *x) { return float_pred(x, NUMC_PRIM_ISNAN, false); }
-numc_array *numc_isinf(const numc_array *x) { return float_pred(x, NUMC_PRIM_ISINF, false); }
+numc_array *numc_isnan(const numc_array *x) {
+    return float_pred(x, NUMC_PRIM_ISNAN, false);
+}
+numc_array *numc_isinf(const numc_array *x) {
+    return float_pred(x, NUMC_PRIM_ISINF, false);
+}
 numc_array *numc_isfinite(const numc_array *x) {
     return float_pred(x, NUMC_PRIM_ISFINITE, true);
 }
@@ -266,8 +285,12 @@ static numc_array *inf_side(const numc_array *x, bool negative) {
     return np_ret(&s, np_bin(&s, NUMC_PRIM_AND, np_un(&s, NUMC_PRIM_ISINF, x), sb));
 }
 
-numc_array *numc_isposinf(const numc_array *x) { return inf_side(x, false); }
-numc_array *numc_isneginf(const numc_array *x) { return inf_side(x, true); }
+numc_array *numc_isposinf(const numc_array *x) {
+    return inf_side(x, false);
+}
+numc_array *numc_isneginf(const numc_array *x) {
+    return inf_side(x, true);
+}
 
 numc_array *numc_logical_not(const numc_array *x) {
     np_scope s;
@@ -292,7 +315,8 @@ numc_array *numc_bitwise_count(const numc_array *x) {
     }
     np_scope s;
     np_scope_init(&s);
-    numc_array *v = x->dtype == NUMC_BOOL ? np_cvt(&s, x, NUMC_UINT8) : np_keep(&s, numc_array_retain((numc_array *)x));
+    numc_array *v = x->dtype == NUMC_BOOL ? np_cvt(&s, x, NUMC_UINT8)
+                                          : np_keep(&s, numc_array_retain((numc_array *)x));
     /* NumPy counts the bits of |x| for signed types */
     if (numc_dt_is_signed(x->dtype)) v = np_un(&s, NUMC_PRIM_ABS, v);
     return np_ret(&s, np_cvt(&s, np_un(&s, NUMC_PRIM_POPCOUNT, v), NUMC_UINT8));
