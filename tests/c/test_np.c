@@ -11,18 +11,19 @@
 
 static int failures;
 
-#define FAIL(...)                                                                      \
-    do {                                                                               \
-        fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);                               \
-        fprintf(stderr, __VA_ARGS__);                                                  \
-        fprintf(stderr, "\n");                                                         \
-        failures++;                                                                    \
+#define FAIL(...)                                                                                  \
+    do {                                                                                           \
+        fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);                                            \
+        fprintf(stderr, __VA_ARGS__);                                                              \
+        fprintf(stderr, "\n");                                                                     \
+        failures++;                                                                                \
     } while (0)
 
 /* An array of dtype dt from double values (complex: re, im pairs). */
 static numc_array *mk(numc_dtype dt, int nd, const int64_t *shape, const double *v) {
     int64_t n = 1;
-    for (int d = 0; d < nd; d++) n *= shape[d];
+    for (int d = 0; d < nd; d++)
+        n *= shape[d];
     bool cx = numc_dtype_kind(dt) == 'c';
     numc_array *base = numc_array_from_data(cx ? NUMC_COMPLEX128 : NUMC_FLOAT64, nd, shape, v);
     numc_array *r = base ? numc_astype(base, dt) : NULL;
@@ -59,7 +60,8 @@ static void check_(int line, numc_array *r, numc_dtype dt, int nd, const int64_t
         fprintf(stderr, "%s:%d: dtype %s, expected %s\n", __FILE__, line,
                 numc_dtype_name(numc_array_dtype(r)), numc_dtype_name(dt)),
             failures++;
-    else if (numc_array_ndim(r) != nd || (nd && memcmp(numc_array_shape(r), shape, sizeof(int64_t) * (size_t)nd)))
+    else if (numc_array_ndim(r) != nd ||
+             (nd && memcmp(numc_array_shape(r), shape, sizeof(int64_t) * (size_t)nd)))
         fprintf(stderr, "%s:%d: wrong shape\n", __FILE__, line), failures++;
     else if (numc_array_is_weak(r))
         fprintf(stderr, "%s:%d: result is weak\n", __FILE__, line), failures++;
@@ -80,8 +82,9 @@ static void check_(int line, numc_array *r, numc_dtype dt, int nd, const int64_t
     numc_array_release(r);
 }
 #define CHECK(r, dt, nd, shape, vals, tol) check_(__LINE__, r, dt, nd, shape, vals, tol)
-#define CHECK1(r, dt, tol, ...)                                                        \
-    CHECK(r, dt, 1, S(sizeof(V(__VA_ARGS__)) / sizeof(double) / (numc_dtype_kind(dt) == 'c' ? 2 : 1)), \
+#define CHECK1(r, dt, tol, ...)                                                                    \
+    CHECK(r, dt, 1,                                                                                \
+          S(sizeof(V(__VA_ARGS__)) / sizeof(double) / (numc_dtype_kind(dt) == 'c' ? 2 : 1)),       \
           V(__VA_ARGS__), tol)
 
 static void check_err_(int line, numc_array *r, numc_status kind, const char *msg) {
@@ -195,8 +198,10 @@ static void test_binary(void) {
     CHECK1(numc_fmax(x, y), NUMC_FLOAT64, 0, INFINITY, -INFINITY, 1, 1, 3);
     numc_array *h = A1(NUMC_FLOAT64, NAN, -0.0, 0, -1, 1), *h0 = numc_scalar_f64(0.5);
     CHECK1(numc_heaviside(h, h0), NUMC_FLOAT64, 0, NAN, 0.5, 0.5, 0, 1);
-    numc_array *m = A1(NUMC_FLOAT64, 1e-300, 1e300, 5e-324, 3), *e = A1(NUMC_INT64, -800, -2000, 2097, 2000);
-    CHECK1(numc_ldexp(m, e), NUMC_FLOAT64, 0, 0, ldexp(1e300, -2000), ldexp(5e-324, 2097), INFINITY);
+    numc_array *m = A1(NUMC_FLOAT64, 1e-300, 1e300, 5e-324, 3),
+               *e = A1(NUMC_INT64, -800, -2000, 2097, 2000);
+    CHECK1(numc_ldexp(m, e), NUMC_FLOAT64, 0, 0, ldexp(1e300, -2000), ldexp(5e-324, 2097),
+           INFINITY);
     numc_array *big = mk(NUMC_INT64, 1, S(1), V(9223372036854775807.0));
     numc_array *ubig = mk(NUMC_UINT64, 1, S(1), V(9223372036854775808.0));
     numc_array *im1 = A1(NUMC_INT64, -1);
@@ -218,16 +223,18 @@ static void test_binary(void) {
     }
     numc_array *c = A1(NUMC_BOOL, 1, 0);
     CHECK1(numc_where(c, u8, w300), NUMC_UINT8, 0, 1, 44);
-    numc_array *wm1b = numc_scalar_i64(-1), *w3 = numc_scalar_i64(3), *u3 = A1(NUMC_UINT8, 1, 5, 200);
+    numc_array *wm1b = numc_scalar_i64(-1), *w3 = numc_scalar_i64(3),
+               *u3 = A1(NUMC_UINT8, 1, 5, 200);
     CHECK1(numc_clip(u3, wm1b, w3), NUMC_UINT8, 0, 1, 3, 3);
     numc_array *rd = A1(NUMC_FLOAT64, 1.2345, -2.5, 15, 25);
     CHECK1(numc_round(rd, 2), NUMC_FLOAT64, 0, 1.23, -2.5, 15, 25);
     CHECK1(numc_round(rd, -1), NUMC_FLOAT64, 0, 0, -0.0, 20, 20);
     numc_array *ri = A1(NUMC_UINT8, 15, 25, 255);
     CHECK1(numc_round(ri, -1), NUMC_UINT8, 0, 20, 20, 4);
-    numc_array *list[] = {u8, w300, w15, f32, i8, d8, fa, fb, wm1, m23, v4, col, b, u8b, x, y,
-                          h, h0, m, e, big, ubig, im1, c, wm1b, w3, u3, rd, ri, mf};
-    for (size_t i = 0; i < sizeof list / sizeof *list; i++) numc_array_release(list[i]);
+    numc_array *list[] = {u8, w300, w15, f32, i8, d8,  fa,   fb,  wm1, m23,  v4, col, b,  u8b, x,
+                          y,  h,    h0,  m,   e,  big, ubig, im1, c,   wm1b, w3, u3,  rd, ri,  mf};
+    for (size_t i = 0; i < sizeof list / sizeof *list; i++)
+        numc_array_release(list[i]);
 }
 
 static void test_reduce(void) {
@@ -255,21 +262,25 @@ static void test_reduce(void) {
     numc_array *h = A1(NUMC_FLOAT16, 1, 2, 4);
     CHECK(numc_mean(h, NULL, 0, false, NUMC_DTYPE_NONE), NUMC_FLOAT16, 0, NULL, V(2.333984375), 0);
     numc_array *f = mk(NUMC_FLOAT64, 2, S(2, 3), V(1, 5, 3, 9, 2, 9));
-    CHECK(numc_std(f, &ax1, 1, false, NUMC_DTYPE_NONE, 1), NUMC_FLOAT64, 1, S(2), V(2, 4.0414518843273806), 1e-12);
+    CHECK(numc_std(f, &ax1, 1, false, NUMC_DTYPE_NONE, 1), NUMC_FLOAT64, 1, S(2),
+          V(2, 4.0414518843273806), 1e-12);
     CHECK(numc_ptp(f, NULL, 0, false, NUMC_DTYPE_NONE), NUMC_FLOAT64, 0, NULL, V(8), 0);
     CHECK(numc_argmax(f, NULL, false), NUMC_INT64, 0, NULL, V(3), 0);
     CHECK1(numc_argmin(f, &ax1, false), NUMC_INT64, 0, 0, 1);
     CHECK(numc_argmax(f, &ax0, true), NUMC_INT64, 2, S(1, 3), V(1, 0, 1), 0);
     CHECK(numc_count_nonzero(i8, NULL, 0, false), NUMC_INT64, 0, NULL, V(6), 0);
     CHECK1(numc_cumsum(i8, NULL, NUMC_DTYPE_NONE), NUMC_INT64, 0, 100, 200, 203, 199, 204, 198);
-    CHECK(numc_cumprod(f, &ax0, NUMC_DTYPE_NONE), NUMC_FLOAT64, 2, S(2, 3), V(1, 5, 3, 9, 10, 27), 0);
+    CHECK(numc_cumprod(f, &ax0, NUMC_DTYPE_NONE), NUMC_FLOAT64, 2, S(2, 3), V(1, 5, 3, 9, 10, 27),
+          0);
     numc_array *list[] = {i8, b, empty, c, h, f};
-    for (size_t i = 0; i < sizeof list / sizeof *list; i++) numc_array_release(list[i]);
+    for (size_t i = 0; i < sizeof list / sizeof *list; i++)
+        numc_array_release(list[i]);
 }
 
 static void test_manip(void) {
     numc_array *a = mk(NUMC_INT32, 2, S(2, 3), V(0, 1, 2, 3, 4, 5));
-    CHECK_ERR(numc_reshape(a, 1, S(4)), NUMC_ERR_VALUE, "cannot reshape array of size 6 into shape (4,)");
+    CHECK_ERR(numc_reshape(a, 1, S(4)), NUMC_ERR_VALUE,
+              "cannot reshape array of size 6 into shape (4,)");
     CHECK_ERR(numc_reshape(a, 2, S(4, -1)), NUMC_ERR_VALUE,
               "cannot reshape array of size 6 into shape (4,newaxis)");
     CHECK(numc_reshape(a, 2, S(-1, 2)), NUMC_INT32, 2, S(3, 2), V(0, 1, 2, 3, 4, 5), 0);
@@ -283,7 +294,8 @@ static void test_manip(void) {
     numc_array *b = mk(NUMC_FLOAT32, 2, S(2, 2), V(9, 8, 7, 6));
     const numc_array *ab[] = {a, b};
     int64_t ax1 = 1, ax0 = 0;
-    CHECK(numc_concatenate(2, ab, &ax1), NUMC_FLOAT64, 2, S(2, 5), V(0, 1, 2, 9, 8, 3, 4, 5, 7, 6), 0);
+    CHECK(numc_concatenate(2, ab, &ax1), NUMC_FLOAT64, 2, S(2, 5), V(0, 1, 2, 9, 8, 3, 4, 5, 7, 6),
+          0);
     CHECK_ERR(numc_concatenate(2, ab, &ax0), NUMC_ERR_VALUE,
               "all the input array dimensions except for the concatenation axis must match "
               "exactly, but along dimension 1, the array at index 0 has size 3 and the array at "
@@ -307,7 +319,8 @@ static void test_manip(void) {
     numc_array *idx = A1(NUMC_INT64, 2, -1, 0);
     CHECK(numc_take(a, idx, &ax1), NUMC_INT32, 2, S(2, 3), V(2, 2, 0, 5, 5, 3), 0);
     numc_array *bad = A1(NUMC_INT64, 5);
-    CHECK_ERR(numc_take(a, bad, &ax0), NUMC_ERR_INDEX, "index 5 is out of bounds for axis 0 with size 2");
+    CHECK_ERR(numc_take(a, bad, &ax0), NUMC_ERR_INDEX,
+              "index 5 is out of bounds for axis 0 with size 2");
     numc_array_release(a), numc_array_release(b), numc_array_release(idx), numc_array_release(bad);
 }
 
@@ -317,7 +330,8 @@ static void test_creation_linalg(void) {
     CHECK1(numc_linspace(0, 1, 5, true, NUMC_DTYPE_NONE), NUMC_FLOAT64, 0, 0, 0.25, 0.5, 0.75, 1);
     CHECK1(numc_linspace(-1, 1, 5, true, NUMC_INT64), NUMC_INT64, 0, -1, -1, 0, 0, 1);
     CHECK(numc_eye(2, 3, 1, NUMC_INT8), NUMC_INT8, 2, S(2, 3), V(0, 1, 0, 0, 0, 1), 0);
-    CHECK_ERR(numc_zeros(2, S(2, -1), NUMC_DTYPE_NONE), NUMC_ERR_VALUE, "negative dimensions are not allowed");
+    CHECK_ERR(numc_zeros(2, S(2, -1), NUMC_DTYPE_NONE), NUMC_ERR_VALUE,
+              "negative dimensions are not allowed");
     numc_array *w = numc_scalar_i64(3);
     CHECK(numc_full(1, S(2), w, NUMC_DTYPE_NONE), NUMC_INT64, 1, S(2), V(3, 3), 0);
     numc_array_release(w);
@@ -332,7 +346,8 @@ static void test_creation_linalg(void) {
               "signature (n?,k),(k,m?)->(n?,m?) (size 2 is different from 3)");
     numc_array *bt = mk(NUMC_FLOAT64, 3, S(2, 1, 3), V(1, 0, 0, 0, 1, 0));
     CHECK(numc_matmul(bt, b), NUMC_FLOAT64, 3, S(2, 1, 2), V(1, -1, 2, 0), 0);
-    CHECK_ERR(numc_dot(a, a), NUMC_ERR_VALUE, "shapes (2,3) and (2,3) not aligned: 3 (dim 1) != 2 (dim 0)");
+    CHECK_ERR(numc_dot(a, a), NUMC_ERR_VALUE,
+              "shapes (2,3) and (2,3) not aligned: 3 (dim 1) != 2 (dim 0)");
     CHECK(numc_inner(v, v), NUMC_FLOAT32, 0, NULL, V(14), 0);
     numc_array *c = mk(NUMC_COMPLEX128, 1, S(2), V(1, 1, 0, 2));
     CHECK(numc_vdot(c, c), NUMC_COMPLEX128, 0, NULL, V(6, 0), 0);
@@ -363,8 +378,11 @@ int main(void) {
     test_reduce();
     test_manip();
     test_creation_linalg();
-    if (numc_live_arrays() != live) FAIL("%lld arrays leaked", (long long)(numc_live_arrays() - live));
-    if (failures) fprintf(stderr, "test_np: %d failures\n", failures);
-    else printf("test_np: ok\n");
+    if (numc_live_arrays() != live)
+        FAIL("%lld arrays leaked", (long long)(numc_live_arrays() - live));
+    if (failures)
+        fprintf(stderr, "test_np: %d failures\n", failures);
+    else
+        printf("test_np: ok\n");
     return failures != 0;
 }
