@@ -383,6 +383,160 @@ typedef struct {
 numc_status numc_finfo(numc_dtype dt, numc_finfo_t *out);
 numc_status numc_iinfo(numc_dtype dt, numc_iinfo_t *out);
 
+/* ---- vectorizing map (vmap) ----
+ * A batch interpreter maps a computation over one axis of its inputs. While
+ * it is active, a batched value (made by numc_batch_wrap) stands for one
+ * example: its shape lacks the mapped axis, and every function applied to it
+ * runs once over the whole batch through each primitive's batching rule.
+ * Rules compute with the same primitives, so vmap composes with tapes (a
+ * tape inside: per-example gradients; a tape outside: gradients of a mapped
+ * function) and with itself (nested vmap).
+ *
+ *     numc_batch *b = numc_batch_begin(n);
+ *     numc_array *xb = numc_batch_wrap(b, xs, 0);    // xs: (n, 3); xb: (3,)
+ *     numc_array *yb = numc_sum(xb, NULL, 0, false, NUMC_DTYPE_NONE);  // ()
+ *     numc_array *ys = numc_batch_unwrap(b, yb, 0);  // (n,)
+ *     numc_array_release(xb); numc_array_release(yb);
+ *     numc_batch_end(b);
+ */
+/* "Not mapped" (None in Python's in_axes/out_axes): INT_MIN, since negative
+ * axes count from the end. */
+#define NUMC_NOT_MAPPED (-0x7fffffff - 1)
+typedef struct numc_batch numc_batch;
+/* Creates a batch interpreter of batch size `size` and makes it active. */
+numc_batch *numc_batch_begin(int64_t size);
+/* Deactivates and releases it. Batched values still alive afterwards have
+ * leaked: using them is an error. */
+void numc_batch_end(numc_batch *b);
+int64_t numc_batch_size(const numc_batch *b);
+/* A batched value whose examples are x's slices along `axis` (negative counts
+ * from the end); x->shape[axis] must equal the batch size. New reference. */
+numc_array *numc_batch_wrap(numc_batch *b, const numc_array *x, int axis);
+/* The stacked form of y: its batch axis moved to out_axis (negative counts
+ * from the end of the result); an unbatched y is broadcast along out_axis.
+ * out_axis NUMC_NOT_MAPPED returns an unbatched y as is (an error for a
+ * batched one). New reference. */
+numc_array *numc_batch_unwrap(numc_batch *b, const numc_array *y, int out_axis);
+/* Whether y is one of b's batched values. */
+bool numc_batch_is_batched(const numc_batch *b, const numc_array *y);
+/* *result = vmap(f, in_axes, out_axis)(args): in_axes[i] is the mapped axis of
+ * args[i] or NUMC_NOT_MAPPED (in_axes NULL maps every argument along 0). */
+numc_status numc_vmap(numc_fn f, void *payload, int nargs, numc_array *const *args,
+                      const int *in_axes, int out_axis, numc_array **result);
+/* Debug switch: every primitive takes the loop-and-stack fallback (one bind
+ * per example) instead of its batching rule. Returns the previous setting. */
+bool numc_batch_force_fallback(bool on);
+
+/* ---- graph mode: tracing, compiled graphs, control flow ----
+ * A trace interpreter records primitives into a graph instead of computing
+ * them. While a trace is active, its inputs (numc_trace_input) are tracers:
+ * arrays with a shape and dtype but no value. Everything applied to them
+ * (any numc_ function) appends nodes; shape and dtype errors surface at once.
+ * Concrete arrays used inside become constants of the graph, and tracers of
+ * an outer trace become extra ("captured") inputs.
+ *
+ *     numc_trace *t = numc_trace_begin();
+ *     int64_t n = 3;
+ *     numc_array *x = numc_trace_input(t, NUMC_FLOAT64, 1, &n, false);
+ *     numc_array *y = numc_sin(x);                     // a tracer
+ *     numc_graph *g = numc_trace_end(t, 1, (const numc_array *const *)&y, NULL, NULL);
+ *     numc_graph_optimise(g);                          // DCE, CSE, constant folding
+ *     numc_array *out;
+ *     numc_graph_execute(g, 1, (const numc_array *const *)&concrete_x, &out);
+ *
+ * A graph runs directly when no transform is active; under a tape or vmap
+ * each node is bound through the active transforms (the graph is inlined). */
+typedef struct numc_trace numc_trace;
+typedef struct numc_graph numc_graph;
+/* Pushes a new trace interpreter (on top of whatever is active). */
+numc_trace *numc_trace_begin(void);
+/* A new graph input: a tracer (new reference). weak: a Python scalar. */
+numc_array *numc_trace_input(numc_trace *t, numc_dtype dt, int ndim, const int64_t *shape,
+                             bool weak);
+/* Ends the trace (pops it) and returns the graph, whose inputs are the
+ * numc_trace_input ones followed by the captured values: *captured (a
+ * malloc'ed array of new references, *ncaptured of them) lists what to pass
+ * for those. With captured NULL, a capture is an error. The trace is freed;
+ * tracers still alive afterwards have leaked (using them is an error). On
+ * error returns NULL (the trace is ended anyway). */
+numc_graph *numc_trace_end(numc_trace *t, int nout, const numc_array *const *outs,
+                           int *ncaptured, numc_array ***captured);
+/* Makes the concrete array `value` an input of the graph (instead of a
+ * constant) wherever the traced code uses it: mutable state such as a
+ * Python Variable's current value. Returns the input's position, or -1. */
+int numc_trace_input_for(numc_trace *t, const numc_array *value);
+/* Ends and discards a trace (error paths). */
+void numc_trace_abort(numc_trace *t);
+/* Whether the innermost active interpreter is a trace. */
+bool numc_trace_active(void);
+/* Sets or clears the weak (Python scalar) flag of a trace tracer; other
+ * arrays are left alone. (Bindings re-mark weak inputs after wrapping.) */
+void numc_trace_mark_weak(numc_array *a, bool weak);
+numc_graph *numc_graph_ref(numc_graph *g);
+void numc_graph_unref(numc_graph *g);
+int numc_graph_num_inputs(const numc_graph *g);
+int numc_graph_num_outputs(const numc_graph *g);
+/* Shape and dtype of input/output i. */
+void numc_graph_input_info(const numc_graph *g, int i, numc_dtype *dt, int *ndim,
+                           const int64_t **shape);
+void numc_graph_output_info(const numc_graph *g, int i, numc_dtype *dt, int *ndim,
+                            const int64_t **shape);
+/* Dead-code elimination, CSE, constant folding (results up to 65536
+ * elements), then liveness analysis. Idempotent. */
+numc_status numc_graph_optimise(numc_graph *g);
+/* Removes inputs first..first+n-1 that nothing uses; kept[k] says which of
+ * them stayed (the others are no longer passed). */
+numc_status numc_graph_prune_inputs(numc_graph *g, int first, int n, bool *kept);
+/* Runs the graph: in are its inputs (borrowed), out receives
+ * numc_graph_num_outputs new references. */
+numc_status numc_graph_execute(numc_graph *g, int nin, const numc_array *const *in,
+                               numc_array **out);
+typedef struct {
+    int traced_nodes, cse_merged, folded, dce_removed, nodes, constants, inputs, outputs;
+} numc_graph_stats;
+void numc_graph_get_stats(const numc_graph *g, numc_graph_stats *out);
+/* Text form of the graph (malloc'ed; free with free()). */
+char *numc_graph_dump(const numc_graph *g);
+
+/* What a value is, for conversions to host values: NUMC_TRACER_NONE for a
+ * concrete array, _LIVE for a tracer of an active trace, _LEAKED for one
+ * whose trace has ended, _OTHER for another transform's value. */
+typedef enum {
+    NUMC_TRACER_NONE = 0,
+    NUMC_TRACER_LIVE,
+    NUMC_TRACER_LEAKED,
+    NUMC_TRACER_OTHER
+} numc_tracer_kind;
+numc_tracer_kind numc_tracer_kind_of(const numc_array *a);
+/* NUMC_OK for a concrete array. Otherwise sets and returns the error to raise
+ * when `what` (e.g. "bool", "len", "int", "repr") needs its value: a TypeError
+ * naming numc.cond / while_loop / fori_loop / scan for a live tracer, a
+ * ValueError about a leaked tracer otherwise. */
+numc_status numc_tracer_check(const numc_array *a, const char *what);
+
+/* Control flow. A traced function (for bodies): reads nin arrays, sets *nout
+ * and *out (a malloc'ed array of nout new references; the caller frees it).
+ * Under the primitives below, args are tracers of a sub-trace. */
+typedef numc_status (*numc_traced_fn)(void *payload, int nin, numc_array *const *in, int *nout,
+                                      numc_array ***out);
+/* out[] = branches[index](operands): index a 0-d integer (clamped into range)
+ * or bool (false: branch 0). A concrete index runs one branch directly; a
+ * traced one traces every branch (outputs must agree in shape and dtype). */
+numc_status numc_cond(const numc_array *index, int nbranches, const numc_traced_fn *branches,
+                      void *const *payloads, int nops, const numc_array *const *ops, int *nout,
+                      numc_array ***out);
+/* carry = init; while cond(carry): carry = body(carry). cond returns one 0-d
+ * bool. Staged as a while node under a trace; a Python-style loop otherwise. */
+numc_status numc_while_loop(numc_traced_fn cond, void *cond_payload, numc_traced_fn body,
+                            void *body_payload, int ncarry, const numc_array *const *init,
+                            numc_array **out);
+/* (carry, ys) = scan(f, init, xs): f(carry..., x_t...) -> (carry..., y_t...);
+ * xs sliced along axis 0 (all of length `length`); ys stacked along axis 0.
+ * *nys and *ys (malloc'ed) receive the stacked outputs. */
+numc_status numc_scan(numc_traced_fn f, void *payload, int ncarry, const numc_array *const *init,
+                      int nxs, const numc_array *const *xs, int64_t length, bool reverse,
+                      numc_array **carry_out, int *nys, numc_array ***ys);
+
 #ifdef __cplusplus
 }
 #endif

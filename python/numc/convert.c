@@ -181,15 +181,43 @@ static numc_array *scalar_strong(PyObject *obj, int kind, numc_dtype dt) {
         }
         return NULL;
     }
-    numc_array *a = numc_array_from_data(dt, 0, NULL, buf);
+    static const int64_t noshape[1];
+    numc_array *a = numc_array_from_data(dt, 0, noshape, buf);
     if (!a) pynumc_raise();
+    return a;
+}
+
+/* `a * 2.0` in a loop: one weak scalar per kind is reused while nothing but
+ * this cache refers to it or its buffer (so no value can observe the write). */
+static numc_array *weak_cache[K_COMPLEX + 1];
+
+static numc_array *weak_cached(int kind, const void *val, size_t n) {
+    numc_array *c = weak_cache[kind];
+    if (c && atomic_load(&c->refcount) == 1 && atomic_load(&c->buffer->refcount) == 1 &&
+        !atomic_load(&c->buffer->exported) && (c->flags & NUMC_AF_WEAK)) {
+        memcpy(numc_array_ptr(c), val, n);
+        return numc_array_retain(c);
+    }
+    return NULL;
+}
+
+static numc_array *weak_remember(int kind, numc_array *a) {
+    if (a && a->buffer && !a->owner && !a->buffer->device && (a->flags & NUMC_AF_WEAK)) {
+        if (weak_cache[kind]) numc_array_release(weak_cache[kind]);
+        weak_cache[kind] = numc_array_retain(a);
+    }
     return a;
 }
 
 static numc_array *scalar_weak(PyObject *obj, int kind) {
     numc_array *a;
     switch (kind) {
-    case K_FLOAT: a = numc_scalar_f64(PyFloat_AS_DOUBLE(obj)); break;
+    case K_FLOAT: {
+        double v = PyFloat_AS_DOUBLE(obj);
+        a = weak_cached(kind, &v, sizeof v);
+        if (!a) a = weak_remember(kind, numc_scalar_f64(v));
+        break;
+    }
     case K_INT: {
         int overflow;
         long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
@@ -198,13 +226,17 @@ static numc_array *scalar_weak(PyObject *obj, int kind) {
             PyErr_SetString(PyExc_OverflowError, "Python int too large to convert to C long");
             return NULL;
         }
-        a = numc_scalar_i64(v);
+        int64_t i = v;
+        a = weak_cached(kind, &i, sizeof i);
+        if (!a) a = weak_remember(kind, numc_scalar_i64(i));
         break;
     }
     case K_BOOL: a = numc_scalar_bool(obj == Py_True); break;
     default: {
         Py_complex c = PyComplex_AsCComplex(obj);
-        a = numc_scalar_c128(c.real, c.imag);
+        double v[2] = {c.real, c.imag};
+        a = weak_cached(kind, v, sizeof v);
+        if (!a) a = weak_remember(kind, numc_scalar_c128(c.real, c.imag));
         break;
     }
     }

@@ -306,7 +306,8 @@ static PyObject *generic_new(PyTypeObject *tp, PyObject *args, PyObject *kw) {
         return NULL;
     }
     numc_array *a;
-    if (!value) a = numc_zeros(0, NULL, (numc_dtype)dt);
+    static const int64_t noshape[1];
+    if (!value) a = numc_zeros(0, noshape, (numc_dtype)dt);
     else a = pynumc_asarray(value, (numc_dtype)dt);
     if (!a) return PyErr_Occurred() ? NULL : pynumc_raise();
     return pynumc_wrap(a);

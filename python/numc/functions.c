@@ -757,7 +757,8 @@ static PyObject *do_result_type(frame_t *f) {
              !PyObject_HasAttrString(o, "shape"))) {
             numc_dtype dt;
             if (pynumc_parse_dtype(o, &dt) < 0) goto done;
-            a = numc_zeros(0, NULL, dt == NUMC_DTYPE_NONE ? numc_default_float() : dt);
+            static const int64_t noshape[1];
+            a = numc_zeros(0, noshape, dt == NUMC_DTYPE_NONE ? numc_default_float() : dt);
             if (!a) {
                 pynumc_raise();
                 goto done;
@@ -1205,7 +1206,7 @@ static PyObject *call_spec(const spec_t *s, PyObject *self, PyObject *const *arg
     return r;
 }
 
-/* The PyCFunction's self is a capsule-free small int: the spec index. */
+/* The PyCFunction's self is the spec index (a Python int). */
 static PyObject *dispatch(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
                           PyObject *kwnames) {
     return call_spec(&specs[PyLong_AS_LONG(self)], NULL, args, nargs, kwnames);
@@ -1224,6 +1225,41 @@ int pynumc_spec_index(const char *name) {
     for (int i = 0; i < nspecs; i++)
         if (!strcmp(specs[i].name, name)) return i;
     return -1;
+}
+
+/* "name(sig)\n--\n\n..." so inspect.signature() sees the Python signature. */
+static const char *make_doc(const spec_t *s) {
+    size_t cap = 256 + 2 * strlen(s->sig) + strlen(s->name) * 2 + strlen(s->cname);
+    char *d = PyMem_RawMalloc(cap), *p = d;
+    if (!d) return (const char *)PyErr_NoMemory();
+    p += sprintf(p, "%s(", s->name);
+    int kw_marked = 0;
+    for (int i = 0; i < s->np; i++) {
+        const param_t *q = &s->p[i];
+        if (i) p += sprintf(p, ", ");
+        if (q->kwonly && !kw_marked && q->type != 'V' && s->var < 0) {
+            p += sprintf(p, "*, ");
+            kw_marked = 1;
+        }
+        if (q->type == 'V') {
+            p += sprintf(p, "*%s", PyUnicode_AsUTF8(q->name));
+            kw_marked = 1;
+            continue;
+        }
+        p += sprintf(p, "%s", PyUnicode_AsUTF8(q->name));
+        if (q->dflt) {
+            PyObject *r = PyObject_Repr(q->dflt);
+            if (!r) {
+                PyMem_RawFree(d);
+                return NULL;
+            }
+            p += snprintf(p, cap - (size_t)(p - d) - 64, "=%s", PyUnicode_AsUTF8(r));
+            Py_DECREF(r);
+        }
+        if (q->posonly && (i + 1 == s->np || !s->p[i + 1].posonly)) p += sprintf(p, ", /");
+    }
+    sprintf(p, ")\n--\n\nNumPy's %s on numc arrays (C: %s).", s->name, s->cname);
+    return d;
 }
 
 static const row_t *find_row(const char *name) {
@@ -1257,7 +1293,8 @@ int pynumc_init_functions(PyObject *m) {
         s->def.ml_name = s->name;
         s->def.ml_meth = (PyCFunction)(void (*)(void))dispatch;
         s->def.ml_flags = METH_FASTCALL | METH_KEYWORDS;
-        s->def.ml_doc = s->sig;
+        s->def.ml_doc = make_doc(s);
+        if (!s->def.ml_doc) goto fail;
         PyObject *idx = PyLong_FromLong(nspecs);
         PyObject *modname = PyUnicode_FromString("numc");
         PyObject *fn = idx && modname ? PyCFunction_NewEx(&s->def, idx, modname) : NULL;

@@ -27,6 +27,7 @@ typedef struct {
     int n;
     ixitem it[NUMC_MAX_DIMS * 2 + 2];
     int n_adv;              /* arrays, masks, bool scalars */
+    int n_traced;           /* of which traced 0-d integers */
 } ixkey;
 
 static void key_free(ixkey *k) {
@@ -124,6 +125,15 @@ static int parse_item(PyObject *o, ixitem *it, ixkey *k) {
                         "arrays used as indices must be of integer (or boolean) type");
         return -1;
     }
+    if (numc_array_ndim(a) == 0 && !PyList_Check(o) && !PyTuple_Check(o) && !a->buffer) {
+        /* a traced integer (a loop counter under numc.function): a 0-d index
+         * array, which takes the same elements as the integer would */
+        it->kind = IX_ARRAY;
+        it->arr = a;
+        k->n_adv++;
+        k->n_traced++;
+        return 0;
+    }
     if (numc_array_ndim(a) == 0 && !PyList_Check(o) && !PyTuple_Check(o)) {
         /* 0-d integer arrays index like integers */
         PyObject *v = pynumc_item(a, 0);
@@ -144,6 +154,7 @@ static int parse_item(PyObject *o, ixitem *it, ixkey *k) {
 static int parse_key(PyObject *key, int ndim, ixkey *k) {
     k->n = 0;
     k->n_adv = 0;
+    k->n_traced = 0;
     PyObject *const *items = &key;
     Py_ssize_t n = 1;
     if (PyTuple_Check(key)) {
@@ -448,7 +459,8 @@ static numc_array *apply_advanced(numc_array *a, ixkey *k) {
                 index_error(it->i, d, shape[d]);
                 goto fail;
             }
-            adv[nadv] = numc_array_from_data(NUMC_INT64, 0, NULL, &v);
+            static const int64_t noshape[1];
+            adv[nadv] = numc_array_from_data(NUMC_INT64, 0, noshape, &v);
             if (!adv[nadv]) goto numc_fail;
             adv_src_dim[nadv] = d;
             adv_pos[nadv++] = xdim++;
@@ -779,6 +791,168 @@ static numc_array *setitem_basic_functional(numc_array *a, const basicgeo *g, Py
     return r;
 }
 
+/* a[advanced key] = value under a transform: where(mask, take(value, src), a)
+ * with the mask and source positions computed on the host, so the update
+ * differentiates through both a and value. Needs concrete positions. */
+static numc_array *setitem_advanced_functional(numc_array *a, numc_array *positions,
+                                               PyObject *value) {
+    if (positions->owner || !positions->buffer) {
+        PyErr_SetString(PyExc_NotImplementedError,
+                        "assignment through integer or boolean arrays needs concrete indices; "
+                        "it is not available under numc.function or vmap");
+        return NULL;
+    }
+    int nd = numc_array_ndim(a);
+    int rnd = numc_array_ndim(positions);
+    const int64_t *rshape = numc_array_shape(positions);
+    int64_t count = numc_array_size(positions), size = numc_array_size(a);
+    if (count == 0) return numc_array_retain(a);
+    numc_array *v = pynumc_asarray(value, numc_array_dtype(a));
+    if (!v) return NULL;
+    int vn = numc_array_ndim(v), lead = 0;
+    const int64_t *vs = numc_array_shape(v);
+    while (vn - lead > rnd && vs[lead] == 1) lead++;
+    int ok = vn - lead <= rnd;
+    for (int i = 0; ok && i < vn - lead; i++) {
+        int64_t sv = vs[vn - 1 - i], t = rshape[rnd - 1 - i];
+        ok = sv == t || sv == 1;
+    }
+    if (!ok) {
+        broadcast_error(v, rnd, rshape);
+        numc_array_release(v);
+        return NULL;
+    }
+    numc_array *res = NULL, *full = NULL, *flat = NULL, *src = NULL, *mask = NULL, *g = NULL;
+    int64_t *pos = NULL, *srcbuf = NULL;
+    uint8_t *maskbuf = NULL;
+    if (lead) {
+        numc_array *r = numc_reshape(v, vn - lead, vs + lead);
+        numc_array_release(v);
+        if (!(v = r)) goto numc_fail;
+    }
+    if (!(full = numc_broadcast_to(v, rnd, rshape))) goto numc_fail;
+    if (!(flat = numc_reshape(full, 1, &count))) goto numc_fail;
+    pos = pynumc_host_copy(positions);
+    srcbuf = calloc((size_t)size, sizeof(int64_t));
+    maskbuf = calloc((size_t)size, 1);
+    if (!pos) goto fail;
+    if (!srcbuf || !maskbuf) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    for (int64_t c = 0; c < count; c++) { /* the last write to a position wins */
+        srcbuf[pos[c]] = c;
+        maskbuf[pos[c]] = 1;
+    }
+    src = numc_array_from_data(NUMC_INT64, nd, numc_array_shape(a), srcbuf);
+    mask = numc_array_from_data(NUMC_BOOL, nd, numc_array_shape(a), maskbuf);
+    if (!src || !mask) goto numc_fail;
+    int64_t axis0 = 0;
+    if (!(g = numc_take(flat, src, &axis0))) goto numc_fail;
+    res = numc_where(mask, g, a);
+    if (!res) goto numc_fail;
+    goto fail; /* cleanup */
+numc_fail:
+    pynumc_raise();
+fail: {
+    numc_array *tmp[] = {v, full, flat, src, mask, g};
+    for (size_t i = 0; i < sizeof tmp / sizeof *tmp; i++)
+        if (tmp[i]) numc_array_release(tmp[i]);
+    free(pos);
+    free(srcbuf);
+    free(maskbuf);
+    return res;
+}
+}
+
+/* a[i, :, j] = value with traced integers (and plain integers and full
+ * slices): where(index masks, value spread over a's shape, a). */
+static numc_array *setitem_traced_ints(numc_array *a, const ixkey *k, PyObject *value) {
+    int nd = numc_array_ndim(a);
+    const int64_t *shape = numc_array_shape(a);
+    numc_array *mask = NULL, *res = NULL, *v = NULL;
+    int64_t region[NUMC_MAX_DIMS], rshape[NUMC_MAX_DIMS];
+    int rnd = 0, d = 0;
+    for (int j = 0; j < k->n; j++) {
+        const ixitem *it = &k->it[j];
+        int full_slice = it->kind == IX_SLICE;
+        if (full_slice && it->slice) {
+            Py_ssize_t st, sp, sk;
+            if (PySlice_Unpack(it->slice, &st, &sp, &sk) < 0) goto fail;
+            full_slice = PySlice_AdjustIndices((Py_ssize_t)shape[d], &st, &sp, sk) == shape[d] &&
+                         sk == 1;
+        }
+        if (full_slice) {
+            region[d] = rshape[rnd++] = shape[d];
+            d++;
+            continue;
+        }
+        if (it->kind != IX_INT && !(it->kind == IX_ARRAY && numc_array_ndim(it->arr) == 0)) {
+            PyErr_SetString(PyExc_NotImplementedError,
+                            "assignment with a traced index supports integers and full slices");
+            goto fail;
+        }
+        /* cond = (iota along d == index), wrapped for negative indices */
+        int64_t n = shape[d], one_shape[NUMC_MAX_DIMS];
+        for (int q = 0; q < nd; q++) one_shape[q] = q == d ? n : 1;
+        numc_array *idx = it->kind == IX_INT ? numc_scalar_i64(it->i) : numc_array_retain(it->arr);
+        numc_array *zero = numc_scalar_i64(0), *nn = numc_scalar_i64(n);
+        numc_array *neg = idx && zero ? numc_less(idx, zero) : NULL;
+        numc_array *wr = neg && nn ? numc_add(idx, nn) : NULL;
+        numc_array *w = wr ? numc_where(neg, wr, idx) : NULL;
+        numc_array *io = numc_arange(0, (double)n, 1, NUMC_INT64);
+        numc_array *ios = io ? numc_reshape(io, nd, one_shape) : NULL;
+        numc_array *cond = ios && w ? numc_equal(ios, w) : NULL;
+        numc_array *tmp[] = {idx, zero, nn, neg, wr, w, io, ios};
+        for (size_t t = 0; t < sizeof tmp / sizeof *tmp; t++)
+            if (tmp[t]) numc_array_release(tmp[t]);
+        if (!cond) goto numc_fail;
+        if (mask) {
+            numc_array *m2 = numc_logical_and(mask, cond);
+            numc_array_release(mask);
+            numc_array_release(cond);
+            if (!(mask = m2)) goto numc_fail;
+        } else {
+            mask = cond;
+        }
+        region[d++] = 1;
+    }
+    if (!mask) {
+        PyErr_SetString(PyExc_NotImplementedError, "unsupported traced assignment");
+        goto fail;
+    }
+    v = pynumc_asarray(value, numc_array_dtype(a));
+    if (!v) goto fail;
+    int vn = numc_array_ndim(v), lead = 0;
+    const int64_t *vs = numc_array_shape(v);
+    while (vn - lead > rnd && vs[lead] == 1) lead++;
+    int ok = vn - lead <= rnd;
+    for (int i = 0; ok && i < vn - lead; i++) {
+        int64_t sv = vs[vn - 1 - i], t = rshape[rnd - 1 - i];
+        ok = sv == t || sv == 1;
+    }
+    if (!ok) {
+        broadcast_error(v, rnd, rshape);
+        goto fail;
+    }
+    numc_array *vv = lead ? numc_reshape(v, vn - lead, vs + lead) : numc_array_retain(v);
+    numc_array *vb = vv ? numc_broadcast_to(vv, rnd, rshape) : NULL;
+    numc_array *vr = vb ? numc_reshape(vb, nd, region) : NULL;
+    numc_array *vf = vr ? numc_broadcast_to(vr, nd, shape) : NULL;
+    if (vf) res = numc_where(mask, vf, a);
+    numc_array *tmp[] = {vv, vb, vr, vf};
+    for (size_t t = 0; t < sizeof tmp / sizeof *tmp; t++)
+        if (tmp[t]) numc_array_release(tmp[t]);
+    if (!res) goto numc_fail;
+    goto fail; /* cleanup */
+numc_fail:
+    pynumc_raise();
+fail:
+    if (mask) numc_array_release(mask);
+    if (v) numc_array_release(v);
+    return res;
+}
+
 numc_array *pynumc_setitem(numc_array *a, PyObject *key, PyObject *value) {
     int nd = numc_array_ndim(a);
     numc_dtype dt = numc_array_dtype(a);
@@ -800,12 +974,10 @@ numc_array *pynumc_setitem(numc_array *a, PyObject *key, PyObject *value) {
         free(vals);
         return numc_array_retain(a);
     }
-    if (!pynumc_is_eager(a)) {
+    if (k.n_traced) {
+        numc_array *r = setitem_traced_ints(a, &k, value);
         key_free(&k);
-        PyErr_SetString(PyExc_NotImplementedError,
-                        "assignment through integer or boolean arrays on a traced or taped numc "
-                        "value is not supported yet");
-        return NULL;
+        return r;
     }
     /* flat C-order positions of the selected elements: index an iota */
     int64_t size = numc_array_size(a);
@@ -819,6 +991,12 @@ numc_array *pynumc_setitem(numc_array *a, PyObject *key, PyObject *value) {
     positions = apply_advanced(shaped, &k);
     numc_array_release(shaped);
     if (!positions) goto fail;
+    if (!pynumc_is_eager(a)) {
+        dst = setitem_advanced_functional(a, positions, value);
+        numc_array_release(positions);
+        key_free(&k);
+        return dst;
+    }
     vals = value_host(value, dt, numc_array_ndim(positions), numc_array_shape(positions));
     if (!vals) goto fail;
     if (writable_in_place(a)) {

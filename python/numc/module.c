@@ -159,12 +159,17 @@ static struct PyModuleDef module_def = {
     module_methods, NULL, NULL, NULL, NULL,
 };
 
+int pynumc_init_vmap(PyObject *m); /* vmap.c */
+int pynumc_init_function(PyObject *m); /* function.c */
+int pynumc_init_autodiff(PyObject *m); /* autodiff.c */
+
 PyMODINIT_FUNC PyInit__numc(void) {
     PyObject *m = PyModule_Create(&module_def);
     if (!m) return NULL;
     numc_module = m;
     if (init_errors(m) < 0 || pynumc_init_dtypes(m) < 0 || pynumc_init_ndarray(m) < 0 ||
-        pynumc_init_convert(m) < 0 || pynumc_init_functions(m) < 0 || pynumc_init_pytree(m) < 0) {
+        pynumc_init_convert(m) < 0 || pynumc_init_functions(m) < 0 || pynumc_init_pytree(m) < 0 ||
+        pynumc_init_vmap(m) < 0 || pynumc_init_function(m) < 0 || pynumc_init_autodiff(m) < 0) {
         Py_DECREF(m);
         numc_module = NULL;
         return NULL;

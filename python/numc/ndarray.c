@@ -73,9 +73,8 @@ static void array_dealloc(PyObject *self) {
         else PyObject_Free(o);
         return;
     }
-    PyTypeObject *tp = Py_TYPE(self);
-    tp->tp_free(self);
-    if (tp->tp_flags & Py_TPFLAGS_HEAPTYPE) Py_DECREF(tp);
+    /* a Python subclass: subtype_dealloc drops the type reference */
+    Py_TYPE(self)->tp_free(self);
 }
 
 static PyObject *array_new(PyTypeObject *tp, PyObject *args, PyObject *kw) {

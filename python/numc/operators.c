@@ -160,11 +160,35 @@ static PyObject *inplace(PyObject *a, PyObject *b, binfn fn, const char *ufunc) 
 PYNUMC_BINOPS(X)
 #undef X
 
+/* NumPy's fast scalar power: `a ** 2` is square(a) for every numeric dtype
+ * (so bool ** 2 is int8), and for inexact a, `a ** -1` is reciprocal(a) and
+ * `a ** 0.5` is sqrt(a). Returns NULL when no shortcut applies. */
+typedef numc_array *(*unfn)(const numc_array *);
+static unfn fast_power(PyObject *a, PyObject *b) {
+    if (!NumcArray_Check(a)) return NULL;
+    bool inexact = strchr("fc", numc_dtype_kind(numc_array_dtype(NumcArray_ARR(a)))) != NULL;
+    if (PyLong_CheckExact(b)) {
+        int overflow = 0;
+        long e = PyLong_AsLongAndOverflow(b, &overflow);
+        if (overflow || (e == -1 && PyErr_Occurred())) {
+            PyErr_Clear();
+            return NULL;
+        }
+        if (e == 2) return numc_square;
+        if (e == -1 && inexact) return numc_reciprocal;
+    } else if (PyFloat_CheckExact(b) && inexact && PyFloat_AS_DOUBLE(b) == 0.5) {
+        return numc_sqrt;
+    }
+    return NULL;
+}
+
 static PyObject *op_power(PyObject *a, PyObject *b, PyObject *mod) {
     if (mod != Py_None) {
         PyErr_SetString(PyExc_TypeError, "pow() with a modulus is not supported for numc arrays");
         return NULL;
     }
+    unfn fast = fast_power(a, b);
+    if (fast) return pynumc_wrap(fast(NumcArray_ARR(a)));
     return binop(a, b, numc_power);
 }
 
@@ -172,6 +196,16 @@ static PyObject *op_inplace_power(PyObject *a, PyObject *b, PyObject *mod) {
     if (mod != Py_None) {
         PyErr_SetString(PyExc_TypeError, "pow() with a modulus is not supported for numc arrays");
         return NULL;
+    }
+    unfn fast = fast_power(a, b);
+    if (fast) {
+        numc_array *r = fast(NumcArray_ARR(a));
+        if (!r) return pynumc_raise();
+        r = pynumc_cast_inplace(r, numc_array_dtype(NumcArray_ARR(a)), "power");
+        if (!r) return NULL;
+        numc_array_release(NumcArray_ARR(a));
+        NumcArray_ARR(a) = r;
+        return Py_NewRef(a);
     }
     return inplace(a, b, numc_power, "power");
 }

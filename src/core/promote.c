@@ -53,6 +53,16 @@ static numc_dtype promote_ints(numc_dtype a, numc_dtype b) {
     }
 }
 
+static int kind_level(char k) {
+    switch (k) {
+    case 'b': return 0;
+    case 'u':
+    case 'i': return 1;
+    case 'f': return 2;
+    default: return 3;
+    }
+}
+
 numc_dtype numc_promote_types(numc_dtype a, numc_dtype b) {
     if (a == b) return a;
     if (a == NUMC_BOOL) return b;
@@ -78,18 +88,30 @@ numc_dtype numc_promote_types(numc_dtype a, numc_dtype b) {
     return float_of_rank(float_rank(need) > float_rank(f) ? float_rank(need) : float_rank(f));
 }
 
-static int kind_level(char k) {
-    switch (k) {
-    case 'b': return 0;
-    case 'u':
-    case 'i': return 1;
-    case 'f': return 2;
-    default: return 3;
+/* Promotion of several dtypes is not associative; NumPy promotes the dtypes of
+ * the highest category together and then that "main" dtype with each of the
+ * others (so int8, uint8, float16 -> float16, not float32). */
+static numc_dtype promote_sequence(int n, const numc_dtype *dts) {
+    int top = -1;
+    for (int i = 0; i < n; i++) {
+        int l = kind_level(numc_dtype_info[dts[i]].kind);
+        if (l > top) top = l;
     }
+    numc_dtype main = NUMC_DTYPE_NONE;
+    for (int i = 0; i < n; i++)
+        if (kind_level(numc_dtype_info[dts[i]].kind) == top)
+            main = main == NUMC_DTYPE_NONE ? dts[i] : numc_promote_types(main, dts[i]);
+    numc_dtype r = main;
+    for (int i = 0; i < n; i++)
+        if (kind_level(numc_dtype_info[dts[i]].kind) != top)
+            r = numc_promote_types(r, numc_promote_types(main, dts[i]));
+    return r;
 }
 
 numc_dtype numc_result_type(int n, const numc_array *const *arrays) {
     numc_dtype strong = NUMC_DTYPE_NONE;
+    numc_dtype seen[NUMC_DTYPE_COUNT];
+    int nseen = 0;
     int weak_level = -1;
     for (int i = 0; i < n; i++) {
         const numc_array *a = arrays[i];
@@ -97,8 +119,14 @@ numc_dtype numc_result_type(int n, const numc_array *const *arrays) {
         if (a->flags & NUMC_AF_WEAK) {
             int l = kind_level(numc_dtype_info[a->dtype].kind);
             if (l > weak_level) weak_level = l;
-        } else {
-            strong = strong == NUMC_DTYPE_NONE ? a->dtype : numc_promote_types(strong, a->dtype);
+        } else if (strong == NUMC_DTYPE_NONE) {
+            strong = seen[nseen++] = a->dtype;
+        } else if (a->dtype != strong) {
+            bool dup = false;
+            for (int k = 0; k < nseen; k++) dup |= seen[k] == a->dtype;
+            if (!dup) seen[nseen++] = a->dtype;
+            strong = nseen <= 2 ? numc_promote_types(strong, a->dtype)
+                                : promote_sequence(nseen, seen);
         }
     }
     if (weak_level < 0) return strong;

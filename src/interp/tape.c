@@ -4,6 +4,7 @@
  * are immutable, so an array's address identifies it while the tape holds a
  * reference to it. */
 #include "../prim/prim.h"
+#include "tape.h"
 
 #include <stdio.h>
 
@@ -67,16 +68,24 @@ static void map_clear(ptrmap *m, bool release_keys) {
 }
 
 /* ---- the tape ---- */
+/* A custom record (numc_tape_record_custom): a caller-supplied backward. */
 typedef struct {
-    numc_prim prim;
+    numc_tape_custom_fn fn;
+    void *payload;
+    void (*payload_free)(void *);
+} custom_rule;
+
+typedef struct {
+    numc_prim prim;           /* NUMC_PRIM_COUNT for a custom record */
     int nin, nout;
     numc_params params;       /* only i[0..n) are meaningful */
     numc_array **in, **out;   /* retained */
+    custom_rule *custom;      /* custom records only */
 } record;
 
 struct numc_tape {
     numc_interp it;
-    bool persistent, active, used, in_backward;
+    bool persistent, active, used, in_backward, paused;
     ptrmap watched;           /* key retained; value unused (NULL) */
     record *recs;
     size_t nrecs, caprecs;
@@ -106,7 +115,7 @@ static numc_status tape_process(numc_interp *self, numc_prim p, int nin,
                                 numc_array **out) {
     numc_tape *t = self->state;
     numc_status st = numc_interp_forward(self, p, nin, in, params, out);
-    if (st || t->in_backward) return st;
+    if (st || t->in_backward || t->paused) return st;
     bool any = false;
     for (int i = 0; i < nin && !any; i++) any = numc_tape_is_watched(t, in[i]);
     if (!any || !numc_prim_vjp(p)) return NUMC_OK;
@@ -129,6 +138,7 @@ static numc_status tape_process(numc_interp *self, numc_prim p, int nin,
     r->prim = p;
     r->nin = nin;
     r->nout = nout;
+    r->custom = NULL;
     r->params.n = params ? params->n : 0;
     if (params) {
         memcpy(r->params.i, params->i, sizeof(int64_t) * (size_t)params->n);
@@ -163,11 +173,104 @@ numc_tape *numc_tape_new(bool persistent) {
     return t;
 }
 
+/* Stops recording. A tape that is not on top of the stack (tapes exited out
+ * of order) is unlinked from the middle of the chain. */
 void numc_tape_stop(numc_tape *t) {
-    if (t && t->active) {
-        numc_interp_pop(&t->it);
-        t->active = false;
+    if (!t || !t->active) return;
+    numc_interp *child = NULL, *it = numc_interp_current();
+    while (it && it != &t->it) {
+        child = it;
+        it = it->parent;
     }
+    if (it == &t->it) {
+        if (!child) numc_interp_pop(&t->it);
+        else child->parent = t->it.parent;
+    }
+    t->active = false;
+}
+
+numc_status numc_tape_resume(numc_tape *t) {
+    if (t->active)
+        return numc_error_set(NUMC_ERR_RUNTIME,
+                              "Tape is still recording, This can happen if you try to re-enter an "
+                              "already-active tape.");
+    numc_interp_push(&t->it);
+    t->active = true;
+    return NUMC_OK;
+}
+
+bool numc_tape_is_active(const numc_tape *t) { return t->active; }
+void numc_tape_set_recording(numc_tape *t, bool on) { t->paused = !on; }
+bool numc_tape_is_recording(const numc_tape *t) { return t->active && !t->paused; }
+
+numc_tape *numc_tape_innermost(int n, const numc_array *const *xs) {
+    for (numc_interp *it = numc_interp_current(); it; it = it->parent) {
+        if (it->vt != &tape_vt) continue;
+        numc_tape *t = it->state;
+        if (t->paused || t->in_backward) continue;
+        for (int i = 0; i < n; i++)
+            if (xs[i] && is_inexact(xs[i]) && numc_tape_is_watched(t, xs[i])) return t;
+    }
+    return NULL;
+}
+
+bool numc_tape_accessed(const numc_tape *t, const numc_array *x) {
+    for (size_t k = 0; k < t->nrecs; k++)
+        for (int i = 0; i < t->recs[k].nin; i++)
+            if (t->recs[k].in[i] == x) return true;
+    return false;
+}
+
+static numc_status grow_records(numc_tape *t) {
+    if (t->nrecs < t->caprecs) return NUMC_OK;
+    size_t nc = t->caprecs ? t->caprecs * 2 : 64;
+    record *r = realloc(t->recs, nc * sizeof *r);
+    if (!r) return numc_error_set(NUMC_ERR_MEMORY, "GradientTape: out of memory");
+    t->recs = r;
+    t->caprecs = nc;
+    return NUMC_OK;
+}
+
+numc_status numc_tape_record_custom(numc_tape *t, int nin, const numc_array *const *in, int nout,
+                                    numc_array *const *out, numc_tape_custom_fn fn, void *payload,
+                                    void (*payload_free)(void *)) {
+    numc_status st = NUMC_OK;
+    custom_rule *c = NULL;
+    for (int k = 0; k < nout && !st; k++) {
+        for (int i = 0; i < nin; i++)
+            if (out[k] == in[i])
+                st = numc_error_set(NUMC_ERR_VALUE,
+                                    "custom record: an output is also an input (pass a fresh handle)");
+        if (!st && numc_tape_is_watched(t, out[k]))
+            st = numc_error_set(NUMC_ERR_VALUE, "custom record: an output is already on the tape");
+    }
+    if (!st) st = grow_records(t);
+    if (!st && !(c = malloc(sizeof *c)))
+        st = numc_error_set(NUMC_ERR_MEMORY, "GradientTape: out of memory");
+    numc_array **io = st ? NULL : malloc(sizeof(numc_array *) * (size_t)(nin + nout + 1));
+    if (!st && !io) st = numc_error_set(NUMC_ERR_MEMORY, "GradientTape: out of memory");
+    if (st) {
+        free(c);
+        if (payload_free) payload_free(payload);
+        return st;
+    }
+    record *r = &t->recs[t->nrecs];
+    r->in = io;
+    c->fn = fn;
+    c->payload = payload;
+    c->payload_free = payload_free;
+    r->prim = NUMC_PRIM_COUNT;
+    r->nin = nin;
+    r->nout = nout;
+    r->params.n = 0;
+    r->custom = c;
+    r->out = r->in + nin;
+    for (int i = 0; i < nin; i++) r->in[i] = numc_array_retain((numc_array *)in[i]);
+    for (int k = 0; k < nout; k++) r->out[k] = numc_array_retain(out[k]);
+    t->nrecs++;
+    for (int k = 0; k < nout && !st; k++)
+        if (is_inexact(out[k])) st = watch(t, out[k]);
+    return st;
 }
 
 static void drop_records(numc_tape *t) {
@@ -175,11 +278,17 @@ static void drop_records(numc_tape *t) {
         record *r = &t->recs[k];
         for (int i = 0; i < r->nin + r->nout; i++) numc_array_release(r->in[i]);
         free(r->in);
+        if (r->custom) {
+            if (r->custom->payload_free) r->custom->payload_free(r->custom->payload);
+            free(r->custom);
+        }
     }
     free(t->recs);
     t->recs = NULL;
     t->nrecs = t->caprecs = 0;
 }
+
+void numc_tape_clear(numc_tape *t) { drop_records(t); }
 
 void numc_tape_free(numc_tape *t) {
     if (!t) return;
@@ -225,50 +334,79 @@ numc_status numc_tape_gradient(numc_tape *t, const numc_array *target, int nsour
                                const numc_array *const *sources,
                                const numc_array *output_gradient, bool unconnected_zero,
                                numc_array **grads) {
+    const numc_array *tg[1] = {target}, *og[1] = {output_gradient};
+    return numc_tape_gradient_n(t, 1, tg, og, nsources, sources, unconnected_zero, grads);
+}
+
+/* Runs one record's backward: a VJP rule, or a custom record's callback. */
+static numc_status record_vjp(record *r, const numc_array *const *cto, numc_array **ctin) {
+    if (r->custom)
+        return r->custom->fn(r->custom->payload, r->nin, (const numc_array *const *)r->in, r->nout,
+                             (const numc_array *const *)r->out, cto, ctin);
+    return numc_prim_vjp(r->prim)(&r->params, r->nin, (const numc_array *const *)r->in, r->nout,
+                                  (const numc_array *const *)r->out, cto, ctin);
+}
+
+numc_status numc_tape_gradient_n(numc_tape *t, int ntargets, const numc_array *const *targets,
+                                 const numc_array *const *output_gradients, int nsources,
+                                 const numc_array *const *sources, bool unconnected_zero,
+                                 numc_array **grads) {
     for (int i = 0; i < nsources; i++) grads[i] = NULL;
     if (t->used && !t->persistent)
         return numc_error_set(NUMC_ERR_RUNTIME,
                               "A non-persistent GradientTape can only be used to compute one set "
                               "of gradients (or jacobians)");
+    for (int k = 0; k < ntargets; k++) {
+        const numc_array *target = targets[k], *og = output_gradients ? output_gradients[k] : NULL;
+        if (og && (og->ndim != target->ndim ||
+                   memcmp(og->shape, target->shape, sizeof(int64_t) * (size_t)target->ndim)))
+            return numc_error_set(NUMC_ERR_VALUE,
+                                  "gradient: output_gradients must have the target's shape");
+    }
     t->used = true;
-    if (output_gradient &&
-        (output_gradient->ndim != target->ndim ||
-         memcmp(output_gradient->shape, target->shape, sizeof(int64_t) * (size_t)target->ndim)))
-        return numc_error_set(NUMC_ERR_VALUE,
-                              "gradient: output_gradients must have the target's shape");
     ptrmap ct = {0};
     numc_status st = NUMC_OK;
-    numc_array *seed = NULL;
-    if (is_inexact(target) && numc_tape_is_watched(t, target)) {
-        if (output_gradient) {
+    for (int k = 0; k < ntargets && st == NUMC_OK; k++) {
+        const numc_array *target = targets[k], *og = output_gradients ? output_gradients[k] : NULL;
+        if (!is_inexact(target) || !numc_tape_is_watched(t, target)) continue;
+        numc_array *seed;
+        if (og) {
             numc_params cv = {.n = 1, .i = {target->dtype}};
-            const numc_array *in[1] = {output_gradient};
+            const numc_array *in[1] = {og};
             seed = numc_bind1(NUMC_PRIM_CONVERT, 1, in, &cv);
         } else {
             seed = filled(target, 1.0);
         }
-        if (!seed) return numc_error_kind();
-        st = accumulate(&ct, target, seed);
+        st = seed ? accumulate(&ct, target, seed) : numc_error_kind();
     }
+    bool was_in_backward = t->in_backward;
     t->in_backward = true;
     for (size_t k = t->nrecs; k-- > 0 && st == NUMC_OK;) {
         record *r = &t->recs[k];
-        const numc_array *cto[4] = {NULL, NULL, NULL, NULL};
+        const numc_array *cto_inl[4] = {NULL, NULL, NULL, NULL};
+        const numc_array **cto = r->nout <= 4 ? cto_inl : calloc((size_t)r->nout, sizeof *cto);
+        if (!cto) {
+            st = numc_error_set(NUMC_ERR_MEMORY, "GradientTape: out of memory");
+            break;
+        }
         bool any = false;
         for (int o = 0; o < r->nout; o++) {
             numc_array **slot = map_slot(&ct, r->out[o], false);
             cto[o] = slot ? *slot : NULL;
             any |= cto[o] != NULL;
         }
-        if (!any) continue;
+        if (!any) {
+            if (cto != cto_inl) free(cto);
+            continue;
+        }
         numc_array *cti[NUMC_MAX_DIMS + 2] = {0};
         numc_array **ctin = r->nin <= NUMC_MAX_DIMS + 2 ? cti : calloc((size_t)r->nin, sizeof *ctin);
         if (!ctin) {
+            if (cto != cto_inl) free(cto);
             st = numc_error_set(NUMC_ERR_MEMORY, "GradientTape: out of memory");
             break;
         }
-        st = numc_prim_vjp(r->prim)(&r->params, r->nin, (const numc_array *const *)r->in,
-                                    r->nout, (const numc_array *const *)r->out, cto, ctin);
+        st = record_vjp(r, cto, ctin);
         for (int i = 0; i < r->nin; i++) {
             if (!ctin[i]) continue;
             if (st == NUMC_OK && is_inexact(r->in[i]) && numc_tape_is_watched(t, r->in[i]))
@@ -276,9 +414,11 @@ numc_status numc_tape_gradient(numc_tape *t, const numc_array *target, int nsour
             else numc_array_release(ctin[i]);
         }
         if (ctin != cti) free(ctin);
+        if (cto != cto_inl) free(cto);
     }
-    t->in_backward = false;
+    t->in_backward = was_in_backward;
     for (int i = 0; i < nsources && st == NUMC_OK; i++) {
+        if (!sources[i]) continue;
         numc_array **slot = map_slot(&ct, sources[i], false);
         if (slot && *slot) grads[i] = numc_array_retain(*slot);
         else if (unconnected_zero && is_inexact(sources[i]))
@@ -295,6 +435,18 @@ numc_status numc_tape_gradient(numc_tape *t, const numc_array *target, int nsour
     return st;
 }
 
+/* A new handle for a's value through a differentiable identity (reshape to
+ * its own shape): outer tapes record it, so higher order stays connected,
+ * and a tape watching it watches nothing else. */
+static numc_array *fresh_handle(const numc_array *a) {
+    numc_params p = {.n = a->ndim};
+    memcpy(p.i, a->shape, sizeof(int64_t) * (size_t)a->ndim);
+    const numc_array *in[1] = {a};
+    return numc_bind1(NUMC_PRIM_RESHAPE, 1, in, &p);
+}
+
+/* The differentiated arguments get fresh handles, so an array passed twice
+ * (or also captured by f) is independent inputs, as in JAX. */
 numc_status numc_value_and_grad(numc_fn f, void *payload, int nargs, numc_array *const *args,
                                 int nargnums, const int *argnums, numc_array **value,
                                 numc_array **grads) {
@@ -309,12 +461,25 @@ numc_status numc_value_and_grad(numc_fn f, void *payload, int nargs, numc_array 
                                   "is a sub-dtype of np.inexact), but got %s",
                                   numc_dtype_name(args[a]->dtype));
     }
-    numc_tape *t = numc_tape_new(false);
-    if (!t) return numc_error_kind();
-    numc_status st = NUMC_OK;
-    for (int k = 0; k < nargnums && !st; k++) st = watch(t, args[argnums[k]]);
+    if (nargnums > NUMC_MAX_DIMS)
+        return numc_error_set(NUMC_ERR_VALUE, "value_and_grad: too many argnums");
+    numc_array **fa = calloc((size_t)nargs + 1, sizeof *fa);
+    bool *fresh = calloc((size_t)nargs + 1, sizeof *fresh);
+    numc_status st = fa && fresh ? NUMC_OK
+                                 : numc_error_set(NUMC_ERR_MEMORY, "value_and_grad: out of memory");
+    for (int i = 0; !st && i < nargs; i++) fa[i] = args[i];
+    for (int k = 0; !st && k < nargnums; k++) {
+        int a = argnums[k];
+        if (fresh[a]) continue;
+        fa[a] = fresh_handle(args[a]);
+        fresh[a] = true;
+        if (!fa[a]) st = numc_error_kind();
+    }
+    numc_tape *t = st ? NULL : numc_tape_new(false);
+    if (!st && !t) st = numc_error_kind();
+    for (int k = 0; k < nargnums && !st; k++) st = watch(t, fa[argnums[k]]);
     numc_array *v = NULL;
-    if (!st) st = f(payload, nargs, args, &v);
+    if (!st) st = f(payload, nargs, fa, &v);
     numc_tape_stop(t);
     if (!st && v->ndim != 0)
         st = numc_error_set(NUMC_ERR_VALUE,
@@ -326,11 +491,13 @@ numc_status numc_value_and_grad(numc_fn f, void *payload, int nargs, numc_array 
                                            "is a sub-dtype of np.floating), but got %s",
                             numc_dtype_name(v->dtype));
     const numc_array *src[NUMC_MAX_DIMS];
-    if (!st && nargnums > NUMC_MAX_DIMS)
-        st = numc_error_set(NUMC_ERR_VALUE, "value_and_grad: too many argnums");
-    for (int k = 0; !st && k < nargnums; k++) src[k] = args[argnums[k]];
+    for (int k = 0; !st && k < nargnums; k++) src[k] = fa[argnums[k]];
     if (!st) st = numc_tape_gradient(t, v, nargnums, src, NULL, true, grads);
     numc_tape_free(t);
+    for (int i = 0; fa && fresh && i < nargs; i++)
+        if (fresh[i]) numc_array_release(fa[i]);
+    free(fa);
+    free(fresh);
     if (st) {
         numc_array_release(v);
         return st;

@@ -884,6 +884,10 @@ RULE(dynamic_update_slice) {
 #define vjp_reduce_or VJP_NONE
 #define vjp_argmax VJP_NONE
 #define vjp_argmin VJP_NONE
+#define vjp_call VJP_NONE
+#define vjp_cond VJP_NONE
+#define vjp_while VJP_NONE
+#define vjp_scan_loop VJP_NONE
 
 static const numc_vjp_rule vjp_table[NUMC_PRIM_COUNT] = {
 #define X(E, name, nin, nout, flags) [NUMC_PRIM_##E] = vjp_##name,

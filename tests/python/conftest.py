@@ -8,7 +8,6 @@ Helpers for table-driven tests live in optable.py (import optable).
 import os
 import sys
 
-import numpy as np
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))

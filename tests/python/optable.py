@@ -410,6 +410,7 @@ SHAPES = {
     "neg": C("neg", (3, 5), lambda x: x[::-1, ::-2]),
     "perm3d": C("perm3d", (3, 4, 5), lambda x: x.transpose(2, 0, 1)[:, 1:, ::2]),
     "bigT": C("bigT", (300, 171), lambda x: x.T[::-1]),
+    "hugeT": C("hugeT", (257, 300), lambda x: x.T[:, ::-1]),   # strided and parallel
     "idx": C("idx", (4, 5), lambda x: x[2]),
 }
 
@@ -434,6 +435,7 @@ PAIRS = {
     "big_bc": (SHAPES["big"], C("70", (70,))),
     "huge": (SHAPES["huge"], SHAPES["huge"]),
     "bigT_bc": (SHAPES["bigT"], C("1x300", (1, 300))),
+    "hugeT_bc": (SHAPES["hugeT"], C("257", (257,))),
 }
 # ternary (where, clip): all three operands share one case, or broadcast
 TRIPLES = {

@@ -178,12 +178,24 @@ def run_script(nc, script, timeout=240):
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([pkg_parent, HERE, env.get("PYTHONPATH", "")])
     p = subprocess.run([sys.executable, "-c", textwrap.dedent(script)], env=env,
-                       capture_output=True, text=True, timeout=timeout, cwd=HERE)
+                       capture_output=True, text=True, timeout=timeout, cwd=HERE,
+                       preexec_fn=_die_with_parent)
     return p
 
 
+def _die_with_parent():
+    """The child gets SIGKILL when the test process dies (Linux prctl)."""
+    try:
+        import ctypes
+        import signal
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except Exception:  # noqa: BLE001
+        pass
+
+
 INT_DIV_SCRIPT = r"""
-import json, warnings
+import faulthandler, json, warnings
+faulthandler.dump_traceback_later(200, exit=True)
 import numpy as np
 import numc as nc
 import optable as T
@@ -237,11 +249,22 @@ def test_int_division_edge_cases_no_crash(nc):
 
 
 FUZZ_SCRIPT = r"""
-import os, sys, tempfile, warnings
+import faulthandler, os, sys, tempfile, warnings
+faulthandler.enable()                               # a crash prints the Python stack
+faulthandler.dump_traceback_later(200, exit=True)   # never outlive a hung call
 import numpy as np
 import numc as nc
 warnings.simplefilter("ignore")
 progress = sys.argv[1] if len(sys.argv) > 1 else None
+pfd = os.open(progress, os.O_WRONLY | os.O_CREAT | os.O_TRUNC) if progress else None
+
+
+def note(text):
+    if pfd is not None:
+        b = text.encode("utf-8", "replace")[:400].ljust(400)
+        os.pwrite(pfd, b, 0)
+
+
 os.chdir(tempfile.mkdtemp())
 A = nc.ones((2, 3)); V = nc.asarray(np.arange(6.0)); Z = nc.zeros(()); E = nc.zeros((0,))
 I = nc.asarray(np.arange(6, dtype="int8").reshape(2, 3)); H = nc.ones(3, dtype="bfloat16")
@@ -263,9 +286,7 @@ for name in names:
         continue  # foreign objects (NumPy, ml_dtypes) are not numc's to test
     calls = [(a, {}) for a in ARGS] + [((A,), k) for k in KWARGS] + [((E,), k) for k in KWARGS[:2]]
     for args, kw in calls:
-        if progress:
-            with open(progress, "w") as fh:
-                fh.write(f"{name}{args!r:.200}{kw}")
+        note(f"{name}{args!r:.200}{kw}")
         try:
             r = f(*args, **kw)
             if hasattr(r, "shape"):
@@ -279,9 +300,7 @@ for name in sorted(n for n in dir(A) if not n.startswith("__")):
     if not callable(f):
         continue
     for args, kw in [(a, {}) for a in ARGS if len(a) <= 2] + [((), k) for k in KWARGS]:
-        if progress:
-            with open(progress, "w") as fh:
-                fh.write(f"ndarray.{name}{args!r:.200}{kw}")
+        note(f"ndarray.{name}{args!r:.200}{kw}")
         try:
             f(*args, **kw)
         except (Exception, SystemExit):
@@ -300,8 +319,8 @@ def test_fuzz_public_functions_no_crash(nc, tmp_path):
     try:
         p = run_script(nc, script, timeout=240)
     except subprocess.TimeoutExpired:
-        last = progress.read_text() if progress.exists() else "?"
+        last = progress.read_text().strip() if progress.exists() else "?"
         pytest.fail(f"fuzzer hung; last call: {last}")
-    last = progress.read_text() if progress.exists() else "?"
+    last = progress.read_text().strip() if progress.exists() else "?"
     assert p.returncode == 0, \
         f"subprocess died (rc={p.returncode}) during {last}:\n{p.stderr[-3000:]}"

@@ -1,7 +1,6 @@
 """Shape manipulation against NumPy (optable.MANIP): every row x every dtype,
 on C-contiguous inputs and on non-contiguous views of the same shapes; plus
 the errors NumPy raises for bad shapes and axes."""
-import numpy as np
 import pytest
 
 import optable as T

@@ -598,3 +598,76 @@ def test_spec_table(nc):
     for name in ["add", "true_divide", "absolute", "abs", "acos", "arccos", "pow", "power",
                  "bitwise_not", "sum", "linspace", "concat", "permute_dims"]:
         assert name in names, name
+
+
+# ---------------------------------------------------------------------------
+# transforms see indexing and assignment; nothing leaks
+
+def test_indexing_under_grad(nc):
+    if not hasattr(nc, "grad"):
+        pytest.skip("no autodiff in this build")
+    x = nc.asarray([1.0, 2.0, 3.0])
+
+    def f(x):
+        y = x * 1.0
+        y[0] = 5.0                       # basic assignment: functional update
+        y[nc.asarray([2])] = x[1] * 3.0  # advanced assignment: where(mask, take(...))
+        return (y * x).sum() + x[::-1][0] + x[nc.asarray([0, 1])].sum()
+
+    # y = [5, x1, 3 x1]; f = 5 x0 + x1^2 + 3 x1 x2 + x2 + x0 + x1
+    same(nc.grad(f)(x), np.array([6.0, 2 * 2.0 + 3 * 3.0 + 1, 3 * 2.0 + 1]))
+
+
+def test_no_leaked_arrays(nc):
+    import gc
+
+    def work():
+        a = nc.asarray(X)
+        a[1], a[1, ::-1], a[[0, 2]], a[X > 30], a[:, [0, 1], [2, 3]], a[..., None]
+        b = a * 2.0 + 1
+        b += 1
+        b[0] = 5
+        b[[0, 1]] = 7
+        b[b > 50] = 0
+        c = nc.asarray([[1.0, 2.0], [3.0, 4.0]])
+        nc.add(c, c, out=c)
+        np.asarray(c), memoryview(c).tolist(), np.from_dlpack(c), list(c), repr(c)
+        nc.split(nc.arange(6), 3), nc.broadcast_arrays(c, 1.0), nc.where(c > 2)
+        with pytest.raises(IndexError):
+            a[10]
+        with pytest.raises(TypeError):
+            a += 1.5
+
+    work()
+    gc.collect()
+    before = nc._numc._live_arrays()
+    for _ in range(20):
+        work()
+    gc.collect()
+    assert nc._numc._live_arrays() == before
+
+
+def test_traced_integer_indexing(nc):
+    if not hasattr(nc, "fori_loop") or not hasattr(nc, "function"):
+        pytest.skip("no graph mode in this build")
+    m = nc.asarray(np.arange(12.0).reshape(3, 4))
+
+    def read(m):
+        return nc.fori_loop(0, 3, lambda i, acc: acc + m[i, 1:3].sum() + m[-1 - i][i], nc.zeros(()))
+
+    def write(m):
+        def body(i, acc):
+            acc[i] = acc[i] * 2.0 + m[i, -1]
+            acc[:, i] = -1.0
+            return acc
+        return nc.fori_loop(0, 3, body, m * 1.0)
+
+    x = np.arange(12.0).reshape(3, 4)
+    want_read = sum(x[i, 1:3].sum() + x[-1 - i][i] for i in range(3))
+    want_write = x.copy()
+    for i in range(3):
+        want_write[i] = want_write[i] * 2.0 + x[i, -1]
+        want_write[:, i] = -1.0
+    for f in (lambda g: g, nc.function):
+        assert float(f(read)(m)) == want_read
+        same(f(write)(m), want_write)

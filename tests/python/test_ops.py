@@ -10,6 +10,7 @@ numc._numc._spec has a row.
 """
 import importlib
 import operator
+import os
 
 import numpy as np
 import pytest
@@ -60,6 +61,12 @@ def grid():
 
 GRID = list(grid())
 
+# every dtype once through the parallel (multi-threaded) kernels, on a large
+# contiguous case and a large strided one
+PARALLEL_CASES = {1: ["huge", "hugeT"], 2: ["huge", "hugeT_bc"], 3: ["big"]}
+PARALLEL = [(r, d, c) for r in ELEMENTWISE if not r.alias_of and r.arity < 3
+            for d in r.dtypes if d not in sweep_dtypes(r) for c in PARALLEL_CASES[r.arity]]
+
 
 def run_row(nc, row, dt, cid, tol=None):
     row.nc_fn(nc)  # AttributeError names the missing function
@@ -78,6 +85,11 @@ def test_elementwise(nc, row, dt, cid):
     exp, _ = run_row(nc, row, dt, cid)
     assert not isinstance(exp, T.Raised), \
         f"optable lists {dt} for {row.name}, but NumPy raises {exp!r}: fix the table"
+
+
+@pytest.mark.parametrize("row,dt,cid", PARALLEL, ids=[f"{r.name}-{d}-{c}" for r, d, c in PARALLEL])
+def test_elementwise_parallel(nc, row, dt, cid):
+    run_row(nc, row, dt, cid)
 
 
 UNSUPPORTED = [(r, d) for r in ELEMENTWISE if not r.alias_of
@@ -341,10 +353,17 @@ def test_out_keyword_casts(nc):
 
 
 def covered_names():
+    """Names with a test: the elementwise table plus the COVERS list that each
+    test module in this directory declares (other suites can add theirs)."""
     names = set(T.elementwise_names())
-    for mod in ["test_creation", "test_promotion", "test_manip", "test_reduce", "test_linalg",
-                "test_errors"]:
-        names |= set(getattr(importlib.import_module(mod), "COVERS", ()))
+    here = os.path.dirname(os.path.abspath(__file__))
+    for fn in sorted(os.listdir(here)):
+        if fn.startswith("test_") and fn.endswith(".py"):
+            try:
+                mod = importlib.import_module(fn[:-3])
+            except Exception:  # noqa: BLE001 — a broken module fails on its own
+                continue
+            names |= set(getattr(mod, "COVERS", ()))
     return names
 
 

@@ -94,7 +94,7 @@ def run(nc, row, dt, sid, kw, method, x=None, ctx=""):
     edt = T.dtype_name(exp.dtype) if not isinstance(exp, T.Raised) else ""
     rtol, atol = tolerance(row, x, edt)
     T.expect(exp, lambda: fn(nc, X), rtol, atol,
-             ctx or f"{'x.' if method else 'numc.'}{row.name}({dt}{sid}, {kw_id(kw)})")
+             ctx or f"{'x.' if method else 'numc.'}{row.name}({dt}, {sid}, {kw_id(kw)})")
     return exp
 
 

@@ -4,8 +4,9 @@
  * with M/N the lhs/rhs free dims and the output C-contiguous. Everything is
  * computed in a "compute type" picked from the output dtype: float32 for
  * float16/bfloat16/float32 (so halves accumulate in float32, like NumPy),
- * float64, complex64, complex128 (all through OpenBLAS), or uint64 for
- * integers and bool (wrapping arithmetic; bool is "any a&b", as NumPy).
+ * float64, complex64, complex128 (all through OpenBLAS, or own loops for
+ * tiny matrices), or uint64 for integers and bool (own loops, wrapping
+ * arithmetic; bool is "any a&b", as NumPy).
  * Operands already in the compute type go to BLAS as they are whenever their
  * strides fit a (possibly transposed) leading-dimension layout; otherwise they
  * are packed (and converted) into contiguous buffers first. BLAS threads
@@ -38,6 +39,13 @@ static numc_dtype ct_dtype(ctype ct) {
     static const numc_dtype d[] = {NUMC_FLOAT32, NUMC_FLOAT64, NUMC_COMPLEX64, NUMC_COMPLEX128,
                                    NUMC_DTYPE_NONE};
     return d[ct];
+}
+
+/* whether dtype dt is stored exactly as the compute type (int64 and uint64
+ * are the uint64 compute type bit for bit) */
+static bool native(ctype ct, numc_dtype dt) {
+    if (ct == CT_U64) return dt == NUMC_INT64 || dt == NUMC_UINT64;
+    return dt == ct_dtype(ct);
 }
 
 /* ---- converting row copies ---- */
@@ -169,6 +177,17 @@ static void pack(ctype ct, numc_dtype src_dt, const char *src, int nd, const int
     numc_parallel_for(rows, c.shape[c.nd - 1], pack_task, &c);
 }
 
+/* Whether an operand already is C-contiguous in the (batch, rows, cols)
+ * order given (so it needs no packing when its dtype is the compute type). */
+static bool is_packed(int nd, const int64_t *shape, const int64_t *strides, size_t csz) {
+    int64_t want = (int64_t)csz;
+    for (int d = nd - 1; d >= 0; d--) {
+        if (shape[d] != 1 && strides[d] != want) return false;
+        want *= shape[d];
+    }
+    return true;
+}
+
 /* ---- BLAS layout of a strided matrix ----
  * A rows x cols matrix with element strides (srow, scol) fits BLAS row-major
  * as-is (ld = srow, unit column stride) or transposed (ld = scol, unit row
@@ -189,28 +208,48 @@ static blas_mat fit_matrix(int64_t rows, int64_t cols, int64_t srow, int64_t sco
     return m;
 }
 
-/* ---- the integer (and bool) loop ---- */
+/* ---- own loops: integers and bool, and tiny matrices of any type ----
+ * Operands packed to (batch, M, K) and (batch, K, N); each task computes
+ * whole rows of C, accumulating c[j] += a[k] * b[k][j] over k so the inner
+ * loop runs along contiguous rows of b and c. */
+
+/* matrices with at most this many multiply-adds skip BLAS's call overhead */
+#define SMALL_GEMM 16384
 
 typedef struct {
-    const uint64_t *a, *b;
-    uint64_t *c;
+    ctype ct;
+    const char *a, *b;
+    char *c;
     int64_t M, N, K;
-} iloop_ctx;
+} loop_ctx;
 
-static void iloop_task(void *vctx, int64_t begin, int64_t end) {
-    const iloop_ctx *x = vctx;
-    for (int64_t r = begin; r < end; r++) {
-        int64_t bi = r / x->M;
-        const uint64_t *arow = x->a + r * x->K;
-        const uint64_t *bm = x->b + bi * x->K * x->N;
-        uint64_t *crow = x->c + r * x->N;
-        memset(crow, 0, sizeof(uint64_t) * (size_t)x->N);
-        for (int64_t k = 0; k < x->K; k++) {
-            uint64_t av = arow[k];
-            if (!av) continue;
-            const uint64_t *brow = bm + k * x->N;
-            for (int64_t j = 0; j < x->N; j++) crow[j] += av * brow[j];
-        }
+#define MADD_R(c, a, b) ((c) + (a) * (b))
+#define MADD_C(c, a, b)                                                        \
+    ((__typeof__(c)){(c).re + ((a).re * (b).re - (a).im * (b).im),             \
+                     (c).im + ((a).re * (b).im + (a).im * (b).re)})
+
+#define LOOP_ROWS(T, ZERO, MADD)                                               \
+    for (int64_t r = begin; r < end; r++) {                                    \
+        const T *arow = (const T *)x->a + r * x->K;                            \
+        const T *bm = (const T *)x->b + (r / x->M) * x->K * x->N;              \
+        T *crow = (T *)x->c + r * x->N;                                        \
+        for (int64_t j = 0; j < x->N; j++) crow[j] = ZERO;                     \
+        for (int64_t k = 0; k < x->K; k++) {                                   \
+            T av = arow[k];                                                    \
+            const T *brow = bm + k * x->N;                                     \
+            for (int64_t j = 0; j < x->N; j++) crow[j] = MADD(crow[j], av, brow[j]); \
+        }                                                                      \
+    }                                                                          \
+    break;
+
+static void loop_task(void *vctx, int64_t begin, int64_t end) {
+    const loop_ctx *x = vctx;
+    switch (x->ct) {
+    case CT_F32: LOOP_ROWS(float, 0.0f, MADD_R)
+    case CT_F64: LOOP_ROWS(double, 0.0, MADD_R)
+    case CT_C64: LOOP_ROWS(numc_complex64, ((numc_complex64){0, 0}), MADD_C)
+    case CT_C128: LOOP_ROWS(numc_complex128, ((numc_complex128){0, 0}), MADD_C)
+    case CT_U64: LOOP_ROWS(uint64_t, 0, MADD_R)
     }
 }
 
@@ -359,19 +398,23 @@ numc_status numc_cpu_dot_general(numc_prim p, int nin, const numc_array *const *
     char *lbuf = NULL, *rbuf = NULL, *cbuf = NULL;
     numc_status st = NUMC_OK;
 
-    if (ct == CT_U64) {
-        lbuf = malloc((size_t)(B * M * K) * csz);
-        rbuf = malloc((size_t)(B * K * N) * csz);
-        cbuf = malloc((size_t)(B * M * N) * csz);
-        if (!lbuf || !rbuf || !cbuf) {
+    if (ct == CT_U64 || M * N * K <= SMALL_GEMM) {
+        bool direct = native(ct, out->dtype), in_native = native(ct, lhs->dtype);
+        bool lpacked = in_native && is_packed(ln, lsh, lst, csz);
+        bool rpacked = in_native && is_packed(rn, rsh, rst, csz);
+        lbuf = lpacked ? NULL : malloc((size_t)(B * M * K) * csz);
+        rbuf = rpacked ? NULL : malloc((size_t)(B * K * N) * csz);
+        cbuf = direct ? NULL : malloc((size_t)(B * M * N) * csz);
+        if ((!lpacked && !lbuf) || (!rpacked && !rbuf) || (!direct && !cbuf)) {
             st = numc_error_set(NUMC_ERR_MEMORY, "dot_general: out of memory");
             goto done;
         }
-        pack(ct, lhs->dtype, lp, ln, lsh, lst, lbuf);
-        pack(ct, rhs->dtype, rp, rn, rsh, rst, rbuf);
-        iloop_ctx x = {(const uint64_t *)lbuf, (const uint64_t *)rbuf, (uint64_t *)cbuf, M, N, K};
-        numc_parallel_for(B * M, N * K, iloop_task, &x);
-        store_result(ct, cbuf, out);
+        if (lbuf) pack(ct, lhs->dtype, lp, ln, lsh, lst, lbuf);
+        if (rbuf) pack(ct, rhs->dtype, rp, rn, rsh, rst, rbuf);
+        loop_ctx x = {ct, lbuf ? lbuf : lp, rbuf ? rbuf : rp, direct ? numc_array_ptr(out) : cbuf,
+                      M, N, K};
+        numc_parallel_for(B * M, N * K + 1, loop_task, &x);
+        if (!direct) store_result(ct, cbuf, out);
         goto done;
     }
 

@@ -21,26 +21,28 @@ numc_ew_loop numc_cpu_ew_loop(numc_prim p, numc_dtype in_dt, const numc_params *
     }
 }
 
-/* Rough work per element relative to an add, to decide when threads pay. */
+/* Rough time per element relative to a float32 add, to decide when threads
+ * pay: SLEEF's float32 functions run near memory speed, float64 ones and
+ * integer division several times slower, complex libm calls far slower. */
 static int64_t ew_cost(numc_prim p, numc_dtype dt) {
-    int64_t c;
+    const bool cplx = numc_dt_is_complex(dt), f64 = dt == NUMC_FLOAT64;
     switch (p) {
     case NUMC_PRIM_EXP: case NUMC_PRIM_EXP2: case NUMC_PRIM_EXPM1: case NUMC_PRIM_LOG:
     case NUMC_PRIM_LOG2: case NUMC_PRIM_LOG10: case NUMC_PRIM_LOG1P: case NUMC_PRIM_CBRT:
     case NUMC_PRIM_SIN: case NUMC_PRIM_COS: case NUMC_PRIM_TAN: case NUMC_PRIM_ASIN:
     case NUMC_PRIM_ACOS: case NUMC_PRIM_ATAN: case NUMC_PRIM_SINH: case NUMC_PRIM_COSH:
     case NUMC_PRIM_TANH: case NUMC_PRIM_ASINH: case NUMC_PRIM_ACOSH: case NUMC_PRIM_ATANH:
-    case NUMC_PRIM_ATAN2: case NUMC_PRIM_POW: case NUMC_PRIM_HYPOT: case NUMC_PRIM_NEXTAFTER:
-        c = 16;
-        break;
-    case NUMC_PRIM_DIV: case NUMC_PRIM_REM: case NUMC_PRIM_SQRT: case NUMC_PRIM_RSQRT:
-        c = 4;
-        break;
+    case NUMC_PRIM_ATAN2: case NUMC_PRIM_POW:
+        return cplx ? 64 : numc_dt_is_int(dt) ? 4 : f64 ? 8 : 3;
+    case NUMC_PRIM_HYPOT: case NUMC_PRIM_NEXTAFTER:
+        return 8;
+    case NUMC_PRIM_DIV: case NUMC_PRIM_REM:
+        return cplx || numc_dt_is_int(dt) ? 6 : 1;
+    case NUMC_PRIM_SQRT: case NUMC_PRIM_RSQRT:
+        return cplx ? 32 : 1;
     default:
-        c = 1;
+        return cplx ? 2 : 1;
     }
-    if (numc_dt_is_complex(dt)) c *= 4;
-    return c;
 }
 
 /* Below this much work (elements x cost) a kernel runs on the calling thread:
@@ -131,6 +133,10 @@ numc_status numc_ew_drive(numc_ew_loop loop, int nin, const numc_array *const *i
     for (int a = 0; a < nin && flat; a++) {
         const numc_array *x = in[a];
         const int64_t isz = (int64_t)numc_dtype_info[x->dtype].itemsize;
+        if (x->flags & NUMC_AF_CONTIG) {
+            flat_steps[a] = isz;
+            continue;
+        }
         bool contig = true, bcast = true;
         int64_t expect = 1;
         for (int d = ndim - 1; d >= 0; d--) {
@@ -197,9 +203,25 @@ numc_status numc_ew_drive(numc_ew_loop loop, int nin, const numc_array *const *i
     return NUMC_OK;
 }
 
+/* The dtype a loop writes for primitive p on input dtype dt (see prims.def). */
+static numc_dtype ew_out_dtype(numc_prim p, numc_dtype dt, const numc_params *params) {
+    if (numc_prim_info[p].flags & PF_BOOL_OUT) return NUMC_BOOL;
+    switch (p) {
+    case NUMC_PRIM_ABS: case NUMC_PRIM_REAL: case NUMC_PRIM_IMAG:
+        return numc_dt_is_complex(dt) ? numc_dt_real_of(dt) : dt;
+    case NUMC_PRIM_COMPLEX:
+        return dt == NUMC_FLOAT64 ? NUMC_COMPLEX128 : NUMC_COMPLEX64;
+    case NUMC_PRIM_CONVERT: case NUMC_PRIM_BITCAST:
+        return (numc_dtype)params->i[0];
+    default:
+        return dt;
+    }
+}
+
 numc_status numc_cpu_elementwise(numc_prim p, int nin, const numc_array *const *in,
                                  const numc_params *params, numc_array *const *out) {
-    numc_dtype dt = in[p == NUMC_PRIM_SELECT ? 1 : 0]->dtype;
+    const bool sel = p == NUMC_PRIM_SELECT;
+    const numc_dtype dt = in[sel ? 1 : 0]->dtype;
     numc_ew_loop loop = numc_cpu_ew_loop(p, dt, params);
     if (NUMC_UNLIKELY(!loop)) {
         const char *name = (unsigned)p < NUMC_PRIM_COUNT ? numc_prim_info[p].name : "?";
@@ -209,5 +231,14 @@ numc_status numc_cpu_elementwise(numc_prim p, int nin, const numc_array *const *
                               "according to the casting rule ''safe'' (dtype %s)",
                               name, numc_dtype_info[dt].name);
     }
+    /* The loops trust these; a mismatch would read or write out of bounds. */
+    bool ok = nin == numc_prim_info[p].nin && out[0]->dtype == ew_out_dtype(p, dt, params);
+    for (int a = 0; a < nin && ok; a++) {
+        ok = in[a]->dtype == (sel && a == 0 ? NUMC_BOOL : dt) && in[a]->ndim == out[0]->ndim;
+        for (int d = 0; d < out[0]->ndim && ok; d++) ok = in[a]->shape[d] == out[0]->shape[d];
+    }
+    if (NUMC_UNLIKELY(!ok))
+        return numc_error_set(NUMC_ERR_RUNTIME, "elementwise '%s': operands do not match "
+                              "the primitive's dtypes or shape", numc_prim_info[p].name);
     return numc_ew_drive(loop, nin, in, out[0], params, ew_cost(p, dt));
 }

@@ -163,29 +163,31 @@ EW_SLEEF_BINARY(EW_DEF_VEC2, )
 
 /* ---- loops over the vector kernels ----
  * F: contiguous runs go straight to the kernel; anything else is gathered
- * into a block. H: always staged through a float32 block. LDV/STV load and
- * store one element as float32 (H) or as itself (F). */
-#define EW_GATHER(buf, p, s, m, t, E, LDV)                                     \
+ * into a block. H: always staged through a float32 block (whole contiguous
+ * blocks convert with ew_ldblk/ew_stblk). */
+#define EW_GATHER(buf, p, s, m, t, E, K)                                       \
     do {                                                                       \
         if ((s) == (int64_t)sizeof(t)) {                                       \
-            const t *restrict src_ = (const t *)(const void *)(p);             \
-            for (int64_t j = 0; j < (m); j++) (buf)[j] = LDV(E, src_[j]);      \
+            EW_LDBLK_##K(E, (const t *)(const void *)(p), buf, m);             \
         } else {                                                               \
             for (int64_t j = 0; j < (m); j++)                                  \
-                (buf)[j] = LDV(E, *(const t *)(const void *)((p) + j * (s)));  \
+                (buf)[j] = EW_LD_##K(E, *(const t *)(const void *)((p) + j * (s))); \
         }                                                                      \
     } while (0)
-#define EW_SCATTER(buf, p, s, m, t, E, STV)                                    \
+#define EW_SCATTER(buf, p, s, m, t, E, K)                                      \
     do {                                                                       \
         if ((s) == (int64_t)sizeof(t)) {                                       \
-            t *restrict dst_ = (t *)(void *)(p);                               \
-            for (int64_t j = 0; j < (m); j++) dst_[j] = STV(E, (buf)[j]);      \
+            EW_STBLK_##K(E, buf, (t *)(void *)(p), m);                         \
         } else {                                                               \
             for (int64_t j = 0; j < (m); j++)                                  \
-                *(t *)(void *)((p) + j * (s)) = STV(E, (buf)[j]);              \
+                *(t *)(void *)((p) + j * (s)) = EW_ST_##K(E, (buf)[j]);        \
         }                                                                      \
     } while (0)
-#define EW_STAMP_VEC1_(f, E, t, K, op, CT, LDV, STV, DIRECT)                   \
+#define EW_LDBLK_H(E, x, y, m) ew_ldblk_##E(x, y, m)
+#define EW_STBLK_H(E, x, y, m) ew_stblk_##E(x, y, m)
+#define EW_LDBLK_F(E, x, y, m) memcpy(y, x, (size_t)(m) * sizeof(*(y)))
+#define EW_STBLK_F(E, x, y, m) memcpy(y, x, (size_t)(m) * sizeof(*(y)))
+#define EW_STAMP_VEC1_(f, E, t, K, op, CT, DIRECT)                   \
     static EW_LOOP_SIG(f) {                                                    \
         (void)prm;                                                             \
         const int64_t s0 = steps[0], s1 = steps[1];                            \
@@ -199,14 +201,14 @@ EW_SLEEF_BINARY(EW_DEF_VEC2, )
         char *yp = args[1];                                                    \
         for (int64_t i = 0; i < n; i += EW_BLK) {                              \
             int64_t m = n - i < EW_BLK ? n - i : EW_BLK;                       \
-            EW_GATHER(buf, xp, s0, m, t, E, LDV);                              \
+            EW_GATHER(buf, xp, s0, m, t, E, K);                              \
             EW_TG((CT)0, ew_v##op##_f, ew_v##op##_d)(buf, buf, m);             \
-            EW_SCATTER(buf, yp, s1, m, t, E, STV);                             \
+            EW_SCATTER(buf, yp, s1, m, t, E, K);                             \
             xp += m * s0;                                                      \
             yp += m * s1;                                                      \
         }                                                                      \
     }
-#define EW_STAMP_VEC2_(f, E, t, K, op, CT, LDV, STV, DIRECT)                   \
+#define EW_STAMP_VEC2_(f, E, t, K, op, CT, DIRECT)                   \
     static EW_LOOP_SIG(f) {                                                    \
         (void)prm;                                                             \
         const int64_t s0 = steps[0], s1 = steps[1], s2 = steps[2];             \
@@ -222,19 +224,19 @@ EW_SLEEF_BINARY(EW_DEF_VEC2, )
         char *yp = args[2];                                                    \
         for (int64_t i = 0; i < n; i += EW_BLK) {                              \
             int64_t m = n - i < EW_BLK ? n - i : EW_BLK;                       \
-            EW_GATHER(ba, ap, s0, m, t, E, LDV);                               \
-            EW_GATHER(bb, bp, s1, m, t, E, LDV);                               \
+            EW_GATHER(ba, ap, s0, m, t, E, K);                               \
+            EW_GATHER(bb, bp, s1, m, t, E, K);                               \
             EW_TG((CT)0, ew_v##op##_f, ew_v##op##_d)(ba, bb, ba, m);           \
-            EW_SCATTER(ba, yp, s2, m, t, E, STV);                              \
+            EW_SCATTER(ba, yp, s2, m, t, E, K);                              \
             ap += m * s0;                                                      \
             bp += m * s1;                                                      \
             yp += m * s2;                                                      \
         }                                                                      \
     }
 #define EW_STAMP_VEC1(f, E, t, K, op)                                          \
-    EW_STAMP_VEC1_(f, E, t, K, op, EW_CT_##K(E, t), EW_LD_##K, EW_ST_##K, EW_DIRECT_##K)
+    EW_STAMP_VEC1_(f, E, t, K, op, EW_CT_##K(E, t), EW_DIRECT_##K)
 #define EW_STAMP_VEC2(f, E, t, K, op)                                          \
-    EW_STAMP_VEC2_(f, E, t, K, op, EW_CT_##K(E, t), EW_LD_##K, EW_ST_##K, EW_DIRECT_##K)
+    EW_STAMP_VEC2_(f, E, t, K, op, EW_CT_##K(E, t), EW_DIRECT_##K)
 #define EW_DIRECT_F 1
 #define EW_DIRECT_H 0
 

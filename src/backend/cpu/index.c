@@ -223,11 +223,30 @@ static void scatter_task(void *vctx, int64_t begin, int64_t end) {
 
 /* The output starts as a copy of x unless it already is x's buffer. */
 static void init_from(const numc_array *x, numc_array *out) {
-    if (out->buffer == x->buffer && out->offset == x->offset && (x->flags & NUMC_AF_CONTIG)) return;
+    if (out->buffer == x->buffer && out->offset == x->offset) {
+        int64_t cs[NUMC_MAX_DIMS];
+        numc_contig_strides(x->ndim, x->shape, cs);
+        bool contig = true;
+        for (int d = 0; d < x->ndim; d++) contig = contig && (x->shape[d] <= 1 || x->strides[d] == cs[d]);
+        if (contig) return;
+    }
     if (out->size) numc_struct_copy_array(x, numc_array_ptr(out));
 }
 
-static numc_status run_scatter(const numc_array *x, const numc_array *idx, const numc_array *upd,
+/* An operand that shares the output's buffer (possible when the update runs
+ * in place) is read from a private copy, or writes would feed later reads.
+ * Returns the operand itself or a new reference the caller releases. */
+static const numc_array *unaliased(const numc_array *a, const numc_array *out, numc_array **own) {
+    *own = NULL;
+    if (a->buffer != out->buffer || a->size == 0) return a;
+    numc_array *c = numc_array_new(a->dtype, a->ndim, a->shape);
+    if (!c) return NULL;
+    numc_struct_copy_array(a, numc_array_ptr(c));
+    *own = c;
+    return c;
+}
+
+static numc_status run_scatter(const numc_array *x, const numc_array *idx0, const numc_array *upd0,
                                const numc_params *pr, numc_array *out) {
     int axis = pr->n >= 1 ? (int)pr->i[0] : 0;
     int mode = pr->n >= 2 ? (int)pr->i[1] : SC_SET;
@@ -235,19 +254,30 @@ static numc_status run_scatter(const numc_array *x, const numc_array *idx, const
         return numc_error_set(NUMC_ERR_AXIS, "scatter: axis %d out of range for ndim %d", axis, x->ndim);
     if (mode < SC_SET || mode > SC_MAX) return numc_error_set(NUMC_ERR_VALUE, "scatter: unknown mode %d", mode);
     /* updates: x.shape[:axis] + indices.shape + x.shape[axis+1:] */
-    bool ok = upd->dtype == x->dtype && out->dtype == x->dtype && out->size == x->size &&
-              upd->ndim == x->ndim - 1 + idx->ndim;
-    for (int d = 0; ok && d < upd->ndim; d++) {
+    bool ok = upd0->dtype == x->dtype && out->dtype == x->dtype && out->size == x->size &&
+              upd0->ndim == x->ndim - 1 + idx0->ndim;
+    for (int d = 0; ok && d < upd0->ndim; d++) {
         int64_t want = d < axis ? x->shape[d]
-                     : d < axis + idx->ndim ? idx->shape[d - axis]
-                     : x->shape[d - idx->ndim + 1];
-        ok = upd->shape[d] == want;
+                     : d < axis + idx0->ndim ? idx0->shape[d - axis]
+                     : x->shape[d - idx0->ndim + 1];
+        ok = upd0->shape[d] == want;
     }
     if (!ok) return numc_error_set(NUMC_ERR_VALUE, "scatter: updates do not match the operand and indices");
+    numc_array *own_idx, *own_upd;
+    const numc_array *idx = unaliased(idx0, out, &own_idx), *upd = unaliased(upd0, out, &own_upd);
+    if (!idx || !upd) {
+        numc_array_release(own_idx);
+        numc_array_release(own_upd);
+        return numc_error_set(NUMC_ERR_MEMORY, "scatter: out of memory");
+    }
     const int64_t *ix;
     bool owned;
     numc_status st = load_indices(idx, x->shape[axis], axis, &ix, &owned);
-    if (st != NUMC_OK) return st;
+    if (st != NUMC_OK) {
+        numc_array_release(own_idx);
+        numc_array_release(own_upd);
+        return st;
+    }
     init_from(x, out);
     scatter_ctx c;
     memset(&c, 0, sizeof c);
@@ -293,6 +323,8 @@ static numc_status run_scatter(const numc_array *x, const numc_array *idx, const
                           scatter_task, &c);
     }
     if (owned) free((void *)ix);
+    numc_array_release(own_idx);
+    numc_array_release(own_upd);
     return NUMC_OK;
 }
 
@@ -351,8 +383,14 @@ static numc_status run_dynamic_update_slice(int nin, const numc_array *const *in
     for (int d = 0; d < nd; d++)
         if (u->shape[d] > x->shape[d])
             return numc_error_set(NUMC_ERR_VALUE, "dynamic_update_slice: update is larger than the operand");
+    if (u->size == 0) {
+        init_from(x, out);
+        return NUMC_OK;
+    }
+    numc_array *own;
+    u = unaliased(u, out, &own);
+    if (!u) return numc_error_set(NUMC_ERR_MEMORY, "dynamic_update_slice: out of memory");
     init_from(x, out);
-    if (u->size == 0) return NUMC_OK;
     size_t isz = numc_struct_isz(x->dtype);
     int64_t os[NUMC_MAX_DIMS] = {0}, us[NUMC_MAX_DIMS] = {0};
     numc_struct_contig_bytes(nd, out->shape, isz, os);
@@ -360,6 +398,7 @@ static numc_status run_dynamic_update_slice(int nin, const numc_array *const *in
     char *dst = numc_array_ptr(out);
     for (int d = 0; d < nd; d++) dst += clamp_start(in[2 + d], x->shape[d], u->shape[d]) * os[d];
     numc_struct_copy(isz, nd, u->shape, dst, os, numc_array_ptr(u), us);
+    numc_array_release(own);
     return NUMC_OK;
 }
 

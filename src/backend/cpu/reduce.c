@@ -100,7 +100,7 @@ typedef struct {
 
 #define DEFINE_TABLE(NAME, ACC)                                                 \
     static const red_ops NAME##_ops = {sizeof(ACC), NAME##_ident, NAME##_red1d, \
-                                       NAME##_rows, NAME##_rows4, NAME##_merge,       \
+                                       NAME##_rows, NAME##_rows4, NAME##_merge, \
                                        NAME##_store};
 
 #define DEFINE_LANES(NAME, T, ACC, LOAD, STORE, IDENT, OP)                      \
@@ -213,14 +213,79 @@ DEFINE_INT(u64, uint64_t, 0, UINT64_MAX)
 
 #define DEFINE_FLOAT(SFX, T, ACC, LOAD, STORE, R)                               \
     DEFINE_SUM_PW(SFX##_sum, T, ACC, LOAD, STORE, R, 1)                         \
-    DEFINE_SEQ(SFX##_prod, T, ACC, LOAD, STORE, 1, OP_MUL)                      \
-    DEFINE_LANES(SFX##_max, T, ACC, LOAD, STORE, -INFINITY, OP_FMAX)            \
-    DEFINE_LANES(SFX##_min, T, ACC, LOAD, STORE, INFINITY, OP_FMIN)
+    DEFINE_SEQ(SFX##_prod, T, ACC, LOAD, STORE, 1, OP_MUL)
+
+/* float32/float64 max and min: the contiguous loops on whole vectors */
+#define DEFINE_FMINMAX(NAME, T, VT, VI, IDENT, VOP, OP)                         \
+    static void NAME##_ident(void *a, int64_t n) {                              \
+        T *x = a;                                                               \
+        for (int64_t j = 0; j < n; j++) x[j] = IDENT;                           \
+    }                                                                           \
+    static void NAME##_red1d(void *av, const char *p, int64_t n, int64_t s) {   \
+        enum { L = sizeof(VT) / sizeof(T) };                                    \
+        T r = IDENT;                                                            \
+        int64_t i = 0;                                                          \
+        if (s == (int64_t)sizeof(T) && n >= 2 * L) {                            \
+            const T *x = (const T *)p;                                          \
+            VT a0, a1, v0, v1;                                                  \
+            memcpy(&a0, x, sizeof a0);                                          \
+            memcpy(&a1, x + L, sizeof a1);                                      \
+            for (i = 2 * L; i + 2 * L <= n; i += 2 * L) {                       \
+                memcpy(&v0, x + i, sizeof v0);                                  \
+                memcpy(&v1, x + i + L, sizeof v1);                              \
+                a0 = VOP(a0, v0, VI);                                           \
+                a1 = VOP(a1, v1, VI);                                           \
+            }                                                                   \
+            a0 = VOP(a0, a1, VI);                                               \
+            T l[L];                                                             \
+            memcpy(l, &a0, sizeof l);                                           \
+            for (int k = 0; k < L; k++) r = OP(r, l[k]);                        \
+        }                                                                       \
+        for (; i < n; i++) r = OP(r, LOADT(T, p + i * s));                      \
+        *(T *)av = r;                                                           \
+    }                                                                           \
+    static void NAME##_merge(void *av, const void *bv, int64_t n) {             \
+        enum { L = sizeof(VT) / sizeof(T) };                                    \
+        T *acc = av;                                                            \
+        const T *b = bv;                                                        \
+        int64_t j = 0;                                                          \
+        for (; j + L <= n; j += L) {                                            \
+            VT a, v;                                                            \
+            memcpy(&a, acc + j, sizeof a);                                      \
+            memcpy(&v, b + j, sizeof v);                                        \
+            a = VOP(a, v, VI);                                                  \
+            memcpy(acc + j, &a, sizeof a);                                      \
+        }                                                                       \
+        for (; j < n; j++) acc[j] = OP(acc[j], b[j]);                           \
+    }                                                                           \
+    static void NAME##_rows(void *av, const char *p, int64_t n, int64_t s) {    \
+        T *acc = av;                                                            \
+        if (s == (int64_t)sizeof(T)) {                                          \
+            NAME##_merge(av, p, n);                                             \
+        } else {                                                                \
+            for (int64_t j = 0; j < n; j++) acc[j] = OP(acc[j], LOADT(T, p + j * s)); \
+        }                                                                       \
+    }                                                                           \
+    static void NAME##_rows4(void *av, const char *const *q, int64_t n, int64_t s) { \
+        for (int u = 0; u < 4; u++) NAME##_rows(av, q[u], n, s);                \
+    }                                                                           \
+    static void NAME##_store(char *d, const void *av, int64_t n) {              \
+        memcpy(d, av, (size_t)n * sizeof(T));                                   \
+    }                                                                           \
+    DEFINE_TABLE(NAME, T)
 
 DEFINE_FLOAT(f16, uint16_t, float, LD_F16, ST_F16, f16)
 DEFINE_FLOAT(bf16, uint16_t, float, LD_BF16, ST_BF16, bf16)
 DEFINE_FLOAT(f32, float, float, LD_ID, LD_ID, f32)
 DEFINE_FLOAT(f64, double, double, LD_ID, LD_ID, f64)
+DEFINE_LANES(f16_max, uint16_t, float, LD_F16, ST_F16, -INFINITY, OP_FMAX)
+DEFINE_LANES(f16_min, uint16_t, float, LD_F16, ST_F16, INFINITY, OP_FMIN)
+DEFINE_LANES(bf16_max, uint16_t, float, LD_BF16, ST_BF16, -INFINITY, OP_FMAX)
+DEFINE_LANES(bf16_min, uint16_t, float, LD_BF16, ST_BF16, INFINITY, OP_FMIN)
+DEFINE_FMINMAX(f32_max, float, numc_vf32, numc_vi32, -INFINITY, VMAX, OP_FMAX)
+DEFINE_FMINMAX(f32_min, float, numc_vf32, numc_vi32, INFINITY, VMIN, OP_FMIN)
+DEFINE_FMINMAX(f64_max, double, numc_vf64, numc_vi64, -INFINITY, VMAX, OP_FMAX)
+DEFINE_FMINMAX(f64_min, double, numc_vf64, numc_vi64, INFINITY, VMIN, OP_FMIN)
 
 #define DEFINE_COMPLEX(SFX, C, R)                                               \
     DEFINE_COMMON(SFX##_sum, C, C, LD_ID, LD_ID, ((C){0, 0}), SFX##_add)        \
@@ -269,7 +334,7 @@ static const red_ops *ops_for(int opk, numc_dtype dt) {
  * whole rows: long contiguous runs keep the hardware prefetcher streaming,
  * and the tile stays in L1/L2. */
 #define ROW_TILE_BYTES 32768
-#define ROW_LEAF 32       /* rows summed straight into one tile before pairing */
+#define ROW_LEAF 128      /* rows summed straight into one tile before pairing */
 #define MAX_ASZ 16
 
 typedef struct {
@@ -285,6 +350,8 @@ typedef struct {
     int64_t rmid;         /* product of rshape[1..nr-1) (lines per R0 step) */
     bool rows;
     int64_t tile;         /* row mode: outputs per tile */
+    size_t slot;          /* row mode: bytes of one scratch tile */
+    atomic_int failed;    /* a task could not get its scratch memory */
     int64_t nsplit, chunk;/* R0 is cut into nsplit chunks of `chunk` */
     char *partials;       /* nsplit x k accumulators, or NULL */
 } red_ctx;
@@ -333,7 +400,11 @@ static void rows_pw(const red_ctx *c, void *acc, const char *p, int64_t len, int
     int64_t sc = c->kst[c->nk - 1];
     if (hi - lo <= ROW_LEAF) {
         int64_t f = lo;
-        for (; f + 4 <= hi; f += 4) {
+        /* Rows that follow each other in memory are one long stream, best
+         * read in order; otherwise four rows at a time keep more loads in
+         * flight and touch acc less often. */
+        bool adjacent = c->nr == 1 && c->rst[0] == len * sc;
+        for (; !adjacent && f + 4 <= hi; f += 4) {
             const char *q[4];
             for (int u = 0; u < 4; u++) q[u] = p + red_off(c, a, f + u);
             o->rows4(acc, q, len, sc);
@@ -343,7 +414,7 @@ static void rows_pw(const red_ctx *c, void *acc, const char *p, int64_t len, int
     }
     int64_t mid = lo + (hi - lo) / 2;
     rows_pw(c, acc, p, len, a, lo, mid, scratch, level);
-    char *t = scratch + (size_t)level * ROW_TILE_BYTES;
+    char *t = scratch + (size_t)level * c->slot;
     o->ident(t, len);
     rows_pw(c, t, p, len, a, mid, hi, scratch, level + 1);
     o->merge(acc, t, len);
@@ -374,7 +445,7 @@ static void red_block(const red_ctx *c, int64_t ob, int64_t oe, int64_t chunk, c
         return;
     }
     char *tile = scratch;
-    scratch += ROW_TILE_BYTES;
+    scratch += c->slot;
     int64_t w = c->kshape[c->nk - 1], sc = c->kst[c->nk - 1];
     int64_t count = (b - a) * c->rin;
     for (int64_t i = ob; i < oe;) {
@@ -391,21 +462,24 @@ static void red_block(const red_ctx *c, int64_t ob, int64_t oe, int64_t chunk, c
     }
 }
 
-static char *row_scratch(const red_ctx *c) {
+/* Row mode's scratch: the output tile plus one tile per pairwise level. */
+static char *row_scratch(red_ctx *c) {
     if (!c->rows) return NULL;
-    return malloc((size_t)(levels_for(c->chunk * c->rin) + 1) * ROW_TILE_BYTES);
+    char *s = malloc((size_t)(levels_for(c->chunk * c->rin) + 1) * c->slot);
+    if (!s) atomic_store(&c->failed, 1);
+    return s;
 }
 
 static void task_outputs(void *vctx, int64_t begin, int64_t end) {
-    const red_ctx *c = vctx;
+    red_ctx *c = vctx;
     char *scratch = row_scratch(c);
-    if (c->rows && !scratch) return;  /* reported by the caller's pre-check */
+    if (c->rows && !scratch) return;
     red_block(c, begin, end, 0, scratch);
     free(scratch);
 }
 
 static void task_chunks(void *vctx, int64_t begin, int64_t end) {
-    const red_ctx *c = vctx;
+    red_ctx *c = vctx;
     char *scratch = row_scratch(c);
     if (c->rows && !scratch) return;
     for (int64_t t = begin; t < end; t++) red_block(c, 0, c->k, t, scratch);
@@ -492,6 +566,9 @@ static numc_status run_reduce(const red_ops *ops, const numc_array *x, const int
     c.nsplit = 1;
     c.chunk = c.rshape[0];
     c.tile = (int64_t)(ROW_TILE_BYTES / ops->asz);
+    if (c.tile > kin) c.tile = kin;
+    c.slot = ((size_t)c.tile * ops->asz + 63) & ~(size_t)63;
+    atomic_init(&c.failed, 0);
     /* Split the reduction itself when the outputs alone cannot keep the
      * threads busy: few outputs, or row mode over few kept rows (threads
      * then stream disjoint bands of rows instead of interleaved columns). */
@@ -509,18 +586,18 @@ static numc_status run_reduce(const red_ops *ops, const numc_array *x, const int
         c.chunk = (c.rshape[0] + want - 1) / want;
         c.nsplit = (c.rshape[0] + c.chunk - 1) / c.chunk;
     }
-    if (c.rows) {
-        char *probe = row_scratch(&c);
-        if (!probe) return numc_error_set(NUMC_ERR_MEMORY, "reduce: out of memory");
-        free(probe);
-    }
     if (c.nsplit == 1) {
         numc_parallel_for(c.k, r, task_outputs, &c);
+        if (atomic_load(&c.failed)) return numc_error_set(NUMC_ERR_MEMORY, "reduce: out of memory");
         return NUMC_OK;
     }
     c.partials = malloc((size_t)(c.nsplit * c.k) * ops->asz);
     if (!c.partials) return numc_error_set(NUMC_ERR_MEMORY, "reduce: out of memory");
     numc_parallel_for(c.nsplit, c.k * c.chunk * c.rin, task_chunks, &c);
+    if (atomic_load(&c.failed)) {
+        free(c.partials);
+        return numc_error_set(NUMC_ERR_MEMORY, "reduce: out of memory");
+    }
     /* chunks hold comparable amounts, so a plain left fold keeps the
      * pairwise error bound */
     for (int64_t t = 1; t < c.nsplit; t++)
@@ -558,30 +635,131 @@ typedef struct {
 #define BT_CGT(x, m) ((x).re > (m).re || ((x).re == (m).re && (x).im > (m).im) || ISNAN_C(x))
 #define BT_CLT(x, m) ((x).re < (m).re || ((x).re == (m).re && (x).im < (m).im) || ISNAN_C(x))
 
-#define DEFINE_ARG(NAME, T, ACC, LOAD, BETTER, ISNAN)                           \
-    static void NAME##_scan(arg_res *r, const char *p, int64_t n, int64_t s, int64_t i0) { \
+/* Block hooks: the best element of contiguous block x[i, e) and its first
+ * index (false when the block is too short to bother; the scan then goes
+ * element by element). The running best is only replaced by a strictly
+ * better block result, which keeps NumPy's first-occurrence rule. */
+
+/* generic: one vectorised pass for the block extreme, then its first
+ * occurrence (or the first NaN) */
+#define DEFINE_BLOCK_VEC(NAME, T, ACC, LOAD, ISNAN, EXT, CMP)                   \
+    static inline bool NAME##_block(const T *x, int64_t i, int64_t e, ACC *r, int64_t *ri) { \
+        if (e - i < 16) return false;                                           \
+        ACC v[16];                                                              \
+        for (int k = 0; k < 16; k++) v[k] = LOAD(x[i + k]);                     \
+        int64_t j = i + 16;                                                     \
+        for (; j + 16 <= e; j += 16)                                            \
+            for (int k = 0; k < 16; k++) v[k] = EXT(v[k], LOAD(x[j + k]));      \
+        for (; j < e; j++) v[0] = EXT(v[0], LOAD(x[j]));                        \
+        for (int w = 8; w >= 1; w /= 2)                                         \
+            for (int k = 0; k < w; k++) v[k] = EXT(v[k], v[k + w]);             \
+        j = i;                                                                  \
+        if (ISNAN(v[0])) while (!ISNAN(LOAD(x[j]))) j++;                        \
+        else while (!(LOAD(x[j]) == v[0])) j++;                                 \
+        *r = LOAD(x[j]);                                                        \
+        *ri = j;                                                                \
+        return true;                                                            \
+    }
+
+/* float32/float64: lanes carry their best value and its index, so one pass
+ * finds both; a NaN anywhere sends us back for the first one */
+#define DEFINE_BLOCK_SIMD(NAME, T, VT, VI, CMP)                                 \
+    static inline bool NAME##_block(const T *x, int64_t i, int64_t e, T *r, int64_t *ri) { \
+        enum { L = sizeof(VT) / sizeof(T) };                                    \
+        if (e - i < 2 * L) return false;                                        \
+        VT best, v;                                                             \
+        VI bidx, cur, nan;                                                      \
+        memcpy(&best, x + i, sizeof best);                                      \
+        for (int k = 0; k < L; k++) bidx[k] = k;                                \
+        cur = bidx + L;                                                         \
+        nan = best != best;                                                     \
+        int64_t j = i + L;                                                      \
+        for (; j + L <= e; j += L) {                                            \
+            memcpy(&v, x + j, sizeof v);                                        \
+            VI t = v CMP best;                                                  \
+            best = VSEL(t, v, best, VI);                                        \
+            bidx = (t & cur) | (~t & bidx);                                     \
+            nan |= v != v;                                                      \
+            cur += L;                                                           \
+        }                                                                       \
+        T m = best[0];                                                          \
+        int64_t mi = bidx[0];                                                   \
+        bool any_nan = nan[0] != 0;                                             \
+        for (int k = 1; k < L; k++) {                                           \
+            any_nan = any_nan || nan[k] != 0;                                   \
+            if (best[k] CMP m || (best[k] == m && bidx[k] < mi)) {              \
+                m = best[k];                                                    \
+                mi = bidx[k];                                                   \
+            }                                                                   \
+        }                                                                       \
+        for (; j < e; j++) {                                                    \
+            any_nan = any_nan || x[j] != x[j];                                  \
+            if (x[j] CMP m) {                                                   \
+                m = x[j];                                                       \
+                mi = j - i;                                                     \
+            }                                                                   \
+        }                                                                       \
+        if (any_nan) {                                                          \
+            for (j = i; x[j] == x[j]; j++) {}                                   \
+            m = x[j];                                                           \
+            mi = j - i;                                                         \
+        }                                                                       \
+        *r = m;                                                                 \
+        *ri = i + mi;                                                           \
+        return true;                                                            \
+    }
+
+#define DEFINE_BLOCK_NONE(NAME, T, ACC)                                         \
+    static inline bool NAME##_block(const T *x, int64_t i, int64_t e, ACC *r, int64_t *ri) { \
+        (void)x, (void)i, (void)e, (void)r, (void)ri;                           \
+        return false;                                                           \
+    }
+
+#define ARG_BLOCK 4096
+
+#define DEFINE_ARG(NAME, T, ACC, LOAD, BETTER, ISNAN, BLOCKDEF)                 \
+    BLOCKDEF                                                                    \
+    static void NAME##_scan(arg_res *res, const char *p, int64_t n, int64_t s, int64_t i0) { \
         ACC m;                                                                  \
-        int64_t idx = r->idx, i = 0;                                            \
+        int64_t idx = res->idx, i = 0;                                          \
         if (idx < 0) {                                                          \
             if (n == 0) return;                                                 \
             m = LOAD(LOADT(T, p));                                              \
             idx = i0;                                                           \
             i = 1;                                                              \
         } else {                                                                \
-            memcpy(&m, r->best, sizeof m);                                      \
+            memcpy(&m, res->best, sizeof m);                                    \
         }                                                                       \
         if (!ISNAN(m)) {                                                        \
-            for (; i < n; i++) {                                                \
-                ACC v = LOAD(LOADT(T, p + i * s));                              \
-                if (BETTER(v, m)) {                                             \
-                    m = v;                                                      \
-                    idx = i0 + i;                                               \
-                    if (ISNAN(m)) break;                                        \
+            int64_t e = n;                                                      \
+            while (i < n) {                                                     \
+                ACC r;                                                          \
+                int64_t ri;                                                     \
+                if (s == (int64_t)sizeof(T)) {                                  \
+                    e = i + ARG_BLOCK < n ? i + ARG_BLOCK : n;                  \
+                    if (NAME##_block((const T *)p, i, e, &r, &ri)) {            \
+                        if (BETTER(r, m)) {                                     \
+                            m = r;                                              \
+                            idx = i0 + ri;                                      \
+                            if (ISNAN(m)) break;                                \
+                        }                                                       \
+                        i = e;                                                  \
+                        continue;                                               \
+                    }                                                           \
                 }                                                               \
+                for (; i < e; i++) {                                            \
+                    ACC v = LOAD(LOADT(T, p + i * s));                          \
+                    if (BETTER(v, m)) {                                         \
+                        m = v;                                                  \
+                        idx = i0 + i;                                           \
+                        if (ISNAN(m)) break;                                    \
+                    }                                                           \
+                }                                                               \
+                if (ISNAN(m)) break;                                            \
             }                                                                   \
         }                                                                       \
-        memcpy(r->best, &m, sizeof m);                                          \
-        r->idx = idx;                                                           \
+        memcpy(res->best, &m, sizeof m);                                        \
+        res->idx = idx;                                                         \
     }                                                                           \
     static void NAME##_rows(void *bv, int64_t *idx, const char *p, int64_t n, int64_t s, \
                             int64_t i) {                                        \
@@ -602,25 +780,35 @@ typedef struct {
     }                                                                           \
     static const arg_ops NAME##_aops = {sizeof(ACC), NAME##_scan, NAME##_rows, NAME##_better};
 
-#define DEFINE_ARG_PAIR(SFX, T, ACC, LOAD, GT, LT, ISNAN)                       \
-    DEFINE_ARG(SFX##_amax, T, ACC, LOAD, GT, ISNAN)                             \
-    DEFINE_ARG(SFX##_amin, T, ACC, LOAD, LT, ISNAN)
+#define DEFINE_ARG_PAIR_VEC(SFX, T, ACC, LOAD, GT, LT, ISNAN, EMAX, EMIN)       \
+    DEFINE_ARG(SFX##_amax, T, ACC, LOAD, GT, ISNAN,                             \
+               DEFINE_BLOCK_VEC(SFX##_amax, T, ACC, LOAD, ISNAN, EMAX, >))      \
+    DEFINE_ARG(SFX##_amin, T, ACC, LOAD, LT, ISNAN,                             \
+               DEFINE_BLOCK_VEC(SFX##_amin, T, ACC, LOAD, ISNAN, EMIN, <))
+#define DEFINE_ARG_PAIR_SIMD(SFX, T, VT, VI)                                    \
+    DEFINE_ARG(SFX##_amax, T, T, LD_ID, BT_FGT, ISNAN_F,                        \
+               DEFINE_BLOCK_SIMD(SFX##_amax, T, VT, VI, >))                     \
+    DEFINE_ARG(SFX##_amin, T, T, LD_ID, BT_FLT, ISNAN_F,                        \
+               DEFINE_BLOCK_SIMD(SFX##_amin, T, VT, VI, <))
+#define DEFINE_ARG_PAIR_C(SFX, C)                                               \
+    DEFINE_ARG(SFX##_amax, C, C, LD_ID, BT_CGT, ISNAN_C, DEFINE_BLOCK_NONE(SFX##_amax, C, C)) \
+    DEFINE_ARG(SFX##_amin, C, C, LD_ID, BT_CLT, ISNAN_C, DEFINE_BLOCK_NONE(SFX##_amin, C, C))
 
-DEFINE_ARG_PAIR(b, uint8_t, uint8_t, LD_BOOL, BT_GT, BT_LT, ISNAN_NO)
-DEFINE_ARG_PAIR(i8, int8_t, int8_t, LD_ID, BT_GT, BT_LT, ISNAN_NO)
-DEFINE_ARG_PAIR(i16, int16_t, int16_t, LD_ID, BT_GT, BT_LT, ISNAN_NO)
-DEFINE_ARG_PAIR(i32, int32_t, int32_t, LD_ID, BT_GT, BT_LT, ISNAN_NO)
-DEFINE_ARG_PAIR(i64, int64_t, int64_t, LD_ID, BT_GT, BT_LT, ISNAN_NO)
-DEFINE_ARG_PAIR(u8, uint8_t, uint8_t, LD_ID, BT_GT, BT_LT, ISNAN_NO)
-DEFINE_ARG_PAIR(u16, uint16_t, uint16_t, LD_ID, BT_GT, BT_LT, ISNAN_NO)
-DEFINE_ARG_PAIR(u32, uint32_t, uint32_t, LD_ID, BT_GT, BT_LT, ISNAN_NO)
-DEFINE_ARG_PAIR(u64, uint64_t, uint64_t, LD_ID, BT_GT, BT_LT, ISNAN_NO)
-DEFINE_ARG_PAIR(f16, uint16_t, float, LD_F16, BT_FGT, BT_FLT, ISNAN_F)
-DEFINE_ARG_PAIR(bf16, uint16_t, float, LD_BF16, BT_FGT, BT_FLT, ISNAN_F)
-DEFINE_ARG_PAIR(f32, float, float, LD_ID, BT_FGT, BT_FLT, ISNAN_F)
-DEFINE_ARG_PAIR(f64, double, double, LD_ID, BT_FGT, BT_FLT, ISNAN_F)
-DEFINE_ARG_PAIR(c64, numc_complex64, numc_complex64, LD_ID, BT_CGT, BT_CLT, ISNAN_C)
-DEFINE_ARG_PAIR(c128, numc_complex128, numc_complex128, LD_ID, BT_CGT, BT_CLT, ISNAN_C)
+DEFINE_ARG_PAIR_VEC(b, uint8_t, uint8_t, LD_BOOL, BT_GT, BT_LT, ISNAN_NO, OP_GT, OP_LT)
+DEFINE_ARG_PAIR_VEC(i8, int8_t, int8_t, LD_ID, BT_GT, BT_LT, ISNAN_NO, OP_GT, OP_LT)
+DEFINE_ARG_PAIR_VEC(i16, int16_t, int16_t, LD_ID, BT_GT, BT_LT, ISNAN_NO, OP_GT, OP_LT)
+DEFINE_ARG_PAIR_VEC(i32, int32_t, int32_t, LD_ID, BT_GT, BT_LT, ISNAN_NO, OP_GT, OP_LT)
+DEFINE_ARG_PAIR_VEC(i64, int64_t, int64_t, LD_ID, BT_GT, BT_LT, ISNAN_NO, OP_GT, OP_LT)
+DEFINE_ARG_PAIR_VEC(u8, uint8_t, uint8_t, LD_ID, BT_GT, BT_LT, ISNAN_NO, OP_GT, OP_LT)
+DEFINE_ARG_PAIR_VEC(u16, uint16_t, uint16_t, LD_ID, BT_GT, BT_LT, ISNAN_NO, OP_GT, OP_LT)
+DEFINE_ARG_PAIR_VEC(u32, uint32_t, uint32_t, LD_ID, BT_GT, BT_LT, ISNAN_NO, OP_GT, OP_LT)
+DEFINE_ARG_PAIR_VEC(u64, uint64_t, uint64_t, LD_ID, BT_GT, BT_LT, ISNAN_NO, OP_GT, OP_LT)
+DEFINE_ARG_PAIR_VEC(f16, uint16_t, float, LD_F16, BT_FGT, BT_FLT, ISNAN_F, OP_FMAX, OP_FMIN)
+DEFINE_ARG_PAIR_VEC(bf16, uint16_t, float, LD_BF16, BT_FGT, BT_FLT, ISNAN_F, OP_FMAX, OP_FMIN)
+DEFINE_ARG_PAIR_SIMD(f32, float, numc_vf32, numc_vi32)
+DEFINE_ARG_PAIR_SIMD(f64, double, numc_vf64, numc_vi64)
+DEFINE_ARG_PAIR_C(c64, numc_complex64)
+DEFINE_ARG_PAIR_C(c128, numc_complex128)
 
 static const arg_ops *arg_ops_for(bool is_max, numc_dtype dt) {
 #define P(S) { &S##_amax_aops, &S##_amin_aops }

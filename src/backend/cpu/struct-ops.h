@@ -18,10 +18,22 @@
 #define OP_GT(a, b) ((b) > (a) ? (b) : (a))
 #define OP_LT(a, b) ((b) < (a) ? (b) : (a))
 /* np.maximum/np.minimum: a NaN anywhere wins and sticks */
-#define OP_FMAX(a, b) (((b) > (a) || (b) != (b)) ? (b) : (a))
-#define OP_FMIN(a, b) (((b) < (a) || (b) != (b)) ? (b) : (a))
+#define OP_FMAX(a, b) ((((b) > (a)) | ((b) != (b))) ? (b) : (a))
+#define OP_FMIN(a, b) ((((b) < (a)) | ((b) != (b))) ? (b) : (a))
 #define OP_OR(a, b) ((uint8_t)((a) | (b)))
 #define OP_AND(a, b) ((uint8_t)((a) & (b)))
+
+/* Whole-vector NaN-propagating max/min for float32/float64. GCC leaves the
+ * scalar select form of these loops unvectorised, so hot loops spell them
+ * with vector extensions (lowered to whatever the target ISA offers). They
+ * are macros so that no vector type crosses a call boundary (-Wpsabi). */
+typedef float numc_vf32 __attribute__((vector_size(64)));
+typedef int32_t numc_vi32 __attribute__((vector_size(64)));
+typedef double numc_vf64 __attribute__((vector_size(64)));
+typedef int64_t numc_vi64 __attribute__((vector_size(64)));
+#define VSEL(TAKE, X, M, VI) ((__typeof__(M))(((TAKE) & (VI)(X)) | (~(TAKE) & (VI)(M))))
+#define VMAX(M, X, VI) VSEL(((X) > (M)) | ((X) != (X)), X, M, VI)
+#define VMIN(M, X, VI) VSEL(((X) < (M)) | ((X) != (X)), X, M, VI)
 
 /* Loads one T from a possibly unaligned strided position. */
 #define LOADT(T, p) ({ T v_; memcpy(&v_, (p), sizeof(T)); v_; })

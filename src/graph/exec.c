@@ -1,0 +1,101 @@
+/* exec.c — the graph executor. Runs the nodes in their (topological) order
+ * over a table of value slots: inputs and constants are borrowed, node
+ * results owned and released right after their last use (computed once by
+ * numc_graph_analyse).
+ *
+ * Two modes. With no transform active (the common case) each node computes
+ * directly through numc_eager_run, the same kernels eager mode uses, so
+ * results are bit-identical to eager. When a transform is active (a tape
+ * recording, a vmap, an enclosing trace) each node is bound with numc_bind
+ * instead, so the transform sees every primitive: the graph is inlined into
+ * it. That makes grad(function(f)) and vmap(function(f)) correct with no
+ * rules of their own; a `call` primitive whose VJP and batching rules
+ * transform the body graph as a whole is the richer design (see control.c). */
+#include "graph.h"
+
+static numc_status oom(void) { return numc_error_set(NUMC_ERR_MEMORY, "graph: out of memory"); }
+
+static numc_status check_inputs(const numc_graph *g, int nin, const numc_array *const *in) {
+    if (nin != g->ninputs)
+        return numc_error_set(NUMC_ERR_VALUE, "graph: expected %d inputs, got %d", g->ninputs, nin);
+    for (int k = 0; k < nin; k++) {
+        const numc_aval *av = &g->values[g->inputs[k]].aval;
+        const numc_array *a = in[k];
+        if (a->dtype != av->dtype || a->ndim != av->ndim ||
+            memcmp(a->shape, av->shape, sizeof(int64_t) * (size_t)a->ndim))
+            return numc_error_set(NUMC_ERR_VALUE,
+                                  "graph: input %d has dtype %s and %d dimensions, but the graph "
+                                  "was traced for %s with %d dimensions (or another shape)",
+                                  k, numc_dtype_name(a->dtype), a->ndim,
+                                  numc_dtype_name(av->dtype), av->ndim);
+    }
+    return NUMC_OK;
+}
+
+static numc_status run(numc_graph *g, int nin, const numc_array *const *in, numc_array **out,
+                       bool eager) {
+    numc_status st = check_inputs(g, nin, in);
+    if (st) return st;
+    if (!g->analysed && (st = numc_graph_analyse(g))) return st;
+    if (eager)
+        for (int k = 0; k < nin; k++)
+            if (!in[k]->buffer) return numc_tracer_check(in[k], "graph input");
+    numc_array *stack_slots[64];
+    numc_array **slot = g->nvalues <= 64 ? stack_slots : malloc(sizeof *slot * (size_t)g->nvalues);
+    if (!slot) return oom();
+    memset(slot, 0, sizeof *slot * (size_t)g->nvalues);
+    for (int k = 0; k < nin; k++) slot[g->inputs[k]] = (numc_array *)in[k];
+    for (int c = 0; c < g->nconst; c++) slot[g->const_ids[c]] = g->values[g->const_ids[c]].konst;
+    const numc_array *ops_inl[16];
+    numc_array *res_inl[8];
+    for (int i = 0; i < g->nnodes && !st; i++) {
+        const numc_gnode *n = &g->nodes[i];
+        if (n->dead) continue;
+        const numc_array **ops = n->nin <= 16 ? ops_inl : malloc(sizeof *ops * (size_t)n->nin);
+        numc_array **res = n->nout <= 8 ? res_inl : malloc(sizeof *res * (size_t)n->nout);
+        if (!ops || !res) st = oom();
+        for (int k = 0; !st && k < n->nin; k++) ops[k] = slot[n->in[k]];
+        for (int k = 0; !st && k < n->nout; k++) res[k] = NULL;
+        if (!st) {
+            bool control = numc_prim_is_control(n->prim);
+            if (eager)
+                st = control ? numc_control_eager(n->prim, n->nin, ops, &n->params, res)
+                             : numc_eager_run(n->prim, n->nin, ops, &n->params, res);
+            else
+                st = control ? numc_control_bind(n->prim, n->nin, ops, &n->params, res)
+                             : numc_bind(n->prim, n->nin, ops, &n->params, res);
+        }
+        if (!st)
+            for (int k = 0; k < n->nout; k++) slot[n->out[k]] = res[k];
+        if (ops && ops != ops_inl) free(ops);
+        if (res && res != res_inl) free(res);
+        if (st) break;
+        for (int k = 0; k < n->ndead; k++) {
+            numc_array_release(slot[n->dead_after[k]]);
+            slot[n->dead_after[k]] = NULL;
+        }
+    }
+    if (!st)
+        for (int k = 0; k < g->noutputs; k++) out[k] = numc_array_retain(slot[g->outputs[k]]);
+    /* what is still owned: the outputs' own references, or everything live
+     * at the point of an error */
+    for (int v = 0; v < g->nvalues; v++)
+        if (g->values[v].kind == GV_NODE) numc_array_release(slot[v]);
+    if (slot != stack_slots) free(slot);
+    return st;
+}
+
+numc_status numc_graph_run(numc_graph *g, int nin, const numc_array *const *in,
+                           numc_array **out) {
+    return run(g, nin, in, out, numc_interp_current() == numc_interp_eager());
+}
+
+numc_status numc_graph_run_eager(numc_graph *g, int nin, const numc_array *const *in,
+                                 numc_array **out) {
+    return run(g, nin, in, out, true);
+}
+
+numc_status numc_graph_execute(numc_graph *g, int nin, const numc_array *const *in,
+                               numc_array **out) {
+    return numc_graph_run(g, nin, in, out);
+}

@@ -1,0 +1,148 @@
+/* graph.h — the graph IR (graph mode), its passes and executor, the trace
+ * interpreter's internals and the control-flow primitives.
+ *
+ * A graph is SSA: values are numbered; each is a graph input, a constant (a
+ * concrete array the graph holds) or an output of exactly one node. Nodes are
+ * stored in topological order (the order they were traced in), so a forward
+ * walk is an execution order and passes are single sweeps. Passes never move
+ * value ids: they mark nodes dead and redirect uses (CSE), turn node outputs
+ * into constants (folding) and finally compact the node list. The analysis
+ * pass (numc_graph_analyse) computes each value's uses and last use, from
+ * which the executor frees intermediates as soon as they are dead. Fusion and
+ * code generation are meant to work on this same IR: a fused group is a run of
+ * nodes, and the per-value producer/uses tables are what they need.
+ *
+ * Control primitives (call, cond, while, scan_loop) hold their bodies in
+ * params->ptr as a numc_subgraphs (refcounted; a node retains it). */
+#ifndef NUMC_GRAPH_H
+#define NUMC_GRAPH_H
+
+#include "../prim/prim.h"
+
+enum { GV_INPUT = 0, GV_CONST = 1, GV_NODE = 2, GV_DEAD = 3 /* its node was removed */ };
+
+typedef struct {
+    numc_aval aval;
+    uint8_t kind;        /* GV_INPUT, GV_CONST, GV_NODE, GV_DEAD */
+    uint8_t weak;        /* inputs only: a Python scalar (NEP 50 weak) */
+    int producer;        /* GV_NODE: node index; GV_INPUT: input position */
+    int out_index;       /* GV_NODE: which output of the producer */
+    numc_array *konst;   /* GV_CONST: the value (retained) */
+    /* analysis (numc_graph_analyse) */
+    int nuses;           /* node operand uses + graph output uses */
+    int last_use;        /* index of the last node using it; nnodes = graph output */
+} numc_gvalue;
+
+typedef struct {
+    numc_prim prim;
+    numc_params params;  /* a copy; params.ptr retained for constant/control prims */
+    int nin, nout;
+    int *in, *out;       /* value ids (one malloc: in then out) */
+    int *dead_after;     /* analysis: owned values to release once this node ran */
+    int ndead;
+    bool dead;           /* pass bookkeeping, removed by compaction */
+} numc_gnode;
+
+typedef struct {
+    int traced_nodes;    /* nodes when the trace ended */
+    int cse_merged;      /* nodes removed as duplicates (and merged small constants) */
+    int folded;          /* nodes evaluated at compile time */
+    int dce_removed;     /* nodes removed as dead */
+    int nodes;           /* nodes now */
+    int constants;       /* constant values referenced now */
+} numc_graph_stats_t;
+
+struct numc_graph {
+    atomic_long refcount;
+    numc_gvalue *values;
+    int nvalues, capvalues;
+    numc_gnode *nodes;
+    int nnodes, capnodes;
+    int *inputs, ninputs, capinputs;
+    int *outputs, noutputs;
+    bool analysed, optimised;
+    int *const_ids, nconst;  /* analysis: the constants the executor loads */
+    int64_t work;            /* analysis: elements produced per run (a cost estimate) */
+    numc_graph_stats_t stats;
+};
+typedef struct numc_graph numc_graph;
+
+/* The bodies of a control primitive: call 1, cond n branches, while {cond,
+ * body}, scan_loop 1. Refcounted. */
+typedef struct numc_subgraphs {
+    atomic_long refcount;
+    int n;
+    numc_graph *g[];
+} numc_subgraphs;
+
+/* ---- building (graph.c) ---- */
+numc_graph *numc_graph_new(void);
+numc_graph *numc_graph_retain(numc_graph *g);
+void numc_graph_release(numc_graph *g);
+/* New value ids, or -1 with the error set. */
+int numc_graph_add_input(numc_graph *g, const numc_aval *av, bool weak);
+int numc_graph_add_const(numc_graph *g, numc_array *value); /* retains value */
+/* Appends a node; out_ids receives nout new value ids. params is copied. */
+numc_status numc_graph_add_node(numc_graph *g, numc_prim p, int nin, const int *in,
+                                const numc_params *params, int nout, const numc_aval *out_avals,
+                                int *out_ids);
+numc_status numc_graph_set_outputs(numc_graph *g, int n, const int *ids);
+/* Replaces the input list (each id must be a GV_INPUT value of g). */
+numc_status numc_graph_set_inputs(numc_graph *g, int n, const int *ids);
+/* Text form, malloc'ed. */
+char *numc_graph_to_string(const numc_graph *g);
+
+numc_subgraphs *numc_subgraphs_new(int n, numc_graph *const *g); /* retains each g */
+void numc_subgraphs_release(numc_subgraphs *s);
+numc_subgraphs *numc_subgraphs_retain(numc_subgraphs *s);
+
+static inline bool numc_prim_is_control(numc_prim p) {
+    return p == NUMC_PRIM_CALL || p == NUMC_PRIM_COND || p == NUMC_PRIM_WHILE ||
+           p == NUMC_PRIM_SCAN_LOOP;
+}
+/* Number of outputs of any primitive (control prims: from their bodies);
+ * -1 with the error set if the params are malformed. */
+int numc_graph_prim_nout(numc_prim p, const numc_params *params);
+
+/* ---- passes (passes.c) ---- */
+#define NUMC_FOLD_MAX_ELEMENTS ((int64_t)1 << 16) /* larger results stay computed at run time */
+numc_status numc_graph_dce(numc_graph *g);
+numc_status numc_graph_cse(numc_graph *g);
+numc_status numc_graph_fold(numc_graph *g);
+void numc_graph_compact(numc_graph *g);
+numc_status numc_graph_analyse(numc_graph *g);
+/* All of the above, in order (idempotent). */
+numc_status numc_graph_optimise(numc_graph *g);
+
+/* ---- execution (exec.c) ---- */
+/* Runs g on inputs (borrowed); out receives noutputs new references. With no
+ * transform active it computes directly (numc_eager_run); otherwise each node
+ * is bound with numc_bind so the active transforms see it (the graph is
+ * inlined into them). */
+numc_status numc_graph_run(numc_graph *g, int nin, const numc_array *const *in,
+                           numc_array **out);
+/* Forces the direct (eager) path, whatever is active: constant folding, and
+ * control primitives reached by the eager interpreter. */
+numc_status numc_graph_run_eager(numc_graph *g, int nin, const numc_array *const *in,
+                                 numc_array **out);
+
+/* ---- control primitives (control.c) ---- */
+/* Runs a control primitive on concrete values, computing directly. */
+numc_status numc_control_eager(numc_prim p, int nin, const numc_array *const *in,
+                               const numc_params *params, numc_array **out);
+/* Binds a control primitive the best way for the active transforms: eagerly
+ * with nothing active; as a node when a trace is on top; otherwise inlined
+ * (its bodies bound op by op, so a tape or vmap sees them), lowering cond with
+ * a non-concrete predicate to select. */
+numc_status numc_control_bind(numc_prim p, int nin, const numc_array *const *in,
+                              const numc_params *params, numc_array **out);
+/* Inference of control primitives (called by numc_prim_infer). */
+numc_status numc_control_infer(numc_prim p, int nin, const numc_array *const *in,
+                               const numc_params *params, numc_aval *out);
+
+/* ---- trace interpreter internals (interp/trace.c) ---- */
+bool numc_trace_is_current(void);
+/* True if a is a tracer made by a trace interpreter (live or not). */
+bool numc_is_trace_tracer(const numc_array *a);
+
+#endif

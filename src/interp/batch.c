@@ -1,0 +1,359 @@
+/* batch.c — the batch interpreter (vmap). Its tracers carry (value, batch
+ * axis): the value is an array of the interpreter below (concrete, or another
+ * interpreter's tracer) that holds every example stacked along the batch
+ * axis. A tracer's own header shows the per-example aval (the batch axis
+ * removed), so the NumPy layer above sees unbatched shapes.
+ *
+ * process(): a primitive none of whose operands is one of this interpreter's
+ * tracers goes down the stack unchanged. Otherwise the primitive's batching
+ * rule (src/prim/batch_rules.c) runs on the underlying values, binding
+ * primitives through numc_bind, and its outputs are wrapped as new tracers.
+ * Per primitive this costs one inference (errors come out in per-example
+ * terms), the rule's binds, and one header (+ a freelisted payload) per
+ * output. */
+#include "../prim/batch_rules.h"
+
+struct numc_batch {
+    numc_interp it;
+    int64_t size;
+    atomic_long refcount;   /* 1 for begin..end, +1 per live tracer */
+    bool active;
+};
+
+/* A tracer's payload. The tracer keeps its interpreter alive, so a leaked
+ * tracer can never be mistaken for a later interpreter's (same address). */
+typedef struct btr {
+    numc_array *val;
+    int bdim;
+    struct numc_batch *b;
+    struct btr *next;       /* freelist link */
+} btr;
+
+#define BTR_FREELIST_MAX 256
+static _Thread_local btr *btr_free_list;
+static _Thread_local int btr_nfree;
+static atomic_int force_fallback;
+
+bool numc_batch_force_fallback(bool on) { return atomic_exchange(&force_fallback, on ? 1 : 0) != 0; }
+
+static void batch_decref(struct numc_batch *b) {
+    if (atomic_fetch_sub_explicit(&b->refcount, 1, memory_order_acq_rel) == 1) free(b);
+}
+
+static void btr_free(void *p) {
+    btr *t = p;
+    numc_array_release(t->val);
+    batch_decref(t->b);
+    if (btr_nfree < BTR_FREELIST_MAX) {
+        t->next = btr_free_list;
+        btr_free_list = t;
+        btr_nfree++;
+    } else {
+        free(t);
+    }
+}
+
+/* Wraps value v (steals it) batched along bdim as a tracer of b. */
+static numc_array *make_tracer(struct numc_batch *b, numc_array *v, int bdim) {
+    int64_t shape[NUMC_MAX_DIMS];
+    int nd = 0;
+    for (int i = 0; i < v->ndim; i++)
+        if (i != bdim) shape[nd++] = v->shape[i];
+    btr *t = btr_free_list;
+    if (t) {
+        btr_free_list = t->next;
+        btr_nfree--;
+    } else if (!(t = malloc(sizeof *t))) {
+        numc_array_release(v);
+        numc_error_set(NUMC_ERR_MEMORY, "vmap: out of memory");
+        return NULL;
+    }
+    numc_array *a = numc_array_alloc_header(v->dtype, nd, shape);
+    if (!a) {
+        numc_array_release(v);
+        t->next = btr_free_list;
+        btr_free_list = t;
+        btr_nfree++;
+        return NULL;
+    }
+    t->val = v;
+    t->bdim = bdim;
+    t->b = b;
+    atomic_fetch_add_explicit(&b->refcount, 1, memory_order_relaxed);
+    a->owner = &b->it;
+    a->payload = t;
+    a->payload_free = btr_free;
+    return a;
+}
+
+static inline bool owns(const numc_interp *self, const numc_array *a) { return a->owner == self; }
+
+#define INLINE_OPS 40
+#define INLINE_OUTS 8
+
+static numc_status batch_process(numc_interp *self, numc_prim p, int nin,
+                                 const numc_array *const *in, const numc_params *params,
+                                 numc_array **out) {
+    struct numc_batch *b = self->state;
+    bool any = false;
+    for (int i = 0; i < nin && !any; i++) any = owns(self, in[i]);
+    if (!any) return numc_interp_forward(self, p, nin, in, params, out);
+
+    const numc_prim_info_t *info = &numc_prim_info[p];
+    int nout = info->nout;
+    if (nout < 0 || nout > INLINE_OUTS)
+        return numc_error_set(NUMC_ERR_NOT_IMPLEMENTED,
+                              "vmap of %s: primitives with a variable number of outputs are not "
+                              "batched yet",
+                              info->name);
+    static const numc_params none;
+    if (!params) params = &none;
+    numc_aval av[INLINE_OUTS];
+    numc_status st = numc_prim_infer(p, nin, in, params, av);
+    if (st) return st;
+
+    const numc_array *vin[INLINE_OPS];
+    int bdin[INLINE_OPS];
+    const numc_array **vals = vin;
+    int *bd = bdin;
+    if (nin > INLINE_OPS) {
+        vals = malloc(sizeof *vals * (size_t)nin);
+        bd = malloc(sizeof *bd * (size_t)nin);
+        if (!vals || !bd) {
+            free(vals);
+            free(bd);
+            return numc_error_set(NUMC_ERR_MEMORY, "vmap: out of memory");
+        }
+    }
+    for (int i = 0; i < nin; i++) {
+        if (owns(self, in[i])) {
+            const btr *t = in[i]->payload;
+            vals[i] = t->val;
+            bd[i] = t->bdim;
+        } else {
+            vals[i] = in[i];
+            bd[i] = NUMC_NOT_MAPPED;
+        }
+    }
+    numc_array *res[INLINE_OUTS] = {0};
+    int obd[INLINE_OUTS];
+    numc_batch_ctx c = {.prim = p, .pr = params, .nin = nin, .nout = nout, .in = vals,
+                        .bdim = bd, .out_aval = av, .size = b->size, .out = res,
+                        .out_bdim = obd};
+    numc_batch_rule rule = atomic_load_explicit(&force_fallback, memory_order_relaxed)
+                               ? numc_batch_fallback
+                               : numc_prim_batch_rule(p);
+    st = numc_batch_apply(rule, &c);
+    if (vals != vin) {
+        free(vals);
+        free(bd);
+    }
+    if (st) return st;
+    /* check each output against inference, then wrap it */
+    for (int k = 0; k < nout; k++) {
+        numc_array *v = res[k];
+        int d = obd[k];
+        bool ok = v->dtype == av[k].dtype;
+        if (d == NUMC_NOT_MAPPED) {
+            ok = ok && v->ndim == av[k].ndim &&
+                 !memcmp(v->shape, av[k].shape, sizeof(int64_t) * (size_t)v->ndim);
+        } else {
+            ok = ok && d >= 0 && d < v->ndim && v->ndim == av[k].ndim + 1 &&
+                 v->shape[d] == b->size;
+            for (int i = 0, j = 0; ok && i < v->ndim; i++)
+                if (i != d) ok = v->shape[i] == av[k].shape[j++];
+        }
+        if (!ok) {
+            st = numc_error_set(NUMC_ERR_RUNTIME,
+                                "internal error: the batching rule of %s gave output %d of "
+                                "dtype %s, ndim %d, batch axis %d (expected %s, ndim %d)",
+                                info->name, k, numc_dtype_name(v->dtype), v->ndim, d,
+                                numc_dtype_name(av[k].dtype), av[k].ndim);
+            break;
+        }
+    }
+    if (st) {
+        for (int k = 0; k < nout; k++) numc_array_release(res[k]);
+        return st;
+    }
+    for (int k = 0; k < nout; k++) {
+        if (obd[k] == NUMC_NOT_MAPPED) {
+            out[k] = res[k]; /* no batched dependence: the plain value */
+            continue;
+        }
+        out[k] = make_tracer(b, res[k], obd[k]);
+        if (!out[k]) {
+            for (int j = 0; j < k; j++) {
+                numc_array_release(out[j]);
+                out[j] = NULL;
+            }
+            for (int j = k + 1; j < nout; j++) numc_array_release(res[j]);
+            return numc_error_kind();
+        }
+    }
+    return NUMC_OK;
+}
+
+static const numc_interp_vtable batch_vt = {"batch", batch_process};
+
+numc_batch *numc_batch_begin(int64_t size) {
+    if (size < 0) {
+        numc_error_set(NUMC_ERR_VALUE, "vmap: negative batch size %lld", (long long)size);
+        return NULL;
+    }
+    struct numc_batch *b = calloc(1, sizeof *b);
+    if (!b) {
+        numc_error_set(NUMC_ERR_MEMORY, "vmap: out of memory");
+        return NULL;
+    }
+    b->it.vt = &batch_vt;
+    b->it.state = b;
+    b->size = size;
+    atomic_init(&b->refcount, 1);
+    b->active = true;
+    numc_interp_push(&b->it);
+    return b;
+}
+
+void numc_batch_end(numc_batch *b) {
+    if (!b) return;
+    if (b->active) {
+        numc_interp_pop(&b->it);
+        b->active = false;
+    }
+    batch_decref(b);
+}
+
+int64_t numc_batch_size(const numc_batch *b) { return b->size; }
+
+bool numc_batch_is_batched(const numc_batch *b, const numc_array *y) {
+    return y && owns(&b->it, y);
+}
+
+static numc_array *bind_transpose(const numc_array *x, const int64_t *perm) {
+    numc_params pr = {.n = x->ndim};
+    memcpy(pr.i, perm, sizeof(int64_t) * (size_t)x->ndim);
+    return numc_bind1(NUMC_PRIM_TRANSPOSE, 1, (const numc_array *const[]){x}, &pr);
+}
+
+numc_array *numc_batch_wrap(numc_batch *b, const numc_array *x, int axis) {
+    if (!b->active) {
+        numc_error_set(NUMC_ERR_VALUE, "vmap: the batch interpreter has ended");
+        return NULL;
+    }
+    int nd = x->ndim;
+    if (axis < -nd || axis >= nd) {
+        numc_error_set(NUMC_ERR_VALUE,
+                       "vmap was requested to map its argument along axis %d, which implies "
+                       "that its rank should be at least %d, but is only %d",
+                       axis, axis < 0 ? -axis : axis + 1, nd);
+        return NULL;
+    }
+    if (axis < 0) axis += nd;
+    if (x->shape[axis] != b->size) {
+        numc_error_set(NUMC_ERR_VALUE,
+                       "vmap got inconsistent sizes for array axes to be mapped: the batch "
+                       "size is %lld but axis %d has size %lld",
+                       (long long)b->size, axis, (long long)x->shape[axis]);
+        return NULL;
+    }
+    return make_tracer(b, numc_array_retain((numc_array *)x), axis);
+}
+
+numc_array *numc_batch_unwrap(numc_batch *b, const numc_array *y, int out_axis) {
+    if (owns(&b->it, y)) {
+        const btr *t = y->payload;
+        const numc_array *v = t->val;
+        if (out_axis == NUMC_NOT_MAPPED) {
+            numc_error_set(NUMC_ERR_VALUE,
+                           "vmap has mapped output but out_axes is None");
+            return NULL;
+        }
+        int nd = v->ndim;
+        if (out_axis < -nd || out_axis >= nd) {
+            numc_error_set(NUMC_ERR_AXIS, "vmap: out_axes %d is out of bounds for an output of "
+                                          "rank %d",
+                           out_axis, nd);
+            return NULL;
+        }
+        if (out_axis < 0) out_axis += nd;
+        if (out_axis == t->bdim) return numc_array_retain(t->val);
+        int64_t perm[NUMC_MAX_DIMS];
+        for (int i = 0, j = 0; i < nd; i++) {
+            if (i == out_axis) perm[i] = t->bdim;
+            else {
+                if (j == t->bdim) j++;
+                perm[i] = j++;
+            }
+        }
+        return bind_transpose(v, perm);
+    }
+    if (out_axis == NUMC_NOT_MAPPED) return numc_array_retain((numc_array *)y);
+    int nd = y->ndim + 1;
+    if (out_axis < -nd || out_axis >= nd) {
+        numc_error_set(NUMC_ERR_AXIS,
+                       "vmap: out_axes %d is out of bounds for an output of rank %d", out_axis,
+                       nd);
+        return NULL;
+    }
+    if (out_axis < 0) out_axis += nd;
+    numc_params pr = {.n = 1 + nd + y->ndim};
+    pr.i[0] = nd;
+    for (int i = 0, j = 0; i < nd; i++) {
+        if (i == out_axis) pr.i[1 + i] = b->size;
+        else {
+            pr.i[1 + nd + j] = i;
+            pr.i[1 + i] = y->shape[j++];
+        }
+    }
+    return numc_bind1(NUMC_PRIM_BROADCAST_IN_DIM, 1, (const numc_array *const[]){y}, &pr);
+}
+
+numc_status numc_vmap(numc_fn f, void *payload, int nargs, numc_array *const *args,
+                      const int *in_axes, int out_axis, numc_array **result) {
+    *result = NULL;
+    int64_t size = -1;
+    for (int i = 0; i < nargs; i++) {
+        int ax = in_axes ? in_axes[i] : 0;
+        if (ax == NUMC_NOT_MAPPED) continue;
+        int nd = args[i]->ndim;
+        if (ax < -nd || ax >= nd)
+            return numc_error_set(NUMC_ERR_VALUE,
+                                  "vmap was requested to map its argument along axis %d, which "
+                                  "implies that its rank should be at least %d, but is only %d",
+                                  ax, ax < 0 ? -ax : ax + 1, nd);
+        int64_t s = args[i]->shape[ax < 0 ? ax + nd : ax];
+        if (size >= 0 && s != size)
+            return numc_error_set(NUMC_ERR_VALUE,
+                                  "vmap got inconsistent sizes for array axes to be mapped: "
+                                  "argument 0 has size %lld, argument %d has size %lld",
+                                  (long long)size, i, (long long)s);
+        size = s;
+    }
+    if (size < 0)
+        return numc_error_set(NUMC_ERR_VALUE,
+                              "vmap must have at least one non-None value in in_axes");
+    numc_array *inl[16];
+    numc_array **w = nargs <= 16 ? inl : calloc((size_t)nargs, sizeof *w);
+    if (!w) return numc_error_set(NUMC_ERR_MEMORY, "vmap: out of memory");
+    numc_batch *b = numc_batch_begin(size);
+    numc_status st = b ? NUMC_OK : numc_error_kind();
+    int made = 0;
+    for (; made < nargs && !st; made++) {
+        int ax = in_axes ? in_axes[made] : 0;
+        w[made] = ax == NUMC_NOT_MAPPED ? numc_array_retain(args[made])
+                                        : numc_batch_wrap(b, args[made], ax);
+        if (!w[made]) st = numc_error_kind();
+    }
+    numc_array *y = NULL;
+    if (!st) st = f(payload, nargs, w, &y);
+    if (!st) {
+        *result = numc_batch_unwrap(b, y, out_axis);
+        if (!*result) st = numc_error_kind();
+    }
+    numc_array_release(y);
+    for (int i = 0; i < made; i++) numc_array_release(w[i]);
+    if (w != inl) free(w);
+    numc_batch_end(b);
+    return st;
+}

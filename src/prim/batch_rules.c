@@ -1,0 +1,784 @@
+/* batch_rules.c — the batching rules (vmap) of the primitives and the table
+ * numc_prim_batch_rule reads, built from prims.def: a new row without a
+ * `batch_<name>` entry here fails to compile, on purpose.
+ *
+ * A rule gets each operand's value and batch axis (NUMC_NOT_MAPPED when the
+ * operand does not depend on the batch) and binds primitives (numc_bind only)
+ * to compute the batched outputs, reporting each output's batch axis. The
+ * families:
+ * - elementwise: batch axes brought to one position (the first batched
+ *   operand's), unbatched operands broadcast in with broadcast_in_dim (a view
+ *   when eager); one bind.
+ * - layout, reductions, scans: the per-example parameters are shifted around
+ *   the batch axis; one bind, no data movement beyond the primitive's own.
+ * - dot_general: two batched operands get one more batch-dimension pair; an
+ *   unbatched operand leaves the other's batch axis as a free dimension.
+ * - gather/scatter with batched indices: the batch axis and the indexed axis
+ *   are merged into one and the indices offset per example; dynamic_slice and
+ *   dynamic_update_slice with batched starts become a gather/scatter of
+ *   linear indices.
+ * - control flow (call, cond, while, scan_loop): the loop-and-stack fallback
+ *   (one bind per example) until their rules exist.
+ * The fallback also backs the numc_batch_force_fallback debug switch that the
+ * tests use to check every rule against it. */
+#include "batch_rules.h"
+
+#define NM NUMC_NOT_MAPPED
+#define ARR(...) ((const numc_array *const[]){__VA_ARGS__})
+
+/* ---- temporaries ---- */
+static numc_array *keep(numc_batch_ctx *c, numc_array *a) {
+    if (!a) return NULL;
+    if (c->ntmp == c->captmp) {
+        int cap = c->captmp * 2;
+        numc_array **t = malloc(sizeof(*t) * (size_t)cap);
+        if (!t) {
+            numc_array_release(a);
+            numc_error_set(NUMC_ERR_MEMORY, "vmap: out of memory");
+            return NULL;
+        }
+        memcpy(t, c->tmp, sizeof(*t) * (size_t)c->ntmp);
+        if (c->tmp != c->inl) free(c->tmp);
+        c->tmp = t;
+        c->captmp = cap;
+    }
+    c->tmp[c->ntmp++] = a;
+    return a;
+}
+
+numc_status numc_batch_apply(numc_batch_rule rule, numc_batch_ctx *c) {
+    c->ntmp = 0;
+    c->captmp = NUMC_BATCH_INLINE_TMP;
+    c->tmp = c->inl;
+    for (int k = 0; k < c->nout; k++) {
+        c->out[k] = NULL;
+        c->out_bdim[k] = NM;
+    }
+    numc_status st = rule(c);
+    for (int k = 0; k < c->nout && st == NUMC_OK; k++)
+        if (!c->out[k])
+            st = numc_error_set(NUMC_ERR_RUNTIME, "internal error: the batching rule of %s "
+                                                  "set no output %d",
+                                numc_prim_info[c->prim].name, k);
+    for (int i = c->ntmp - 1; i >= 0; i--) numc_array_release(c->tmp[i]);
+    if (c->tmp != c->inl) free(c->tmp);
+    c->tmp = c->inl;
+    c->ntmp = 0;
+    if (st) {
+        for (int k = 0; k < c->nout; k++) {
+            numc_array_release(c->out[k]);
+            c->out[k] = NULL;
+        }
+    }
+    return st;
+}
+
+/* Sets output k; v NULL means a helper failed (its error is set). */
+static numc_status put(numc_batch_ctx *c, int k, const numc_array *v, int bdim) {
+    if (!v) {
+        numc_status st = numc_error_kind();
+        return st ? st : numc_error_set(NUMC_ERR_RUNTIME, "vmap of %s failed",
+                                         numc_prim_info[c->prim].name);
+    }
+    numc_array_release(c->out[k]);
+    c->out[k] = numc_array_retain((numc_array *)v);
+    c->out_bdim[k] = bdim;
+    return NUMC_OK;
+}
+
+/* ---- binding helpers (NULL in, NULL out: a chain checks once, at put) ---- */
+static numc_array *bindp(numc_batch_ctx *c, numc_prim p, int nin, const numc_array *const *in,
+                         const numc_params *pr) {
+    for (int i = 0; i < nin; i++)
+        if (!in[i]) return NULL;
+    static const numc_params none;
+    return keep(c, numc_bind1(p, nin, in, pr ? pr : &none));
+}
+
+static numc_array *bin(numc_batch_ctx *c, numc_prim p, const numc_array *x,
+                       const numc_array *y) {
+    return bindp(c, p, 2, ARR(x, y), NULL);
+}
+
+static numc_array *cst(numc_batch_ctx *c, numc_dtype dt, double v) {
+    numc_array *s = numc_scalar_of(dt, v, 0);
+    if (!s) return NULL;
+    numc_params pr = {.n = 0, .ptr = s};
+    numc_array *r = numc_bind1(NUMC_PRIM_CONSTANT, 0, NULL, &pr);
+    numc_array_release(s);
+    return keep(c, r);
+}
+
+static numc_array *bcast(numc_batch_ctx *c, const numc_array *x, int nd, const int64_t *shape,
+                         const int64_t *dims) {
+    if (!x) return NULL;
+    numc_params pr = {.n = 1 + nd + x->ndim};
+    pr.i[0] = nd;
+    memcpy(pr.i + 1, shape, sizeof(int64_t) * (size_t)nd);
+    memcpy(pr.i + 1 + nd, dims, sizeof(int64_t) * (size_t)x->ndim);
+    return bindp(c, NUMC_PRIM_BROADCAST_IN_DIM, 1, ARR(x), &pr);
+}
+
+static numc_array *full(numc_batch_ctx *c, numc_dtype dt, double v, int nd,
+                        const int64_t *shape) {
+    static const int64_t no_dims[1];
+    numc_array *s = cst(c, dt, v);
+    return nd == 0 ? s : bcast(c, s, nd, shape, no_dims);
+}
+
+static numc_array *full_like(numc_batch_ctx *c, const numc_array *x, double v) {
+    return x ? full(c, x->dtype, v, x->ndim, x->shape) : NULL;
+}
+
+static numc_array *binc(numc_batch_ctx *c, numc_prim p, const numc_array *x, double v) {
+    return bin(c, p, x, full_like(c, x, v));
+}
+
+static numc_array *cvt(numc_batch_ctx *c, const numc_array *x, numc_dtype dt) {
+    if (!x || x->dtype == dt) return (numc_array *)x;
+    numc_params pr = {.n = 1, .i = {dt}};
+    return bindp(c, NUMC_PRIM_CONVERT, 1, ARR(x), &pr);
+}
+
+static numc_array *reshape(numc_batch_ctx *c, const numc_array *x, int nd,
+                           const int64_t *shape) {
+    if (!x) return NULL;
+    if (x->ndim == nd && !memcmp(x->shape, shape, sizeof(int64_t) * (size_t)nd))
+        return (numc_array *)x;
+    numc_params pr = {.n = nd};
+    memcpy(pr.i, shape, sizeof(int64_t) * (size_t)nd);
+    return bindp(c, NUMC_PRIM_RESHAPE, 1, ARR(x), &pr);
+}
+
+static numc_array *transpose(numc_batch_ctx *c, const numc_array *x, const int64_t *perm) {
+    if (!x) return NULL;
+    bool ident = true;
+    for (int d = 0; d < x->ndim; d++) ident &= perm[d] == d;
+    if (ident) return (numc_array *)x;
+    numc_params pr = {.n = x->ndim};
+    memcpy(pr.i, perm, sizeof(int64_t) * (size_t)x->ndim);
+    return bindp(c, NUMC_PRIM_TRANSPOSE, 1, ARR(x), &pr);
+}
+
+/* Moves axis `from` of x to position `to` (the others keep their order). */
+static numc_array *moveaxis(numc_batch_ctx *c, const numc_array *x, int from, int to) {
+    if (!x || from == to) return (numc_array *)x;
+    int64_t perm[NUMC_MAX_DIMS];
+    for (int i = 0, j = 0; i < x->ndim; i++) {
+        if (i == to) perm[i] = from;
+        else {
+            if (j == from) j++;
+            perm[i] = j++;
+        }
+    }
+    return transpose(c, x, perm);
+}
+
+static numc_array *iota(numc_batch_ctx *c, numc_dtype dt, int64_t dim, int nd,
+                        const int64_t *shape) {
+    numc_params pr = {.n = 3 + nd, .i = {dt, dim, nd}};
+    memcpy(pr.i + 3, shape, sizeof(int64_t) * (size_t)nd);
+    return bindp(c, NUMC_PRIM_IOTA, 0, NULL, &pr);
+}
+
+static numc_array *gather(numc_batch_ctx *c, const numc_array *x, const numc_array *idx,
+                          int64_t axis) {
+    numc_params pr = {.n = 1, .i = {axis}};
+    return bindp(c, NUMC_PRIM_GATHER, 2, ARR(x, idx), &pr);
+}
+
+static numc_array *scatter(numc_batch_ctx *c, const numc_array *x, const numc_array *idx,
+                           const numc_array *upd, int64_t axis, int64_t mode) {
+    numc_params pr = {.n = 2, .i = {axis, mode}};
+    return bindp(c, NUMC_PRIM_SCATTER, 3, ARR(x, idx, upd), &pr);
+}
+
+/* x with a new axis of the batch size at position `to` (a broadcast). */
+static numc_array *insert_batch(numc_batch_ctx *c, const numc_array *x, int to) {
+    if (!x) return NULL;
+    int nd = x->ndim + 1;
+    int64_t shape[NUMC_MAX_DIMS], dims[NUMC_MAX_DIMS];
+    for (int i = 0, j = 0; i < nd; i++) {
+        if (i == to) shape[i] = c->size;
+        else {
+            dims[j] = i;
+            shape[i] = x->shape[j++];
+        }
+    }
+    return bcast(c, x, nd, shape, dims);
+}
+
+/* Operand i with its batch axis at `to` (broadcast in when unbatched). */
+static numc_array *at(numc_batch_ctx *c, int i, int to) {
+    int b = c->bdim[i];
+    return b == NM ? insert_batch(c, c->in[i], to) : moveaxis(c, c->in[i], b, to);
+}
+
+/* The actual axis of per-example axis a when the batch axis is b. */
+static inline int64_t ax(int b, int64_t a) { return b == NM || a < b ? a : a + 1; }
+
+static int first_batched(const numc_batch_ctx *c) {
+    for (int i = 0; i < c->nin; i++)
+        if (c->bdim[i] != NM) return c->bdim[i];
+    return NM;
+}
+
+/* Binds the row's primitive with new operands and params; output 0 at bdim. */
+static numc_status rebind(numc_batch_ctx *c, int nin, const numc_array *const *in,
+                          const numc_params *pr, int bdim) {
+    return put(c, 0, bindp(c, c->prim, nin, in, pr), bdim);
+}
+
+/* ---- elementwise ---- */
+static numc_status batch_ew(numc_batch_ctx *c) {
+    int d = first_batched(c);
+    const numc_array *ops[4];
+    for (int i = 0; i < c->nin; i++) ops[i] = c->bdim[i] == d ? c->in[i] : at(c, i, d);
+    return rebind(c, c->nin, ops, c->pr, d);
+}
+
+/* ---- layout ---- */
+static numc_status batch_reshape(numc_batch_ctx *c) {
+    /* Keep the batch axis where it is when the per-example dims before it
+     * fill a prefix of the new shape exactly: then (pre, n, post) reshapes
+     * to (new[:k], n, new[k:]) example by example (a view when eager);
+     * moving the axis to the front instead would force a copy. */
+    const numc_array *x = c->in[0];
+    int b = c->bdim[0];
+    int64_t pre = 1;
+    for (int i = 0; i < b; i++) pre *= x->shape[i];
+    int64_t acc = 1;
+    int k = 0;
+    while (k < c->pr->n && acc < pre) acc *= c->pr->i[k++];
+    if (acc == pre && pre > 0) {
+        numc_params pr = {.n = c->pr->n + 1};
+        memcpy(pr.i, c->pr->i, sizeof(int64_t) * (size_t)k);
+        pr.i[k] = c->size;
+        memcpy(pr.i + k + 1, c->pr->i + k, sizeof(int64_t) * (size_t)(c->pr->n - k));
+        return rebind(c, 1, c->in, &pr, k);
+    }
+    numc_params pr = {.n = c->pr->n + 1};
+    pr.i[0] = c->size;
+    memcpy(pr.i + 1, c->pr->i, sizeof(int64_t) * (size_t)c->pr->n);
+    return rebind(c, 1, ARR(at(c, 0, 0)), &pr, 0);
+}
+
+static numc_status batch_broadcast_in_dim(numc_batch_ctx *c) {
+    const numc_array *x = c->in[0];
+    int b = c->bdim[0];
+    int nd = (int)c->pr->i[0];
+    const int64_t *shape = c->pr->i + 1, *dims = c->pr->i + 1 + nd;
+    /* the output batch axis goes right after the previous input dim's, which
+     * keeps the dimension map increasing */
+    int ob = b == 0 ? 0 : (int)dims[b - 1] + 1;
+    numc_params pr = {.n = 1 + (nd + 1) + x->ndim};
+    pr.i[0] = nd + 1;
+    for (int i = 0, j = 0; i < nd + 1; i++) pr.i[1 + i] = i == ob ? c->size : shape[j++];
+    int64_t *nd_ = pr.i + 2 + nd;
+    for (int j = 0; j < x->ndim; j++)
+        nd_[j] = j == b ? ob : j < b ? dims[j] : dims[j - 1] + 1;
+    return rebind(c, 1, ARR(x), &pr, ob);
+}
+
+static numc_status batch_transpose(numc_batch_ctx *c) {
+    int b = c->bdim[0];
+    int nd = c->in[0]->ndim;
+    numc_params pr = {.n = nd};
+    for (int i = 0, j = 0; i < nd; i++) pr.i[i] = i == b ? b : ax(b, c->pr->i[j++]);
+    return rebind(c, 1, c->in, &pr, b);
+}
+
+static numc_status batch_slice(numc_batch_ctx *c) {
+    int b = c->bdim[0];
+    int nd = c->in[0]->ndim, pnd = nd - 1;
+    numc_params pr = {.n = 3 * nd};
+    for (int i = 0, j = 0; i < nd; i++) {
+        if (i == b) {
+            pr.i[i] = 0;
+            pr.i[nd + i] = c->size;
+            pr.i[2 * nd + i] = 1;
+        } else {
+            pr.i[i] = c->pr->i[j];
+            pr.i[nd + i] = c->pr->i[pnd + j];
+            pr.i[2 * nd + i] = c->pr->i[2 * pnd + j];
+            j++;
+        }
+    }
+    return rebind(c, 1, c->in, &pr, b);
+}
+
+static numc_status batch_rev(numc_batch_ctx *c) {
+    int b = c->bdim[0];
+    numc_params pr = {.n = c->pr->n};
+    for (int k = 0; k < c->pr->n; k++) pr.i[k] = ax(b, c->pr->i[k]);
+    return rebind(c, 1, c->in, &pr, b);
+}
+
+static numc_status batch_pad(numc_batch_ctx *c) {
+    const int64_t *p = c->pr->i;
+    if (c->bdim[1] == NM) {
+        int b = c->bdim[0], nd = c->in[0]->ndim, pnd = nd - 1;
+        numc_params pr = {.n = 3 * nd};
+        for (int i = 0, j = 0; i < nd; i++) {
+            if (i == b) pr.i[i] = pr.i[nd + i] = pr.i[2 * nd + i] = 0;
+            else {
+                pr.i[i] = p[j];
+                pr.i[nd + i] = p[pnd + j];
+                pr.i[2 * nd + i] = p[2 * pnd + j];
+                j++;
+            }
+        }
+        return rebind(c, 2, c->in, &pr, b);
+    }
+    /* a batched padding value: pad with zeros, then select the padding
+     * value where a (per-example) mask of the original elements is false */
+    const numc_array *x = at(c, 0, 0), *pv = c->in[1]; /* pv: (n,) */
+    if (!x) return put(c, 0, NULL, 0);
+    int nd = x->ndim, pnd = nd - 1;
+    numc_params pr = {.n = 3 * nd};
+    numc_params mp = {.n = 3 * pnd};
+    for (int i = 0; i < nd; i++) {
+        pr.i[i] = i ? p[i - 1] : 0;
+        pr.i[nd + i] = i ? p[pnd + i - 1] : 0;
+        pr.i[2 * nd + i] = i ? p[2 * pnd + i - 1] : 0;
+    }
+    memcpy(mp.i, p, sizeof(int64_t) * (size_t)(3 * pnd));
+    const numc_array *padded =
+        bindp(c, NUMC_PRIM_PAD, 2, ARR(x, cst(c, x->dtype, 0)), &pr);
+    const numc_array *ones = full(c, NUMC_BOOL, 1, pnd, x->shape + 1);
+    const numc_array *mask = bindp(c, NUMC_PRIM_PAD, 2, ARR(ones, cst(c, NUMC_BOOL, 0)), &mp);
+    if (!padded || !mask) return put(c, 0, NULL, 0);
+    int64_t dims[NUMC_MAX_DIMS];
+    for (int i = 0; i < pnd; i++) dims[i] = i + 1;
+    const numc_array *maskb = bcast(c, mask, nd, padded->shape, dims);
+    const int64_t zero[1] = {0};
+    const numc_array *pvb = bcast(c, pv, nd, padded->shape, zero);
+    return put(c, 0, bindp(c, NUMC_PRIM_SELECT, 3, ARR(maskb, padded, pvb), NULL), 0);
+}
+
+static numc_status batch_concatenate(numc_batch_ctx *c) {
+    int d = first_batched(c);
+    const numc_array *inl[16];
+    const numc_array **ops = c->nin <= 16 ? inl : malloc(sizeof *ops * (size_t)c->nin);
+    if (!ops) return numc_error_set(NUMC_ERR_MEMORY, "vmap: out of memory");
+    for (int i = 0; i < c->nin; i++) ops[i] = c->bdim[i] == d ? c->in[i] : at(c, i, d);
+    numc_params pr = {.n = 1, .i = {ax(d, c->pr->i[0])}};
+    numc_status st = rebind(c, c->nin, ops, &pr, d);
+    if (ops != inl) free(ops);
+    return st;
+}
+
+/* ---- reductions and scans ---- */
+static numc_status batch_reduce(numc_batch_ctx *c) {
+    int b = c->bdim[0], ob = b;
+    numc_params pr = {.n = c->pr->n};
+    for (int k = 0; k < c->pr->n; k++) {
+        pr.i[k] = ax(b, c->pr->i[k]);
+        if (pr.i[k] < b) ob--;
+    }
+    return rebind(c, 1, c->in, &pr, ob);
+}
+
+static numc_status batch_argminmax(numc_batch_ctx *c) {
+    int b = c->bdim[0];
+    numc_params pr = {.n = 2, .i = {ax(b, c->pr->i[0]), c->pr->i[1]}};
+    return rebind(c, 1, c->in, &pr, pr.i[0] < b ? b - 1 : b);
+}
+
+static numc_status batch_scan(numc_batch_ctx *c) {
+    int b = c->bdim[0];
+    numc_params pr = {.n = 2, .i = {ax(b, c->pr->i[0]), c->pr->i[1]}};
+    return rebind(c, 1, c->in, &pr, b);
+}
+
+/* ---- dot_general ---- */
+
+static numc_status batch_dot_general(numc_batch_ctx *c) {
+    const int64_t *p = c->pr->i;
+    int nc = (int)p[0];
+    const int64_t *lc = p + 1, *rc = p + 1 + nc;
+    int nb = (int)p[1 + 2 * nc];
+    const int64_t *lbt = p + 2 + 2 * nc, *rbt = p + 2 + 2 * nc + nb;
+    int64_t dt = p[c->pr->n - 1];
+    int bl = c->bdim[0], br = c->bdim[1];
+    const numc_array *l = c->in[0];
+    bool both = bl != NM && br != NM;
+    int nb2 = nb + both;
+    numc_params pr = {.n = 3 + 2 * nc + 2 * nb2};
+    int64_t *q = pr.i;
+    q[0] = nc;
+    for (int k = 0; k < nc; k++) {
+        q[1 + k] = ax(bl, lc[k]);
+        q[1 + nc + k] = ax(br, rc[k]);
+    }
+    q[1 + 2 * nc] = nb2;
+    int64_t *qlb = q + 2 + 2 * nc, *qrb = qlb + nb2;
+    if (both) {
+        qlb[0] = bl;
+        qrb[0] = br;
+    }
+    for (int k = 0; k < nb; k++) {
+        qlb[both + k] = ax(bl, lbt[k]);
+        qrb[both + k] = ax(br, rbt[k]);
+    }
+    q[pr.n - 1] = dt;
+    int ob = 0;
+    if (!both) {
+        /* the batched side's batch axis stays a free dimension: its output
+         * position is after the batch dims (and the lhs free dims for the
+         * rhs), counting the free dims that precede it */
+        bool used[NUMC_MAX_DIMS] = {0};
+        int bs = bl != NM ? bl : br;
+        const int64_t *sc = bl != NM ? q + 1 : q + 1 + nc, *sb = bl != NM ? qlb : qrb;
+        for (int k = 0; k < nc; k++) used[sc[k]] = true;
+        for (int k = 0; k < nb; k++) used[sb[k]] = true;
+        ob = nb;
+        if (bl == NM) ob += l->ndim - nc - nb; /* the lhs free dims come first */
+        for (int i = 0; i < bs; i++) ob += !used[i];
+    }
+    return rebind(c, 2, c->in, &pr, ob);
+}
+
+/* ---- indexing ---- */
+
+/* Indices (operand i, batched) as int64 with the batch axis at 0, clamped to
+ * [0, dim) and offset by example * dim: indices into the merged
+ * (batch x dim) axis. */
+static numc_array *merged_indices(numc_batch_ctx *c, int i, int64_t dim) {
+    const numc_array *idx = cvt(c, at(c, i, 0), NUMC_INT64);
+    if (!idx) return NULL;
+    idx = bin(c, NUMC_PRIM_MAX, binc(c, NUMC_PRIM_MIN, idx, (double)(dim > 0 ? dim - 1 : 0)),
+              full_like(c, idx, 0));
+    const numc_array *off = iota(c, NUMC_INT64, 0, idx->ndim, idx->shape);
+    return bin(c, NUMC_PRIM_ADD, idx, binc(c, NUMC_PRIM_MUL, off, (double)dim));
+}
+
+/* x (batch axis at 0) with axis 1 + axis merged into the batch axis:
+ * (n, pre, A, post) -> (n * A, pre, post). */
+static numc_array *merge_axis(numc_batch_ctx *c, const numc_array *x0, int64_t axis) {
+    const numc_array *x1 = moveaxis(c, x0, (int)axis + 1, 1);
+    if (!x1) return NULL;
+    int64_t shape[NUMC_MAX_DIMS];
+    shape[0] = x1->shape[0] * x1->shape[1];
+    for (int i = 2; i < x1->ndim; i++) shape[i - 1] = x1->shape[i];
+    return reshape(c, x1, x1->ndim - 1, shape);
+}
+
+static numc_status batch_gather(numc_batch_ctx *c) {
+    const numc_array *idx = c->in[1];
+    int bx = c->bdim[0], bi = c->bdim[1];
+    int64_t axis = c->pr->i[0];
+    if (bi == NM) {
+        int64_t a = ax(bx, axis);
+        numc_params pr = {.n = 1, .i = {a}};
+        return rebind(c, 2, c->in, &pr, bx < a ? bx : bx - 1 + idx->ndim);
+    }
+    if (bx == NM) {
+        return rebind(c, 2, c->in, c->pr, (int)axis + bi);
+    }
+    /* both batched: one gather on the merged (batch x axis) dimension */
+    const numc_array *x0 = at(c, 0, 0);
+    if (!x0) return put(c, 0, NULL, 0);
+    int64_t dim = x0->shape[axis + 1];
+    int npre = (int)axis, npost = x0->ndim - 2 - (int)axis, ni = idx->ndim - 1;
+    const numc_array *g = gather(c, merge_axis(c, x0, axis), merged_indices(c, 1, dim), 0);
+    /* g: (n, I..., pre..., post...) -> (n, pre..., I..., post...) */
+    int64_t perm[NUMC_MAX_DIMS];
+    int k = 0;
+    perm[k++] = 0;
+    for (int i = 0; i < npre; i++) perm[k++] = 1 + ni + i;
+    for (int i = 0; i < ni; i++) perm[k++] = 1 + i;
+    for (int i = 0; i < npost; i++) perm[k++] = 1 + ni + npre + i;
+    return put(c, 0, transpose(c, g, perm), 0);
+}
+
+static numc_status batch_scatter(numc_batch_ctx *c) {
+    int64_t axis = c->pr->i[0], mode = c->pr->i[1];
+    const numc_array *x0 = at(c, 0, 0), *u0 = at(c, 2, 0);
+    if (c->bdim[1] == NM) {
+        numc_params pr = {.n = 2, .i = {axis + 1, mode}};
+        return rebind(c, 3, ARR(x0, c->in[1], u0), &pr, 0);
+    }
+    if (!x0 || !u0) return put(c, 0, NULL, 0);
+    int nd = x0->ndim;
+    int64_t dim = x0->shape[axis + 1];
+    const numc_array *idx = c->in[1];
+    int ni = idx->ndim - 1, npre = (int)axis, npost = nd - 2 - (int)axis;
+    /* updates (n, pre, I, post) -> (n, I, pre, post), the merged gather's layout */
+    int64_t perm[NUMC_MAX_DIMS];
+    int k = 0;
+    perm[k++] = 0;
+    for (int i = 0; i < ni; i++) perm[k++] = 1 + npre + i;
+    for (int i = 0; i < npre; i++) perm[k++] = 1 + i;
+    for (int i = 0; i < npost; i++) perm[k++] = 1 + npre + ni + i;
+    const numc_array *s = scatter(c, merge_axis(c, x0, axis), merged_indices(c, 1, dim),
+                                  transpose(c, u0, perm), 0, mode);
+    if (!s) return put(c, 0, NULL, 0);
+    /* (n * A, pre, post) -> (n, A, pre, post) -> (n, pre, A, post) */
+    int64_t shape[NUMC_MAX_DIMS];
+    shape[0] = c->size;
+    shape[1] = dim;
+    for (int i = 1; i < s->ndim; i++) shape[i + 1] = s->shape[i];
+    return put(c, 0, moveaxis(c, reshape(c, s, nd, shape), 1, (int)axis + 1), 0);
+}
+
+/* Linear indices into the flattened batched operand (n * P,) of the region
+ * of per-example `sizes` starting at starts in[first..] (clamped as XLA
+ * does): shape (n, sizes...). pshape: the per-example shape. */
+static numc_array *region_indices(numc_batch_ctx *c, int first, int pnd, const int64_t *pshape,
+                                  const int64_t *sizes) {
+    int nd = pnd + 1;
+    int64_t shape[NUMC_MAX_DIMS], stride[NUMC_MAX_DIMS], P = 1;
+    shape[0] = c->size;
+    for (int i = pnd - 1; i >= 0; i--) {
+        stride[i] = P;
+        P *= pshape[i];
+    }
+    memcpy(shape + 1, sizes, sizeof(int64_t) * (size_t)pnd);
+    const numc_array *L = binc(c, NUMC_PRIM_MUL, iota(c, NUMC_INT64, 0, nd, shape), (double)P);
+    const int64_t zero[1] = {0};
+    for (int k = 0; k < pnd; k++) {
+        int i = first + k;
+        const numc_array *s = cvt(c, c->bdim[i] == NM ? c->in[i] : at(c, i, 0), NUMC_INT64);
+        if (c->bdim[i] == NM) s = bcast(c, s, 1, shape, zero);
+        s = bin(c, NUMC_PRIM_MAX, binc(c, NUMC_PRIM_MIN, s, (double)(pshape[k] - sizes[k])),
+                full_like(c, s, 0));
+        const numc_array *pos = bin(c, NUMC_PRIM_ADD, bcast(c, s, nd, shape, zero),
+                                    iota(c, NUMC_INT64, k + 1, nd, shape));
+        L = bin(c, NUMC_PRIM_ADD, L, binc(c, NUMC_PRIM_MUL, pos, (double)stride[k]));
+    }
+    return (numc_array *)L;
+}
+
+static bool starts_batched(const numc_batch_ctx *c, int first) {
+    for (int i = first; i < c->nin; i++)
+        if (c->bdim[i] != NM) return true;
+    return false;
+}
+
+static numc_array *flatten(numc_batch_ctx *c, const numc_array *x) {
+    if (!x) return NULL;
+    int64_t n = x->size;
+    return reshape(c, x, 1, &n);
+}
+
+static numc_status batch_dynamic_slice(numc_batch_ctx *c) {
+    const numc_array *x = c->in[0];
+    int pnd = c->nin - 1;
+    if (!starts_batched(c, 1)) {
+        /* the batch axis is sliced whole, from a start of 0 */
+        int b = c->bdim[0];
+        const numc_array *inl[NUMC_MAX_DIMS + 2];
+        numc_params pr = {.n = pnd + 1};
+        inl[0] = x;
+        for (int i = 0, j = 0; i < pnd + 1; i++) {
+            if (i == b) {
+                inl[1 + i] = cst(c, NUMC_INT64, 0);
+                pr.i[i] = c->size;
+            } else {
+                inl[1 + i] = c->in[1 + j];
+                pr.i[i] = c->pr->i[j++];
+            }
+        }
+        return rebind(c, pnd + 2, inl, &pr, b);
+    }
+    const numc_array *x0 = at(c, 0, 0);
+    if (!x0) return put(c, 0, NULL, 0);
+    const int64_t *sizes = c->pr->i;
+    int64_t oshape[NUMC_MAX_DIMS];
+    oshape[0] = c->size;
+    memcpy(oshape + 1, sizes, sizeof(int64_t) * (size_t)pnd);
+    int64_t osize = c->size;
+    for (int i = 0; i < pnd; i++) osize *= sizes[i];
+    if (osize == 0) return put(c, 0, full(c, x->dtype, 0, pnd + 1, oshape), 0);
+    const numc_array *L = region_indices(c, 1, pnd, x0->shape + 1, sizes);
+    return put(c, 0, gather(c, flatten(c, x0), L, 0), 0);
+}
+
+static numc_status batch_dynamic_update_slice(numc_batch_ctx *c) {
+    int pnd = c->nin - 2;
+    const numc_array *x0 = at(c, 0, 0), *u0 = at(c, 1, 0);
+    if (!x0 || !u0) return put(c, 0, NULL, 0);
+    if (!starts_batched(c, 2)) {
+        const numc_array *inl[NUMC_MAX_DIMS + 3];
+        inl[0] = x0;
+        inl[1] = u0;
+        inl[2] = cst(c, NUMC_INT64, 0);
+        for (int i = 0; i < pnd; i++) inl[3 + i] = c->in[2 + i];
+        return rebind(c, pnd + 3, inl, c->pr, 0);
+    }
+    if (u0->size == 0) return put(c, 0, x0, 0);
+    const numc_array *L = region_indices(c, 2, pnd, x0->shape + 1, u0->shape + 1);
+    const numc_array *s = scatter(c, flatten(c, x0), flatten(c, L), flatten(c, u0), 0, 0);
+    return put(c, 0, reshape(c, s, x0->ndim, x0->shape), 0);
+}
+
+/* ---- no operands: never batched ---- */
+static numc_status batch_no_operands(numc_batch_ctx *c) {
+    return numc_error_set(NUMC_ERR_RUNTIME, "internal error: %s has no operands to batch",
+                          numc_prim_info[c->prim].name);
+}
+
+/* ---- the loop-and-stack fallback ---- */
+
+/* Example i of operand j: a slice along its batch axis, the axis dropped. */
+static numc_array *example(numc_batch_ctx *c, int j, int64_t i) {
+    const numc_array *x = c->in[j];
+    int b = c->bdim[j], nd = x->ndim;
+    numc_params pr = {.n = 3 * nd};
+    int64_t shape[NUMC_MAX_DIMS];
+    for (int d = 0, k = 0; d < nd; d++) {
+        pr.i[d] = d == b ? i : 0;
+        pr.i[nd + d] = d == b ? i + 1 : x->shape[d];
+        pr.i[2 * nd + d] = 1;
+        if (d != b) shape[k++] = x->shape[d];
+    }
+    return reshape(c, bindp(c, NUMC_PRIM_SLICE, 1, ARR(x), &pr), nd - 1, shape);
+}
+
+numc_status numc_batch_fallback(numc_batch_ctx *c) {
+    int nin = c->nin, nout = c->nout;
+    int64_t n = c->size;
+    if (n == 0) {
+        for (int k = 0; k < nout; k++) {
+            int64_t shape[NUMC_MAX_DIMS];
+            shape[0] = 0;
+            memcpy(shape + 1, c->out_aval[k].shape, sizeof(int64_t) * (size_t)c->out_aval[k].ndim);
+            numc_status st =
+                put(c, k, full(c, c->out_aval[k].dtype, 0, c->out_aval[k].ndim + 1, shape), 0);
+            if (st) return st;
+        }
+        return NUMC_OK;
+    }
+    const numc_array **ops = malloc(sizeof *ops * (size_t)(nin > 0 ? nin : 1));
+    numc_array **pieces = calloc((size_t)(n * nout), sizeof *pieces);
+    numc_status st = ops && pieces ? NUMC_OK : numc_error_set(NUMC_ERR_MEMORY, "vmap: out of memory");
+    numc_array *res[8];
+    for (int64_t i = 0; i < n && !st; i++) {
+        for (int j = 0; j < nin; j++) ops[j] = c->bdim[j] == NM ? c->in[j] : example(c, j, i);
+        for (int j = 0; j < nin && !st; j++)
+            if (!ops[j]) st = numc_error_kind();
+        if (!st && !(st = numc_bind(c->prim, nin, ops, c->pr, res))) {
+            for (int k = 0; k < nout; k++) {
+                const numc_array *r = res[k];
+                numc_params pr = {.n = r->ndim + 1};
+                pr.i[0] = 1;
+                memcpy(pr.i + 1, r->shape, sizeof(int64_t) * (size_t)r->ndim);
+                if (!st && !(pieces[k * n + i] = numc_bind1(NUMC_PRIM_RESHAPE, 1, ARR(r), &pr)))
+                    st = numc_error_kind();
+            }
+            for (int k = 0; k < nout; k++) numc_array_release(res[k]);
+        }
+        /* drop the slices of this example */
+        while (c->ntmp > 0) numc_array_release(c->tmp[--c->ntmp]);
+    }
+    numc_params cat = {.n = 1, .i = {0}};
+    for (int k = 0; k < nout && !st; k++)
+        st = put(c, k, keep(c, numc_bind1(NUMC_PRIM_CONCATENATE, (int)n,
+                                          (const numc_array *const *)pieces + k * n, &cat)),
+                 0);
+    if (pieces)
+        for (int64_t i = 0; i < n * nout; i++) numc_array_release(pieces[i]);
+    free(pieces);
+    free(ops);
+    return st;
+}
+
+/* ---- the table ---- */
+#define batch_constant batch_no_operands
+#define batch_iota batch_no_operands
+/* elementwise */
+#define batch_neg batch_ew
+#define batch_abs batch_ew
+#define batch_sign batch_ew
+#define batch_floor batch_ew
+#define batch_ceil batch_ew
+#define batch_rint batch_ew
+#define batch_trunc batch_ew
+#define batch_exp batch_ew
+#define batch_exp2 batch_ew
+#define batch_expm1 batch_ew
+#define batch_log batch_ew
+#define batch_log2 batch_ew
+#define batch_log10 batch_ew
+#define batch_log1p batch_ew
+#define batch_sqrt batch_ew
+#define batch_rsqrt batch_ew
+#define batch_cbrt batch_ew
+#define batch_sin batch_ew
+#define batch_cos batch_ew
+#define batch_tan batch_ew
+#define batch_asin batch_ew
+#define batch_acos batch_ew
+#define batch_atan batch_ew
+#define batch_sinh batch_ew
+#define batch_cosh batch_ew
+#define batch_tanh batch_ew
+#define batch_asinh batch_ew
+#define batch_acosh batch_ew
+#define batch_atanh batch_ew
+#define batch_isnan batch_ew
+#define batch_isinf batch_ew
+#define batch_isfinite batch_ew
+#define batch_signbit batch_ew
+#define batch_not batch_ew
+#define batch_popcount batch_ew
+#define batch_real batch_ew
+#define batch_imag batch_ew
+#define batch_conj batch_ew
+#define batch_add batch_ew
+#define batch_sub batch_ew
+#define batch_mul batch_ew
+#define batch_div batch_ew
+#define batch_rem batch_ew
+#define batch_pow batch_ew
+#define batch_max batch_ew
+#define batch_min batch_ew
+#define batch_atan2 batch_ew
+#define batch_hypot batch_ew
+#define batch_nextafter batch_ew
+#define batch_copysign batch_ew
+#define batch_eq batch_ew
+#define batch_ne batch_ew
+#define batch_lt batch_ew
+#define batch_le batch_ew
+#define batch_gt batch_ew
+#define batch_ge batch_ew
+#define batch_and batch_ew
+#define batch_or batch_ew
+#define batch_xor batch_ew
+#define batch_shl batch_ew
+#define batch_shr batch_ew
+#define batch_complex batch_ew
+#define batch_select batch_ew
+#define batch_convert batch_ew
+#define batch_bitcast batch_ew
+#define batch_stop_gradient batch_ew
+/* reductions and scans */
+#define batch_reduce_sum batch_reduce
+#define batch_reduce_prod batch_reduce
+#define batch_reduce_max batch_reduce
+#define batch_reduce_min batch_reduce
+#define batch_reduce_and batch_reduce
+#define batch_reduce_or batch_reduce
+#define batch_argmax batch_argminmax
+#define batch_argmin batch_argminmax
+#define batch_cumsum batch_scan
+#define batch_cumprod batch_scan
+#define batch_cummax batch_scan
+#define batch_cummin batch_scan
+/* control flow: the loop-and-stack fallback until their rules exist */
+#define batch_call numc_batch_fallback
+#define batch_cond numc_batch_fallback
+#define batch_while numc_batch_fallback
+#define batch_scan_loop numc_batch_fallback
+
+static const numc_batch_rule batch_table[NUMC_PRIM_COUNT] = {
+#define X(E, name, nin, nout, flags) [NUMC_PRIM_##E] = batch_##name,
+#include "prims.def"
+#undef X
+};
+
+numc_batch_rule numc_prim_batch_rule(numc_prim p) {
+    return (unsigned)p < NUMC_PRIM_COUNT ? batch_table[p] : numc_batch_fallback;
+}
