@@ -2,6 +2,7 @@
  * (layout primitives on a shared immutable buffer) or allocate the outputs on
  * the operands' device and run the device kernel now. */
 #include "../backend/device.h"
+#include "../graph/graph.h"
 
 /* A view for reshape without copying, when the strides allow it (NumPy's
  * rule: each run of merged input dims must be contiguous within itself). */
@@ -88,6 +89,8 @@ numc_status numc_eager_run(numc_prim p, int nin, const numc_array *const *in,
                            const numc_params *params, numc_array **out) {
     numc_aval av[4];
     const numc_prim_info_t *info = &numc_prim_info[p];
+    if (NUMC_UNLIKELY(info->nout < 0)) /* control primitives: outputs vary per node */
+        return numc_control_eager(p, nin, in, params, out);
     for (int i = 0; i < nin; i++)
         if (NUMC_UNLIKELY(!in[i]->buffer))
             return numc_error_set(NUMC_ERR_VALUE,
