@@ -12,6 +12,7 @@
  * terms), the rule's binds, and one header (+ a freelisted payload) per
  * output. */
 #include "../prim/batch_rules.h"
+#include "../graph/graph.h"
 
 struct numc_batch {
     numc_interp it;
@@ -100,17 +101,26 @@ static numc_status batch_process(numc_interp *self, numc_prim p, int nin,
     if (!any) return numc_interp_forward(self, p, nin, in, params, out);
 
     const numc_prim_info_t *info = &numc_prim_info[p];
-    int nout = info->nout;
-    if (nout < 0 || nout > INLINE_OUTS)
-        return numc_error_set(NUMC_ERR_NOT_IMPLEMENTED,
-                              "vmap of %s: primitives with a variable number of outputs are not "
-                              "batched yet",
-                              info->name);
     static const numc_params none;
     if (!params) params = &none;
-    numc_aval av[INLINE_OUTS];
+    int nout = info->nout >= 0 ? info->nout : numc_graph_prim_nout(p, params);
+    if (nout < 0) return numc_error_kind();
+    numc_aval av_inl[INLINE_OUTS], *av = av_inl;
+    numc_array *res_inl[INLINE_OUTS] = {0}, **res = res_inl;
+    int obd_inl[INLINE_OUTS], *obd = obd_inl;
+    if (nout > INLINE_OUTS) {
+        av = malloc(sizeof *av * (size_t)nout);
+        res = calloc((size_t)nout, sizeof *res);
+        obd = malloc(sizeof *obd * (size_t)nout);
+        if (!av || !res || !obd) {
+            free(av);
+            free(res);
+            free(obd);
+            return numc_error_set(NUMC_ERR_MEMORY, "vmap: out of memory");
+        }
+    }
     numc_status st = numc_prim_infer(p, nin, in, params, av);
-    if (st) return st;
+    if (st) goto done;
 
     const numc_array *vin[INLINE_OPS];
     int bdin[INLINE_OPS];
@@ -122,7 +132,8 @@ static numc_status batch_process(numc_interp *self, numc_prim p, int nin,
         if (!vals || !bd) {
             free(vals);
             free(bd);
-            return numc_error_set(NUMC_ERR_MEMORY, "vmap: out of memory");
+            st = numc_error_set(NUMC_ERR_MEMORY, "vmap: out of memory");
+            goto done;
         }
     }
     for (int i = 0; i < nin; i++) {
@@ -135,11 +146,9 @@ static numc_status batch_process(numc_interp *self, numc_prim p, int nin,
             bd[i] = NUMC_NOT_MAPPED;
         }
     }
-    numc_array *res[INLINE_OUTS] = {0};
-    int obd[INLINE_OUTS];
-    numc_batch_ctx c = {.prim = p, .pr = params, .nin = nin, .nout = nout, .in = vals,
-                        .bdim = bd, .out_aval = av, .size = b->size, .out = res,
-                        .out_bdim = obd};
+    numc_batch_ctx c = {.prim = p, .self = self, .orig = in, .pr = params, .nin = nin,
+                        .nout = nout, .in = vals, .bdim = bd, .out_aval = av, .size = b->size,
+                        .out = res, .out_bdim = obd};
     numc_batch_rule rule = atomic_load_explicit(&force_fallback, memory_order_relaxed)
                                ? numc_batch_fallback
                                : numc_prim_batch_rule(p);
@@ -148,7 +157,7 @@ static numc_status batch_process(numc_interp *self, numc_prim p, int nin,
         free(vals);
         free(bd);
     }
-    if (st) return st;
+    if (st) goto done;
     /* check each output against inference, then wrap it */
     for (int k = 0; k < nout; k++) {
         numc_array *v = res[k];
@@ -174,24 +183,42 @@ static numc_status batch_process(numc_interp *self, numc_prim p, int nin,
     }
     if (st) {
         for (int k = 0; k < nout; k++) numc_array_release(res[k]);
-        return st;
+        goto done;
     }
     for (int k = 0; k < nout; k++) {
         if (obd[k] == NUMC_NOT_MAPPED) {
             out[k] = res[k]; /* no batched dependence: the plain value */
+            res[k] = NULL;
             continue;
         }
         out[k] = make_tracer(b, res[k], obd[k]);
+        res[k] = NULL;
         if (!out[k]) {
+            st = numc_error_kind();
             for (int j = 0; j < k; j++) {
                 numc_array_release(out[j]);
                 out[j] = NULL;
             }
             for (int j = k + 1; j < nout; j++) numc_array_release(res[j]);
-            return numc_error_kind();
+            break;
         }
     }
-    return NUMC_OK;
+done:
+    if (av != av_inl) {
+        free(av);
+        free(res);
+        free(obd);
+    }
+    return st;
+}
+
+bool numc_batch_unpack(const numc_interp *self, const numc_array *a, const numc_array **val,
+                       int *bdim) {
+    if (!owns(self, a)) return false;
+    const btr *t = a->payload;
+    *val = t->val;
+    *bdim = t->bdim;
+    return true;
 }
 
 static const numc_interp_vtable batch_vt = {"batch", batch_process};

@@ -17,11 +17,17 @@
  *   are merged into one and the indices offset per example; dynamic_slice and
  *   dynamic_update_slice with batched starts become a gather/scatter of
  *   linear indices.
- * - control flow (call, cond, while, scan_loop): the loop-and-stack fallback
- *   (one bind per example) until their rules exist.
+ * - control flow (call, cond, while, scan_loop): the bodies run inline on the
+ *   operands as bound (this interpreter's tracers), so each node is batched
+ *   by its own rule; cond with a batched index runs every branch and selects;
+ *   while with a batched predicate runs until no example continues, freezing
+ *   the finished ones with select. Where a decision needs a value that is not
+ *   concrete (vmap inside a trace) they take the loop-and-stack fallback.
  * The fallback also backs the numc_batch_force_fallback debug switch that the
  * tests use to check every rule against it. */
 #include "batch_rules.h"
+
+#include "../graph/graph.h"
 
 #define NM NUMC_NOT_MAPPED
 #define ARR(...) ((const numc_array *const[]){__VA_ARGS__})
@@ -613,6 +619,298 @@ static numc_status batch_dynamic_update_slice(numc_batch_ctx *c) {
     return put(c, 0, reshape(c, s, x0->ndim, x0->shape), 0);
 }
 
+/* ---- control flow ---- */
+
+/* Binds at the level of the operands as bound (tracers): no temporaries kept. */
+static numc_array *tbind(numc_prim p, int nin, const numc_array *const *in,
+                         const numc_params *pr) {
+    for (int i = 0; i < nin; i++)
+        if (!in[i]) return NULL;
+    static const numc_params none;
+    return numc_bind1(p, nin, in, pr ? pr : &none);
+}
+
+static numc_array *tconst(numc_dtype dt, double v) {
+    numc_array *s = numc_scalar_of(dt, v, 0);
+    if (!s) return NULL;
+    numc_params pr = {.n = 0, .ptr = s};
+    numc_array *r = numc_bind1(NUMC_PRIM_CONSTANT, 0, NULL, &pr);
+    numc_array_release(s);
+    return r;
+}
+
+/* x (0-d) broadcast to the shape of like. New reference. */
+static numc_array *tbcast_to(const numc_array *x, int nd, const int64_t *shape) {
+    if (nd == 0) return numc_array_retain((numc_array *)x);
+    numc_params pr = {.n = 1 + nd};
+    pr.i[0] = nd;
+    memcpy(pr.i + 1, shape, sizeof(int64_t) * (size_t)nd);
+    return tbind(NUMC_PRIM_BROADCAST_IN_DIM, 1, ARR(x), &pr);
+}
+
+static void release_n(numc_array **a, int n) {
+    for (int i = 0; i < n; i++) {
+        numc_array_release(a[i]);
+        a[i] = NULL;
+    }
+}
+
+/* The rule's outputs from tracer-level results o[0..nout) (consumed). */
+static numc_status outputs_from(numc_batch_ctx *c, numc_array **o) {
+    numc_status st = NUMC_OK;
+    for (int k = 0; k < c->nout; k++) {
+        const numc_array *v;
+        int bd;
+        if (!st) {
+            if (!o[k]) st = numc_error_set(NUMC_ERR_RUNTIME, "vmap of %s: missing output",
+                                           numc_prim_info[c->prim].name);
+            else if (numc_batch_unpack(c->self, o[k], &v, &bd)) st = put(c, k, v, bd);
+            else st = put(c, k, o[k], NM);
+        }
+        numc_array_release(o[k]);
+        o[k] = NULL;
+    }
+    return st;
+}
+
+/* A 0-d value's truth when concrete: 1 true, 0 false, -1 not concrete. */
+static int concrete_truth(const numc_array *p) {
+    if (!p || !p->buffer) return -1;
+    double re = 0, im = 0;
+    if (numc_array_get_f64(p, 0, &re, &im)) return -1;
+    return re != 0 || im != 0;
+}
+
+/* Whether some example of a batched predicate (value v) is true: 1, 0, or -1
+ * when v is not concrete. */
+static int any_true(const numc_array *v) {
+    numc_array *b = v->dtype == NUMC_BOOL
+                        ? numc_array_retain((numc_array *)v)
+                        : tbind(NUMC_PRIM_CONVERT, 1, ARR(v), &(numc_params){.n = 1, .i = {NUMC_BOOL}});
+    if (!b) return -1;
+    numc_params pr = {.n = b->ndim};
+    for (int i = 0; i < b->ndim; i++) pr.i[i] = i;
+    numc_array *r = b->ndim ? tbind(NUMC_PRIM_REDUCE_OR, 1, ARR(b), &pr) : numc_array_retain(b);
+    numc_array_release(b);
+    int t = concrete_truth(r);
+    numc_array_release(r);
+    return t;
+}
+
+static numc_status batch_call(numc_batch_ctx *c) {
+    if (numc_trace_is_current()) return numc_batch_fallback(c);
+    const numc_subgraphs *s = c->pr->ptr;
+    numc_array **o = calloc((size_t)c->nout + 1, sizeof *o);
+    if (!o) return numc_error_set(NUMC_ERR_MEMORY, "vmap: out of memory");
+    numc_status st = numc_graph_run(s->g[0], c->nin, c->orig, o);
+    if (!st) st = outputs_from(c, o);
+    free(o);
+    return st;
+}
+
+static numc_status batch_cond(numc_batch_ctx *c) {
+    if (numc_trace_is_current()) return numc_batch_fallback(c);
+    const numc_subgraphs *s = c->pr->ptr;
+    const numc_array *idx = c->orig[0];
+    int nout = c->nout, nb = s->n;
+    numc_array **o = calloc((size_t)(2 * nout) + 1, sizeof *o), **tmp = o + nout;
+    if (!o) return numc_error_set(NUMC_ERR_MEMORY, "vmap: out of memory");
+    numc_status st;
+    int truth = c->bdim[0] == NM ? concrete_truth(idx) : -1;
+    if (truth >= 0) {
+        /* an unbatched concrete index: run its branch (clamped as XLA does) */
+        double re = 0, im = 0;
+        numc_array_get_f64(idx, 0, &re, &im);
+        int64_t k = (int64_t)re;
+        k = k < 0 ? 0 : k > nb - 1 ? nb - 1 : k;
+        st = numc_graph_run(s->g[k], c->nin - 1, c->orig + 1, o);
+    } else {
+        /* every branch, then select per example */
+        st = numc_graph_run(s->g[0], c->nin - 1, c->orig + 1, o);
+        for (int b = 1; !st && b < nb; b++) {
+            st = numc_graph_run(s->g[b], c->nin - 1, c->orig + 1, tmp);
+            numc_array *mask = NULL;
+            if (!st) {
+                if (idx->dtype == NUMC_BOOL) {
+                    mask = numc_array_retain((numc_array *)idx);
+                } else {
+                    numc_array *kc = tconst(idx->dtype, b);
+                    mask = tbind(b == nb - 1 ? NUMC_PRIM_GE : NUMC_PRIM_EQ, 2, ARR(idx, kc), NULL);
+                    numc_array_release(kc);
+                }
+                if (!mask) st = numc_error_kind();
+            }
+            for (int k = 0; !st && k < nout; k++) {
+                numc_array *m = tbcast_to(mask, c->out_aval[k].ndim, c->out_aval[k].shape);
+                numc_array *r = tbind(NUMC_PRIM_SELECT, 3, ARR(m, tmp[k], o[k]), NULL);
+                numc_array_release(m);
+                if (!r) st = numc_error_kind();
+                else {
+                    numc_array_release(o[k]);
+                    o[k] = r;
+                }
+            }
+            numc_array_release(mask);
+            release_n(tmp, nout);
+        }
+    }
+    if (!st) st = outputs_from(c, o);
+    release_n(o, 2 * nout);
+    free(o);
+    return st;
+}
+
+static numc_status batch_while(numc_batch_ctx *c) {
+    if (numc_trace_is_current()) return numc_batch_fallback(c);
+    const numc_subgraphs *s = c->pr->ptr;
+    int ncc = (int)c->pr->i[0], nbc = (int)c->pr->i[1], ncarry = c->nin - ncc - nbc;
+    size_t n = (size_t)(ncc + nbc + 3 * ncarry + 1);
+    const numc_array **args = malloc(sizeof *args * n);
+    numc_array **carry = calloc((size_t)(2 * ncarry) + 1, sizeof *carry), **next = carry + ncarry;
+    if (!args || !carry) {
+        free(args);
+        free(carry);
+        return numc_error_set(NUMC_ERR_MEMORY, "vmap: out of memory");
+    }
+    for (int k = 0; k < ncarry; k++)
+        carry[k] = numc_array_retain((numc_array *)c->orig[ncc + nbc + k]);
+    numc_status st = NUMC_OK;
+    bool fallback = false;
+    for (;;) {
+        /* the predicate on (cond consts, carry) */
+        for (int k = 0; k < ncc; k++) args[k] = c->orig[k];
+        for (int k = 0; k < ncarry; k++) args[ncc + k] = carry[k];
+        numc_array *pred = NULL;
+        if ((st = numc_graph_run(s->g[0], ncc + ncarry, args, &pred))) break;
+        const numc_array *pv;
+        int pbd, go;
+        bool batched = numc_batch_unpack(c->self, pred, &pv, &pbd);
+        go = batched ? any_true(pv) : concrete_truth(pred);
+        if (go < 0) {
+            numc_array_release(pred);
+            fallback = true;
+            break;
+        }
+        if (!go) {
+            numc_array_release(pred);
+            break;
+        }
+        /* one step of the body on (body consts, carry) */
+        for (int k = 0; k < nbc; k++) args[k] = c->orig[ncc + k];
+        for (int k = 0; k < ncarry; k++) args[nbc + k] = carry[k];
+        st = numc_graph_run(s->g[1], nbc + ncarry, args, next);
+        /* examples whose predicate is false keep their carry */
+        for (int k = 0; !st && batched && k < ncarry; k++) {
+            numc_array *m = tbcast_to(pred, carry[k]->ndim, carry[k]->shape);
+            numc_array *r = tbind(NUMC_PRIM_SELECT, 3, ARR(m, next[k], carry[k]), NULL);
+            numc_array_release(m);
+            if (!r) st = numc_error_kind();
+            numc_array_release(next[k]);
+            next[k] = r;
+        }
+        numc_array_release(pred);
+        if (st) {
+            release_n(next, ncarry);
+            break;
+        }
+        for (int k = 0; k < ncarry; k++) {
+            numc_array_release(carry[k]);
+            carry[k] = next[k];
+            next[k] = NULL;
+        }
+    }
+    if (!st && !fallback) st = outputs_from(c, carry);
+    release_n(carry, ncarry);
+    free(carry);
+    free(args);
+    if (!st && fallback) return numc_batch_fallback(c);
+    return st;
+}
+
+static numc_status batch_scan_loop(numc_batch_ctx *c) {
+    if (numc_trace_is_current()) return numc_batch_fallback(c);
+    const numc_subgraphs *s = c->pr->ptr;
+    numc_graph *g = s->g[0];
+    int nc = (int)c->pr->i[0], ncarry = (int)c->pr->i[1];
+    int64_t length = c->pr->i[2];
+    bool reverse = c->pr->i[3] != 0;
+    int nxs = c->nin - nc - ncarry, nys = c->nout - ncarry;
+    const numc_array **args = malloc(sizeof *args * (size_t)(c->nin + 1));
+    numc_array **o = calloc((size_t)(c->nout + nxs) + 1, sizeof *o), **xt = o + c->nout;
+    numc_array **ys = calloc((size_t)(nys * length) + 1, sizeof *ys);
+    numc_array **carry = calloc((size_t)ncarry + 1, sizeof *carry);
+    numc_status st = args && o && ys && carry ? NUMC_OK
+                                              : numc_error_set(NUMC_ERR_MEMORY, "vmap: out of memory");
+    for (int k = 0; !st && k < ncarry; k++)
+        carry[k] = numc_array_retain((numc_array *)c->orig[nc + k]);
+    for (int64_t t = 0; !st && t < length; t++) {
+        int64_t at = reverse ? length - 1 - t : t;
+        /* x slices at `at` */
+        for (int j = 0; !st && j < nxs; j++) {
+            const numc_array *x = c->orig[nc + ncarry + j];
+            numc_params sp = {.n = 3 * x->ndim};
+            for (int d = 0; d < x->ndim; d++) {
+                sp.i[d] = d ? 0 : at;
+                sp.i[x->ndim + d] = d ? x->shape[d] : at + 1;
+                sp.i[2 * x->ndim + d] = 1;
+            }
+            numc_params rp = {.n = x->ndim - 1};
+            memcpy(rp.i, x->shape + 1, sizeof(int64_t) * (size_t)(x->ndim - 1));
+            numc_array *sl = tbind(NUMC_PRIM_SLICE, 1, ARR(x), &sp);
+            xt[j] = tbind(NUMC_PRIM_RESHAPE, 1, ARR(sl), &rp);
+            numc_array_release(sl);
+            if (!xt[j]) st = numc_error_kind();
+        }
+        for (int k = 0; k < nc; k++) args[k] = c->orig[k];
+        for (int k = 0; k < ncarry; k++) args[nc + k] = carry[k];
+        for (int j = 0; j < nxs; j++) args[nc + ncarry + j] = xt[j];
+        if (!st) st = numc_graph_run(g, c->nin, args, o);
+        release_n(xt, nxs);
+        if (st) break;
+        for (int k = 0; k < ncarry; k++) {
+            numc_array_release(carry[k]);
+            carry[k] = o[k];
+            o[k] = NULL;
+        }
+        /* ys stacked in index order: a leading unit axis now, concatenated below */
+        for (int j = 0; !st && j < nys; j++) {
+            numc_array *y = o[ncarry + j];
+            numc_params rp = {.n = y->ndim + 1};
+            rp.i[0] = 1;
+            memcpy(rp.i + 1, y->shape, sizeof(int64_t) * (size_t)y->ndim);
+            ys[j * length + at] = tbind(NUMC_PRIM_RESHAPE, 1, ARR(y), &rp);
+            if (!ys[j * length + at]) st = numc_error_kind();
+        }
+        release_n(o + ncarry, nys);
+    }
+    for (int k = 0; !st && k < ncarry; k++) {
+        o[k] = carry[k];
+        carry[k] = NULL;
+    }
+    for (int j = 0; !st && j < nys; j++) {
+        const numc_aval *av = &c->out_aval[ncarry + j];
+        if (length == 0) {
+            numc_array *z = tconst(av->dtype, 0);
+            o[ncarry + j] = z ? tbcast_to(z, av->ndim, av->shape) : NULL;
+            numc_array_release(z);
+        } else {
+            numc_params cp = {.n = 1, .i = {0}};
+            o[ncarry + j] = tbind(NUMC_PRIM_CONCATENATE, (int)length,
+                                  (const numc_array *const *)ys + j * length, &cp);
+        }
+        if (!o[ncarry + j]) st = numc_error_kind();
+    }
+    if (!st) st = outputs_from(c, o);
+    if (o) release_n(o, c->nout);
+    if (ys) release_n(ys, (int)(nys * length));
+    if (carry) release_n(carry, ncarry);
+    free(args);
+    free(o);
+    free(ys);
+    free(carry);
+    return st;
+}
+
 /* ---- no operands: never batched ---- */
 static numc_status batch_no_operands(numc_batch_ctx *c) {
     return numc_error_set(NUMC_ERR_RUNTIME, "internal error: %s has no operands to batch",
@@ -652,8 +950,9 @@ numc_status numc_batch_fallback(numc_batch_ctx *c) {
     }
     const numc_array **ops = malloc(sizeof *ops * (size_t)(nin > 0 ? nin : 1));
     numc_array **pieces = calloc((size_t)(n * nout), sizeof *pieces);
-    numc_status st = ops && pieces ? NUMC_OK : numc_error_set(NUMC_ERR_MEMORY, "vmap: out of memory");
-    numc_array *res[8];
+    numc_array **res = malloc(sizeof *res * (size_t)(nout > 0 ? nout : 1));
+    numc_status st = ops && pieces && res ? NUMC_OK
+                                          : numc_error_set(NUMC_ERR_MEMORY, "vmap: out of memory");
     for (int64_t i = 0; i < n && !st; i++) {
         for (int j = 0; j < nin; j++) ops[j] = c->bdim[j] == NM ? c->in[j] : example(c, j, i);
         for (int j = 0; j < nin && !st; j++)
@@ -681,6 +980,7 @@ numc_status numc_batch_fallback(numc_batch_ctx *c) {
         for (int64_t i = 0; i < n * nout; i++) numc_array_release(pieces[i]);
     free(pieces);
     free(ops);
+    free(res);
     return st;
 }
 
@@ -767,11 +1067,6 @@ numc_status numc_batch_fallback(numc_batch_ctx *c) {
 #define batch_cumprod batch_scan
 #define batch_cummax batch_scan
 #define batch_cummin batch_scan
-/* control flow: the loop-and-stack fallback until their rules exist */
-#define batch_call numc_batch_fallback
-#define batch_cond numc_batch_fallback
-#define batch_while numc_batch_fallback
-#define batch_scan_loop numc_batch_fallback
 
 static const numc_batch_rule batch_table[NUMC_PRIM_COUNT] = {
 #define X(E, name, nin, nout, flags) [NUMC_PRIM_##E] = batch_##name,

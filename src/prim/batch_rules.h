@@ -16,6 +16,8 @@
 
 typedef struct numc_batch_ctx {
     numc_prim prim;
+    numc_interp *self;            /* the batch interpreter */
+    const numc_array *const *orig;/* the operands as bound (tracers where batched) */
     const numc_params *pr;
     int nin, nout;
     const numc_array *const *in;  /* values; a batched one carries the batch axis */
@@ -31,6 +33,10 @@ typedef struct numc_batch_ctx {
 } numc_batch_ctx;
 
 typedef numc_status (*numc_batch_rule)(numc_batch_ctx *c);
+
+/* If a is one of self's tracers: its value (borrowed) and batch axis. */
+bool numc_batch_unpack(const numc_interp *self, const numc_array *a, const numc_array **val,
+                       int *bdim);
 
 /* The primitive's rule (never NULL for a primitive with operands). */
 numc_batch_rule numc_prim_batch_rule(numc_prim p);

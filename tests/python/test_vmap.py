@@ -388,6 +388,89 @@ def test_empty_batch(nc):
 
 
 # ---------------------------------------------------------------------------
+# control flow and graph mode under vmap
+
+
+def _cf_cond(nc):
+    return lambda v: nc.cond(nc.sum(v) > 0, lambda a: a * 2, lambda a: a - 1, v)
+
+
+def _cf_cond_unbatched(nc):
+    return lambda v: nc.cond(True, lambda a: a * 2, lambda a: a - 1, v)
+
+
+def _cf_while(nc):
+    return lambda v: nc.while_loop(lambda c: nc.sum(c[0]) < 20,
+                                   lambda c: (c[0] * 2, c[1] + 1), (nc.abs(v) + 0.5, 0))
+
+
+def _cf_while_unbatched_pred(nc):
+    return lambda v: nc.while_loop(lambda c: c[1] < 3, lambda c: (c[0] * 2, c[1] + 1), (v, 0))
+
+
+def _cf_fori(nc):
+    return lambda v: nc.fori_loop(0, 3, lambda i, c: c * 2 + i, v)
+
+
+def _cf_scan(nc):
+    return lambda v: nc.scan(lambda c, e: (c + e, c * e), 0.0, v)
+
+
+def _cf_scan_rev(nc):
+    return lambda v: nc.scan(lambda c, e: (c * 0.5 + e, (c, e + 1)), v[0], v, reverse=True)
+
+
+CONTROL = {"cond": _cf_cond, "cond_unbatched": _cf_cond_unbatched, "while": _cf_while,
+           "while_unbatched_pred": _cf_while_unbatched_pred, "fori": _cf_fori,
+           "scan": _cf_scan, "scan_reverse": _cf_scan_rev}
+CF_GRID = [(k, mode) for k in sorted(CONTROL) for mode in ("eager", "function", "fallback")]
+
+
+def _flat(r):
+    if isinstance(r, (tuple, list)):
+        out = []
+        for e in r:
+            out += _flat(e)
+        return out
+    return [r]
+
+
+@pytest.mark.parametrize("name,mode", CF_GRID, ids=[f"{k}-{m}" for k, m in CF_GRID])
+def test_control_flow(nc, name, mode):
+    for attr in ("cond", "while_loop", "fori_loop", "scan", "function"):
+        if not hasattr(nc, attr):
+            pytest.skip(f"numc.{attr} is not available yet")
+    f = CONTROL[name](nc)
+    x = np.array([[1.0, 2.0, 0.5], [-3.0, 4.0, 1.0], [5.0, -6.0, 2.0], [0.1, 0.2, 0.3]])
+    want = [_flat(f(nc.asarray(r))) for r in x]
+    g = nc.function(f) if mode == "function" else f
+    prev = nc._numc._vmap_force_fallback(mode == "fallback")
+    try:
+        got = _flat(nc.vmap(g)(nc.asarray(x)))
+    finally:
+        nc._numc._vmap_force_fallback(prev)
+    assert len(got) == len(want[0])
+    for k, leaf in enumerate(got):
+        T.check(leaf, np.stack([T.to_np(w[k]) for w in want]), rtol=1e-12, ctx=f"{name} leaf {k}")
+
+
+def test_vmap_inside_function(nc):
+    if not hasattr(nc, "function"):
+        pytest.skip("numc.function is not available yet")
+    x = np.array([[1.0, 2.0], [-3.0, 4.0], [5.0, -6.0]])
+    for name in ("cond", "while", "scan"):
+        f = CONTROL[name](nc)
+        want = _flat(nc.vmap(f)(nc.asarray(x)))
+        got = _flat(nc.function(nc.vmap(f))(nc.asarray(x)))
+        for g, w in zip(got, want):
+            T.check(g, T.to_np(w), rtol=1e-12, ctx=name)
+    h = nc.function(nc.vmap(lambda a, b: nc.sum(a * b) + nc.tanh(a), in_axes=(0, None)))
+    a, b = np.random.default_rng(11).normal(size=(2, 5, 3))
+    T.check(h(nc.asarray(a), nc.asarray(b[0])),
+            np.stack([np.sum(a[i] * b[0]) + np.tanh(a[i]) for i in range(5)]), rtol=1e-12)
+
+
+# ---------------------------------------------------------------------------
 # the fallback against the rules
 
 

@@ -48,7 +48,7 @@ static int64_t ew_cost(numc_prim p, numc_dtype dt) {
 /* Below this much work (elements x cost) a kernel runs on the calling thread:
  * waking the pool costs more than it saves. */
 #define EW_PAR_MIN_WORK ((int64_t)1 << 18)
-/* Threads get whole blocks of this many elements (keeps SIMD runs long). */
+/* Threads claim whole blocks of this many elements (keeps SIMD runs long). */
 #define EW_PAR_BLOCK 4096
 #define EW_MAX_ARGS 4
 
@@ -94,22 +94,39 @@ static void ew_run_range(const ew_job *j, int64_t begin, int64_t end) {
     }
 }
 
-static void ew_run_blocks(void *ctx, int64_t b, int64_t e) {
-    const ew_job *j = ctx;
-    int64_t end = e * EW_PAR_BLOCK;
-    ew_run_range(j, b * EW_PAR_BLOCK, end < j->size ? end : j->size);
+/* Threads claim blocks from a shared counter rather than taking fixed
+ * halves: a worker that starts late (a busy machine) then finds less or no
+ * work left instead of holding everyone up with its share. */
+typedef struct {
+    const ew_job *job;
+    int64_t nblocks;
+    _Atomic int64_t next;
+} ew_shared;
+
+static void ew_run_claimed(void *ctx, int64_t b, int64_t e) {
+    (void)b;
+    (void)e;
+    ew_shared *s = ctx;
+    const ew_job *j = s->job;
+    for (;;) {
+        int64_t k = atomic_fetch_add_explicit(&s->next, 1, memory_order_relaxed);
+        if (k >= s->nblocks) break;
+        int64_t end = (k + 1) * EW_PAR_BLOCK;
+        ew_run_range(j, k * EW_PAR_BLOCK, end < j->size ? end : j->size);
+    }
 }
 
 static void ew_run(const ew_job *j, int64_t cost) {
-    if (j->size * cost < EW_PAR_MIN_WORK) {
+    int nt = numc_num_threads();
+    if (j->size * cost < EW_PAR_MIN_WORK || nt < 2) {
         ew_run_range(j, 0, j->size);
         return;
     }
-    int64_t nblocks = (j->size + EW_PAR_BLOCK - 1) / EW_PAR_BLOCK;
-    /* the pool's own threshold is lower than ours: make sure it splits */
-    int64_t per_block = cost * EW_PAR_BLOCK;
-    if (per_block * nblocks < NUMC_PARALLEL_THRESHOLD) per_block = NUMC_PARALLEL_THRESHOLD;
-    numc_parallel_for(nblocks, per_block, ew_run_blocks, (void *)j);
+    ew_shared s = {.job = j, .nblocks = (j->size + EW_PAR_BLOCK - 1) / EW_PAR_BLOCK};
+    atomic_init(&s.next, 0);
+    if (nt > s.nblocks) nt = (int)s.nblocks;
+    /* one task per thread; the pool's own threshold must not run it inline */
+    numc_parallel_for(nt, NUMC_PARALLEL_THRESHOLD, ew_run_claimed, &s);
 }
 
 numc_status numc_ew_drive(numc_ew_loop loop, int nin, const numc_array *const *in,
