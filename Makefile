@@ -20,6 +20,7 @@ build: deps
 demo: build
 	$(BUILD)/example_softmax
 	PYTHONPATH=python $(PY) examples/python/demo.py
+	PYTHONPATH=python $(PY) examples/python/mlp.py
 
 test-python: build
 	PYTHONPATH=python $(PY) -m pytest tests/python -q
