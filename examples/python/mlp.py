@@ -24,7 +24,7 @@ def load_data(rng):
     except ImportError:
         centers = rng.normal(size=(CLASSES, 64))
         y = rng.integers(0, CLASSES, size=1800)
-        x = centers[y] + 2.5 * rng.normal(size=(1800, 64))
+        x = centers[y] + 2.0 * rng.normal(size=(1800, 64))
         source = "generated data (scikit-learn not installed)"
     order = rng.permutation(len(y))
     x, y = x[order].astype(numpy.float32), y[order]
