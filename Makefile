@@ -34,6 +34,7 @@ test: build
 
 bench: build
 	PYTHONPATH=python $(PY) bench/bench.py
+	PYTHONPATH=python $(PY) bench/bench_transforms.py
 
 test-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DNUMC_SANITIZE=ON -DNUMC_WERROR=$(WERROR) \
