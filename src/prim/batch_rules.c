@@ -378,9 +378,22 @@ static numc_status batch_concatenate(numc_batch_ctx *c) {
 static numc_status batch_reduce(numc_batch_ctx *c) {
     int b = c->bdim[0], ob = b;
     numc_params pr = {.n = c->pr->n};
+    const numc_array *x = c->in[0];
+    bool unit = true, drop[NUMC_MAX_DIMS] = {0};
     for (int k = 0; k < c->pr->n; k++) {
         pr.i[k] = ax(b, c->pr->i[k]);
         if (pr.i[k] < b) ob--;
+        unit &= x->shape[pr.i[k]] == 1;
+        drop[pr.i[k]] = true;
+    }
+    if (unit) {
+        /* reducing unit axes only (a VJP's sum over broadcast dims of size
+         * 1): the values stay, a reshape drops the axes */
+        int64_t shape[NUMC_MAX_DIMS];
+        int nd = 0;
+        for (int i = 0; i < x->ndim; i++)
+            if (!drop[i]) shape[nd++] = x->shape[i];
+        return put(c, 0, reshape(c, x, nd, shape), ob);
     }
     return rebind(c, 1, c->in, &pr, ob);
 }

@@ -336,6 +336,15 @@ static void reduce_cases(void) {
             else param_ints(&c.pr, 3, SH(0, 1, 2));
             check_case(&c);
         }
+    for (int b = 0; b < 4; b++) {
+        /* unit axes only: a reshape */
+        CASE("reduce_unit", NUMC_PRIM_REDUCE_SUM);
+        c.nin = 1, c.bdim[0] = b;
+        c.in[0] = stacked(NUMC_FLOAT32, 3, b, 3, SH(1, 3, 1), -1, 1);
+        param_ints(&c.pr, 2, SH(0, 2));
+        c.tol = 1e-6;
+        check_case(&c);
+    }
     for (int b = 0; b < 3; b++)
         for (int a = 0; a < 2; a++) {
             CASE("argmax", NUMC_PRIM_ARGMAX);

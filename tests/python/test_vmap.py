@@ -232,6 +232,13 @@ def test_unbatched_outputs_broadcast(nc):
     T.check(out, np.arange(6.0).reshape(3, 2) + np.arange(2.0))
 
 
+def test_axis_size(nc):
+    out = nc.vmap(lambda a: a * 2, in_axes=None, axis_size=3)(nc.asarray(np.arange(2.0)))
+    T.check(out, np.broadcast_to(np.arange(2.0) * 2, (3, 2)))
+    out = nc.vmap(lambda a: a * 2, axis_size=2)(nc.asarray(np.ones((2, 4))))
+    T.check(out, np.full((2, 4), 2.0))
+
+
 def test_namedtuple_and_none_leaves(nc):
     import collections
     P = collections.namedtuple("P", "w b")
