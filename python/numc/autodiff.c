@@ -27,7 +27,10 @@
  * respect to every value the Variable held while the tape tracked it, which is
  * TF's "sum over all reads". In-place operators and item assignment on a
  * Variable rebind it like any ndarray (a differentiable update, connected to
- * the old value).
+ * the old value). Under numc.function (function.c) Variables are state: from
+ * the registry (_live_variables) the values a traced function reads become
+ * inputs of every call, and its assigns are written back with assign's
+ * semantics (pynumc_variable_assign).
  *
  * custom_vjp. Calling the decorated function while some tape watches one of
  * its array inputs runs fwd with the innermost such tape paused (outer tapes
@@ -36,6 +39,7 @@
  * bwd(residuals, cotangent). With no tape watching, the function itself runs.
  */
 #include "pynumc.h"
+#include "function.h"
 #include "pytree.h"
 
 #include "core/core-impl.h"
@@ -1000,6 +1004,27 @@ static PyObject *var_assign_impl(PyObject *self, PyObject *const *args, Py_ssize
     if (!read_value) Py_RETURN_NONE;
     return Py_NewRef(self);
 }
+
+/* numc.function (function.c) treats Variables as state: the values of those
+ * its traced code reads are extra inputs, read at every call, and those it
+ * assigns get the graph's extra outputs, written back as assign does. */
+PyObject *pynumc_live_variables(void) {
+    PyObject *r = PyList_New(0);
+    for (VarObject *v = var_head; r && v; v = v->next)
+        if (PyList_Append(r, (PyObject *)v) < 0) Py_CLEAR(r);
+    return r;
+}
+
+int pynumc_variable_assign(PyObject *var, numc_array *value) {
+    if (!Var_Check(var)) {
+        numc_array_release(value);
+        PyErr_SetString(PyExc_TypeError, "expected a numc.Variable");
+        return -1;
+    }
+    return var_set((VarObject *)var, value, "assign");
+}
+
+static PyObject *py_live_variables(PyObject *m, PyObject *unused) { return pynumc_live_variables(); }
 
 static PyObject *var_assign(PyObject *self, PyObject *const *a, Py_ssize_t n, PyObject *kw) {
     return var_assign_impl(self, a, n, kw, 0, "assign");
@@ -2213,6 +2238,9 @@ static PyMethodDef autodiff_functions[] = {
      "repeatedly."},
     {"stop_gradient", py_stop_gradient, METH_O,
      "stop_gradient(x): the same values, with zero derivative (a pytree of arrays)."},
+    {"_live_variables", py_live_variables, METH_NOARGS,
+     "_live_variables(): the live Variable objects, newest first (numc.function reads and "
+     "updates them)."},
     {NULL, NULL, 0, NULL},
 };
 

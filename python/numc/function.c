@@ -1,6 +1,4 @@
-/* function.c — graph mode for Python: numc.function (alias numc.jit) and the
- * control-flow functions numc.cond, numc.switch, numc.while_loop,
- * numc.fori_loop and numc.scan.
+/* function.c — graph mode for Python: numc.function (alias numc.jit).
  *
  * numc.function(f) traces f once per call signature — the pytree structure
  * of the arguments, each array leaf's dtype, shape and weak flag (Python
@@ -11,14 +9,15 @@
  * Called while a trace is active (inside another numc.function or a
  * control-flow body) it simply calls f, so the outer trace records it.
  *
- * Control flow runs plain Python on concrete values (so tapes and vmap see
- * every operation); under a trace its bodies are traced into subgraphs held
- * by cond / while / scan_loop nodes (numc_cond, numc_while_loop, numc_scan). */
-#include "pynumc.h"
+ * The control-flow functions (numc.cond, switch, while_loop, fori_loop,
+ * scan) are in control.c; the array/pytree helpers both use are declared in
+ * function.h. */
+#include "function.h"
 #include "pytree.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static PyObject *partial_fn; /* functools.partial */
 
@@ -55,27 +54,27 @@ static numc_array *out_array(PyObject *o, const char *who) {
 
 /* A traced input as a Python ndarray (keeps the weak flag of Python-scalar
  * inputs, which wrapping would drop). Borrows a. */
-static PyObject *wrap_in(numc_array *a) {
+PyObject *pynumc_wrap_traced(numc_array *a) {
     bool weak = numc_array_is_weak(a);
     PyObject *o = pynumc_wrap(numc_array_retain(a));
     if (o && weak) numc_trace_mark_weak(NumcArray_ARR(o), true);
     return o;
 }
 
-static void release_arrays(numc_array **a, Py_ssize_t n) {
+void pynumc_release_arrays(numc_array **a, Py_ssize_t n) {
     if (!a) return;
     for (Py_ssize_t k = 0; k < n; k++) numc_array_release(a[k]);
 }
 
 /* Converts a list of leaves (flattened results) to new array references. */
-static numc_array **leaves_to_arrays(PyObject *leaves, const char *who) {
+numc_array **pynumc_leaves_to_arrays(PyObject *leaves, const char *who) {
     Py_ssize_t n = PyList_GET_SIZE(leaves);
     numc_array **out = calloc((size_t)n + 1, sizeof *out);
     if (!out) return (numc_array **)PyErr_NoMemory();
     for (Py_ssize_t k = 0; k < n; k++) {
         out[k] = out_array(PyList_GET_ITEM(leaves, k), who);
         if (!out[k]) {
-            release_arrays(out, k);
+            pynumc_release_arrays(out, k);
             free(out);
             return NULL;
         }
@@ -84,17 +83,17 @@ static numc_array **leaves_to_arrays(PyObject *leaves, const char *who) {
 }
 
 /* Wraps n arrays (stealing them) and rebuilds treedef's structure. */
-static PyObject *unflatten_arrays(PyObject *treedef, numc_array **a, Py_ssize_t n) {
+PyObject *pynumc_unflatten_arrays(PyObject *treedef, numc_array **a, Py_ssize_t n) {
     PyObject *list = PyList_New(n);
     if (!list) {
-        release_arrays(a, n);
+        pynumc_release_arrays(a, n);
         return NULL;
     }
     for (Py_ssize_t k = 0; k < n; k++) {
         PyObject *o = pynumc_wrap(a[k]);
         a[k] = NULL;
         if (!o) {
-            release_arrays(a + k + 1, n - k - 1);
+            pynumc_release_arrays(a + k + 1, n - k - 1);
             Py_DECREF(list);
             return NULL;
         }
@@ -106,17 +105,16 @@ static PyObject *unflatten_arrays(PyObject *treedef, numc_array **a, Py_ssize_t 
     return r;
 }
 
-/* Raises the numc error unless a Python exception is already set. */
-static PyObject *raise_status(void) { return pynumc_raise(); }
-
-static numc_status py_failed(void) {
-    /* the Python exception stays set; the status only unwinds the C side */
-    return NUMC_ERR_RUNTIME;
-}
-
 /* ===================================================================== */
 /* numc.function                                                          */
 /* ===================================================================== */
+
+/* The dtype and shape of a value (a Variable's, when it was traced). */
+typedef struct {
+    numc_dtype dt;
+    int nd;
+    int64_t shape[NUMC_MAX_DIMS];
+} aval_t;
 
 typedef struct {
     numc_graph *g;
@@ -125,6 +123,7 @@ typedef struct {
     int64_t work;
     PyObject *vars_in;        /* Variables whose current values are extra inputs */
     PyObject *vars_out;       /* Variables assigned inside: the last outputs */
+    aval_t *vars_aval;        /* per vars_in: dtype and shape traced with */
 } entry_t;
 
 static void entry_destroy(PyObject *cap) {
@@ -132,40 +131,46 @@ static void entry_destroy(PyObject *cap) {
     if (!e) return;
     numc_graph_unref(e->g);
     Py_XDECREF(e->out_treedef);
+    free(e->vars_aval);
     Py_XDECREF(e->vars_in);
     Py_XDECREF(e->vars_out);
     free(e);
 }
 
+/* Whether every Variable the entry reads still has the dtype and shape it was
+ * traced with (one with validate_shape=False may have changed: retrace). */
+static bool entry_vars_match(const entry_t *e) {
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(e->vars_in); k++) {
+        const numc_array *now = NumcArray_ARR(PyTuple_GET_ITEM(e->vars_in, k));
+        const aval_t *was = &e->vars_aval[k];
+        if (numc_array_dtype(now) != was->dt || numc_array_ndim(now) != was->nd ||
+            memcmp(numc_array_shape(now), was->shape, sizeof(int64_t) * (size_t)was->nd))
+            return false;
+    }
+    return true;
+}
+
 /* Variables (autodiff.c) are mutable state: a traced function reads their
  * values at every call (not the value at trace time) and an assign inside it
- * updates them. The live ones come from _numc._live_variables() when that
- * hook exists; without it Variables read inside are constants of the trace. */
+ * updates them. Tracing makes the value of every live Variable a candidate
+ * input; those the graph reads stay inputs, those assigned become outputs.
+ * Returns the live Variables holding concrete values, each value once. */
 static PyObject *live_variables(void) {
-    PyObject *fn = PyObject_GetAttrString(numc_module, "_live_variables");
-    if (!fn) {
-        PyErr_Clear();
-        return PyList_New(0);
-    }
-    PyObject *all = PyObject_CallNoArgs(fn);
-    Py_DECREF(fn);
-    PyObject *seq = all ? PySequence_Fast(all, "_live_variables must return a sequence") : NULL;
-    Py_XDECREF(all);
-    if (!seq) return NULL;
-    /* concrete values only, each array once */
-    PyObject *r = PyList_New(0);
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
-    for (Py_ssize_t k = 0; r && k < n; k++) {
-        PyObject *v = PySequence_Fast_GET_ITEM(seq, k);
-        if (!NumcArray_Check(v)) continue;
+    PyObject *all = pynumc_live_variables();
+    PyObject *seen = all ? PySet_New(NULL) : NULL;
+    PyObject *r = seen ? PyList_New(0) : NULL;
+    for (Py_ssize_t k = 0; r && k < PyList_GET_SIZE(all); k++) {
+        PyObject *v = PyList_GET_ITEM(all, k);
         numc_array *a = NumcArray_ARR(v);
         if (numc_tracer_kind_of(a) != NUMC_TRACER_NONE) continue;
-        bool dup = false;
-        for (Py_ssize_t j = 0; j < PyList_GET_SIZE(r) && !dup; j++)
-            dup = NumcArray_ARR(PyList_GET_ITEM(r, j)) == a;
-        if (!dup && PyList_Append(r, v) < 0) Py_CLEAR(r);
+        PyObject *key = PyLong_FromVoidPtr(a);
+        int dup = key ? PySet_Contains(seen, key) : -1;
+        if (dup == 0 && (PySet_Add(seen, key) < 0 || PyList_Append(r, v) < 0)) dup = -1;
+        Py_XDECREF(key);
+        if (dup < 0) Py_CLEAR(r);
     }
-    Py_DECREF(seq);
+    Py_XDECREF(seen);
+    Py_XDECREF(all);
     return r;
 }
 
@@ -203,7 +208,7 @@ typedef struct {
 
 static void call_clear(call_t *c) {
     if (c->arr) {
-        release_arrays(c->arr, c->n);
+        pynumc_release_arrays(c->arr, c->n);
         if (c->arr != c->inl_arr) free(c->arr);
     }
     if (c->dyn && c->dyn != c->inl_dyn) free(c->dyn);
@@ -596,7 +601,7 @@ static PyObject *trace_call(FunctionObject *f, call_t *c, PyObject *const *args,
         vold[k] = numc_array_retain(NumcArray_ARR(PyList_GET_ITEM(vars, k)));
     t = numc_trace_begin();
     if (!t) {
-        raise_status();
+        pynumc_raise();
         goto fail;
     }
     tobjs = PyList_New(c->n);
@@ -608,10 +613,10 @@ static PyObject *trace_call(FunctionObject *f, call_t *c, PyObject *const *args,
             numc_array *tr = numc_trace_input(t, numc_array_dtype(a), numc_array_ndim(a),
                                               numc_array_shape(a), numc_array_is_weak(a));
             if (!tr) {
-                raise_status();
+                pynumc_raise();
                 goto fail;
             }
-            o = wrap_in(tr);
+            o = pynumc_wrap_traced(tr);
             numc_array_release(tr);
         } else {
             o = Py_NewRef(PyList_GET_ITEM(c->leaves, k));
@@ -622,7 +627,7 @@ static PyObject *trace_call(FunctionObject *f, call_t *c, PyObject *const *args,
     /* the Variables' values: inputs after the arguments */
     for (Py_ssize_t k = 0; k < nvars; k++)
         if (numc_trace_input_for(t, vold[k]) < 0) {
-            raise_status();
+            pynumc_raise();
             goto fail;
         }
     if (rebuild_call(f, c, args, nargs, kwnames, tobjs, &pos, &kw) < 0) goto fail;
@@ -650,13 +655,13 @@ static PyObject *trace_call(FunctionObject *f, call_t *c, PyObject *const *args,
     nout = PyList_GET_SIZE(outl);
     for (Py_ssize_t k = 0; k < nupd; k++)
         if (PyList_Append(outl, PyList_GET_ITEM(vout, 2 * k + 1)) < 0) goto fail;
-    outs = leaves_to_arrays(outl, "numc.function");
+    outs = pynumc_leaves_to_arrays(outl, "numc.function");
     if (!outs) goto fail;
     numc_graph *g = numc_trace_end(t, (int)(nout + nupd), (const numc_array *const *)outs, ncap, cap);
     t = NULL;
     if (!g || numc_graph_optimise(g)) {
         numc_graph_unref(g);
-        raise_status();
+        pynumc_raise();
         goto fail;
     }
     /* only the Variables actually read stay inputs */
@@ -664,7 +669,7 @@ static PyObject *trace_call(FunctionObject *f, call_t *c, PyObject *const *args,
     vin = PyList_New(0);
     if (!kept || !vin || numc_graph_prune_inputs(g, (int)c->ndyn, (int)nvars, kept)) {
         numc_graph_unref(g);
-        if (!PyErr_Occurred()) kept ? raise_status() : PyErr_NoMemory();
+        if (!PyErr_Occurred()) kept ? pynumc_raise() : PyErr_NoMemory();
         goto fail;
     }
     for (Py_ssize_t k = 0; k < nvars; k++)
@@ -674,7 +679,7 @@ static PyObject *trace_call(FunctionObject *f, call_t *c, PyObject *const *args,
         }
     if (numc_graph_optimise(g)) {
         numc_graph_unref(g);
-        raise_status();
+        pynumc_raise();
         goto fail;
     }
     entry_t *e = malloc(sizeof *e);
@@ -688,9 +693,19 @@ static PyObject *trace_call(FunctionObject *f, call_t *c, PyObject *const *args,
     e->nout = nout;
     e->vars_in = PyList_AsTuple(vin);
     e->vars_out = PyTuple_New(nupd);
+    e->vars_aval = malloc(sizeof *e->vars_aval * (size_t)(PyList_GET_SIZE(vin) + 1));
     for (Py_ssize_t k = 0; e->vars_out && k < nupd; k++)
         PyTuple_SET_ITEM(e->vars_out, k, Py_NewRef(PyList_GET_ITEM(vout, 2 * k)));
-    if (!e->vars_in || !e->vars_out) {
+    for (Py_ssize_t k = 0; e->vars_aval && k < PyList_GET_SIZE(vin); k++) {
+        const numc_array *a = NumcArray_ARR(PyList_GET_ITEM(vin, k));
+        e->vars_aval[k].dt = numc_array_dtype(a);
+        e->vars_aval[k].nd = numc_array_ndim(a);
+        memcpy(e->vars_aval[k].shape, numc_array_shape(a),
+               sizeof(int64_t) * (size_t)e->vars_aval[k].nd);
+    }
+    if (!e->vars_in || !e->vars_out || !e->vars_aval) {
+        if (!e->vars_aval) PyErr_NoMemory();
+        free(e->vars_aval);
         Py_XDECREF(e->vars_in);
         Py_XDECREF(e->vars_out);
         Py_DECREF(e->out_treedef);
@@ -716,6 +731,7 @@ static PyObject *trace_call(FunctionObject *f, call_t *c, PyObject *const *args,
         Py_DECREF(e->out_treedef);
         Py_DECREF(e->vars_in);
         Py_DECREF(e->vars_out);
+        free(e->vars_aval);
         free(e);
         goto fail;
     }
@@ -725,18 +741,18 @@ static PyObject *trace_call(FunctionObject *f, call_t *c, PyObject *const *args,
 fail:
     if (t) numc_trace_abort(t);
     if (*cap) {
-        release_arrays(*cap, *ncap);
+        pynumc_release_arrays(*cap, *ncap);
         free(*cap);
         *cap = NULL;
         *ncap = 0;
     }
 done:
     if (outs) {
-        release_arrays(outs, nout + nupd);
+        pynumc_release_arrays(outs, nout + nupd);
         free(outs);
     }
     if (vold) {
-        release_arrays(vold, nvars);
+        pynumc_release_arrays(vold, nvars);
         free(vold);
     }
     free(kept);
@@ -759,8 +775,13 @@ static PyObject *get_entry(FunctionObject *f, call_t *c, PyObject *const *args, 
     *ncap = 0;
     *cap = NULL;
     PyObject *cap_obj = PyDict_GetItemWithError(f->cache, c->key);
-    if (cap_obj) return Py_NewRef(cap_obj);
-    if (PyErr_Occurred()) return NULL;
+    if (cap_obj) {
+        if (entry_vars_match(PyCapsule_GetPointer(cap_obj, "numc.function.entry")))
+            return Py_NewRef(cap_obj);
+        if (PyDict_DelItem(f->cache, c->key) < 0) return NULL;
+    } else if (PyErr_Occurred()) {
+        return NULL;
+    }
     if (check_signature(f, c) < 0) return NULL;
     return trace_call(f, c, args, nargs, kwnames, ncap, cap);
 }
@@ -785,14 +806,18 @@ static PyObject *run_entry(entry_t *e, call_t *c, int ncap, numc_array **cap) {
     PYNUMC_CALL(big, st, numc_graph_execute(e->g, (int)nin, in, out));
     PyObject *r = NULL;
     if (st == NUMC_OK) {
+        /* the Variables assigned inside get their new values as assign gives
+         * them (cut from the tapes, watched by those tracking the Variable) */
+        int bad = 0;
         for (Py_ssize_t k = 0; k < nvout; k++) {
-            PyObject *v = PyTuple_GET_ITEM(e->vars_out, k);
-            numc_array_release(NumcArray_ARR(v));
-            NumcArray_ARR(v) = out[e->nout + k];
+            numc_array *nv = out[e->nout + k];
+            if (bad) numc_array_release(nv);
+            else bad = pynumc_variable_assign(PyTuple_GET_ITEM(e->vars_out, k), nv) < 0;
         }
-        r = unflatten_arrays(e->out_treedef, out, e->nout);
+        if (bad) pynumc_release_arrays(out, e->nout);
+        else r = pynumc_unflatten_arrays(e->out_treedef, out, e->nout);
     } else {
-        raise_status();
+        pynumc_raise();
     }
     if (in != inl) free(in);
     if (out != outl) free(out);
@@ -822,7 +847,7 @@ static PyObject *function_vectorcall(PyObject *self, PyObject *const *args, size
         Py_DECREF(ent);
     }
     if (cap) {
-        release_arrays(cap, ncap);
+        pynumc_release_arrays(cap, ncap);
         free(cap);
     }
     call_clear(&c);
@@ -863,7 +888,7 @@ static numc_graph *graph_for(FunctionObject *f, PyObject *args, PyObject *kw, Py
                 *keep = ent;
             }
             if (cap) {
-                release_arrays(cap, ncap);
+                pynumc_release_arrays(cap, ncap);
                 free(cap);
             }
         }
@@ -893,7 +918,7 @@ static PyObject *meth_graph_dump(PyObject *self, PyObject *args, PyObject *kw) {
     if (!g) return NULL;
     char *s = numc_graph_dump(g);
     Py_DECREF(keep);
-    if (!s) return raise_status();
+    if (!s) return pynumc_raise();
     PyObject *r = PyUnicode_FromString(s);
     free(s);
     return r;
@@ -1091,827 +1116,23 @@ static PyTypeObject Function_Type = {
     .tp_new = function_new,
 };
 
-/* ===================================================================== */
-/* control flow                                                           */
-/* ===================================================================== */
-
-enum { B_COND, B_WCOND, B_WBODY, B_SCAN, B_FORI_SCAN, B_FORI_WCOND, B_FORI_WBODY };
-
-typedef struct {
-    int mode;
-    PyObject *fn;
-    PyObject *in_treedef;    /* operands (cond) or carry */
-    PyObject *x_treedef;     /* scan */
-    Py_ssize_t ncarry;       /* leaves of the carry */
-    PyObject *out_treedef;   /* cond: the first branch's; scan: ys' */
-    const char *what;
-} body_t;
-
-static PyObject *take_tree(PyObject *def, PyObject *list, Py_ssize_t *pos) {
-    return pynumc_tree_unflatten(def, list, pos);
-}
-
-static int same_tree(PyObject *a, PyObject *b, const char *what) {
-    int eq = PyObject_RichCompareBool(a, b, Py_EQ);
-    if (eq < 0) return -1;
-    if (!eq) {
-        PyErr_Format(PyExc_TypeError,
-                     "%s: the output must have the same pytree structure as %s (got %R, expected %R)",
-                     what, "the input carry / the other branch", a, b);
-        return -1;
-    }
-    return 0;
-}
-
-/* Flattens r into leaves appended to `leaves`; checks against *def (or sets it). */
-static int flatten_check(PyObject *r, PyObject *leaves, PyObject **def, const char *what) {
-    PyObject *d = pynumc_tree_flatten(r, leaves);
-    if (!d) return -1;
-    if (*def) {
-        int rc = same_tree(d, *def, what);
-        Py_DECREF(d);
-        return rc;
-    }
-    *def = d;
-    return 0;
-}
-
-static numc_status body_cb(void *payload, int nin, numc_array *const *in, int *nout,
-                           numc_array ***out) {
-    body_t *b = payload;
-    *nout = 0;
-    *out = NULL;
-    PyObject *list = PyList_New(nin), *res = NULL, *leaves = PyList_New(0);
-    if (!list || !leaves) goto fail;
-    for (int k = 0; k < nin; k++) {
-        PyObject *o = wrap_in(in[k]);
-        if (!o) goto fail;
-        PyList_SET_ITEM(list, k, o);
-    }
-    Py_ssize_t pos = 0;
-    switch (b->mode) {
-    case B_COND: {
-        PyObject *ops = take_tree(b->in_treedef, list, &pos);
-        if (!ops) goto fail;
-        res = PyObject_CallObject(b->fn, ops);
-        Py_DECREF(ops);
-        if (!res || flatten_check(res, leaves, &b->out_treedef, b->what) < 0) goto fail;
-        break;
-    }
-    case B_WCOND:
-    case B_WBODY: {
-        PyObject *carry = take_tree(b->in_treedef, list, &pos);
-        if (!carry) goto fail;
-        res = PyObject_CallOneArg(b->fn, carry);
-        Py_DECREF(carry);
-        if (!res) goto fail;
-        if (b->mode == B_WCOND) {
-            if (PyList_Append(leaves, res) < 0) goto fail;
-        } else {
-            PyObject *def = Py_NewRef(b->in_treedef);
-            int rc = flatten_check(res, leaves, &def, b->what);
-            Py_DECREF(def);
-            if (rc < 0) goto fail;
-        }
-        break;
-    }
-    case B_SCAN: {
-        PyObject *carry = take_tree(b->in_treedef, list, &pos);
-        PyObject *x = carry ? take_tree(b->x_treedef, list, &pos) : NULL;
-        if (!x) {
-            Py_XDECREF(carry);
-            goto fail;
-        }
-        res = PyObject_CallFunctionObjArgs(b->fn, carry, x, NULL);
-        Py_DECREF(carry);
-        Py_DECREF(x);
-        if (!res) goto fail;
-        if (!PyTuple_Check(res) || PyTuple_GET_SIZE(res) != 2) {
-            PyErr_SetString(PyExc_TypeError,
-                            "scan: the function must return a pair (carry, y)");
-            goto fail;
-        }
-        PyObject *def = Py_NewRef(b->in_treedef);
-        int rc = flatten_check(PyTuple_GET_ITEM(res, 0), leaves, &def, "scan carry");
-        Py_DECREF(def);
-        if (rc < 0 || flatten_check(PyTuple_GET_ITEM(res, 1), leaves, &b->out_treedef, "scan ys") < 0)
-            goto fail;
-        break;
-    }
-    case B_FORI_SCAN:
-    case B_FORI_WBODY:
-    case B_FORI_WCOND: {
-        PyObject *i = PyList_GET_ITEM(list, 0);
-        pos = b->mode == B_FORI_SCAN ? 1 : 2;
-        if (b->mode == B_FORI_WCOND) {
-            res = PyObject_RichCompare(i, PyList_GET_ITEM(list, 1), Py_LT);
-            if (!res || PyList_Append(leaves, res) < 0) goto fail;
-            break;
-        }
-        PyObject *val = take_tree(b->in_treedef, list, &pos);
-        if (!val) goto fail;
-        res = PyObject_CallFunctionObjArgs(b->fn, i, val, NULL);
-        Py_DECREF(val);
-        if (!res) goto fail;
-        PyObject *one = PyLong_FromLong(1);
-        PyObject *inext = one ? PyNumber_Add(i, one) : NULL;
-        Py_XDECREF(one);
-        if (!inext) goto fail;
-        int rc = PyList_Append(leaves, inext);
-        Py_DECREF(inext);
-        if (rc < 0) goto fail;
-        if (b->mode == B_FORI_WBODY && PyList_Append(leaves, PyList_GET_ITEM(list, 1)) < 0) goto fail;
-        PyObject *def = Py_NewRef(b->in_treedef);
-        rc = flatten_check(res, leaves, &def, "fori_loop body_fun");
-        Py_DECREF(def);
-        if (rc < 0) goto fail;
-        break;
-    }
-    }
-    numc_array **arr = leaves_to_arrays(leaves, b->what);
-    if (!arr) goto fail;
-    *nout = (int)PyList_GET_SIZE(leaves);
-    *out = arr;
-    Py_XDECREF(list);
-    Py_XDECREF(res);
-    Py_XDECREF(leaves);
-    return NUMC_OK;
-fail:
-    Py_XDECREF(list);
-    Py_XDECREF(res);
-    Py_XDECREF(leaves);
-    return py_failed();
-}
-
-/* Flattens a tree of array-likes: new array references in *arr (malloc'ed). */
-static PyObject *flatten_arrays(PyObject *tree, numc_array ***arr, Py_ssize_t *n, const char *what) {
-    PyObject *leaves = PyList_New(0);
-    if (!leaves) return NULL;
-    PyObject *def = pynumc_tree_flatten(tree, leaves);
-    if (!def) {
-        Py_DECREF(leaves);
-        return NULL;
-    }
-    *arr = leaves_to_arrays(leaves, what);
-    *n = PyList_GET_SIZE(leaves);
-    Py_DECREF(leaves);
-    if (!*arr) {
-        Py_DECREF(def);
-        return NULL;
-    }
-    return def;
-}
-
-static void free_arrays(numc_array **a, Py_ssize_t n) {
-    release_arrays(a, n);
-    free(a);
-}
-
-/* A concrete 0-d predicate's truth: 1/0, or -1 with an exception, or 2 when
- * the value is not concrete (traced). */
-static int concrete_truth(numc_array *p, const char *what) {
-    if (numc_tracer_kind_of(p) != NUMC_TRACER_NONE) {
-        if (numc_tracer_kind_of(p) == NUMC_TRACER_LEAKED) {
-            numc_tracer_check(p, what);
-            pynumc_raise();
-            return -1;
-        }
-        return 2;
-    }
-    if (numc_array_ndim(p) != 0) {
-        PyErr_Format(PyExc_TypeError,
-                     "%s: the predicate must be a scalar (0-d array or Python scalar), got an "
-                     "array of dimension %d",
-                     what, numc_array_ndim(p));
-        return -1;
-    }
-    double re = 0, im = 0;
-    if (numc_array_get_f64(p, 0, &re, &im)) {
-        pynumc_raise();
-        return -1;
-    }
-    return re != 0 || im != 0;
-}
-
-/* numc.switch / numc.cond on a traced index */
-static PyObject *staged_cond(numc_array *index, PyObject *branches, PyObject *operands,
-                             const char *what) {
-    Py_ssize_t nb = PySequence_Fast_GET_SIZE(branches);
-    numc_array **ops = NULL;
-    Py_ssize_t nops = 0;
-    PyObject *opdef = flatten_arrays(operands, &ops, &nops, what);
-    if (!opdef) return NULL;
-    body_t *bs = calloc((size_t)nb, sizeof *bs);
-    numc_traced_fn *fns = calloc((size_t)nb, sizeof *fns);
-    void **pl = calloc((size_t)nb, sizeof *pl);
-    PyObject *r = NULL;
-    if (!bs || !fns || !pl) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    for (Py_ssize_t k = 0; k < nb; k++) {
-        bs[k].mode = B_COND;
-        bs[k].fn = PySequence_Fast_GET_ITEM(branches, k);
-        bs[k].in_treedef = opdef;
-        bs[k].what = what;
-        fns[k] = body_cb;
-        pl[k] = &bs[k];
-    }
-    /* every branch checks its result structure against the first one's */
-    int nout = 0;
-    numc_array **out = NULL;
-    numc_status st = numc_cond(index, (int)nb, fns, pl, (int)nops, (const numc_array *const *)ops,
-                               &nout, &out);
-    for (Py_ssize_t k = 1; k < nb; k++) Py_XDECREF(bs[k].out_treedef);
-    if (st) {
-        raise_status();
-    } else {
-        r = unflatten_arrays(bs[0].out_treedef, out, nout);
-        free(out);
-    }
-    Py_XDECREF(bs[0].out_treedef);
-done:
-    free(bs);
-    free(fns);
-    free(pl);
-    free_arrays(ops, nops);
-    Py_DECREF(opdef);
-    return r;
-}
-
-static PyObject *py_cond(PyObject *m, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs < 3) {
-        PyErr_SetString(PyExc_TypeError,
-                        "cond(pred, true_fun, false_fun, *operands) takes at least 3 arguments");
-        return NULL;
-    }
-    numc_array *p = pynumc_from_object(args[0], NUMC_DTYPE_NONE);
-    if (!p) return NULL;
-    PyObject *operands = PyTuple_New(nargs - 3);
-    if (!operands) {
-        numc_array_release(p);
-        return NULL;
-    }
-    for (Py_ssize_t k = 3; k < nargs; k++) PyTuple_SET_ITEM(operands, k - 3, Py_NewRef(args[k]));
-    PyObject *r = NULL;
-    int truth = concrete_truth(p, "cond");
-    if (truth == 0 || truth == 1) {
-        r = PyObject_CallObject(args[truth ? 1 : 2], operands);
-    } else if (truth == 2) {
-        numc_dtype dt = numc_array_dtype(p);
-        if (numc_array_ndim(p) != 0) {
-            PyErr_Format(PyExc_TypeError, "cond: the predicate must be a scalar, got an array of dimension %d",
-                         numc_array_ndim(p));
-        } else {
-            numc_array *idx = p;
-            if (dt != NUMC_BOOL) {
-                /* a number: nonzero is true */
-                numc_array *z = numc_scalar_of(dt, 0, 0);
-                idx = z ? numc_not_equal(p, z) : NULL;
-                numc_array_release(z);
-            } else {
-                numc_array_retain(idx);
-            }
-            if (!idx) {
-                raise_status();
-            } else {
-                PyObject *br = PyTuple_Pack(2, args[2], args[1]);
-                PyObject *fast = br ? PySequence_Fast(br, "") : NULL;
-                if (fast) r = staged_cond(idx, fast, operands, "cond");
-                Py_XDECREF(fast);
-                Py_XDECREF(br);
-                numc_array_release(idx);
-            }
-        }
-    }
-    Py_DECREF(operands);
-    numc_array_release(p);
-    return r;
-}
-
-static PyObject *py_switch(PyObject *m, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs < 2) {
-        PyErr_SetString(PyExc_TypeError, "switch(index, branches, *operands) takes at least 2 arguments");
-        return NULL;
-    }
-    PyObject *branches = PySequence_Fast(args[1], "switch: branches must be a sequence of callables");
-    if (!branches) return NULL;
-    Py_ssize_t nb = PySequence_Fast_GET_SIZE(branches);
-    if (nb < 1) {
-        Py_DECREF(branches);
-        PyErr_SetString(PyExc_ValueError, "switch: needs at least one branch");
-        return NULL;
-    }
-    numc_array *idx = pynumc_from_object(args[0], NUMC_DTYPE_NONE);
-    PyObject *operands = PyTuple_New(nargs - 2), *r = NULL;
-    if (!idx || !operands) goto done;
-    for (Py_ssize_t k = 2; k < nargs; k++) PyTuple_SET_ITEM(operands, k - 2, Py_NewRef(args[k]));
-    char kind = numc_dtype_kind(numc_array_dtype(idx));
-    if (numc_array_ndim(idx) != 0 || !(kind == 'b' || kind == 'i' || kind == 'u')) {
-        PyErr_SetString(PyExc_TypeError, "switch: the index must be a scalar integer");
-        goto done;
-    }
-    if (numc_tracer_kind_of(idx) == NUMC_TRACER_NONE) {
-        double re = 0, im = 0;
-        numc_array_get_f64(idx, 0, &re, &im);
-        Py_ssize_t k = (Py_ssize_t)re;
-        if (k < 0) k = 0;
-        if (k >= nb) k = nb - 1;
-        r = PyObject_CallObject(PySequence_Fast_GET_ITEM(branches, k), operands);
-    } else {
-        r = staged_cond(idx, branches, operands, "switch");
-    }
-done:
-    Py_XDECREF(operands);
-    numc_array_release(idx);
-    Py_DECREF(branches);
-    return r;
-}
-
-static PyObject *staged_while(PyObject *cond_fun, PyObject *body_fun, PyObject *carry,
-                              int cond_mode, int body_mode, Py_ssize_t skip) {
-    numc_array **init = NULL;
-    Py_ssize_t n = 0;
-    PyObject *def = flatten_arrays(carry, &init, &n, "while_loop");
-    if (!def) return NULL;
-    /* fori's while form carries (i, upper, val): the treedef is val's */
-    PyObject *valdef = def;
-    if (skip) {
-        valdef = PyTuple_GET_ITEM(PyTuple_GET_ITEM(def, 2), 2);
-    }
-    body_t bc = {.mode = cond_mode, .fn = cond_fun, .in_treedef = valdef, .what = "while_loop cond_fun"};
-    body_t bb = {.mode = body_mode, .fn = body_fun, .in_treedef = valdef, .what = "while_loop body_fun"};
-    numc_array **out = calloc((size_t)n + 1, sizeof *out);
-    PyObject *r = NULL;
-    if (!out) {
-        PyErr_NoMemory();
-    } else if (numc_while_loop(body_cb, &bc, body_cb, &bb, (int)n, (const numc_array *const *)init, out)) {
-        raise_status();
-        free(out);
-    } else {
-        r = unflatten_arrays(def, out, n);
-        free(out);
-    }
-    free_arrays(init, n);
-    Py_DECREF(def);
-    return r;
-}
-
-static PyObject *py_while_loop(PyObject *m, PyObject *args, PyObject *kw) {
-    static char *kwlist[] = {"cond_fun", "body_fun", "init_val", NULL};
-    PyObject *cf, *bf, *init;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOO:while_loop", kwlist, &cf, &bf, &init)) return NULL;
-    if (numc_trace_active()) return staged_while(cf, bf, init, B_WCOND, B_WBODY, 0);
-    /* plain Python while the predicate is concrete */
-    PyObject *carry = Py_NewRef(init);
-    for (;;) {
-        PyObject *pv = PyObject_CallOneArg(cf, carry);
-        if (!pv) break;
-        numc_array *p = pynumc_from_object(pv, NUMC_DTYPE_NONE);
-        Py_DECREF(pv);
-        if (!p) break;
-        int t = concrete_truth(p, "while_loop");
-        numc_array_release(p);
-        if (t < 0) break;
-        if (t == 2) {
-            PyObject *r = staged_while(cf, bf, carry, B_WCOND, B_WBODY, 0);
-            Py_DECREF(carry);
-            return r;
-        }
-        if (!t) return carry;
-        PyObject *next = PyObject_CallOneArg(bf, carry);
-        Py_DECREF(carry);
-        if (!next) return NULL;
-        carry = next;
-    }
-    Py_DECREF(carry);
-    return NULL;
-}
-
-/* Concrete integer bound: 1 with *v set, 0 when traced, -1 on error. */
-static int concrete_int(PyObject *o, int64_t *v) {
-    if (PyLong_Check(o) && !PyBool_Check(o)) {
-        *v = PyLong_AsLongLong(o);
-        return PyErr_Occurred() ? -1 : 1;
-    }
-    numc_array *a = pynumc_from_object(o, NUMC_DTYPE_NONE);
-    if (!a) return -1;
-    int rc;
-    char k = numc_dtype_kind(numc_array_dtype(a));
-    if (numc_array_ndim(a) != 0 || !(k == 'i' || k == 'u' || k == 'b')) {
-        PyErr_SetString(PyExc_TypeError, "fori_loop: lower and upper must be scalar integers");
-        rc = -1;
-    } else if (numc_tracer_kind_of(a) != NUMC_TRACER_NONE) {
-        rc = 0;
-    } else {
-        double re = 0, im = 0;
-        numc_array_get_f64(a, 0, &re, &im);
-        *v = (int64_t)re;
-        rc = 1;
-    }
-    numc_array_release(a);
-    return rc;
-}
-
-static PyObject *py_fori_loop(PyObject *m, PyObject *args, PyObject *kw) {
-    static char *kwlist[] = {"lower", "upper", "body_fun", "init_val", "unroll", NULL};
-    PyObject *lo, *hi, *bf, *init, *unroll = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOO|O:fori_loop", kwlist, &lo, &hi, &bf, &init,
-                                     &unroll))
-        return NULL;
-    int64_t l = 0, u = 0;
-    int cl = concrete_int(lo, &l), cu = cl < 0 ? -1 : concrete_int(hi, &u);
-    if (cl < 0 || cu < 0) return NULL;
-    bool staged = numc_trace_active();
-    if (cl && cu && !staged) {
-        PyObject *val = Py_NewRef(init);
-        for (int64_t i = l; i < u; i++) {
-            PyObject *io = PyLong_FromLongLong(i);
-            PyObject *nv = io ? PyObject_CallFunctionObjArgs(bf, io, val, NULL) : NULL;
-            Py_XDECREF(io);
-            Py_DECREF(val);
-            if (!nv) return NULL;
-            val = nv;
-        }
-        return val;
-    }
-    if (cl && cu) {
-        /* concrete trip count under a trace: a scan over (i, val), so it stays
-         * differentiable */
-        numc_array **vals = NULL;
-        Py_ssize_t n = 0;
-        PyObject *def = flatten_arrays(init, &vals, &n, "fori_loop");
-        if (!def) return NULL;
-        numc_array **carry = calloc((size_t)n + 2, sizeof *carry);
-        numc_array **out = calloc((size_t)n + 2, sizeof *out);
-        PyObject *r = NULL;
-        if (!carry || !out) {
-            PyErr_NoMemory();
-        } else {
-            carry[0] = pynumc_from_object(lo, NUMC_DTYPE_NONE);
-            if (carry[0]) {
-                for (Py_ssize_t k = 0; k < n; k++) carry[1 + k] = vals[k];
-                body_t b = {.mode = B_FORI_SCAN, .fn = bf, .in_treedef = def, .what = "fori_loop"};
-                int nys;
-                numc_array **ys;
-                numc_status st = numc_scan(body_cb, &b, (int)n + 1, (const numc_array *const *)carry,
-                                           0, NULL, u > l ? u - l : 0, false, out, &nys, &ys);
-                Py_XDECREF(b.out_treedef);
-                if (st) {
-                    raise_status();
-                } else {
-                    free_arrays(ys, nys);
-                    numc_array_release(out[0]);
-                    r = unflatten_arrays(def, out + 1, n);
-                }
-                numc_array_release(carry[0]);
-            }
-        }
-        free(carry);
-        free(out);
-        free_arrays(vals, n);
-        Py_DECREF(def);
-        return r;
-    }
-    /* traced bounds: a while loop over (i, upper, val) */
-    PyObject *lo_arr = lo, *hi_arr = hi;
-    PyObject *t = PyTuple_Pack(3, lo_arr, hi_arr, init);
-    if (!t) return NULL;
-    PyObject *r = staged_while(NULL, bf, t, B_FORI_WCOND, B_FORI_WBODY, 2);
-    Py_DECREF(t);
-    if (!r) return NULL;
-    PyObject *val = Py_NewRef(PyTuple_GET_ITEM(r, 2));
-    Py_DECREF(r);
-    return val;
-}
-
-static PyObject *py_scan(PyObject *m, PyObject *args, PyObject *kw) {
-    static char *kwlist[] = {"f", "init", "xs", "length", "reverse", "unroll", NULL};
-    PyObject *f, *init, *xs = Py_None, *length = Py_None, *unroll = NULL;
-    int reverse = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|OOpO:scan", kwlist, &f, &init, &xs, &length,
-                                     &reverse, &unroll))
-        return NULL;
-    int64_t len = -1;
-    if (length != Py_None && pynumc_parse_int(length, &len) < 0) return NULL;
-    numc_array **xa = NULL, **ca = NULL;
-    Py_ssize_t nx = 0, nc = 0;
-    PyObject *xdef = flatten_arrays(xs, &xa, &nx, "scan"), *cdef = NULL, *r = NULL;
-    if (!xdef) return NULL;
-    for (Py_ssize_t k = 0; k < nx; k++) {
-        if (numc_array_ndim(xa[k]) < 1) {
-            PyErr_SetString(PyExc_ValueError, "scan: every leaf of xs needs a leading axis");
-            goto done;
-        }
-        int64_t l = numc_array_shape(xa[k])[0];
-        if (len >= 0 && l != len) {
-            PyErr_Format(PyExc_ValueError,
-                         "scan got `length` argument of %lld which disagrees with leading axis "
-                         "sizes %lld",
-                         (long long)len, (long long)l);
-            goto done;
-        }
-        len = l;
-    }
-    if (len < 0) {
-        PyErr_SetString(PyExc_ValueError, "scan: length must be given when xs is None or empty");
-        goto done;
-    }
-    if (!numc_trace_active() && len > 0) {
-        /* plain Python: slice, call, stack */
-        PyObject *carry = Py_NewRef(init), *ydef = NULL;
-        numc_array **rows = NULL;
-        Py_ssize_t ny = -1;
-        bool ok = true;
-        for (int64_t it = 0; it < len && ok; it++) {
-            int64_t t = reverse ? len - 1 - it : it;
-            PyObject *xl = PyList_New(nx);
-            ok = xl != NULL;
-            for (Py_ssize_t k = 0; ok && k < nx; k++) {
-                PyObject *xo = pynumc_wrap(numc_array_retain(xa[k]));
-                PyObject *ti = PyLong_FromLongLong(t);
-                PyObject *row = xo && ti ? PyObject_GetItem(xo, ti) : NULL;
-                Py_XDECREF(xo);
-                Py_XDECREF(ti);
-                if (!row) ok = false;
-                else PyList_SET_ITEM(xl, k, row);
-            }
-            Py_ssize_t p = 0;
-            PyObject *x = ok ? pynumc_tree_unflatten(xdef, xl, &p) : NULL;
-            Py_XDECREF(xl);
-            PyObject *res = x ? PyObject_CallFunctionObjArgs(f, carry, x, NULL) : NULL;
-            Py_XDECREF(x);
-            if (!res) {
-                ok = false;
-                break;
-            }
-            if (!PyTuple_Check(res) || PyTuple_GET_SIZE(res) != 2) {
-                PyErr_SetString(PyExc_TypeError, "scan: the function must return a pair (carry, y)");
-                Py_DECREF(res);
-                ok = false;
-                break;
-            }
-            Py_SETREF(carry, Py_NewRef(PyTuple_GET_ITEM(res, 0)));
-            numc_array **ya = NULL;
-            Py_ssize_t n = 0;
-            PyObject *d = flatten_arrays(PyTuple_GET_ITEM(res, 1), &ya, &n, "scan");
-            Py_DECREF(res);
-            if (!d) {
-                ok = false;
-                break;
-            }
-            if (!ydef) {
-                ydef = d;
-                ny = n;
-                rows = calloc((size_t)(ny * len) + 1, sizeof *rows);
-                if (!rows) {
-                    PyErr_NoMemory();
-                    ok = false;
-                }
-            } else {
-                if (same_tree(d, ydef, "scan ys") < 0) ok = false;
-                Py_DECREF(d);
-            }
-            for (Py_ssize_t k = 0; ok && k < n; k++) {
-                rows[k * len + t] = ya[k];
-                ya[k] = NULL;
-            }
-            free_arrays(ya, n);
-        }
-        numc_array **ys = ok ? calloc((size_t)ny + 1, sizeof *ys) : NULL;
-        if (ok && !ys) {
-            PyErr_NoMemory();
-            ok = false;
-        }
-        for (Py_ssize_t k = 0; ok && k < ny; k++) {
-            ys[k] = numc_stack((int)len, (const numc_array *const *)(rows + k * len), 0);
-            if (!ys[k]) {
-                raise_status();
-                ok = false;
-                release_arrays(ys, k);
-            }
-        }
-        if (rows) free_arrays(rows, ny * len);
-        if (ok) {
-            PyObject *yt = unflatten_arrays(ydef, ys, ny);
-            r = yt ? PyTuple_Pack(2, carry, yt) : NULL;
-            Py_XDECREF(yt);
-        }
-        free(ys);
-        Py_XDECREF(ydef);
-        Py_DECREF(carry);
-        goto done;
-    }
-    /* staged (or length 0: the body's output types come from tracing it) */
-    cdef = flatten_arrays(init, &ca, &nc, "scan");
-    if (!cdef) goto done;
-    {
-        body_t b = {.mode = B_SCAN, .fn = f, .in_treedef = cdef, .x_treedef = xdef, .what = "scan"};
-        numc_array **cout = calloc((size_t)nc + 1, sizeof *cout);
-        int nys = 0;
-        numc_array **ys = NULL;
-        if (!cout) {
-            PyErr_NoMemory();
-        } else if (numc_scan(body_cb, &b, (int)nc, (const numc_array *const *)ca, (int)nx,
-                             (const numc_array *const *)xa, len, reverse != 0, cout, &nys, &ys)) {
-            raise_status();
-        } else {
-            PyObject *ct = unflatten_arrays(cdef, cout, nc);
-            PyObject *ydef = b.out_treedef ? b.out_treedef : Py_None;
-            PyObject *yt = NULL;
-            if (ct) {
-                if (b.out_treedef) yt = unflatten_arrays(ydef, ys, nys);
-                else yt = Py_NewRef(Py_None);
-            } else {
-                release_arrays(ys, nys);
-            }
-            r = ct && yt ? PyTuple_Pack(2, ct, yt) : NULL;
-            Py_XDECREF(ct);
-            Py_XDECREF(yt);
-            free(ys);
-        }
-        free(cout);
-        Py_XDECREF(b.out_treedef);
-    }
-done:
-    if (xa) free_arrays(xa, nx);
-    if (ca) free_arrays(ca, nc);
-    Py_XDECREF(xdef);
-    Py_XDECREF(cdef);
-    return r;
-}
-
 static PyObject *py_tracer_kind(PyObject *m, PyObject *x) {
     if (!NumcArray_Check(x)) return PyUnicode_FromString("none");
     static const char *names[] = {"none", "live", "leaked", "other"};
     return PyUnicode_FromString(names[numc_tracer_kind_of(NumcArray_ARR(x))]);
 }
 
-static PyMethodDef control_methods[] = {
-    {"cond", (PyCFunction)(void (*)(void))py_cond, METH_FASTCALL,
-     "cond(pred, true_fun, false_fun, *operands): true_fun(*operands) if pred else "
-     "false_fun(*operands). A concrete pred runs one branch as plain Python; a traced one "
-     "traces both (their outputs must match in structure, shape and dtype)."},
-    {"switch", (PyCFunction)(void (*)(void))py_switch, METH_FASTCALL,
-     "switch(index, branches, *operands): branches[clamp(index)](*operands)."},
-    {"while_loop", (PyCFunction)(void (*)(void))py_while_loop, METH_VARARGS | METH_KEYWORDS,
-     "while_loop(cond_fun, body_fun, init_val): val = init_val; while cond_fun(val): val = "
-     "body_fun(val). Not reverse-differentiable under a trace with a dynamic trip count."},
-    {"fori_loop", (PyCFunction)(void (*)(void))py_fori_loop, METH_VARARGS | METH_KEYWORDS,
-     "fori_loop(lower, upper, body_fun, init_val): for i in range(lower, upper): val = "
-     "body_fun(i, val). Concrete bounds lower to scan (differentiable)."},
-    {"scan", (PyCFunction)(void (*)(void))py_scan, METH_VARARGS | METH_KEYWORDS,
-     "scan(f, init, xs=None, length=None, reverse=False): carry, y = f(carry, x) over the "
-     "leading axis of xs; returns (carry, stacked ys)."},
+static PyMethodDef function_module_methods[] = {
     {"_tracer_kind", py_tracer_kind, METH_O,
      "_tracer_kind(x): 'none' (concrete), 'live' (a tracer of an active trace), 'leaked' or "
      "'other' (debugging)."},
     {NULL, NULL, 0, NULL},
 };
 
-/* ===================================================================== */
-/* tracer guards on ndarray conversions                                   */
-/* ===================================================================== */
-/* Python control flow on a traced value must fail with a message that names
- * the structured control-flow functions, and a leaked tracer must say it
- * leaked. The ndarray type (ndarray.c) reads values through numc_array_to_host,
- * whose message is generic, and len()/iter() only look at the shape; until it
- * calls numc_tracer_check itself, these wrappers put the check in front of its
- * conversion slots (a concrete array goes straight to the original slot). */
-static inquiry orig_bool;
-static unaryfunc orig_int, orig_float, orig_index, orig_repr, orig_str;
-static lenfunc orig_sq_len, orig_mp_len;
-static getiterfunc orig_iter;
-
-static int guard(PyObject *self, const char *what) {
-    numc_array *a = NumcArray_ARR(self);
-    if (NUMC_TRACER_NONE == numc_tracer_kind_of(a)) return 0;
-    numc_tracer_check(a, what);
-    pynumc_raise();
-    return -1;
-}
-
-static int g_bool(PyObject *self) { return guard(self, "bool") < 0 ? -1 : orig_bool(self); }
-static PyObject *g_int(PyObject *self) { return guard(self, "int") < 0 ? NULL : orig_int(self); }
-static PyObject *g_float(PyObject *self) {
-    return guard(self, "float") < 0 ? NULL : orig_float(self);
-}
-static PyObject *g_index(PyObject *self) {
-    return guard(self, "operator.index") < 0 ? NULL : orig_index(self);
-}
-static Py_ssize_t g_sq_len(PyObject *self) { return guard(self, "len") < 0 ? -1 : orig_sq_len(self); }
-static Py_ssize_t g_mp_len(PyObject *self) { return guard(self, "len") < 0 ? -1 : orig_mp_len(self); }
-static PyObject *g_iter(PyObject *self) { return guard(self, "iter") < 0 ? NULL : orig_iter(self); }
-
-/* repr of a live tracer describes it (printing inside a traced function is
- * a common debugging step); a leaked one raises. */
-static PyObject *traced_repr(PyObject *self, unaryfunc orig) {
-    numc_array *a = NumcArray_ARR(self);
-    numc_tracer_kind k = numc_tracer_kind_of(a);
-    if (k == NUMC_TRACER_NONE || k == NUMC_TRACER_OTHER) return orig(self);
-    if (k == NUMC_TRACER_LEAKED) return guard(self, "repr"), NULL;
-    char buf[512];
-    int w = snprintf(buf, sizeof buf, "Traced<%s[", numc_dtype_name(numc_array_dtype(a)));
-    for (int d = 0; d < numc_array_ndim(a) && w < 400; d++)
-        w += snprintf(buf + w, sizeof buf - (size_t)w, d ? ",%lld" : "%lld",
-                      (long long)numc_array_shape(a)[d]);
-    snprintf(buf + w, sizeof buf - (size_t)w, "]%s>", numc_array_is_weak(a) ? " weak" : "");
-    return PyUnicode_FromString(buf);
-}
-static PyObject *g_repr(PyObject *self) { return traced_repr(self, orig_repr); }
-static PyObject *g_str(PyObject *self) { return traced_repr(self, orig_str); }
-
-/* __array__ / __complex__ / tolist / item are methods: wrap their descriptors */
-static PyObject *orig_meth[4];
-static const char *const meth_names[4] = {"__array__", "__complex__", "tolist", "item"};
-static PyObject *call_guarded(int k, PyObject *self, PyObject *const *args, Py_ssize_t n,
-                              PyObject *kw) {
-    if (guard(self, meth_names[k]) < 0) return NULL;
-    PyObject *stack[16];
-    Py_ssize_t nkw = kw ? PyTuple_GET_SIZE(kw) : 0;
-    if (n + nkw + 1 > 16) {
-        PyErr_SetString(PyExc_TypeError, "too many arguments");
-        return NULL;
-    }
-    stack[0] = self;
-    for (Py_ssize_t i = 0; i < n + nkw; i++) stack[1 + i] = args[i];
-    return PyObject_Vectorcall(orig_meth[k], stack, (size_t)(n + 1), kw);
-}
-#define GUARDED(k)                                                                             \
-    static PyObject *g_meth##k(PyObject *self, PyObject *const *args, Py_ssize_t n,            \
-                               PyObject *kw) {                                                 \
-        return call_guarded(k, self, args, n, kw);                                             \
-    }
-GUARDED(0)
-GUARDED(1)
-GUARDED(2)
-GUARDED(3)
-#undef GUARDED
-static PyMethodDef guarded_defs[4] = {
-    {"__array__", (PyCFunction)(void (*)(void))g_meth0, METH_FASTCALL | METH_KEYWORDS, NULL},
-    {"__complex__", (PyCFunction)(void (*)(void))g_meth1, METH_FASTCALL | METH_KEYWORDS, NULL},
-    {"tolist", (PyCFunction)(void (*)(void))g_meth2, METH_FASTCALL | METH_KEYWORDS, NULL},
-    {"item", (PyCFunction)(void (*)(void))g_meth3, METH_FASTCALL | METH_KEYWORDS, NULL},
-};
-
-static void guard_methods(PyTypeObject *tp) {
-    for (int k = 0; k < 4; k++) {
-        PyObject *d = PyDict_GetItemString(tp->tp_dict, meth_names[k]);
-        if (!d || orig_meth[k]) continue;
-        guarded_defs[k].ml_doc = ((PyMethodDescrObject *)d)->d_method->ml_doc;
-        PyObject *nd = PyDescr_NewMethod(tp, &guarded_defs[k]);
-        if (!nd) {
-            PyErr_Clear();
-            continue;
-        }
-        orig_meth[k] = Py_NewRef(d);
-        if (PyDict_SetItemString(tp->tp_dict, meth_names[k], nd) < 0) PyErr_Clear();
-        Py_DECREF(nd);
-    }
-    PyType_Modified(tp);
-}
-
-static void install_tracer_guards(void) {
-    PyTypeObject *tp = &NumcArray_Type;
-    guard_methods(tp);
-    if (tp->tp_as_number) {
-#define WRAP(slot, orig, fn)                                                                   \
-    if (tp->tp_as_number->slot && tp->tp_as_number->slot != fn) {                              \
-        orig = tp->tp_as_number->slot;                                                         \
-        tp->tp_as_number->slot = fn;                                                           \
-    }
-        WRAP(nb_bool, orig_bool, g_bool)
-        WRAP(nb_int, orig_int, g_int)
-        WRAP(nb_float, orig_float, g_float)
-        WRAP(nb_index, orig_index, g_index)
-#undef WRAP
-    }
-    if (tp->tp_as_sequence && tp->tp_as_sequence->sq_length && tp->tp_as_sequence->sq_length != g_sq_len) {
-        orig_sq_len = tp->tp_as_sequence->sq_length;
-        tp->tp_as_sequence->sq_length = g_sq_len;
-    }
-    if (tp->tp_as_mapping && tp->tp_as_mapping->mp_length && tp->tp_as_mapping->mp_length != g_mp_len) {
-        orig_mp_len = tp->tp_as_mapping->mp_length;
-        tp->tp_as_mapping->mp_length = g_mp_len;
-    }
-    if (tp->tp_iter && tp->tp_iter != g_iter) {
-        orig_iter = tp->tp_iter;
-        tp->tp_iter = g_iter;
-    }
-    if (tp->tp_repr && tp->tp_repr != g_repr) {
-        orig_repr = tp->tp_repr;
-        tp->tp_repr = g_repr;
-    }
-    if (tp->tp_str && tp->tp_str != g_str) {
-        orig_str = tp->tp_str;
-        tp->tp_str = g_str;
-    }
-}
-
 int pynumc_init_function(PyObject *m) {
-    install_tracer_guards();
     if (PyType_Ready(&Function_Type) < 0) return -1;
     if (PyModule_AddObjectRef(m, "function", (PyObject *)&Function_Type) < 0) return -1;
     if (PyModule_AddObjectRef(m, "jit", (PyObject *)&Function_Type) < 0) return -1;
-    return PyModule_AddFunctions(m, control_methods);
+    if (PyModule_AddFunctions(m, function_module_methods) < 0) return -1;
+    return pynumc_init_control(m);
 }

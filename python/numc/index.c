@@ -3,8 +3,10 @@
  * indexing, broadcasting the index arrays and placing their dims the way NumPy
  * does). Eager values take a C fast path (one view header, no numc_bind);
  * traced or taped values go through numc_slice / numc_take / numc_reshape so
- * transforms see every step. Assignment computes the functional update and
- * writes in place only when nothing else can observe the buffer. */
+ * transforms see every step. A traced 0-d integer index (a loop counter under
+ * numc.function, a vmapped index) is a gather on its axis. Assignment
+ * computes the functional update and writes in place only when nothing else
+ * can observe the buffer. */
 #include "pynumc.h"
 
 #include "core/core-impl.h"
@@ -106,6 +108,12 @@ static int parse_item(PyObject *o, ixitem *it, ixkey *k) {
     }
     if (kind == 'b') {
         if (numc_array_ndim(a) == 0) {
+            if (!a->buffer) {
+                /* a[b] adds an axis of length b: a shape that depends on data */
+                numc_tracer_check(a, "bool");
+                numc_array_release(a);
+                return pynumc_raise(), -1;
+            }
             PyObject *v = pynumc_item(a, 0);
             numc_array_release(a);
             if (!v) return -1;
@@ -126,8 +134,18 @@ static int parse_item(PyObject *o, ixitem *it, ixkey *k) {
         return -1;
     }
     if (numc_array_ndim(a) == 0 && !PyList_Check(o) && !PyTuple_Check(o) && !a->buffer) {
-        /* a traced integer (a loop counter under numc.function): a 0-d index
-         * array, which takes the same elements as the integer would */
+        /* a traced integer (the fori_loop counter under numc.function, a
+         * vmapped index): a 0-d index array, which selects what the integer
+         * would and adds no axis. apply_advanced gathers with numc_take on
+         * its axis, which wraps negatives as where(i < 0, i + n, i) in numc
+         * ops (with other index arrays the flat index is built the same
+         * way), so x[i], x[i, 1:], x[:, i] trace, batch and differentiate.
+         * An out-of-range value is reported by the gather when it runs. */
+        if (numc_tracer_kind_of(a) == NUMC_TRACER_LEAKED) {
+            numc_tracer_check(a, "index");
+            numc_array_release(a);
+            return pynumc_raise(), -1;
+        }
         it->kind = IX_ARRAY;
         it->arr = a;
         k->n_adv++;

@@ -101,6 +101,47 @@ static PyObject *array_new(PyTypeObject *tp, PyObject *args, PyObject *kw) {
 
 #define ARR(self) (((NumcArrayObject *)(self))->arr)
 
+/* ---- tracers ----
+ * A tracer (a value of numc.function's trace, of vmap, ...) has no buffer and
+ * so no value to read. Python control flow on a live tracer must fail with a
+ * TypeError naming numc.cond / while_loop / fori_loop / scan, and a leaked
+ * tracer must say it leaked (numc_tracer_check words both). Every slot or
+ * method that reads the value tests `buffer == NULL` first: one load on the
+ * concrete fast path. */
+#define TRACER_GUARD(a, what, fail)                                                            \
+    do {                                                                                       \
+        if (NUMC_UNLIKELY(!(a)->buffer)) {                                                     \
+            tracer_error(a, what);                                                             \
+            return fail;                                                                       \
+        }                                                                                      \
+    } while (0)
+
+__attribute__((cold, noinline)) static void tracer_error(const numc_array *a, const char *what) {
+    if (numc_tracer_check(a, what) == NUMC_OK)
+        numc_error_set(NUMC_ERR_TYPE, "%s() needs a concrete value", what);
+    pynumc_raise();
+}
+
+/* repr/str of a live trace tracer describes it (printing inside a traced
+ * function is a common debugging step); a leaked one raises; other
+ * transforms' values format as usual. NULL without an exception: not a
+ * live tracer, format normally. */
+__attribute__((cold, noinline)) static PyObject *tracer_repr(const numc_array *a) {
+    numc_tracer_kind k = numc_tracer_kind_of(a);
+    if (k == NUMC_TRACER_NONE || k == NUMC_TRACER_OTHER) return NULL;
+    if (k == NUMC_TRACER_LEAKED) {
+        tracer_error(a, "repr");
+        return NULL;
+    }
+    char buf[512];
+    int w = snprintf(buf, sizeof buf, "Traced<%s[", numc_dtype_name(numc_array_dtype(a)));
+    for (int d = 0; d < numc_array_ndim(a) && w < 400; d++)
+        w += snprintf(buf + w, sizeof buf - (size_t)w, d ? ",%lld" : "%lld",
+                      (long long)numc_array_shape(a)[d]);
+    snprintf(buf + w, sizeof buf - (size_t)w, "]%s>", numc_array_is_weak(a) ? " weak" : "");
+    return PyUnicode_FromString(buf);
+}
+
 static PyObject *shape_tuple(const numc_array *a) {
     int nd = numc_array_ndim(a);
     const int64_t *s = numc_array_shape(a);
@@ -310,12 +351,14 @@ static PyObject *meth_flatten(PyObject *self, PyObject *const *args, Py_ssize_t 
 
 static PyObject *meth_tolist(PyObject *self, PyObject *unused) {
     numc_array *a = ARR(self);
+    TRACER_GUARD(a, "tolist", NULL);
     if (numc_array_ndim(a) == 0) return pynumc_item(a, 0);
     return pynumc_tolist(a);
 }
 
 static PyObject *meth_item(PyObject *self, PyObject *args) {
     numc_array *a = ARR(self);
+    TRACER_GUARD(a, "item", NULL);
     int64_t size = numc_array_size(a);
     Py_ssize_t n = PyTuple_GET_SIZE(args);
     if (n == 0) {
@@ -411,7 +454,9 @@ static PyObject *meth_copy_self(PyObject *self, PyObject *args) {
 
 static PyObject *meth_format(PyObject *self, PyObject *spec) {
     numc_array *a = ARR(self);
-    if (numc_array_ndim(a) == 0) {
+    if (numc_array_ndim(a) == 0 && (a->buffer || !PyUnicode_Check(spec) ||
+                                    PyUnicode_GET_LENGTH(spec) != 0)) {
+        TRACER_GUARD(a, "format", NULL);
         PyObject *v = pynumc_item(a, 0);
         if (!v) return NULL;
         PyObject *r = PyObject_Format(v, spec);
@@ -425,6 +470,7 @@ static PyObject *meth_format(PyObject *self, PyObject *spec) {
 
 static PyObject *meth_reduce(PyObject *self, PyObject *unused) {
     numc_array *a = ARR(self);
+    TRACER_GUARD(a, "pickle", NULL);
     void *host = pynumc_host_copy(a);
     if (!host) return NULL;
     PyObject *bytes = PyBytes_FromStringAndSize(
@@ -578,6 +624,8 @@ static int fill_buffer(PyObject *owner, numc_array *a, Py_buffer *view, int flag
 }
 
 static int array_getbuffer(PyObject *self, Py_buffer *view, int flags) {
+    view->obj = NULL;
+    TRACER_GUARD(ARR(self), "memoryview", -1);
     if (fill_buffer(self, ARR(self), view, flags, 0) < 0) {
         view->obj = NULL;
         return -1;
@@ -640,9 +688,10 @@ static PyObject *meth_array(PyObject *self, PyObject *const *args, Py_ssize_t n,
             }
         }
     }
+    numc_array *a = ARR(self);
+    TRACER_GUARD(a, "__array__", NULL);
     PyObject *np = pynumc_numpy();
     if (!np) return NULL;
-    numc_array *a = ARR(self);
     numc_dtype dt = numc_array_dtype(a);
     if (copy == Py_False && !numc_array_data(a)) {
         PyErr_SetString(PyExc_ValueError,
@@ -707,6 +756,7 @@ static PyObject *meth_dlpack(PyObject *self, PyObject *args, PyObject *kw) {
         return NULL;
     }
     numc_array *a = ARR(self);
+    TRACER_GUARD(a, "__dlpack__", NULL);
     export_rec *e = export_new(a);
     if (!e) return NULL;
     int64_t es[NUMC_MAX_DIMS];
@@ -807,6 +857,7 @@ static int need_0d(numc_array *a) {
 }
 
 static PyObject *array_int(PyObject *self) {
+    TRACER_GUARD(ARR(self), "int", NULL);
     if (need_0d(ARR(self)) < 0) return NULL;
     PyObject *v = pynumc_item(ARR(self), 0);
     if (!v) return NULL;
@@ -816,6 +867,7 @@ static PyObject *array_int(PyObject *self) {
 }
 
 static PyObject *array_float(PyObject *self) {
+    TRACER_GUARD(ARR(self), "float", NULL);
     if (need_0d(ARR(self)) < 0) return NULL;
     PyObject *v = pynumc_item(ARR(self), 0);
     if (!v) return NULL;
@@ -826,6 +878,7 @@ static PyObject *array_float(PyObject *self) {
 
 static PyObject *array_index(PyObject *self) {
     numc_array *a = ARR(self);
+    TRACER_GUARD(a, "operator.index", NULL);
     char k = numc_dtype_kind(numc_array_dtype(a));
     if (numc_array_ndim(a) != 0 || (k != 'i' && k != 'u')) {
         PyErr_SetString(PyExc_TypeError, "only integer scalar arrays can be converted to a scalar index");
@@ -835,6 +888,7 @@ static PyObject *array_index(PyObject *self) {
 }
 
 static PyObject *meth_complex(PyObject *self, PyObject *unused) {
+    TRACER_GUARD(ARR(self), "__complex__", NULL);
     if (need_0d(ARR(self)) < 0) return NULL;
     PyObject *v = pynumc_item(ARR(self), 0);
     if (!v) return NULL;
@@ -851,6 +905,7 @@ static PyObject *meth_complex(PyObject *self, PyObject *unused) {
 
 static int array_bool(PyObject *self) {
     numc_array *a = ARR(self);
+    TRACER_GUARD(a, "bool", -1);
     int64_t n = numc_array_size(a);
     if (n != 1) {
         PyErr_SetString(PyExc_ValueError,
@@ -868,6 +923,10 @@ static int array_bool(PyObject *self) {
 }
 
 static PyObject *array_repr(PyObject *self) {
+    if (NUMC_UNLIKELY(!ARR(self)->buffer)) {
+        PyObject *t = tracer_repr(ARR(self));
+        if (t || PyErr_Occurred()) return t;
+    }
     char *s = numc_array_repr(ARR(self));
     if (!s) return pynumc_raise();
     PyObject *r = PyUnicode_FromString(s);
@@ -876,6 +935,10 @@ static PyObject *array_repr(PyObject *self) {
 }
 
 static PyObject *array_str(PyObject *self) {
+    if (NUMC_UNLIKELY(!ARR(self)->buffer)) {
+        PyObject *t = tracer_repr(ARR(self));
+        if (t || PyErr_Occurred()) return t;
+    }
     char *s = numc_array_str(ARR(self));
     if (!s) return pynumc_raise();
     PyObject *r = PyUnicode_FromString(s);
@@ -887,6 +950,7 @@ static PyObject *array_str(PyObject *self) {
 
 static Py_ssize_t array_len(PyObject *self) {
     numc_array *a = ARR(self);
+    TRACER_GUARD(a, "len", -1);
     if (numc_array_ndim(a) == 0) {
         PyErr_SetString(PyExc_TypeError, "len() of unsized object");
         return -1;
@@ -929,6 +993,11 @@ static int array_contains(PyObject *self, PyObject *value) {
     numc_array *any = numc_any(eq, NULL, 0, false, NUMC_DTYPE_NONE);
     numc_array_release(eq);
     if (!any) return pynumc_raise(), -1;
+    if (NUMC_UNLIKELY(!any->buffer)) {
+        tracer_error(any, "bool");
+        numc_array_release(any);
+        return -1;
+    }
     PyObject *r = pynumc_item(any, 0);
     numc_array_release(any);
     if (!r) return -1;
@@ -990,6 +1059,7 @@ static PyTypeObject Iter_Type = {
 
 static PyObject *array_iter(PyObject *self) {
     numc_array *a = ARR(self);
+    TRACER_GUARD(a, "iter", NULL);
     if (numc_array_ndim(a) == 0) {
         PyErr_SetString(PyExc_TypeError, "iteration over a 0-d array");
         return NULL;

@@ -391,7 +391,27 @@ def test_repr_of_live_tracer(nc):
         seen.append(repr(x))
         return x
     f(nc.ones((2, 3), dtype="float32"))
-    assert "Traced" in seen[0] and "float32" in seen[0]
+    assert seen[0] == "Traced<float32[2,3]>"
+
+
+def test_value_reads_of_live_tracer_raise(nc):
+    """Every ndarray method that needs the value names the control-flow
+    functions; str/format without a spec describe the tracer."""
+    import operator
+    seen = []
+
+    @nc.function
+    def f(x):
+        s = x.sum()
+        for use in (lambda: x.item(), lambda: x.tolist(), lambda: np.asarray(x),
+                    lambda: complex(s), lambda: memoryview(x), lambda: 1.0 in x,
+                    lambda: f"{s:.3f}", lambda: operator.index(s.astype("int64"))):
+            with pytest.raises(TypeError, match="numc.while_loop"):
+                use()
+        seen.extend([str(x), f"{s}"])
+        return x
+    f(nc.ones((2, 3), dtype="float32"))
+    assert seen == ["Traced<float32[2,3]>", "Traced<float32[]>"]
 
 
 def test_leaked_tracer(nc):
@@ -519,6 +539,108 @@ def test_fori_loop_indexing(nc):
     exp = sum(float(x[i]) * i for i in range(4))
     assert float(f(x)) == exp
     assert float(nc.function(f)(x)) == exp
+
+
+# a traced 0-d integer index (the fori_loop counter, a traced argument, a
+# vmapped index) is a gather on its axis: same values as the eager int index
+TRACED_INDEX_KEYS = {
+    "i": lambda x, i: x[i],
+    "i,1:": lambda x, i: x[i, 1:],
+    ":,i": lambda x, i: x[:, i],
+    "i,::-1": lambda x, i: x[i, ::-1],
+    "...,i": lambda x, i: x[..., i],
+    "None,i": lambda x, i: x[None, i],
+    "i,i": lambda x, i: x[i, i],
+    "i,-1": lambda x, i: x[i, -1],
+    "i,[0,2]": lambda x, i: x[i, [0, 2]],
+    "[2,0],:,i": lambda x, i: x.reshape(3, 2, 2)[[2, 0], :, i],
+}
+
+
+@pytest.mark.parametrize("key", sorted(TRACED_INDEX_KEYS))
+@pytest.mark.parametrize("dtype", ["int64", "int32"])
+def test_traced_integer_index(nc, key, dtype):
+    fn = TRACED_INDEX_KEYS[key]
+    x = nc.arange(12.0).reshape(3, 4)
+    f = nc.function(fn)
+    for i in (0, 1, -1, -2):
+        exp = fn(x, i)
+        same(f(x, nc.asarray(i, dtype=dtype)), exp)
+        same(nc.function(lambda i: fn(x, i))(nc.asarray(i, dtype=dtype)), exp)  # closure
+    same(nc.function(fn)(x, -1), fn(x, -1))  # a weak Python-int argument
+    assert f.trace_count == 1
+
+
+@pytest.mark.parametrize("key", ["i", "i,1:", ":,i", "i,[0,2]"])
+def test_traced_integer_index_vmap(nc, key):
+    fn = TRACED_INDEX_KEYS[key]
+    x = nc.arange(12.0).reshape(3, 4)
+    idx = nc.asarray([0, -1, 2, 1])
+    exp = nc.stack([fn(x, i) for i in (0, -1, 2, 1)])
+    same(nc.vmap(lambda i: fn(x, i))(idx), exp)
+    same(nc.function(nc.vmap(lambda i: fn(x, i)))(idx), exp)
+    same(nc.vmap(nc.function(lambda i: fn(x, i)))(idx), exp)
+    # the array batched too, the index shared or batched
+    xs = nc.stack([x, x * 2])
+    same(nc.vmap(lambda a: fn(a, nc.asarray(-1)), in_axes=0)(xs),
+         nc.stack([fn(x, -1), fn(x * 2, -1)]))
+    same(nc.vmap(fn)(xs, nc.asarray([1, -2])), nc.stack([fn(x, 1), fn(x * 2, -2)]))
+
+
+@pytest.mark.parametrize("key", ["i", "i,1:", ":,i", "i,i"])
+def test_traced_integer_index_gradients(nc, key):
+    fn = TRACED_INDEX_KEYS[key]
+    x = nc.arange(12.0).reshape(3, 4)
+
+    def loss(a, i):
+        return (fn(a, i) ** 2).sum()
+    exp = nc.grad(loss)(x, -1)                      # eager: a concrete int
+    i = nc.asarray(-1)
+    same(nc.grad(nc.function(loss))(x, i), exp)
+    same(nc.function(nc.grad(loss))(x, i), exp)
+    with nc.GradientTape() as t:
+        t.watch(x)
+        y = nc.function(loss)(x, i)
+    same(t.gradient(y, x), exp)
+
+
+def test_fori_loop_counter_indexes(nc):
+    """x[i] on the fori_loop counter: plain Python eagerly, a scan (concrete
+    bounds) or a while loop (traced bounds) under numc.function."""
+    def body(i, c):
+        return c + x[i, 1:] * i + x[:, -i - 1]
+    x = nc.arange(12.0).reshape(3, 4)
+    exp = nc.fori_loop(0, 3, body, nc.zeros(3))
+    py = nc.zeros(3)
+    for i in range(3):
+        py = body(i, py)
+    same(exp, py)
+    same(nc.function(lambda: nc.fori_loop(0, 3, body, nc.zeros(3)))(), exp)
+    same(nc.function(lambda n: nc.fori_loop(0, n, body, nc.zeros(3)))(nc.asarray(3)), exp)
+
+    def loss(a):
+        return (nc.fori_loop(0, 3, lambda i, c: c + a[i, 1:] * a[-i - 1, 0], nc.zeros(3)) ** 2).sum()
+    g = nc.grad(loss)(x)
+    same(nc.grad(nc.function(loss))(x), g)
+    same(nc.function(nc.grad(loss))(x), g)
+    # while_loop / scan counters index too
+    w = nc.function(lambda a: nc.while_loop(lambda c: c[0] < 3,
+                                            lambda c: (c[0] + 1, c[1] + a[c[0]]), (0, nc.zeros(4))))
+    same(w(x)[1], x.sum(axis=0))
+    s = nc.function(lambda a: nc.scan(lambda c, i: (c + a[i], a[:, i]), nc.zeros(4), nc.arange(3)))
+    c, ys = s(x)
+    same(c, x.sum(axis=0))
+    same(ys, x[:, :3].T)
+
+
+def test_traced_index_errors(nc):
+    x = nc.arange(12.0).reshape(3, 4)
+    with pytest.raises(TypeError, match="numc.cond"):   # x[True] adds an axis: data-dependent
+        nc.function(lambda b: x[b])(nc.asarray(True))
+    leak = []
+    nc.function(lambda a: leak.append(a.sum().astype("int64")) or a)(nc.ones(3))
+    with pytest.raises(ValueError, match="leaked"):
+        x[leak[0]]
 
 
 def py_scan(f, init, xs, reverse=False):
@@ -697,12 +819,20 @@ def test_jit_alias(nc):
 # ---------------------------------------------------------------------------
 # Variables: read at every call, assigned inside
 
-def test_variables_inside_function(nc, monkeypatch):
+def test_live_variables_registry(nc):
+    import gc
+    before = len(nc._numc._live_variables())
+    v = nc.Variable(nc.zeros(3))
+    live = nc._numc._live_variables()
+    assert live[0] is v and all(isinstance(x, nc.Variable) for x in live)
+    del v, live
+    gc.collect()
+    assert len(nc._numc._live_variables()) == before
+
+
+def test_variables_inside_function(nc):
     v = nc.Variable(nc.zeros(3))
     w = nc.Variable(nc.ones(3))
-    if not hasattr(nc._numc, "_live_variables"):
-        # the registry hook of autodiff.c; stand in for it when missing
-        monkeypatch.setattr(nc._numc, "_live_variables", lambda: [v, w], raising=False)
 
     @nc.function
     def step(x):
@@ -718,6 +848,98 @@ def test_variables_inside_function(nc, monkeypatch):
     same(nc.asarray(v), nc.full(3, 4.0))
     assert step.trace_count == 1
     assert nc._numc._tracer_kind(v) == "none"
+
+
+def _regression_data(nc):
+    rng = np.random.default_rng(3)
+    return (nc.asarray(rng.standard_normal((8, 3))), nc.asarray(rng.standard_normal((8, 2))),
+            rng.standard_normal((3, 2)))
+
+
+def test_variables_training_loop_tape(nc):
+    """A Keras/TF-style step: the tape, the gradient and the update all inside
+    numc.function; the Variables change across calls exactly as eagerly."""
+    x, y, w0 = _regression_data(nc)
+    lr = 0.1
+
+    def make():
+        w = nc.Variable(nc.asarray(w0), name="w")
+        b = nc.Variable(nc.zeros(2), name="b")
+
+        def step(x, y):
+            with nc.GradientTape() as t:
+                loss = (((x @ w + b) - y) ** 2).mean()
+            gw, gb = t.gradient(loss, [w, b])
+            w.assign_sub(lr * gw)
+            b.assign_sub(lr * gb)
+            return loss
+        return w, b, step
+    we, be, eager_step = make()
+    wf, bf, traced_step = make()
+    traced_step = nc.function(traced_step)
+    losses = []
+    for _ in range(5):
+        le, lf = eager_step(x, y), traced_step(x, y)
+        same(lf, le)
+        same(nc.asarray(wf), nc.asarray(we))
+        same(nc.asarray(bf), nc.asarray(be))
+        losses.append(float(lf))
+    assert losses == sorted(losses, reverse=True)     # it trains
+    assert traced_step.trace_count == 1
+    assert nc._numc._tracer_kind(wf) == "none" and nc._numc._tracer_kind(bf) == "none"
+
+
+def test_variables_training_loop_no_args(nc):
+    """@numc.function def step(): w.assign_sub(lr * grad) -- no arguments at
+    all: the Variable is the only input and the only output."""
+    x, y, w0 = _regression_data(nc)
+    lr = 0.05
+
+    def loss(w):
+        return ((x @ w - y) ** 2).mean()
+    we = nc.Variable(nc.asarray(w0))
+    wf = nc.Variable(nc.asarray(w0))
+
+    def eager_step():
+        we.assign_sub(lr * nc.grad(loss)(we))
+
+    @nc.function
+    def step():
+        wf.assign_sub(lr * nc.grad(loss)(wf))
+    for _ in range(4):
+        eager_step()
+        assert step() is None
+        same(nc.asarray(wf), nc.asarray(we))
+    assert step.trace_count == 1
+    # the graph reads the Variable and writes it back: nothing baked in
+    wf.assign(nc.asarray(w0))
+    step()
+    same(nc.asarray(wf), nc.asarray(w0) - lr * nc.grad(loss)(nc.asarray(w0)))
+    assert step.trace_count == 1
+
+
+def test_variables_read_inside_function_under_tape(nc):
+    """A Variable read inside a function is an input of its call: an outer
+    tape differentiates with respect to its value."""
+    x = nc.arange(12.0).reshape(3, 4)
+    w = nc.Variable(x)
+    f = nc.function(lambda i: (w[i, 1:] ** 2).sum())
+    with nc.GradientTape() as t:
+        r = f(nc.asarray(-1))
+    exp = nc.zeros((3, 4))
+    exp[-1, 1:] = 2 * x[-1, 1:]
+    same(t.gradient(r, w), exp)
+
+
+def test_variable_shape_change_retraces(nc):
+    v = nc.Variable(nc.ones(3), validate_shape=False)
+    f = nc.function(lambda x: v.sum() + x)
+    assert float(f(1.0)) == 4.0
+    v.assign(nc.ones(5))
+    assert float(f(1.0)) == 6.0
+    assert f.trace_count == 2
+    assert float(f(1.0)) == 6.0
+    assert f.trace_count == 2
 
 
 def test_closure_over_vmap_tracer(nc):
