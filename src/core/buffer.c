@@ -5,6 +5,7 @@
 #include "core-impl.h"
 
 #include <pthread.h>
+#include <sys/mman.h>
 
 #define NUMC_ALIGN 64
 #define SMALL_CLASSES 23            /* 64 B .. 4 MiB, powers of two */
@@ -28,9 +29,18 @@ struct numc_allocator {
     numc_alloc_stats stats;
 };
 
+/* Big buffers are 2 MiB aligned and ask for transparent huge pages, as NumPy
+ * does: page faults and TLB misses otherwise dominate memory-bound kernels. */
+#define HUGE_THRESHOLD ((size_t)4 << 20)
+#define HUGE_ALIGN ((size_t)2 << 20)
 static void *cpu_raw_alloc(void *ctx, size_t n) {
     (void)ctx;
-    return aligned_alloc(NUMC_ALIGN, n);
+    if (n < HUGE_THRESHOLD) return aligned_alloc(NUMC_ALIGN, n);
+    void *p = aligned_alloc(HUGE_ALIGN, (n + HUGE_ALIGN - 1) / HUGE_ALIGN * HUGE_ALIGN);
+#ifdef MADV_HUGEPAGE
+    if (p) madvise(p, n, MADV_HUGEPAGE);
+#endif
+    return p;
 }
 static void cpu_raw_free(void *ctx, void *p, size_t n) {
     (void)ctx;

@@ -667,29 +667,39 @@ typedef struct {
     static inline bool NAME##_block(const T *x, int64_t i, int64_t e, T *r, int64_t *ri) { \
         enum { L = sizeof(VT) / sizeof(T) };                                    \
         if (e - i < 2 * L) return false;                                        \
-        VT best, v;                                                             \
-        VI bidx, cur, nan;                                                      \
-        memcpy(&best, x + i, sizeof best);                                      \
-        for (int k = 0; k < L; k++) bidx[k] = k;                                \
-        cur = bidx + L;                                                         \
-        nan = best != best;                                                     \
-        int64_t j = i + L;                                                      \
-        for (; j + L <= e; j += L) {                                            \
-            memcpy(&v, x + j, sizeof v);                                        \
-            VI t = v CMP best;                                                  \
-            best = VSEL(t, v, best, VI);                                        \
-            bidx = (t & cur) | (~t & bidx);                                     \
-            nan |= v != v;                                                      \
-            cur += L;                                                           \
+        /* two independent chains (even and odd vectors) for more ILP */       \
+        VT b0, b1, v0, v1;                                                      \
+        VI i0, i1, c0, nan;                                                     \
+        memcpy(&b0, x + i, sizeof b0);                                          \
+        memcpy(&b1, x + i + L, sizeof b1);                                      \
+        for (int k = 0; k < L; k++) i0[k] = k;                                  \
+        i1 = i0 + L;                                                            \
+        c0 = i0 + 2 * L;                                                        \
+        nan = (b0 != b0) | (b1 != b1);                                          \
+        int64_t j = i + 2 * L;                                                  \
+        for (; j + 2 * L <= e; j += 2 * L) {                                    \
+            memcpy(&v0, x + j, sizeof v0);                                      \
+            memcpy(&v1, x + j + L, sizeof v1);                                  \
+            VI t0 = v0 CMP b0, t1 = v1 CMP b1;                                  \
+            b0 = VSEL(t0, v0, b0, VI);                                          \
+            b1 = VSEL(t1, v1, b1, VI);                                          \
+            i0 = (t0 & c0) | (~t0 & i0);                                        \
+            i1 = (t1 & (c0 + L)) | (~t1 & i1);                                  \
+            nan |= (v0 != v0) | (v1 != v1);                                     \
+            c0 += 2 * L;                                                        \
         }                                                                       \
-        T m = best[0];                                                          \
-        int64_t mi = bidx[0];                                                   \
-        bool any_nan = nan[0] != 0;                                             \
-        for (int k = 1; k < L; k++) {                                           \
+        T m = b0[0];                                                            \
+        int64_t mi = i0[0];                                                     \
+        bool any_nan = false;                                                   \
+        for (int k = 0; k < L; k++) {                                           \
             any_nan = any_nan || nan[k] != 0;                                   \
-            if (best[k] CMP m || (best[k] == m && bidx[k] < mi)) {              \
-                m = best[k];                                                    \
-                mi = bidx[k];                                                   \
+            if (b0[k] CMP m || (b0[k] == m && i0[k] < mi)) {                    \
+                m = b0[k];                                                      \
+                mi = i0[k];                                                     \
+            }                                                                   \
+            if (b1[k] CMP m || (b1[k] == m && i1[k] < mi)) {                    \
+                m = b1[k];                                                      \
+                mi = i1[k];                                                     \
             }                                                                   \
         }                                                                       \
         for (; j < e; j++) {                                                    \
