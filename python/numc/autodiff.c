@@ -757,6 +757,19 @@ static PyObject *tape_watched_variables(PyObject *self, PyObject *unused) {
     return r;
 }
 
+/* t._debug_records(): the primitive name of each record, in order (tests). */
+static PyObject *tape_debug_records(PyObject *self, PyObject *unused) {
+    TapeObject *t = (TapeObject *)self;
+    size_t n = t->tape ? numc_tape_num_records(t->tape) : 0;
+    PyObject *r = PyTuple_New((Py_ssize_t)n);
+    for (size_t k = 0; r && k < n; k++) {
+        PyObject *s = PyUnicode_FromString(numc_tape_record_name(t->tape, k));
+        if (!s) Py_CLEAR(r);
+        else PyTuple_SET_ITEM(r, (Py_ssize_t)k, s);
+    }
+    return r;
+}
+
 static PyObject *tape_reset(PyObject *self, PyObject *unused) {
     TapeObject *t = (TapeObject *)self;
     int was_active = t->tape && numc_tape_is_active(t->tape);
@@ -850,6 +863,8 @@ static PyMethodDef tape_methods[] = {
     {"stop_recording", tape_stop_recording, METH_NOARGS,
      "A context manager inside which the tape records nothing."},
     {"reset", tape_reset, METH_NOARGS, "Clears everything the tape recorded and watched."},
+    {"_debug_records", tape_debug_records, METH_NOARGS,
+     "Debugging: the primitive name of each record the tape holds, in order."},
     {NULL, NULL, 0, NULL},
 };
 

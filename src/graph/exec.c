@@ -8,9 +8,11 @@
  * results are bit-identical to eager. When a transform is active (a tape
  * recording, a vmap, an enclosing trace) each node is bound with numc_bind
  * instead, so the transform sees every primitive: the graph is inlined into
- * it. That makes grad(function(f)) and vmap(function(f)) correct with no
- * rules of their own; a `call` primitive whose VJP and batching rules
- * transform the body graph as a whole is the richer design (see control.c). */
+ * it (control bodies, and call's batching rule, run that way).
+ *
+ * numc_graph_execute (a numc.function's call) goes through numc_graph_call
+ * instead: under a transform the whole graph is ONE `call` primitive, whose
+ * VJP (control.c) and batching rules transform the body graph. */
 #include "graph.h"
 
 static numc_status oom(void) { return numc_error_set(NUMC_ERR_MEMORY, "graph: out of memory"); }
@@ -95,7 +97,20 @@ numc_status numc_graph_run_eager(numc_graph *g, int nin, const numc_array *const
     return run(g, nin, in, out, true);
 }
 
+numc_status numc_graph_call(numc_graph *g, int nin, const numc_array *const *in,
+                            numc_array **out) {
+    if (numc_interp_current() == numc_interp_eager()) return run(g, nin, in, out, true);
+    numc_status st = check_inputs(g, nin, in);
+    if (st) return st;
+    numc_subgraphs *s = numc_subgraphs_new(1, &g);
+    if (!s) return numc_error_kind();
+    numc_params pr = {.n = 0, .ptr = s};
+    st = numc_bind(NUMC_PRIM_CALL, nin, in, &pr, out);
+    numc_subgraphs_release(s);
+    return st;
+}
+
 numc_status numc_graph_execute(numc_graph *g, int nin, const numc_array *const *in,
                                numc_array **out) {
-    return numc_graph_run(g, nin, in, out);
+    return numc_graph_call(g, nin, in, out);
 }

@@ -14,6 +14,7 @@ numc_graph *numc_graph_new(void) {
         return NULL;
     }
     atomic_init(&g->refcount, 1);
+    atomic_init(&g->vjp_body, NULL);
     return g;
 }
 
@@ -37,6 +38,8 @@ static void ptr_release(numc_prim p, const void *ptr) {
 
 void numc_graph_release(numc_graph *g) {
     if (!g || atomic_fetch_sub_explicit(&g->refcount, 1, memory_order_acq_rel) != 1) return;
+    numc_subgraphs *vb = atomic_load(&g->vjp_body);
+    if (vb && vb != NUMC_CALL_VJP_INLINE) numc_subgraphs_release(vb);
     for (int i = 0; i < g->nnodes; i++) {
         numc_gnode *n = &g->nodes[i];
         ptr_release(n->prim, n->params.ptr);

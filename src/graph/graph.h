@@ -64,6 +64,9 @@ struct numc_graph {
     int *const_ids, nconst;  /* analysis: the constants the executor loads */
     int64_t work;            /* analysis: elements produced per run (a cost estimate) */
     numc_graph_stats_t stats;
+    /* the compiled backward body of a call of this graph (numc_call_vjp),
+     * built on first use; NUMC_CALL_VJP_INLINE when it could not be traced */
+    _Atomic(struct numc_subgraphs *) vjp_body;
 };
 typedef struct numc_graph numc_graph;
 
@@ -126,7 +129,28 @@ numc_status numc_graph_run(numc_graph *g, int nin, const numc_array *const *in,
 numc_status numc_graph_run_eager(numc_graph *g, int nin, const numc_array *const *in,
                                  numc_array **out);
 
+/* Runs g as ONE `call` primitive: directly with nothing active, otherwise
+ * numc_bind(call) so a tape records one record, a trace adds one node and
+ * vmap applies call's batching rule (numc_graph_execute). */
+numc_status numc_graph_call(numc_graph *g, int nin, const numc_array *const *in,
+                            numc_array **out);
+
 /* ---- control primitives (control.c) ---- */
+/* VJP rule of `call` (the table in prim/vjp.c points here). It transforms the
+ * body graph: the first time, it traces "run the body under a tape, then the
+ * tape's gradient with the given cotangents" into a backward graph, cached on
+ * the body (inputs: the body's inputs then the cotangents of its inexact
+ * outputs; outputs: the cotangents of its inexact inputs), and binds a `call`
+ * of it, so grad(function(f)) runs a compiled backward pass and higher orders
+ * differentiate that call in turn. A body that cannot be traced that way (a
+ * while_loop whose trip count depends on the inputs) is differentiated by
+ * re-running it node by node under a local tape on the concrete values. */
+numc_status numc_call_vjp(const numc_params *params, int nin, const numc_array *const *in,
+                          int nout, const numc_array *const *out,
+                          const numc_array *const *ct_out, numc_array **ct_in);
+#define NUMC_CALL_VJP_INLINE ((struct numc_subgraphs *)&numc_call_vjp_inline_marker)
+extern const int numc_call_vjp_inline_marker;
+
 /* Runs a control primitive on concrete values, computing directly. */
 numc_status numc_control_eager(numc_prim p, int nin, const numc_array *const *in,
                                const numc_params *params, numc_array **out);

@@ -5,6 +5,7 @@
  * reference to it. */
 #include "../prim/prim.h"
 #include "tape.h"
+#include "../graph/graph.h"
 
 #include <stdio.h>
 
@@ -119,12 +120,21 @@ static numc_status tape_process(numc_interp *self, numc_prim p, int nin,
     bool any = false;
     for (int i = 0; i < nin && !any; i++) any = numc_tape_is_watched(t, in[i]);
     if (!any || !numc_prim_vjp(p)) return NUMC_OK;
-    int nout = numc_prim_info[p].nout;
+    /* control primitives (call) have as many outputs as their body */
+    bool control = numc_prim_is_control(p);
+    int nout = control ? numc_graph_prim_nout(p, params) : numc_prim_info[p].nout;
+    if (nout < 0) return numc_error_kind();
+    /* An output that is an operand (or an earlier output) already shares that
+     * value's cotangent slot: a single-output primitive returning an operand
+     * is an identity with nothing to record; a multi-output one is recorded
+     * with that output left out (NULL), so its cotangent is not counted twice. */
     bool diff_out = false;
     for (int k = 0; k < nout; k++) {
-        for (int i = 0; i < nin; i++)
-            if (out[k] == in[i]) return NUMC_OK; /* an identity: nothing to record */
-        diff_out |= is_inexact(out[k]);
+        bool alias = false;
+        for (int i = 0; i < nin && !alias; i++) alias = out[k] == in[i];
+        for (int j = 0; j < k && !alias; j++) alias = out[k] == out[j];
+        if (alias && !control) return NUMC_OK; /* an identity: nothing to record */
+        if (!alias) diff_out |= is_inexact(out[k]);
     }
     if (!diff_out) return NUMC_OK;
     if (t->nrecs == t->caprecs) {
@@ -144,16 +154,22 @@ static numc_status tape_process(numc_interp *self, numc_prim p, int nin,
         memcpy(r->params.i, params->i, sizeof(int64_t) * (size_t)params->n);
         r->params.f = params->f;
         r->params.ptr = params->ptr;
+        if (control) numc_subgraphs_retain((numc_subgraphs *)params->ptr);
     }
     r->in = malloc(sizeof(numc_array *) * (size_t)(nin + nout));
     if (!r->in) return numc_error_set(NUMC_ERR_MEMORY, "GradientTape: out of memory");
     r->out = r->in + nin;
     for (int i = 0; i < nin; i++) r->in[i] = numc_array_retain((numc_array *)in[i]);
+    for (int k = 0; k < nout; k++) r->out[k] = NULL;
+    t->nrecs++; /* complete from here on (drop_records releases it) */
     for (int k = 0; k < nout; k++) {
+        bool alias = false;
+        for (int i = 0; i < nin && !alias; i++) alias = out[k] == in[i];
+        for (int j = 0; j < k && !alias; j++) alias = out[k] == out[j];
+        if (alias) continue;
         r->out[k] = numc_array_retain(out[k]);
         if (is_inexact(out[k]) && watch(t, out[k])) return numc_error_kind();
     }
-    t->nrecs++;
     return NUMC_OK;
 }
 
@@ -221,6 +237,13 @@ bool numc_tape_accessed(const numc_tape *t, const numc_array *x) {
     return false;
 }
 
+size_t numc_tape_num_records(const numc_tape *t) { return t->nrecs; }
+
+const char *numc_tape_record_name(const numc_tape *t, size_t k) {
+    if (k >= t->nrecs) return NULL;
+    return t->recs[k].custom ? "custom" : numc_prim_info[t->recs[k].prim].name;
+}
+
 static numc_status grow_records(numc_tape *t) {
     if (t->nrecs < t->caprecs) return NUMC_OK;
     size_t nc = t->caprecs ? t->caprecs * 2 : 64;
@@ -278,6 +301,8 @@ static void drop_records(numc_tape *t) {
         record *r = &t->recs[k];
         for (int i = 0; i < r->nin + r->nout; i++) numc_array_release(r->in[i]);
         free(r->in);
+        if (!r->custom && numc_prim_is_control(r->prim))
+            numc_subgraphs_release((numc_subgraphs *)r->params.ptr);
         if (r->custom) {
             if (r->custom->payload_free) r->custom->payload_free(r->custom->payload);
             free(r->custom);
@@ -391,7 +416,7 @@ numc_status numc_tape_gradient_n(numc_tape *t, int ntargets, const numc_array *c
         }
         bool any = false;
         for (int o = 0; o < r->nout; o++) {
-            numc_array **slot = map_slot(&ct, r->out[o], false);
+            numc_array **slot = r->out[o] ? map_slot(&ct, r->out[o], false) : NULL;
             cto[o] = slot ? *slot : NULL;
             any |= cto[o] != NULL;
         }

@@ -27,6 +27,10 @@ bool numc_tape_is_recording(const numc_tape *t);
 void numc_tape_clear(numc_tape *t);
 /* Whether x is an input of some record (a watched value that was used). */
 bool numc_tape_accessed(const numc_tape *t, const numc_array *x);
+/* Debugging: how many records the tape holds, and record k's primitive
+ * name ("custom" for a custom record). */
+size_t numc_tape_num_records(const numc_tape *t);
+const char *numc_tape_record_name(const numc_tape *t, size_t k);
 /* The innermost active, recording tape (not in a backward pass) that
  * watches one of xs[0..n) (NULL entries are skipped), or NULL. */
 numc_tape *numc_tape_innermost(int n, const numc_array *const *xs);

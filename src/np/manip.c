@@ -15,6 +15,7 @@ numc_array *numc_reshape(const numc_array *a, int ndim, const int64_t *shape) {
     }
     int64_t out[NUMC_MAX_DIMS], known = 1;
     int unknown = -1;
+    bool overflow = false;
     for (int d = 0; d < ndim; d++) {
         out[d] = shape[d];
         if (shape[d] < 0) {
@@ -24,12 +25,16 @@ numc_array *numc_reshape(const numc_array *a, int ndim, const int64_t *shape) {
                 return NULL;
             }
             unknown = d;
-        } else {
-            known *= shape[d];
+        } else if (__builtin_mul_overflow(known, shape[d], &known)) {
+            overflow = true;
         }
     }
+    for (int d = 0; d < ndim && overflow; d++)
+        if (shape[d] == 0) overflow = false, known = 0; /* a zero dim wins over overflow */
     bool ok;
-    if (unknown >= 0) {
+    if (overflow) {
+        ok = false;
+    } else if (unknown >= 0) {
         ok = known != 0 && a->size % known == 0;
         if (ok) out[unknown] = a->size / known;
     } else {

@@ -19,6 +19,7 @@
  * VJP_NONE (the outputs are not differentiable: bool, integer or bit-level).
  * A new row in prims.def without one of these fails to compile, on purpose. */
 #include "prim.h"
+#include "../graph/graph.h"
 
 #include <stdio.h>
 
@@ -884,7 +885,7 @@ RULE(dynamic_update_slice) {
 #define vjp_reduce_or VJP_NONE
 #define vjp_argmax VJP_NONE
 #define vjp_argmin VJP_NONE
-#define vjp_call VJP_NONE
+#define vjp_call numc_call_vjp /* src/graph/control.c: transforms the body graph */
 #define vjp_cond VJP_NONE
 #define vjp_while VJP_NONE
 #define vjp_scan_loop VJP_NONE
