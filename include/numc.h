@@ -488,7 +488,9 @@ numc_status numc_graph_optimise(numc_graph *g);
  * them stayed (the others are no longer passed). */
 numc_status numc_graph_prune_inputs(numc_graph *g, int first, int n, bool *kept);
 /* Runs the graph: in are its inputs (borrowed), out receives
- * numc_graph_num_outputs new references. */
+ * numc_graph_num_outputs new references. Under a transform (a tape, vmap, a
+ * trace) the whole graph is one `call` primitive, differentiated and batched
+ * by transforming the graph. */
 numc_status numc_graph_execute(numc_graph *g, int nin, const numc_array *const *in,
                                numc_array **out);
 typedef struct {

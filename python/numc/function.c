@@ -236,7 +236,7 @@ static PyObject *signature_bytes(call_t *c) {
     char *b = buf;
     for (Py_ssize_t k = 0; k < c->n; k++) {
         numc_array *a = c->arr[k];
-        size_t need = a ? 4 + 8 * (size_t)numc_array_ndim(a) : 1;
+        size_t need = a ? 3 + 8 * (size_t)numc_array_ndim(a) : 1;
         if (len + need > cap) {
             size_t nc = cap * 2 + need;
             char *nb = b == buf ? malloc(nc) : realloc(b, nc);
@@ -256,7 +256,8 @@ static PyObject *signature_bytes(call_t *c) {
         b[len++] = (char)numc_array_dtype(a);
         b[len++] = (char)numc_array_is_weak(a);
         b[len++] = (char)nd;
-        b[len++] = (char)numc_tracer_kind_of(a);
+        /* not the tracer kind: the trace sees only the aval, so a call under
+         * vmap or an outer trace reuses the eager call's graph */
         memcpy(b + len, numc_array_shape(a), 8 * (size_t)nd);
         len += 8 * (size_t)nd;
     }
@@ -828,15 +829,13 @@ static PyObject *function_vectorcall(PyObject *self, PyObject *const *args, size
                                      PyObject *kwnames) {
     FunctionObject *f = (FunctionObject *)self;
     Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
-    if (numc_trace_active()) return PyObject_Vectorcall(f->fn, args, nargsf, kwnames);
+    /* Inside another trace (or with its tracers as arguments) f is traced on
+     * its own, cached like any call, and run_entry binds it as ONE `call`
+     * primitive: one node of the outer graph. */
     call_t c;
     if (prepare(f, args, nargs, kwnames, &c) < 0) {
         call_clear(&c);
         return NULL;
-    }
-    if (c.nested) {
-        call_clear(&c);
-        return PyObject_Vectorcall(f->fn, args, nargsf, kwnames);
     }
     int ncap;
     numc_array **cap;
