@@ -228,16 +228,43 @@ typedef struct {
     ((__typeof__(c)){(c).re + ((a).re * (b).re - (a).im * (b).im),             \
                      (c).im + ((a).re * (b).im + (a).im * (b).re)})
 
+/* The first k initialises the row (MADD onto ZERO, so bit for bit what
+ * adding to a zeroed row gives, -0.0 products included); later k go four at
+ * a time through one pass over the row, each element still accumulated in
+ * k order, so the results do not depend on the blocking. With K == 1 this
+ * is a batched outer product: one vectorised write pass per row. */
 #define LOOP_ROWS(T, ZERO, MADD)                                               \
-    for (int64_t r = begin; r < end; r++) {                                    \
-        const T *arow = (const T *)x->a + r * x->K;                            \
-        const T *bm = (const T *)x->b + (r / x->M) * x->K * x->N;              \
-        T *crow = (T *)x->c + r * x->N;                                        \
-        for (int64_t j = 0; j < x->N; j++) crow[j] = ZERO;                     \
-        for (int64_t k = 0; k < x->K; k++) {                                   \
-            T av = arow[k];                                                    \
-            const T *brow = bm + k * x->N;                                     \
-            for (int64_t j = 0; j < x->N; j++) crow[j] = MADD(crow[j], av, brow[j]); \
+    {                                                                          \
+        const int64_t M = x->M, N = x->N, K = x->K;                            \
+        const T *A = (const T *)x->a, *Bp = (const T *)x->b;                   \
+        T *C = (T *)x->c;                                                      \
+        int64_t bi = begin / M, ri = begin - bi * M; /* no division per row */ \
+        for (int64_t r = begin; r < end; r++, ri++) {                          \
+            if (ri == M) { ri = 0; bi++; }                                     \
+            const T *arow = A + r * K;                                         \
+            const T *bm = Bp + bi * K * N;                                     \
+            T *restrict crow = C + r * N;                                      \
+            const T a0 = arow[0];                                              \
+            for (int64_t j = 0; j < N; j++) crow[j] = MADD(ZERO, a0, bm[j]);   \
+            int64_t k = 1;                                                     \
+            for (; k + 4 <= K; k += 4) {                                       \
+                const T v0 = arow[k], v1 = arow[k + 1], v2 = arow[k + 2],      \
+                        v3 = arow[k + 3];                                      \
+                const T *b0 = bm + k * N, *b1 = b0 + N, *b2 = b1 + N, *b3 = b2 + N; \
+                for (int64_t j = 0; j < N; j++) {                              \
+                    T t = crow[j];                                             \
+                    t = MADD(t, v0, b0[j]);                                    \
+                    t = MADD(t, v1, b1[j]);                                    \
+                    t = MADD(t, v2, b2[j]);                                    \
+                    t = MADD(t, v3, b3[j]);                                    \
+                    crow[j] = t;                                               \
+                }                                                              \
+            }                                                                  \
+            for (; k < K; k++) {                                               \
+                const T av = arow[k];                                          \
+                const T *brow = bm + k * N;                                    \
+                for (int64_t j = 0; j < N; j++) crow[j] = MADD(crow[j], av, brow[j]); \
+            }                                                                  \
         }                                                                      \
     }                                                                          \
     break;
@@ -413,7 +440,9 @@ numc_status numc_cpu_dot_general(numc_prim p, int nin, const numc_array *const *
         if (rbuf) pack(ct, rhs->dtype, rp, rn, rsh, rst, rbuf);
         loop_ctx x = {ct, lbuf ? lbuf : lp, rbuf ? rbuf : rp, direct ? numc_array_ptr(out) : cbuf,
                       M, N, K};
-        numc_parallel_for(B * M, N * K + 1, loop_task, &x);
+        /* K == 1 (batched outer products) is one streaming write per row:
+         * waking the pool costs more than it saves below a few MB */
+        numc_parallel_for(B * M, K == 1 ? N / 16 + 1 : N * K + 1, loop_task, &x);
         if (!direct) store_result(ct, cbuf, out);
         goto done;
     }

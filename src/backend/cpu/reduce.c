@@ -560,7 +560,10 @@ static numc_status run_reduce(const red_ops *ops, const numc_array *x, const int
     int64_t kin = c.nk ? c.kshape[c.nk - 1] : 1;
     int64_t kin_s = c.nk ? c.kst[c.nk - 1] : 0;
     if (kin_s < 0) kin_s = -kin_s;
-    c.rows = c.nk > 0 && kin >= 2 && kin_s < c.rst[c.nr - 1];
+    /* Reducing only extent-1 axes (r == 1) is an elementwise op(identity, x):
+     * row mode does it as one vectorised pass per tile instead of a call
+     * per output. */
+    c.rows = c.nk > 0 && kin >= 2 && (r == 1 || kin_s < c.rst[c.nr - 1]);
 
     int threads = numc_num_threads();
     c.nsplit = 1;
