@@ -47,52 +47,56 @@ extern "C" {
  * kind is NumPy's dtype.kind: 'b' bool, 'i' signed, 'u' unsigned, 'f' float,
  * 'c' complex. float16/bfloat16 are stored as uint16_t bit patterns and
  * computed in float32. */
-#define NUMC_DTYPE_LIST(X)                                                     \
-    X(BOOL, bool, uint8_t, 1, 'b')                                             \
-    X(INT8, int8, int8_t, 1, 'i')                                              \
-    X(INT16, int16, int16_t, 2, 'i')                                           \
-    X(INT32, int32, int32_t, 4, 'i')                                           \
-    X(INT64, int64, int64_t, 8, 'i')                                           \
-    X(UINT8, uint8, uint8_t, 1, 'u')                                           \
-    X(UINT16, uint16, uint16_t, 2, 'u')                                        \
-    X(UINT32, uint32, uint32_t, 4, 'u')                                        \
-    X(UINT64, uint64, uint64_t, 8, 'u')                                        \
-    X(FLOAT16, float16, uint16_t, 2, 'f')                                      \
-    X(BFLOAT16, bfloat16, uint16_t, 2, 'f')                                    \
-    X(FLOAT32, float32, float, 4, 'f')                                         \
-    X(FLOAT64, float64, double, 8, 'f')                                        \
-    X(COMPLEX64, complex64, numc_complex64, 8, 'c')                            \
+#define NUMC_DTYPE_LIST(X)                                                                         \
+    X(BOOL, bool, uint8_t, 1, 'b')                                                                 \
+    X(INT8, int8, int8_t, 1, 'i')                                                                  \
+    X(INT16, int16, int16_t, 2, 'i')                                                               \
+    X(INT32, int32, int32_t, 4, 'i')                                                               \
+    X(INT64, int64, int64_t, 8, 'i')                                                               \
+    X(UINT8, uint8, uint8_t, 1, 'u')                                                               \
+    X(UINT16, uint16, uint16_t, 2, 'u')                                                            \
+    X(UINT32, uint32, uint32_t, 4, 'u')                                                            \
+    X(UINT64, uint64, uint64_t, 8, 'u')                                                            \
+    X(FLOAT16, float16, uint16_t, 2, 'f')                                                          \
+    X(BFLOAT16, bfloat16, uint16_t, 2, 'f')                                                        \
+    X(FLOAT32, float32, float, 4, 'f')                                                             \
+    X(FLOAT64, float64, double, 8, 'f')                                                            \
+    X(COMPLEX64, complex64, numc_complex64, 8, 'c')                                                \
     X(COMPLEX128, complex128, numc_complex128, 16, 'c')
 
-typedef struct { float re, im; } numc_complex64;
-typedef struct { double re, im; } numc_complex128;
+typedef struct {
+    float re, im;
+} numc_complex64;
+typedef struct {
+    double re, im;
+} numc_complex128;
 
 typedef enum {
 #define NUMC_X_(E, n, t, s, k) NUMC_##E,
     NUMC_DTYPE_LIST(NUMC_X_)
 #undef NUMC_X_
-    NUMC_DTYPE_COUNT,
+        NUMC_DTYPE_COUNT,
     NUMC_DTYPE_NONE = -1
 } numc_dtype;
 
-const char *numc_dtype_name(numc_dtype dt);      /* "float32" */
+const char *numc_dtype_name(numc_dtype dt); /* "float32" */
 size_t numc_dtype_itemsize(numc_dtype dt);
-char numc_dtype_kind(numc_dtype dt);             /* 'b' 'i' 'u' 'f' 'c' */
+char numc_dtype_kind(numc_dtype dt);               /* 'b' 'i' 'u' 'f' 'c' */
 numc_dtype numc_dtype_from_name(const char *name); /* NUMC_DTYPE_NONE if unknown */
 
 /* ---- errors ---- */
 typedef enum {
     NUMC_OK = 0,
-    NUMC_ERR_VALUE,          /* ValueError */
-    NUMC_ERR_TYPE,           /* TypeError */
-    NUMC_ERR_INDEX,          /* IndexError */
-    NUMC_ERR_AXIS,           /* numpy.exceptions.AxisError */
-    NUMC_ERR_MEMORY,         /* MemoryError */
-    NUMC_ERR_OVERFLOW,       /* OverflowError */
-    NUMC_ERR_ZERO_DIVISION,  /* ZeroDivisionError */
-    NUMC_ERR_NOT_IMPLEMENTED,/* NotImplementedError */
-    NUMC_ERR_RUNTIME,        /* RuntimeError */
-    NUMC_ERR_LINALG,         /* numc.linalg.LinAlgError */
+    NUMC_ERR_VALUE,           /* ValueError */
+    NUMC_ERR_TYPE,            /* TypeError */
+    NUMC_ERR_INDEX,           /* IndexError */
+    NUMC_ERR_AXIS,            /* numpy.exceptions.AxisError */
+    NUMC_ERR_MEMORY,          /* MemoryError */
+    NUMC_ERR_OVERFLOW,        /* OverflowError */
+    NUMC_ERR_ZERO_DIVISION,   /* ZeroDivisionError */
+    NUMC_ERR_NOT_IMPLEMENTED, /* NotImplementedError */
+    NUMC_ERR_RUNTIME,         /* RuntimeError */
+    NUMC_ERR_LINALG,          /* numc.linalg.LinAlgError */
 } numc_status;
 
 numc_status numc_error_kind(void);
@@ -103,11 +107,11 @@ numc_status numc_error_set(numc_status kind, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* ---- configuration ---- */
-void numc_set_default_float(numc_dtype dt);   /* NUMC_FLOAT64 (default) or NUMC_FLOAT32 */
+void numc_set_default_float(numc_dtype dt); /* NUMC_FLOAT64 (default) or NUMC_FLOAT32 */
 numc_dtype numc_default_float(void);
-numc_dtype numc_default_int(void);            /* int64 */
-numc_dtype numc_default_complex(void);        /* complex matching the default float */
-void numc_set_allow_float64(bool allow);      /* false: float64 requests become float32 */
+numc_dtype numc_default_int(void);       /* int64 */
+numc_dtype numc_default_complex(void);   /* complex matching the default float */
+void numc_set_allow_float64(bool allow); /* false: float64 requests become float32 */
 bool numc_allow_float64(void);
 /* TF's experimental_enable_numpy_behavior(prefer_float32=...). */
 void numc_enable_numpy_behavior(bool prefer_float32);
@@ -134,8 +138,7 @@ bool numc_array_is_contiguous(const numc_array *a);
 void numc_array_mark_exported(numc_array *a);
 
 /* Creation from host memory (copied, C order). data may be NULL for zeros. */
-numc_array *numc_array_from_data(numc_dtype dt, int ndim, const int64_t *shape,
-                                 const void *data);
+numc_array *numc_array_from_data(numc_dtype dt, int ndim, const int64_t *shape, const void *data);
 /* Like from_data, but data is laid out with the given byte strides. */
 numc_array *numc_array_from_strided(numc_dtype dt, int ndim, const int64_t *shape,
                                     const int64_t *byte_strides, const void *data);
@@ -159,17 +162,17 @@ void numc_array_print(const numc_array *a, FILE *f);
 
 /* ---- allocator ---- */
 typedef struct {
-    size_t bytes_in_use;     /* held by live buffers */
-    size_t bytes_cached;     /* free blocks kept for reuse */
+    size_t bytes_in_use; /* held by live buffers */
+    size_t bytes_cached; /* free blocks kept for reuse */
     size_t peak_bytes_in_use;
-    uint64_t n_allocs;       /* requests served */
-    uint64_t n_cache_hits;   /* requests served from the cache */
-    uint64_t n_system_allocs;/* requests that reached the system allocator */
+    uint64_t n_allocs;        /* requests served */
+    uint64_t n_cache_hits;    /* requests served from the cache */
+    uint64_t n_system_allocs; /* requests that reached the system allocator */
     uint64_t n_live_buffers;
 } numc_alloc_stats;
-void numc_allocator_stats(numc_alloc_stats *out);  /* CPU device */
-void numc_allocator_trim(void);                    /* release the cache */
-int64_t numc_live_arrays(void);                    /* live array handles (leak checks) */
+void numc_allocator_stats(numc_alloc_stats *out); /* CPU device */
+void numc_allocator_trim(void);                   /* release the cache */
+int64_t numc_live_arrays(void);                   /* live array handles (leak checks) */
 
 /* ---- promotion ---- */
 numc_dtype numc_promote_types(numc_dtype a, numc_dtype b);
@@ -183,16 +186,14 @@ numc_array *numc_zeros(int ndim, const int64_t *shape, numc_dtype dt);
 numc_array *numc_ones(int ndim, const int64_t *shape, numc_dtype dt);
 numc_array *numc_empty(int ndim, const int64_t *shape, numc_dtype dt);
 /* fill_value is a 0-d array; dt NONE takes the fill value's type. */
-numc_array *numc_full(int ndim, const int64_t *shape, const numc_array *fill_value,
-                      numc_dtype dt);
+numc_array *numc_full(int ndim, const int64_t *shape, const numc_array *fill_value, numc_dtype dt);
 numc_array *numc_zeros_like(const numc_array *a, numc_dtype dt);
 numc_array *numc_ones_like(const numc_array *a, numc_dtype dt);
 numc_array *numc_empty_like(const numc_array *a, numc_dtype dt);
 numc_array *numc_full_like(const numc_array *a, const numc_array *fill_value, numc_dtype dt);
 /* arange with NumPy's length rule ceil((stop - start) / step); dt must be given. */
 numc_array *numc_arange(double start, double stop, double step, numc_dtype dt);
-numc_array *numc_linspace(double start, double stop, int64_t num, bool endpoint,
-                          numc_dtype dt);
+numc_array *numc_linspace(double start, double stop, int64_t num, bool endpoint, numc_dtype dt);
 numc_array *numc_eye(int64_t n, int64_t m, int64_t k, numc_dtype dt);
 numc_array *numc_identity(int64_t n, numc_dtype dt);
 numc_array *numc_copy(const numc_array *a);
@@ -202,52 +203,53 @@ numc_array *numc_astype(const numc_array *a, numc_dtype dt);
  * The API spec lists: one X-macro per signature. Columns: NumPy name, the
  * array-API alias (or the name itself). They declare numc_<name>, drive the
  * Python bindings and the rows of the conformance tests. */
-#define NUMC_UNARY_API(X)                                                      \
-    X(negative, negative) X(positive, positive) X(absolute, abs)               \
-    X(fabs, fabs) X(sign, sign) X(floor, floor) X(ceil, ceil) X(rint, rint)    \
-    X(trunc, trunc) X(fix, fix) X(exp, exp) X(exp2, exp2) X(expm1, expm1)      \
-    X(log, log) X(log2, log2) X(log10, log10) X(log1p, log1p) X(sqrt, sqrt)    \
-    X(square, square) X(cbrt, cbrt) X(reciprocal, reciprocal) X(sin, sin)      \
-    X(cos, cos) X(tan, tan) X(arcsin, asin) X(arccos, acos) X(arctan, atan)    \
-    X(sinh, sinh) X(cosh, cosh) X(tanh, tanh) X(arcsinh, asinh)                \
-    X(arccosh, acosh) X(arctanh, atanh) X(deg2rad, deg2rad)                    \
-    X(rad2deg, rad2deg) X(isnan, isnan) X(isinf, isinf)                        \
-    X(isfinite, isfinite) X(isposinf, isposinf) X(isneginf, isneginf)          \
-    X(signbit, signbit) X(logical_not, logical_not)                            \
-    X(invert, bitwise_invert) X(bitwise_count, bitwise_count) X(real, real)    \
-    X(imag, imag) X(conjugate, conj) X(angle, angle) X(sinc, sinc)             \
-    X(iscomplex, iscomplex) X(isreal, isreal)
+#define NUMC_UNARY_API(X)                                                                          \
+    X(negative, negative)                                                                          \
+    X(positive, positive) X(absolute, abs) X(fabs, fabs) X(sign, sign) X(floor, floor)             \
+        X(ceil, ceil) X(rint, rint) X(trunc, trunc) X(fix, fix) X(exp, exp) X(exp2, exp2)          \
+            X(expm1, expm1) X(log, log) X(log2, log2) X(log10, log10) X(log1p, log1p)              \
+                X(sqrt, sqrt) X(square, square) X(cbrt, cbrt) X(reciprocal, reciprocal)            \
+                    X(sin, sin) X(cos, cos) X(tan, tan) X(arcsin, asin) X(arccos, acos)            \
+                        X(arctan, atan) X(sinh, sinh) X(cosh, cosh) X(tanh, tanh)                  \
+                            X(arcsinh, asinh) X(arccosh, acosh) X(arctanh, atanh)                  \
+                                X(deg2rad, deg2rad) X(rad2deg, rad2deg) X(isnan, isnan)            \
+                                    X(isinf, isinf) X(isfinite, isfinite) X(isposinf, isposinf)    \
+                                        X(isneginf, isneginf) X(signbit, signbit)                  \
+                                            X(logical_not, logical_not) X(invert, bitwise_invert)  \
+                                                X(bitwise_count, bitwise_count) X(real, real)      \
+                                                    X(imag, imag) X(conjugate, conj)               \
+                                                        X(angle, angle) X(sinc, sinc)              \
+                                                            X(iscomplex, iscomplex)                \
+                                                                X(isreal, isreal)
 
-#define NUMC_BINARY_API(X)                                                     \
-    X(add, add) X(subtract, subtract) X(multiply, multiply)                    \
-    X(divide, divide) X(floor_divide, floor_divide)                            \
-    X(remainder, remainder) X(fmod, fmod) X(power, pow)                        \
-    X(float_power, float_power) X(maximum, maximum) X(minimum, minimum)        \
-    X(fmax, fmax) X(fmin, fmin) X(arctan2, atan2) X(hypot, hypot)              \
-    X(nextafter, nextafter) X(copysign, copysign) X(equal, equal)              \
-    X(not_equal, not_equal) X(less, less) X(less_equal, less_equal)            \
-    X(greater, greater) X(greater_equal, greater_equal)                        \
-    X(logical_and, logical_and) X(logical_or, logical_or)                      \
-    X(logical_xor, logical_xor) X(bitwise_and, bitwise_and)                    \
-    X(bitwise_or, bitwise_or) X(bitwise_xor, bitwise_xor)                      \
-    X(left_shift, bitwise_left_shift) X(right_shift, bitwise_right_shift)      \
-    X(heaviside, heaviside) X(logaddexp, logaddexp)                            \
-    X(logaddexp2, logaddexp2) X(ldexp, ldexp)
+#define NUMC_BINARY_API(X)                                                                         \
+    X(add, add)                                                                                    \
+    X(subtract, subtract) X(multiply, multiply) X(divide, divide) X(floor_divide, floor_divide)    \
+        X(remainder, remainder) X(fmod, fmod) X(power, pow) X(float_power, float_power)            \
+            X(maximum, maximum) X(minimum, minimum) X(fmax, fmax) X(fmin, fmin) X(arctan2, atan2)  \
+                X(hypot, hypot) X(nextafter, nextafter) X(copysign, copysign) X(equal, equal)      \
+                    X(not_equal, not_equal) X(less, less) X(less_equal, less_equal)                \
+                        X(greater, greater) X(greater_equal, greater_equal)                        \
+                            X(logical_and, logical_and) X(logical_or, logical_or)                  \
+                                X(logical_xor, logical_xor) X(bitwise_and, bitwise_and)            \
+                                    X(bitwise_or, bitwise_or) X(bitwise_xor, bitwise_xor)          \
+                                        X(left_shift, bitwise_left_shift)                          \
+                                            X(right_shift, bitwise_right_shift)                    \
+                                                X(heaviside, heaviside) X(logaddexp, logaddexp)    \
+                                                    X(logaddexp2, logaddexp2) X(ldexp, ldexp)
 
 /* Further names for the same functions (NumPy aliases). */
-#define NUMC_ALIAS_API(X)                                                      \
-    X(absolute, absolute) X(conjugate, conj) X(divide, true_divide)            \
-    X(remainder, mod) X(power, power) X(invert, bitwise_not)                   \
-    X(arcsin, arcsin) X(arccos, arccos) X(arctan, arctan)                      \
-    X(arcsinh, arcsinh) X(arccosh, arccosh) X(arctanh, arctanh)                \
-    X(arctan2, arctan2) X(left_shift, left_shift) X(right_shift, right_shift)  \
-    X(invert, invert)
+#define NUMC_ALIAS_API(X)                                                                          \
+    X(absolute, absolute)                                                                          \
+    X(conjugate, conj) X(divide, true_divide) X(remainder, mod) X(power, power)                    \
+        X(invert, bitwise_not) X(arcsin, arcsin) X(arccos, arccos) X(arctan, arctan)               \
+            X(arcsinh, arcsinh) X(arccosh, arccosh) X(arctanh, arctanh) X(arctan2, arctan2)        \
+                X(left_shift, left_shift) X(right_shift, right_shift) X(invert, invert)
 
 #define NUMC_X_(name, alias) numc_array *numc_##name(const numc_array *x);
 NUMC_UNARY_API(NUMC_X_)
 #undef NUMC_X_
-#define NUMC_X_(name, alias)                                                   \
-    numc_array *numc_##name(const numc_array *a, const numc_array *b);
+#define NUMC_X_(name, alias) numc_array *numc_##name(const numc_array *a, const numc_array *b);
 NUMC_BINARY_API(NUMC_X_)
 #undef NUMC_X_
 
@@ -262,19 +264,17 @@ numc_array *numc_clip(const numc_array *a, const numc_array *lo, const numc_arra
 numc_array *numc_round(const numc_array *a, int64_t decimals);
 
 /* ---- reductions ---- (dt NONE = NumPy's default accumulator type) */
-#define NUMC_REDUCE_API(X)                                                     \
-    X(sum) X(prod) X(max) X(min) X(any) X(all) X(mean) X(ptp)
-#define NUMC_X_(name)                                                          \
-    numc_array *numc_##name(const numc_array *a, const int64_t *axes, int naxes, \
-                            bool keepdims, numc_dtype dt);
+#define NUMC_REDUCE_API(X) X(sum) X(prod) X(max) X(min) X(any) X(all) X(mean) X(ptp)
+#define NUMC_X_(name)                                                                              \
+    numc_array *numc_##name(const numc_array *a, const int64_t *axes, int naxes, bool keepdims,    \
+                            numc_dtype dt);
 NUMC_REDUCE_API(NUMC_X_)
 #undef NUMC_X_
 numc_array *numc_var(const numc_array *a, const int64_t *axes, int naxes, bool keepdims,
                      numc_dtype dt, double ddof);
 numc_array *numc_std(const numc_array *a, const int64_t *axes, int naxes, bool keepdims,
                      numc_dtype dt, double ddof);
-numc_array *numc_count_nonzero(const numc_array *a, const int64_t *axes, int naxes,
-                               bool keepdims);
+numc_array *numc_count_nonzero(const numc_array *a, const int64_t *axes, int naxes, bool keepdims);
 /* axis NULL = flattened */
 numc_array *numc_argmax(const numc_array *a, const int64_t *axis, bool keepdims);
 numc_array *numc_argmin(const numc_array *a, const int64_t *axis, bool keepdims);
@@ -303,8 +303,8 @@ numc_array *numc_hstack(int n, const numc_array *const *in);
 numc_array *numc_vstack(int n, const numc_array *const *in);
 /* Splits at the given indices along axis; *nout receives the count and *out a
  * malloc'ed array of new references. sections > 0 means np.split(a, sections). */
-numc_status numc_split(const numc_array *a, int64_t sections, const int64_t *indices,
-                       int nindices, int64_t axis, numc_array ***out, int *nout);
+numc_status numc_split(const numc_array *a, int64_t sections, const int64_t *indices, int nindices,
+                       int64_t axis, numc_array ***out, int *nout);
 /* axes NULL flips every axis */
 numc_array *numc_flip(const numc_array *a, const int64_t *axes, int naxes);
 
@@ -352,9 +352,8 @@ bool numc_tape_is_watched(const numc_tape *t, const numc_array *x);
  * unconnected_zero). Integer or bool sources get NULL. A non-persistent tape
  * answers one gradient() call. */
 numc_status numc_tape_gradient(numc_tape *t, const numc_array *target, int nsources,
-                               const numc_array *const *sources,
-                               const numc_array *output_gradient, bool unconnected_zero,
-                               numc_array **grads);
+                               const numc_array *const *sources, const numc_array *output_gradient,
+                               bool unconnected_zero, numc_array **grads);
 
 /* A function of arrays for numc_value_and_grad: sets *result (a new
  * reference) and returns NUMC_OK, or returns an error. */
@@ -459,8 +458,8 @@ numc_array *numc_trace_input(numc_trace *t, numc_dtype dt, int ndim, const int64
  * for those. With captured NULL, a capture is an error. The trace is freed;
  * tracers still alive afterwards have leaked (using them is an error). On
  * error returns NULL (the trace is ended anyway). */
-numc_graph *numc_trace_end(numc_trace *t, int nout, const numc_array *const *outs,
-                           int *ncaptured, numc_array ***captured);
+numc_graph *numc_trace_end(numc_trace *t, int nout, const numc_array *const *outs, int *ncaptured,
+                           numc_array ***captured);
 /* Makes the concrete array `value` an input of the graph (instead of a
  * constant) wherever the traced code uses it: mutable state such as a
  * Python Variable's current value. Returns the input's position, or -1. */

@@ -22,8 +22,8 @@ int main(void) {
     /* Each step borrows its inputs and returns a new reference (or NULL with
      * numc_error_message() saying why), so every result is released below. */
     if (!x) goto done;
-    if (!(m = numc_max(x, &axis, 1, true, NUMC_DTYPE_NONE))) goto done;  /* (3, 1) */
-    if (!(shifted = numc_subtract(x, m))) goto done;                     /* broadcasts */
+    if (!(m = numc_max(x, &axis, 1, true, NUMC_DTYPE_NONE))) goto done; /* (3, 1) */
+    if (!(shifted = numc_subtract(x, m))) goto done;                    /* broadcasts */
     if (!(e = numc_exp(shifted))) goto done;
     if (!(s = numc_sum(e, &axis, 1, true, NUMC_DTYPE_NONE))) goto done;
     if (!(y = numc_divide(e, s))) goto done;

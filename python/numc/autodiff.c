@@ -117,7 +117,8 @@ static numc_array *zeros_of(int ndim, const int64_t *shape, numc_dtype dt) {
 static int tape_jacobian(numc_tape *t, const numc_array *target, int ns,
                          const numc_array *const *src, int zero, numc_array **jac) {
     int64_t n = target->size;
-    for (int s = 0; s < ns; s++) jac[s] = NULL;
+    for (int s = 0; s < ns; s++)
+        jac[s] = NULL;
     numc_array **rows = calloc((size_t)(n * ns + 1), sizeof *rows);
     numc_array **g = calloc((size_t)ns + 1, sizeof *g);
     double *buf = calloc((size_t)n + 1, sizeof(double));
@@ -136,11 +137,12 @@ static int tape_jacobian(numc_tape *t, const numc_array *target, int ns,
         numc_status st = numc_tape_gradient_n(t, 1, tg, og, ns, src, false, g);
         numc_array_release(seed);
         if (st) {
-            if (PyErr_Occurred()) numc_error_clear();   /* a custom bwd raised */
+            if (PyErr_Occurred()) numc_error_clear(); /* a custom bwd raised */
             pynumc_raise();
             goto done;
         }
-        for (int s = 0; s < ns; s++) rows[e * ns + s] = g[s];
+        for (int s = 0; s < ns; s++)
+            rows[e * ns + s] = g[s];
     }
     for (int s = 0; s < ns; s++) {
         const numc_array *x = src[s];
@@ -154,7 +156,8 @@ static int tape_jacobian(numc_tape *t, const numc_array *target, int ns,
         memcpy(shape, target->shape, sizeof(int64_t) * (size_t)target->ndim);
         memcpy(shape + target->ndim, x->shape, sizeof(int64_t) * (size_t)x->ndim);
         bool any = false;
-        for (int64_t e = 0; e < n; e++) any |= rows[e * ns + s] != NULL;
+        for (int64_t e = 0; e < n; e++)
+            any |= rows[e * ns + s] != NULL;
         if (!numc_dt_is_inexact(x->dtype) || (!any && !zero)) continue;
         if (!any || n == 0) {
             jac[s] = zeros_of(nd, shape, x->dtype);
@@ -179,7 +182,8 @@ static int tape_jacobian(numc_tape *t, const numc_array *target, int ns,
         }
         numc_array *st = NULL;
         bool ok = true;
-        for (int64_t e = 0; e < n; e++) ok &= col[e] != NULL;
+        for (int64_t e = 0; e < n; e++)
+            ok &= col[e] != NULL;
         if (ok) st = numc_stack((int)n, col, 0);
         free(col);
         numc_array_release(zero_row);
@@ -197,7 +201,8 @@ static int tape_jacobian(numc_tape *t, const numc_array *target, int ns,
     rc = 0;
 done:
     if (rows)
-        for (int64_t k = 0; k < n * ns; k++) numc_array_release(rows[k]);
+        for (int64_t k = 0; k < n * ns; k++)
+            numc_array_release(rows[k]);
     free(rows);
     free(g);
     free(buf);
@@ -219,8 +224,10 @@ static int parse_unconnected(PyObject *o, int *zero) {
         v = NULL;
     }
     int ok = v && PyUnicode_Check(v);
-    if (ok && !PyUnicode_CompareWithASCIIString(v, "zero")) *zero = 1;
-    else if (!(ok && !PyUnicode_CompareWithASCIIString(v, "none"))) ok = 0;
+    if (ok && !PyUnicode_CompareWithASCIIString(v, "zero"))
+        *zero = 1;
+    else if (!(ok && !PyUnicode_CompareWithASCIIString(v, "none")))
+        ok = 0;
     Py_XDECREF(v);
     if (!ok) {
         PyErr_Format(PyExc_ValueError,
@@ -237,7 +244,7 @@ typedef struct VarObject {
     int trainable;
     int validate_shape;
     PyObject *name;
-    struct VarObject *prev, *next;   /* the live registry */
+    struct VarObject *prev, *next; /* the live registry */
 } VarObject;
 
 static PyTypeObject Var_Type;
@@ -248,12 +255,11 @@ static VarObject *var_head;
 /* ------------------------------------------------------------ GradientTape */
 
 typedef struct {
-    PyObject_HEAD
-    numc_tape *tape;        /* NULL before the first __enter__ */
+    PyObject_HEAD numc_tape *tape; /* NULL before the first __enter__ */
     int persistent, watch_accessed, used;
-    PyObject *vars;         /* id(var) -> [var, explicitly_watched, value, value, ...] */
+    PyObject *vars; /* id(var) -> [var, explicitly_watched, value, value, ...] */
     unsigned long thread;
-    int listed;             /* in the active list */
+    int listed; /* in the active list */
     PyObject *weakreflist;
 } TapeObject;
 
@@ -281,7 +287,8 @@ static void active_remove(TapeObject *t) {
     if (!t->listed) return;
     for (Py_ssize_t i = 0; i < nactive; i++)
         if (active_tapes[i] == t) {
-            memmove(active_tapes + i, active_tapes + i + 1, sizeof(*active_tapes) * (size_t)(nactive - i - 1));
+            memmove(active_tapes + i, active_tapes + i + 1,
+                    sizeof(*active_tapes) * (size_t)(nactive - i - 1));
             nactive--;
             break;
         }
@@ -305,7 +312,7 @@ static int track_var(TapeObject *t, VarObject *var, int explicit_watch) {
             Py_DECREF(key);
             return -1;
         }
-        Py_DECREF(entry);   /* the dict holds it */
+        Py_DECREF(entry); /* the dict holds it */
     } else if (explicit_watch) {
         if (PyList_SetItem(entry, 1, Py_NewRef(Py_True)) < 0) {
             Py_DECREF(key);
@@ -367,7 +374,7 @@ static void tape_dealloc(PyObject *self) {
     TapeObject *t = (TapeObject *)self;
     if (t->weakreflist) PyObject_ClearWeakRefs(self);
     active_remove(t);
-    numc_tape_free(t->tape);   /* stops (unlinks) it first */
+    numc_tape_free(t->tape); /* stops (unlinks) it first */
     Py_XDECREF(t->vars);
     Py_TYPE(self)->tp_free(self);
 }
@@ -470,8 +477,10 @@ static PyObject *tape_watch(PyObject *self, PyObject *tensor) {
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(leaves); i++) {
         PyObject *o = PyList_GET_ITEM(leaves, i);
         int rc = 0;
-        if (Var_Check(o)) rc = track_var(t, (VarObject *)o, 1);
-        else if (NumcArray_Check(o)) rc = numc_tape_watch(t->tape, NumcArray_ARR(o)) ? (pynumc_raise(), -1) : 0;
+        if (Var_Check(o))
+            rc = track_var(t, (VarObject *)o, 1);
+        else if (NumcArray_Check(o))
+            rc = numc_tape_watch(t->tape, NumcArray_ARR(o)) ? (pynumc_raise(), -1) : 0;
         else {
             PyErr_Format(PyExc_ValueError,
                          "Passed in object of type %.200s, not a numc array or Variable; only "
@@ -494,7 +503,7 @@ typedef struct {
     Py_ssize_t nleaves, nsrc;
     Py_ssize_t *first, *count;
     const numc_array **src;
-    numc_array **owned;      /* converted non-array leaves (none are allowed today) */
+    numc_array **owned; /* converted non-array leaves (none are allowed today) */
 } srcset;
 
 static void srcset_free(srcset *s) {
@@ -538,8 +547,8 @@ static int srcset_build(TapeObject *t, PyObject *leaves, srcset *s) {
                 s->first[i] = total;
                 s->count[i] = c;
                 for (Py_ssize_t k = 0; k < c; k++)
-                    s->src[total + k] = entry ? NumcArray_ARR(PyList_GET_ITEM(entry, 2 + k))
-                                              : NumcArray_ARR(o);
+                    s->src[total + k] =
+                        entry ? NumcArray_ARR(PyList_GET_ITEM(entry, 2 + k)) : NumcArray_ARR(o);
             }
             total += c;
         }
@@ -607,11 +616,13 @@ static int flatten_none_leaves(PyObject *tree, PyObject *leaves) {
 
 static void release_all(numc_array **a, Py_ssize_t n) {
     if (!a) return;
-    for (Py_ssize_t i = 0; i < n; i++) numc_array_release(a[i]);
+    for (Py_ssize_t i = 0; i < n; i++)
+        numc_array_release(a[i]);
 }
 
 static PyObject *tape_gradient(PyObject *self, PyObject *args, PyObject *kw) {
-    static char *kwlist[] = {"target", "sources", "output_gradients", "unconnected_gradients", NULL};
+    static char *kwlist[] = {"target", "sources", "output_gradients", "unconnected_gradients",
+                             NULL};
     PyObject *target, *sources, *og = Py_None, *unc = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|OO:gradient", kwlist, &target, &sources, &og,
                                      &unc))
@@ -691,8 +702,12 @@ done:
 }
 
 static PyObject *tape_jacobian_method(PyObject *self, PyObject *args, PyObject *kw) {
-    static char *kwlist[] = {"target", "sources", "unconnected_gradients", "parallel_iterations",
-                             "experimental_use_pfor", NULL};
+    static char *kwlist[] = {"target",
+                             "sources",
+                             "unconnected_gradients",
+                             "parallel_iterations",
+                             "experimental_use_pfor",
+                             NULL};
     PyObject *target, *sources, *unc = NULL, *pi = NULL, *pfor = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|OOO:jacobian", kwlist, &target, &sources, &unc,
                                      &pi, &pfor))
@@ -764,8 +779,10 @@ static PyObject *tape_debug_records(PyObject *self, PyObject *unused) {
     PyObject *r = PyTuple_New((Py_ssize_t)n);
     for (size_t k = 0; r && k < n; k++) {
         PyObject *s = PyUnicode_FromString(numc_tape_record_name(t->tape, k));
-        if (!s) Py_CLEAR(r);
-        else PyTuple_SET_ITEM(r, (Py_ssize_t)k, s);
+        if (!s)
+            Py_CLEAR(r);
+        else
+            PyTuple_SET_ITEM(r, (Py_ssize_t)k, s);
     }
     return r;
 }
@@ -787,8 +804,7 @@ static PyObject *tape_reset(PyObject *self, PyObject *unused) {
 
 /* stop_recording(): a context manager that pauses the tape. */
 typedef struct {
-    PyObject_HEAD
-    TapeObject *tape;
+    PyObject_HEAD TapeObject *tape;
 } StopRecObject;
 
 static PyTypeObject StopRec_Type;
@@ -828,8 +844,7 @@ static PyMethodDef stoprec_methods[] = {
 };
 
 static PyTypeObject StopRec_Type = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "numc._numc._StopRecording",
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "numc._numc._StopRecording",
     .tp_basicsize = sizeof(StopRecObject),
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_dealloc = stoprec_dealloc,
@@ -869,8 +884,7 @@ static PyMethodDef tape_methods[] = {
 };
 
 static PyTypeObject Tape_Type = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "numc.GradientTape",
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "numc.GradientTape",
     .tp_basicsize = sizeof(TapeObject),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
     .tp_doc = "GradientTape(persistent=False, watch_accessed_variables=True): records the\n"
@@ -889,8 +903,8 @@ static PyTypeObject Tape_Type = {
 /* --------------------------------------------------------- Variable type */
 
 static PyObject *var_new(PyTypeObject *tp, PyObject *args, PyObject *kw) {
-    static char *kwlist[] = {"initial_value", "trainable", "dtype", "name", "validate_shape",
-                             "shape", NULL};
+    static char *kwlist[] = {"initial_value",  "trainable", "dtype", "name",
+                             "validate_shape", "shape",     NULL};
     PyObject *init = Py_None, *trainable = Py_None, *dtype = Py_None, *name = Py_None,
              *validate = Py_True, *shape = Py_None;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "|OOOOOO:Variable", kwlist, &init, &trainable,
@@ -914,7 +928,7 @@ static PyObject *var_new(PyTypeObject *tp, PyObject *args, PyObject *kw) {
     numc_array *a = pynumc_asarray(val, dt);
     Py_DECREF(val);
     if (!a) return NULL;
-    numc_array *c = cut_handle(a);   /* a Variable starts as its own leaf */
+    numc_array *c = cut_handle(a); /* a Variable starts as its own leaf */
     numc_array_release(a);
     if (!c) return pynumc_raise();
     VarObject *v = (VarObject *)tp->tp_alloc(tp, 0);
@@ -939,8 +953,10 @@ static PyObject *var_new(PyTypeObject *tp, PyObject *args, PyObject *kw) {
 
 static void var_dealloc(PyObject *self) {
     VarObject *v = (VarObject *)self;
-    if (v->prev) v->prev->next = v->next;
-    else if (var_head == v) var_head = v->next;
+    if (v->prev)
+        v->prev->next = v->next;
+    else if (var_head == v)
+        var_head = v->next;
     if (v->next) v->next->prev = v->prev;
     if (v->base.weakreflist) PyObject_ClearWeakRefs(self);
     numc_array_release(v->base.arr);
@@ -956,7 +972,8 @@ static int var_set(VarObject *v, numc_array *value /* stolen */, const char *wha
     if (numc_array_dtype(r) != numc_array_dtype(old)) {
         if (!numc_can_cast(numc_array_dtype(r), numc_array_dtype(old), "same_kind")) {
             PyErr_Format(PyExc_TypeError, "%s: cannot cast %s to the Variable's dtype %s", what,
-                         numc_dtype_name(numc_array_dtype(r)), numc_dtype_name(numc_array_dtype(old)));
+                         numc_dtype_name(numc_array_dtype(r)),
+                         numc_dtype_name(numc_array_dtype(old)));
             numc_array_release(r);
             return -1;
         }
@@ -964,8 +981,8 @@ static int var_set(VarObject *v, numc_array *value /* stolen */, const char *wha
         numc_array_release(r);
         if (!(r = c)) return pynumc_raise(), -1;
     }
-    if (v->validate_shape &&
-        (r->ndim != old->ndim || memcmp(r->shape, old->shape, sizeof(int64_t) * (size_t)old->ndim))) {
+    if (v->validate_shape && (r->ndim != old->ndim ||
+                              memcmp(r->shape, old->shape, sizeof(int64_t) * (size_t)old->ndim))) {
         numc_array *b = numc_broadcast_to(r, old->ndim, old->shape);
         if (!b) {
             char s1[NUMC_MAX_DIMS * 24], s2[NUMC_MAX_DIMS * 24];
@@ -990,8 +1007,8 @@ static int var_set(VarObject *v, numc_array *value /* stolen */, const char *wha
     return notify_tapes(v, 0);
 }
 
-static PyObject *var_assign_impl(PyObject *self, PyObject *const *args, Py_ssize_t n,
-                                 PyObject *kw, int op, const char *what) {
+static PyObject *var_assign_impl(PyObject *self, PyObject *const *args, Py_ssize_t n, PyObject *kw,
+                                 int op, const char *what) {
     if (n < 1) {
         PyErr_Format(PyExc_TypeError, "%s() missing required argument 'value'", what);
         return NULL;
@@ -1039,7 +1056,9 @@ int pynumc_variable_assign(PyObject *var, numc_array *value) {
     return var_set((VarObject *)var, value, "assign");
 }
 
-static PyObject *py_live_variables(PyObject *m, PyObject *unused) { return pynumc_live_variables(); }
+static PyObject *py_live_variables(PyObject *m, PyObject *unused) {
+    return pynumc_live_variables();
+}
 
 static PyObject *var_assign(PyObject *self, PyObject *const *a, Py_ssize_t n, PyObject *kw) {
     return var_assign_impl(self, a, n, kw, 0, "assign");
@@ -1086,7 +1105,8 @@ static PyObject *var_get_name(PyObject *self, void *c) {
 }
 
 static PyGetSetDef var_getset[] = {
-    {"trainable", var_get_trainable, NULL, "Whether tapes watch this Variable automatically.", NULL},
+    {"trainable", var_get_trainable, NULL, "Whether tapes watch this Variable automatically.",
+     NULL},
     {"name", var_get_name, NULL, "The Variable's name.", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
@@ -1106,8 +1126,7 @@ static PyMethodDef var_methods[] = {
 };
 
 static PyTypeObject Var_Type = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "numc.Variable",
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "numc.Variable",
     .tp_basicsize = sizeof(VarObject),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
     .tp_doc = "Variable(initial_value, trainable=True, dtype=None, name=None): a mutable,\n"
@@ -1126,11 +1145,10 @@ static PyTypeObject Var_Type = {
 enum { K_GRAD, K_VALUE_AND_GRAD, K_JACOBIAN };
 
 typedef struct {
-    PyObject_HEAD
-    int kind;
+    PyObject_HEAD int kind;
     PyObject *fun;
-    PyObject *argnums;      /* tuple of ints */
-    int argnums_int;        /* argnums was given as an int */
+    PyObject *argnums; /* tuple of ints */
+    int argnums_int;   /* argnums was given as an int */
     int has_aux, holomorphic, allow_int;
     PyObject *weakreflist;
 } XformObject;
@@ -1139,11 +1157,11 @@ static PyTypeObject Xform_Type;
 
 /* The differentiated arguments of one call. */
 typedef struct {
-    PyObject *args;          /* tuple: the call's arguments with fresh leaves */
+    PyObject *args; /* tuple: the call's arguments with fresh leaves */
     Py_ssize_t nsel;
-    PyObject *defs;          /* list: one treedef per selected argument */
-    PyObject *leaves;        /* list: the fresh leaf handles (ndarray, or None) */
-    const numc_array **src;  /* borrowed from leaves; NULL for non-differentiable */
+    PyObject *defs;         /* list: one treedef per selected argument */
+    PyObject *leaves;       /* list: the fresh leaf handles (ndarray, or None) */
+    const numc_array **src; /* borrowed from leaves; NULL for non-differentiable */
     Py_ssize_t nsrc;
 } diffargs;
 
@@ -1223,8 +1241,10 @@ static int diffargs_build(diffargs *d, PyObject *args, const Py_ssize_t *idx, Py
             numc_array *f = a && !skip ? fresh_handle(a) : NULL;
             if (a && !skip && !f) pynumc_raise();
             PyObject *o = NULL;
-            if (f) o = pynumc_wrap(f);
-            else if (a && skip) o = pynumc_wrap(numc_array_retain(a));
+            if (f)
+                o = pynumc_wrap(f);
+            else if (a && skip)
+                o = pynumc_wrap(numc_array_retain(a));
             numc_array_release(a);
             rc = o ? 0 : -1;
             if (o) {
@@ -1264,8 +1284,10 @@ static PyObject *diffargs_result(diffargs *d, PyObject *objs, int argnums_int) {
     PyObject *out = PyTuple_New(d->nsel);
     for (Py_ssize_t k = 0; out && k < d->nsel; k++) {
         PyObject *tree = pynumc_tree_unflatten(PyList_GET_ITEM(d->defs, k), objs, &pos);
-        if (!tree) Py_CLEAR(out);
-        else PyTuple_SET_ITEM(out, k, tree);
+        if (!tree)
+            Py_CLEAR(out);
+        else
+            PyTuple_SET_ITEM(out, k, tree);
     }
     Py_DECREF(objs);
     if (out && argnums_int) {
@@ -1364,7 +1386,8 @@ static PyObject *xform_grad(XformObject *x, diffargs *d, PyObject *kw) {
         char sh[NUMC_MAX_DIMS * 24];
         shape_repr(y, sh, sizeof sh);
         PyErr_Format(PyExc_ValueError,
-                     "Gradient only defined for scalar-output functions. Output had shape: %s.", sh);
+                     "Gradient only defined for scalar-output functions. Output had shape: %s.",
+                     sh);
         goto done;
     }
     if (check_output_dtype(y, fn, x->holomorphic) < 0) goto done;
@@ -1394,7 +1417,8 @@ static PyObject *xform_grad(XformObject *x, diffargs *d, PyObject *kw) {
             Py_DECREF(gt);
             goto done;
         }
-        res = x->has_aux ? Py_BuildValue("((NO)N)", value, aux, gt) : Py_BuildValue("(NN)", value, gt);
+        res = x->has_aux ? Py_BuildValue("((NO)N)", value, aux, gt)
+                         : Py_BuildValue("(NN)", value, gt);
     }
 done:
     if (g) release_all(g, d->nsrc);
@@ -1453,7 +1477,9 @@ static PyObject *xform_call(PyObject *self, PyObject *args, PyObject *kw) {
     Py_ssize_t nsel = PyTuple_GET_SIZE(x->argnums);
     Py_ssize_t *idx = PyMem_Calloc((size_t)nsel + 1, sizeof *idx);
     if (!idx) return PyErr_NoMemory();
-    const char *fn = x->kind == K_GRAD ? "grad" : x->kind == K_JACOBIAN ? "jacobian" : "value_and_grad";
+    const char *fn = x->kind == K_GRAD       ? "grad"
+                     : x->kind == K_JACOBIAN ? "jacobian"
+                                             : "value_and_grad";
     diffargs d;
     PyObject *res = NULL;
     if (resolve_argnums(x->argnums, PyTuple_GET_SIZE(args), idx, nsel) == 0 &&
@@ -1493,7 +1519,9 @@ static PyObject *xform_getattr_fun(PyObject *self, void *name) {
     return PyObject_GetAttrString(((XformObject *)self)->fun, (const char *)name);
 }
 
-static PyObject *xform_wrapped(PyObject *self, void *c) { return Py_NewRef(((XformObject *)self)->fun); }
+static PyObject *xform_wrapped(PyObject *self, void *c) {
+    return Py_NewRef(((XformObject *)self)->fun);
+}
 
 static PyObject *xform_repr(PyObject *self) {
     XformObject *x = (XformObject *)self;
@@ -1511,8 +1539,7 @@ static PyGetSetDef xform_getset[] = {
 };
 
 static PyTypeObject Xform_Type = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "numc._numc._Transformed",
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "numc._numc._Transformed",
     .tp_basicsize = sizeof(XformObject),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
     .tp_dealloc = xform_dealloc,
@@ -1549,7 +1576,8 @@ static PyObject *make_xform(int kind, PyObject *fun, PyObject *argnums, int has_
             Py_CLEAR(tup);
         }
     } else {
-        PyErr_Format(PyExc_TypeError, "argnums must be an int or a tuple of ints, got %.200R", argnums);
+        PyErr_Format(PyExc_TypeError, "argnums must be an int or a tuple of ints, got %.200R",
+                     argnums);
         return NULL;
     }
     if (!tup) return NULL;
@@ -1571,7 +1599,8 @@ static PyObject *make_xform(int kind, PyObject *fun, PyObject *argnums, int has_
 }
 
 static PyObject *parse_xform(int kind, PyObject *args, PyObject *kw, const char *name) {
-    static char *kwlist[] = {"fun", "argnums", "has_aux", "holomorphic", "allow_int", "reduce_axes", NULL};
+    static char *kwlist[] = {"fun",       "argnums",     "has_aux", "holomorphic",
+                             "allow_int", "reduce_axes", NULL};
     PyObject *fun, *argnums = NULL, *reduce_axes = NULL;
     int has_aux = 0, holomorphic = 0, allow_int = 0;
     char fmt[64];
@@ -1600,9 +1629,9 @@ static PyObject *py_hessian(PyObject *m, PyObject *args, PyObject *kw) {
     PyObject *inner = parse_xform(K_JACOBIAN, args, kw, "hessian");
     if (!inner) return NULL;
     XformObject *x = (XformObject *)inner;
-    PyObject *outer = make_xform(K_JACOBIAN, inner, x->argnums_int ? PyTuple_GET_ITEM(x->argnums, 0)
-                                                                   : x->argnums,
-                                 x->has_aux, x->holomorphic, x->allow_int);
+    PyObject *outer =
+        make_xform(K_JACOBIAN, inner, x->argnums_int ? PyTuple_GET_ITEM(x->argnums, 0) : x->argnums,
+                   x->has_aux, x->holomorphic, x->allow_int);
     Py_DECREF(inner);
     return outer;
 }
@@ -1610,10 +1639,9 @@ static PyObject *py_hessian(PyObject *m, PyObject *args, PyObject *kw) {
 /* ------------------------------------------------------------------- vjp */
 
 typedef struct {
-    PyObject_HEAD
-    numc_tape *tape;
-    PyObject *out_def;      /* treedef of the output */
-    PyObject *out_leaves;   /* list of ndarray: the output leaves (targets) */
+    PyObject_HEAD numc_tape *tape;
+    PyObject *out_def;    /* treedef of the output */
+    PyObject *out_leaves; /* list of ndarray: the output leaves (targets) */
     diffargs d;
 } VjpFunObject;
 
@@ -1694,8 +1722,7 @@ done:
 }
 
 static PyTypeObject VjpFun_Type = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "numc._numc._VJPFunction",
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "numc._numc._VJPFunction",
     .tp_basicsize = sizeof(VjpFunObject),
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "vjp_fn(cotangent) -> a tuple of cotangents, one per primal.",
@@ -1743,7 +1770,8 @@ static PyObject *py_vjp(PyObject *m, PyObject *args, PyObject *kw) {
     v->tape = NULL;
     v->out_def = v->out_leaves = NULL;
     memset(&v->d, 0, sizeof v->d);
-    for (Py_ssize_t i = 0; i < np; i++) idx[i] = i;
+    for (Py_ssize_t i = 0; i < np; i++)
+        idx[i] = i;
     if (diffargs_build(&v->d, primals, idx, np, "vjp", 1) < 0) goto done;
     if (!(r = call_on_tape(fun, &v->d, NULL, &v->tape))) goto done;
     PyObject *out, *aux;
@@ -1760,7 +1788,8 @@ static PyObject *py_vjp(PyObject *m, PyObject *args, PyObject *kw) {
             PyList_SetItem(lv, i, w);
         }
     }
-    res = has_aux ? Py_BuildValue("(OOO)", out, (PyObject *)v, aux) : Py_BuildValue("(OO)", out, (PyObject *)v);
+    res = has_aux ? Py_BuildValue("(OOO)", out, (PyObject *)v, aux)
+                  : Py_BuildValue("(OO)", out, (PyObject *)v);
 done:
     Py_XDECREF(r);
     Py_DECREF(primals);
@@ -1794,9 +1823,8 @@ done:
 /* ------------------------------------------------------------ custom_vjp */
 
 typedef struct {
-    PyObject_HEAD
-    PyObject *fun, *fwd, *bwd;
-    PyObject *nondiff;       /* tuple of ints */
+    PyObject_HEAD PyObject *fun, *fwd, *bwd;
+    PyObject *nondiff; /* tuple of ints */
     PyObject *dict;
     PyObject *weakreflist;
 } CvjpObject;
@@ -1805,11 +1833,11 @@ static PyTypeObject Cvjp_Type;
 
 /* The payload of a custom record: what the backward needs. */
 typedef struct {
-    PyObject *bwd, *residuals, *nondiff_vals;   /* nondiff_vals: tuple */
+    PyObject *bwd, *residuals, *nondiff_vals; /* nondiff_vals: tuple */
     PyObject *out_def;
-    Py_ssize_t ndiff;                            /* differentiated arguments */
-    Py_ssize_t *nleaves;                         /* per differentiated argument */
-    Py_ssize_t *recpos;                          /* per leaf: record input index, or -1 */
+    Py_ssize_t ndiff;    /* differentiated arguments */
+    Py_ssize_t *nleaves; /* per differentiated argument */
+    Py_ssize_t *recpos;  /* per leaf: record input index, or -1 */
     Py_ssize_t totleaves;
 } cvjp_payload;
 
@@ -1853,8 +1881,10 @@ static numc_status cvjp_backward(void *payload, int nin, const numc_array *const
     PyTuple_SET_ITEM(callargs, nnd, Py_NewRef(c->residuals));
     PyTuple_SET_ITEM(callargs, nnd + 1, Py_NewRef(ctree));
     if (!(r = PyObject_Call(c->bwd, callargs, NULL))) goto fail;
-    if (PyTuple_Check(r)) rt = Py_NewRef(r);
-    else if (c->ndiff == 1 && (PyList_Check(r) || !PySequence_Check(r))) rt = PyTuple_Pack(1, r);
+    if (PyTuple_Check(r))
+        rt = Py_NewRef(r);
+    else if (c->ndiff == 1 && (PyList_Check(r) || !PySequence_Check(r)))
+        rt = PyTuple_Pack(1, r);
     if (!rt || PyTuple_GET_SIZE(rt) != c->ndiff) {
         Py_XDECREF(rt);
         rt = NULL;
@@ -1890,7 +1920,8 @@ static numc_status cvjp_backward(void *payload, int nin, const numc_array *const
                     goto fail;
                 }
                 const numc_array *x = in[p];
-                if (g->ndim != x->ndim || memcmp(g->shape, x->shape, sizeof(int64_t) * (size_t)x->ndim)) {
+                if (g->ndim != x->ndim ||
+                    memcmp(g->shape, x->shape, sizeof(int64_t) * (size_t)x->ndim)) {
                     numc_array *b = numc_broadcast_to(g, x->ndim, x->shape);
                     if (!b || g->ndim > x->ndim) {
                         char s1[NUMC_MAX_DIMS * 24], s2[NUMC_MAX_DIMS * 24];
@@ -1966,8 +1997,10 @@ static PyObject *cvjp_new(PyTypeObject *tp, PyObject *args, PyObject *kw) {
     c->fun = Py_NewRef(fun);
     c->nondiff = ndt;
     PyObject *dict = PyObject_GetAttrString(fun, "__dict__");
-    if (dict && PyDict_Check(dict)) c->dict = PyDict_Copy(dict);
-    else PyErr_Clear();
+    if (dict && PyDict_Check(dict))
+        c->dict = PyDict_Copy(dict);
+    else
+        PyErr_Clear();
     Py_XDECREF(dict);
     if (!c->dict) c->dict = PyDict_New();
     if (!c->dict) {
@@ -1979,8 +2012,10 @@ static PyObject *cvjp_new(PyTypeObject *tp, PyObject *args, PyObject *kw) {
     for (int i = 0; i < 4; i++) {
         if (!names[i]) continue;
         PyObject *v = PyObject_GetAttr(fun, names[i]);
-        if (v) PyDict_SetItem(c->dict, names[i], v);
-        else PyErr_Clear();
+        if (v)
+            PyDict_SetItem(c->dict, names[i], v);
+        else
+            PyErr_Clear();
         Py_XDECREF(v);
         Py_DECREF(names[i]);
     }
@@ -2048,8 +2083,8 @@ static int is_nondiff(CvjpObject *c, Py_ssize_t i, Py_ssize_t nargs) {
 static PyObject *cvjp_call(PyObject *self, PyObject *args, PyObject *kw) {
     CvjpObject *c = (CvjpObject *)self;
     Py_ssize_t nargs = PyTuple_GET_SIZE(args);
-    PyObject *leaves = PyList_New(0), *ndv = PyList_New(0), *res = NULL, *fr = NULL,
-             *odef = NULL, *oleaves = NULL;
+    PyObject *leaves = PyList_New(0), *ndv = PyList_New(0), *res = NULL, *fr = NULL, *odef = NULL,
+             *oleaves = NULL;
     Py_ssize_t ndiff = 0, *nleaves = NULL, *recpos = NULL;
     const numc_array **ins = NULL;
     numc_array **outs = NULL;
@@ -2115,7 +2150,7 @@ static PyObject *cvjp_call(PyObject *self, PyObject *args, PyObject *kw) {
         for (Py_ssize_t k = 0; outs && k < nout; k++) {
             numc_array *a = as_array(PyList_GET_ITEM(oleaves, k));
             if (!a) break;
-            outs[k] = fresh_handle(a);   /* outer tapes record it; t is paused */
+            outs[k] = fresh_handle(a); /* outer tapes record it; t is paused */
             numc_array_release(a);
             if (!outs[k]) {
                 pynumc_raise();
@@ -2164,7 +2199,8 @@ static PyObject *cvjp_call(PyObject *self, PyObject *args, PyObject *kw) {
     }
 done:
     if (outs)
-        for (Py_ssize_t k = 0; k < nout; k++) numc_array_release(outs[k]);
+        for (Py_ssize_t k = 0; k < nout; k++)
+            numc_array_release(outs[k]);
     free(outs);
     free(ins);
     free(nleaves);
@@ -2182,7 +2218,9 @@ static PyObject *cvjp_descr_get(PyObject *self, PyObject *obj, PyObject *type) {
     return PyMethod_New(self, obj);
 }
 
-static PyObject *cvjp_get_fun(PyObject *self, void *c) { return Py_NewRef(((CvjpObject *)self)->fun); }
+static PyObject *cvjp_get_fun(PyObject *self, void *c) {
+    return Py_NewRef(((CvjpObject *)self)->fun);
+}
 static PyObject *cvjp_get_fwd(PyObject *self, void *c) {
     PyObject *f = ((CvjpObject *)self)->fwd;
     return Py_NewRef(f ? f : Py_None);
@@ -2208,8 +2246,7 @@ static PyMethodDef cvjp_methods[] = {
 };
 
 static PyTypeObject Cvjp_Type = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "numc.custom_vjp",
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "numc.custom_vjp",
     .tp_basicsize = sizeof(CvjpObject),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_BASETYPE,
     .tp_doc = "custom_vjp(fun, nondiff_argnums=()): a function with a user-defined reverse-mode\n"

@@ -21,10 +21,10 @@ enum { B_COND, B_WCOND, B_WBODY, B_SCAN, B_FORI_SCAN, B_FORI_WCOND, B_FORI_WBODY
 typedef struct {
     int mode;
     PyObject *fn;
-    PyObject *in_treedef;    /* operands (cond) or carry */
-    PyObject *x_treedef;     /* scan */
-    Py_ssize_t ncarry;       /* leaves of the carry */
-    PyObject *out_treedef;   /* cond: the first branch's; scan: ys' */
+    PyObject *in_treedef;  /* operands (cond) or carry */
+    PyObject *x_treedef;   /* scan */
+    Py_ssize_t ncarry;     /* leaves of the carry */
+    PyObject *out_treedef; /* cond: the first branch's; scan: ys' */
     const char *what;
 } body_t;
 
@@ -36,9 +36,10 @@ static int same_tree(PyObject *a, PyObject *b, const char *what) {
     int eq = PyObject_RichCompareBool(a, b, Py_EQ);
     if (eq < 0) return -1;
     if (!eq) {
-        PyErr_Format(PyExc_TypeError,
-                     "%s: the output must have the same pytree structure as %s (got %R, expected %R)",
-                     what, "the input carry / the other branch", a, b);
+        PyErr_Format(
+            PyExc_TypeError,
+            "%s: the output must have the same pytree structure as %s (got %R, expected %R)", what,
+            "the input carry / the other branch", a, b);
         return -1;
     }
     return 0;
@@ -108,14 +109,14 @@ static numc_status body_cb(void *payload, int nin, numc_array *const *in, int *n
         Py_DECREF(x);
         if (!res) goto fail;
         if (!PyTuple_Check(res) || PyTuple_GET_SIZE(res) != 2) {
-            PyErr_SetString(PyExc_TypeError,
-                            "scan: the function must return a pair (carry, y)");
+            PyErr_SetString(PyExc_TypeError, "scan: the function must return a pair (carry, y)");
             goto fail;
         }
         PyObject *def = Py_NewRef(b->in_treedef);
         int rc = flatten_check(PyTuple_GET_ITEM(res, 0), leaves, &def, "scan carry");
         Py_DECREF(def);
-        if (rc < 0 || flatten_check(PyTuple_GET_ITEM(res, 1), leaves, &b->out_treedef, "scan ys") < 0)
+        if (rc < 0 ||
+            flatten_check(PyTuple_GET_ITEM(res, 1), leaves, &b->out_treedef, "scan ys") < 0)
             goto fail;
         break;
     }
@@ -141,7 +142,8 @@ static numc_status body_cb(void *payload, int nin, numc_array *const *in, int *n
         int rc = PyList_Append(leaves, inext);
         Py_DECREF(inext);
         if (rc < 0) goto fail;
-        if (b->mode == B_FORI_WBODY && PyList_Append(leaves, PyList_GET_ITEM(list, 1)) < 0) goto fail;
+        if (b->mode == B_FORI_WBODY && PyList_Append(leaves, PyList_GET_ITEM(list, 1)) < 0)
+            goto fail;
         PyObject *def = Py_NewRef(b->in_treedef);
         rc = flatten_check(res, leaves, &def, "fori_loop body_fun");
         Py_DECREF(def);
@@ -165,7 +167,8 @@ fail:
 }
 
 /* Flattens a tree of array-likes: new array references in *arr (malloc'ed). */
-static PyObject *flatten_arrays(PyObject *tree, numc_array ***arr, Py_ssize_t *n, const char *what) {
+static PyObject *flatten_arrays(PyObject *tree, numc_array ***arr, Py_ssize_t *n,
+                                const char *what) {
     PyObject *leaves = PyList_New(0);
     if (!leaves) return NULL;
     PyObject *def = pynumc_tree_flatten(tree, leaves);
@@ -241,9 +244,10 @@ static PyObject *staged_cond(numc_array *index, PyObject *branches, PyObject *op
     /* every branch checks its result structure against the first one's */
     int nout = 0;
     numc_array **out = NULL;
-    numc_status st = numc_cond(index, (int)nb, fns, pl, (int)nops, (const numc_array *const *)ops,
-                               &nout, &out);
-    for (Py_ssize_t k = 1; k < nb; k++) Py_XDECREF(bs[k].out_treedef);
+    numc_status st =
+        numc_cond(index, (int)nb, fns, pl, (int)nops, (const numc_array *const *)ops, &nout, &out);
+    for (Py_ssize_t k = 1; k < nb; k++)
+        Py_XDECREF(bs[k].out_treedef);
     if (st) {
         pynumc_raise();
     } else {
@@ -273,7 +277,8 @@ static PyObject *py_cond(PyObject *m, PyObject *const *args, Py_ssize_t nargs) {
         numc_array_release(p);
         return NULL;
     }
-    for (Py_ssize_t k = 3; k < nargs; k++) PyTuple_SET_ITEM(operands, k - 3, Py_NewRef(args[k]));
+    for (Py_ssize_t k = 3; k < nargs; k++)
+        PyTuple_SET_ITEM(operands, k - 3, Py_NewRef(args[k]));
     PyObject *r = NULL;
     int truth = concrete_truth(p, "cond");
     if (truth == 0 || truth == 1) {
@@ -281,7 +286,8 @@ static PyObject *py_cond(PyObject *m, PyObject *const *args, Py_ssize_t nargs) {
     } else if (truth == 2) {
         numc_dtype dt = numc_array_dtype(p);
         if (numc_array_ndim(p) != 0) {
-            PyErr_Format(PyExc_TypeError, "cond: the predicate must be a scalar, got an array of dimension %d",
+            PyErr_Format(PyExc_TypeError,
+                         "cond: the predicate must be a scalar, got an array of dimension %d",
                          numc_array_ndim(p));
         } else {
             numc_array *idx = p;
@@ -312,10 +318,12 @@ static PyObject *py_cond(PyObject *m, PyObject *const *args, Py_ssize_t nargs) {
 
 static PyObject *py_switch(PyObject *m, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs < 2) {
-        PyErr_SetString(PyExc_TypeError, "switch(index, branches, *operands) takes at least 2 arguments");
+        PyErr_SetString(PyExc_TypeError,
+                        "switch(index, branches, *operands) takes at least 2 arguments");
         return NULL;
     }
-    PyObject *branches = PySequence_Fast(args[1], "switch: branches must be a sequence of callables");
+    PyObject *branches =
+        PySequence_Fast(args[1], "switch: branches must be a sequence of callables");
     if (!branches) return NULL;
     Py_ssize_t nb = PySequence_Fast_GET_SIZE(branches);
     if (nb < 1) {
@@ -326,7 +334,8 @@ static PyObject *py_switch(PyObject *m, PyObject *const *args, Py_ssize_t nargs)
     numc_array *idx = pynumc_from_object(args[0], NUMC_DTYPE_NONE);
     PyObject *operands = PyTuple_New(nargs - 2), *r = NULL;
     if (!idx || !operands) goto done;
-    for (Py_ssize_t k = 2; k < nargs; k++) PyTuple_SET_ITEM(operands, k - 2, Py_NewRef(args[k]));
+    for (Py_ssize_t k = 2; k < nargs; k++)
+        PyTuple_SET_ITEM(operands, k - 2, Py_NewRef(args[k]));
     char kind = numc_dtype_kind(numc_array_dtype(idx));
     if (numc_array_ndim(idx) != 0 || !(kind == 'b' || kind == 'i' || kind == 'u')) {
         PyErr_SetString(PyExc_TypeError, "switch: the index must be a scalar integer");
@@ -360,13 +369,16 @@ static PyObject *staged_while(PyObject *cond_fun, PyObject *body_fun, PyObject *
     if (skip) {
         valdef = PyTuple_GET_ITEM(PyTuple_GET_ITEM(def, 2), 2);
     }
-    body_t bc = {.mode = cond_mode, .fn = cond_fun, .in_treedef = valdef, .what = "while_loop cond_fun"};
-    body_t bb = {.mode = body_mode, .fn = body_fun, .in_treedef = valdef, .what = "while_loop body_fun"};
+    body_t bc = {
+        .mode = cond_mode, .fn = cond_fun, .in_treedef = valdef, .what = "while_loop cond_fun"};
+    body_t bb = {
+        .mode = body_mode, .fn = body_fun, .in_treedef = valdef, .what = "while_loop body_fun"};
     numc_array **out = calloc((size_t)n + 1, sizeof *out);
     PyObject *r = NULL;
     if (!out) {
         PyErr_NoMemory();
-    } else if (numc_while_loop(body_cb, &bc, body_cb, &bb, (int)n, (const numc_array *const *)init, out)) {
+    } else if (numc_while_loop(body_cb, &bc, body_cb, &bb, (int)n, (const numc_array *const *)init,
+                               out)) {
         pynumc_raise();
         free(out);
     } else {
@@ -381,7 +393,8 @@ static PyObject *staged_while(PyObject *cond_fun, PyObject *body_fun, PyObject *
 static PyObject *py_while_loop(PyObject *m, PyObject *args, PyObject *kw) {
     static char *kwlist[] = {"cond_fun", "body_fun", "init_val", NULL};
     PyObject *cf, *bf, *init;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOO:while_loop", kwlist, &cf, &bf, &init)) return NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOO:while_loop", kwlist, &cf, &bf, &init))
+        return NULL;
     if (numc_trace_active()) return staged_while(cf, bf, init, B_WCOND, B_WBODY, 0);
     /* plain Python while the predicate is concrete */
     PyObject *carry = Py_NewRef(init);
@@ -471,12 +484,14 @@ static PyObject *py_fori_loop(PyObject *m, PyObject *args, PyObject *kw) {
         } else {
             carry[0] = pynumc_from_object(lo, NUMC_DTYPE_NONE);
             if (carry[0]) {
-                for (Py_ssize_t k = 0; k < n; k++) carry[1 + k] = vals[k];
+                for (Py_ssize_t k = 0; k < n; k++)
+                    carry[1 + k] = vals[k];
                 body_t b = {.mode = B_FORI_SCAN, .fn = bf, .in_treedef = def, .what = "fori_loop"};
                 int nys;
                 numc_array **ys;
-                numc_status st = numc_scan(body_cb, &b, (int)n + 1, (const numc_array *const *)carry,
-                                           0, NULL, u > l ? u - l : 0, false, out, &nys, &ys);
+                numc_status st =
+                    numc_scan(body_cb, &b, (int)n + 1, (const numc_array *const *)carry, 0, NULL,
+                              u > l ? u - l : 0, false, out, &nys, &ys);
                 Py_XDECREF(b.out_treedef);
                 if (st) {
                     pynumc_raise();
@@ -554,8 +569,10 @@ static PyObject *py_scan(PyObject *m, PyObject *args, PyObject *kw) {
                 PyObject *row = xo && ti ? PyObject_GetItem(xo, ti) : NULL;
                 Py_XDECREF(xo);
                 Py_XDECREF(ti);
-                if (!row) ok = false;
-                else PyList_SET_ITEM(xl, k, row);
+                if (!row)
+                    ok = false;
+                else
+                    PyList_SET_ITEM(xl, k, row);
             }
             Py_ssize_t p = 0;
             PyObject *x = ok ? pynumc_tree_unflatten(xdef, xl, &p) : NULL;
@@ -567,7 +584,8 @@ static PyObject *py_scan(PyObject *m, PyObject *args, PyObject *kw) {
                 break;
             }
             if (!PyTuple_Check(res) || PyTuple_GET_SIZE(res) != 2) {
-                PyErr_SetString(PyExc_TypeError, "scan: the function must return a pair (carry, y)");
+                PyErr_SetString(PyExc_TypeError,
+                                "scan: the function must return a pair (carry, y)");
                 Py_DECREF(res);
                 ok = false;
                 break;
@@ -641,8 +659,10 @@ static PyObject *py_scan(PyObject *m, PyObject *args, PyObject *kw) {
             PyObject *ydef = b.out_treedef ? b.out_treedef : Py_None;
             PyObject *yt = NULL;
             if (ct) {
-                if (b.out_treedef) yt = pynumc_unflatten_arrays(ydef, ys, nys);
-                else yt = Py_NewRef(Py_None);
+                if (b.out_treedef)
+                    yt = pynumc_unflatten_arrays(ydef, ys, nys);
+                else
+                    yt = Py_NewRef(Py_None);
             } else {
                 pynumc_release_arrays(ys, nys);
             }
@@ -681,4 +701,6 @@ static PyMethodDef control_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-int pynumc_init_control(PyObject *m) { return PyModule_AddFunctions(m, control_methods); }
+int pynumc_init_control(PyObject *m) {
+    return PyModule_AddFunctions(m, control_methods);
+}

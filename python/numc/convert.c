@@ -51,40 +51,90 @@ static int store_int(numc_dtype dt, void *dst, PyObject *v) {
         double d = PyLong_AsDouble(v);
         if (d == -1.0 && PyErr_Occurred()) return -1;
         switch (dt) {
-        case NUMC_BOOL: *(uint8_t *)dst = 1; return 0;
-        case NUMC_FLOAT16: { uint16_t h = numc_f64_to_f16(d); memcpy(dst, &h, 2); return 0; }
-        case NUMC_BFLOAT16: { uint16_t h = numc_f64_to_bf16(d); memcpy(dst, &h, 2); return 0; }
-        case NUMC_FLOAT32: *(float *)dst = (float)d; return 0;
-        case NUMC_FLOAT64: *(double *)dst = d; return 0;
-        case NUMC_COMPLEX64: ((float *)dst)[0] = (float)d; ((float *)dst)[1] = 0; return 0;
-        case NUMC_COMPLEX128: ((double *)dst)[0] = d; ((double *)dst)[1] = 0; return 0;
-        default: return out_of_bounds(v, dt);
+        case NUMC_BOOL:
+            *(uint8_t *)dst = 1;
+            return 0;
+        case NUMC_FLOAT16: {
+            uint16_t h = numc_f64_to_f16(d);
+            memcpy(dst, &h, 2);
+            return 0;
+        }
+        case NUMC_BFLOAT16: {
+            uint16_t h = numc_f64_to_bf16(d);
+            memcpy(dst, &h, 2);
+            return 0;
+        }
+        case NUMC_FLOAT32:
+            *(float *)dst = (float)d;
+            return 0;
+        case NUMC_FLOAT64:
+            *(double *)dst = d;
+            return 0;
+        case NUMC_COMPLEX64:
+            ((float *)dst)[0] = (float)d;
+            ((float *)dst)[1] = 0;
+            return 0;
+        case NUMC_COMPLEX128:
+            ((double *)dst)[0] = d;
+            ((double *)dst)[1] = 0;
+            return 0;
+        default:
+            return out_of_bounds(v, dt);
         }
     }
-#define RANGED(T, lo, hi)                                                                  \
-    if (i < (long long)(lo) || i > (long long)(hi)) return out_of_bounds(v, dt);           \
-    *(T *)dst = (T)i;                                                                      \
+#define RANGED(T, lo, hi)                                                                          \
+    if (i < (long long)(lo) || i > (long long)(hi)) return out_of_bounds(v, dt);                   \
+    *(T *)dst = (T)i;                                                                              \
     return 0;
     switch (dt) {
-    case NUMC_BOOL: *(uint8_t *)dst = i != 0; return 0;
-    case NUMC_INT8: RANGED(int8_t, INT8_MIN, INT8_MAX)
-    case NUMC_INT16: RANGED(int16_t, INT16_MIN, INT16_MAX)
-    case NUMC_INT32: RANGED(int32_t, INT32_MIN, INT32_MAX)
-    case NUMC_INT64: *(int64_t *)dst = i; return 0;
-    case NUMC_UINT8: RANGED(uint8_t, 0, UINT8_MAX)
-    case NUMC_UINT16: RANGED(uint16_t, 0, UINT16_MAX)
-    case NUMC_UINT32: RANGED(uint32_t, 0, UINT32_MAX)
+    case NUMC_BOOL:
+        *(uint8_t *)dst = i != 0;
+        return 0;
+    case NUMC_INT8:
+        RANGED(int8_t, INT8_MIN, INT8_MAX)
+    case NUMC_INT16:
+        RANGED(int16_t, INT16_MIN, INT16_MAX)
+    case NUMC_INT32:
+        RANGED(int32_t, INT32_MIN, INT32_MAX)
+    case NUMC_INT64:
+        *(int64_t *)dst = i;
+        return 0;
+    case NUMC_UINT8:
+        RANGED(uint8_t, 0, UINT8_MAX)
+    case NUMC_UINT16:
+        RANGED(uint16_t, 0, UINT16_MAX)
+    case NUMC_UINT32:
+        RANGED(uint32_t, 0, UINT32_MAX)
     case NUMC_UINT64:
         if (i < 0) return out_of_bounds(v, dt);
         *(uint64_t *)dst = (uint64_t)i;
         return 0;
-    case NUMC_FLOAT16: { uint16_t h = numc_f64_to_f16((double)i); memcpy(dst, &h, 2); return 0; }
-    case NUMC_BFLOAT16: { uint16_t h = numc_f64_to_bf16((double)i); memcpy(dst, &h, 2); return 0; }
-    case NUMC_FLOAT32: *(float *)dst = (float)i; return 0;
-    case NUMC_FLOAT64: *(double *)dst = (double)i; return 0;
-    case NUMC_COMPLEX64: ((float *)dst)[0] = (float)i; ((float *)dst)[1] = 0; return 0;
-    case NUMC_COMPLEX128: ((double *)dst)[0] = (double)i; ((double *)dst)[1] = 0; return 0;
-    default: break;
+    case NUMC_FLOAT16: {
+        uint16_t h = numc_f64_to_f16((double)i);
+        memcpy(dst, &h, 2);
+        return 0;
+    }
+    case NUMC_BFLOAT16: {
+        uint16_t h = numc_f64_to_bf16((double)i);
+        memcpy(dst, &h, 2);
+        return 0;
+    }
+    case NUMC_FLOAT32:
+        *(float *)dst = (float)i;
+        return 0;
+    case NUMC_FLOAT64:
+        *(double *)dst = (double)i;
+        return 0;
+    case NUMC_COMPLEX64:
+        ((float *)dst)[0] = (float)i;
+        ((float *)dst)[1] = 0;
+        return 0;
+    case NUMC_COMPLEX128:
+        ((double *)dst)[0] = (double)i;
+        ((double *)dst)[1] = 0;
+        return 0;
+    default:
+        break;
     }
 #undef RANGED
     PyErr_SetString(PyExc_TypeError, "unsupported dtype");
@@ -93,14 +143,35 @@ static int store_int(numc_dtype dt, void *dst, PyObject *v) {
 
 static int store_double(numc_dtype dt, void *dst, double d, double im) {
     switch (dt) {
-    case NUMC_BOOL: *(uint8_t *)dst = d != 0 || im != 0; return 0;
-    case NUMC_FLOAT16: { uint16_t h = numc_f64_to_f16(d); memcpy(dst, &h, 2); return 0; }
-    case NUMC_BFLOAT16: { uint16_t h = numc_f64_to_bf16(d); memcpy(dst, &h, 2); return 0; }
-    case NUMC_FLOAT32: *(float *)dst = (float)d; return 0;
-    case NUMC_FLOAT64: *(double *)dst = d; return 0;
-    case NUMC_COMPLEX64: ((float *)dst)[0] = (float)d; ((float *)dst)[1] = (float)im; return 0;
-    case NUMC_COMPLEX128: ((double *)dst)[0] = d; ((double *)dst)[1] = im; return 0;
-    default: break;
+    case NUMC_BOOL:
+        *(uint8_t *)dst = d != 0 || im != 0;
+        return 0;
+    case NUMC_FLOAT16: {
+        uint16_t h = numc_f64_to_f16(d);
+        memcpy(dst, &h, 2);
+        return 0;
+    }
+    case NUMC_BFLOAT16: {
+        uint16_t h = numc_f64_to_bf16(d);
+        memcpy(dst, &h, 2);
+        return 0;
+    }
+    case NUMC_FLOAT32:
+        *(float *)dst = (float)d;
+        return 0;
+    case NUMC_FLOAT64:
+        *(double *)dst = d;
+        return 0;
+    case NUMC_COMPLEX64:
+        ((float *)dst)[0] = (float)d;
+        ((float *)dst)[1] = (float)im;
+        return 0;
+    case NUMC_COMPLEX128:
+        ((double *)dst)[0] = d;
+        ((double *)dst)[1] = im;
+        return 0;
+    default:
+        break;
     }
     /* float to integer: truncation, as np.array([1.5], dtype=int) does */
     if (isnan(d)) {
@@ -112,15 +183,32 @@ static int store_double(numc_dtype dt, void *dst, double d, double im) {
         return -1;
     }
     switch (dt) {
-    case NUMC_INT8: *(int8_t *)dst = (int8_t)(int64_t)d; return 0;
-    case NUMC_INT16: *(int16_t *)dst = (int16_t)(int64_t)d; return 0;
-    case NUMC_INT32: *(int32_t *)dst = (int32_t)(int64_t)d; return 0;
-    case NUMC_INT64: *(int64_t *)dst = (int64_t)d; return 0;
-    case NUMC_UINT8: *(uint8_t *)dst = (uint8_t)(int64_t)d; return 0;
-    case NUMC_UINT16: *(uint16_t *)dst = (uint16_t)(int64_t)d; return 0;
-    case NUMC_UINT32: *(uint32_t *)dst = (uint32_t)(int64_t)d; return 0;
-    case NUMC_UINT64: *(uint64_t *)dst = d < 0 ? (uint64_t)(int64_t)d : (uint64_t)d; return 0;
-    default: break;
+    case NUMC_INT8:
+        *(int8_t *)dst = (int8_t)(int64_t)d;
+        return 0;
+    case NUMC_INT16:
+        *(int16_t *)dst = (int16_t)(int64_t)d;
+        return 0;
+    case NUMC_INT32:
+        *(int32_t *)dst = (int32_t)(int64_t)d;
+        return 0;
+    case NUMC_INT64:
+        *(int64_t *)dst = (int64_t)d;
+        return 0;
+    case NUMC_UINT8:
+        *(uint8_t *)dst = (uint8_t)(int64_t)d;
+        return 0;
+    case NUMC_UINT16:
+        *(uint16_t *)dst = (uint16_t)(int64_t)d;
+        return 0;
+    case NUMC_UINT32:
+        *(uint32_t *)dst = (uint32_t)(int64_t)d;
+        return 0;
+    case NUMC_UINT64:
+        *(uint64_t *)dst = d < 0 ? (uint64_t)(int64_t)d : (uint64_t)d;
+        return 0;
+    default:
+        break;
     }
     PyErr_SetString(PyExc_TypeError, "unsupported dtype");
     return -1;
@@ -135,8 +223,10 @@ static inline int store_leaf(numc_dtype dt, void *dst, PyObject *v, int kind) {
             return 0;
         }
         return store_double(dt, dst, PyFloat_AS_DOUBLE(v), 0);
-    case K_INT: return store_int(dt, dst, v);
-    case K_BOOL: return store_int(dt, dst, v == Py_True ? Py_True : Py_False);
+    case K_INT:
+        return store_int(dt, dst, v);
+    case K_BOOL:
+        return store_int(dt, dst, v == Py_True ? Py_True : Py_False);
     case K_COMPLEX: {
         Py_complex c = PyComplex_AsCComplex(v);
         if (numc_dtype_kind(dt) != 'c') {
@@ -146,7 +236,8 @@ static inline int store_leaf(numc_dtype dt, void *dst, PyObject *v, int kind) {
         }
         return store_double(dt, dst, c.real, c.imag);
     }
-    default: break;
+    default:
+        break;
     }
     PyErr_SetString(PyExc_TypeError, "unsupported value");
     return -1;
@@ -157,7 +248,9 @@ static inline int store_leaf(numc_dtype dt, void *dst, PyObject *v, int kind) {
 static numc_array *scalar_strong(PyObject *obj, int kind, numc_dtype dt) {
     if (dt == NUMC_DTYPE_NONE) {
         switch (kind) {
-        case K_BOOL: dt = NUMC_BOOL; break;
+        case K_BOOL:
+            dt = NUMC_BOOL;
+            break;
         case K_INT: {
             int overflow;
             long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
@@ -169,8 +262,12 @@ static numc_array *scalar_strong(PyObject *obj, int kind, numc_dtype dt) {
             }
             break;
         }
-        case K_FLOAT: dt = numc_default_float(); break;
-        default: dt = numc_default_complex(); break;
+        case K_FLOAT:
+            dt = numc_default_float();
+            break;
+        default:
+            dt = numc_default_complex();
+            break;
         }
     }
     _Alignas(16) unsigned char buf[16];
@@ -231,7 +328,9 @@ static numc_array *scalar_weak(PyObject *obj, int kind) {
         if (!a) a = weak_remember(kind, numc_scalar_i64(i));
         break;
     }
-    case K_BOOL: a = numc_scalar_bool(obj == Py_True); break;
+    case K_BOOL:
+        a = numc_scalar_bool(obj == Py_True);
+        break;
     default: {
         Py_complex c = PyComplex_AsCComplex(obj);
         double v[2] = {c.real, c.imag};
@@ -247,11 +346,11 @@ static numc_array *scalar_weak(PyObject *obj, int kind) {
 /* ---- nested sequences ---- */
 
 typedef struct {
-    int ndim;            /* dims established so far */
-    int leafdepth;       /* depth of the scalar leaves, -1 until one is seen */
-    int kind;            /* max leaf kind */
-    int big_uint;        /* an int above INT64_MAX */
-    int small_int;       /* an int within int64 */
+    int ndim;      /* dims established so far */
+    int leafdepth; /* depth of the scalar leaves, -1 until one is seen */
+    int kind;      /* max leaf kind */
+    int big_uint;  /* an int above INT64_MAX */
+    int small_int; /* an int within int64 */
     int64_t shape[NUMC_MAX_DIMS];
 } seqinfo;
 
@@ -307,11 +406,13 @@ static int discover(PyObject *seq, int d, seqinfo *s) {
             int overflow;
             long long v = PyLong_AsLongLongAndOverflow(it, &overflow);
             if (v == -1 && PyErr_Occurred()) return -1;
-            if (overflow > 0) s->big_uint = 1;
+            if (overflow > 0)
+                s->big_uint = 1;
             else if (overflow < 0) {
                 PyErr_SetString(PyExc_OverflowError, "Python int too large to convert to C long");
                 return -1;
-            } else s->small_int = 1;
+            } else
+                s->small_int = 1;
         }
     }
     return 0;
@@ -329,8 +430,10 @@ static int fill(PyObject *seq, int d, int ndim, numc_dtype dt, size_t isz, char 
     if (dt == NUMC_FLOAT64) {
         for (Py_ssize_t i = 0; i < n; i++, p += 8) {
             PyObject *it = items[i];
-            if (PyFloat_CheckExact(it)) *(double *)p = PyFloat_AS_DOUBLE(it);
-            else if (store_leaf(dt, p, it, leaf_kind(it)) < 0) return -1;
+            if (PyFloat_CheckExact(it))
+                *(double *)p = PyFloat_AS_DOUBLE(it);
+            else if (store_leaf(dt, p, it, leaf_kind(it)) < 0)
+                return -1;
         }
     } else {
         for (Py_ssize_t i = 0; i < n; i++, p += isz)
@@ -354,18 +457,25 @@ static numc_array *from_sequence(PyObject *obj, numc_dtype dt) {
     int ndim = s.leafdepth >= 0 ? s.leafdepth : s.ndim;
     if (dt == NUMC_DTYPE_NONE) {
         switch (s.kind) {
-        case K_BOOL: dt = NUMC_BOOL; break;
+        case K_BOOL:
+            dt = NUMC_BOOL;
+            break;
         case K_INT:
             /* NumPy types each int: big ones uint64, others int64; together float64 */
             dt = !s.big_uint ? NUMC_INT64 : s.small_int ? NUMC_FLOAT64 : NUMC_UINT64;
             break;
-        case K_COMPLEX: dt = numc_default_complex(); break;
-        default: dt = numc_default_float(); break; /* float leaves or empty */
+        case K_COMPLEX:
+            dt = numc_default_complex();
+            break;
+        default:
+            dt = numc_default_float();
+            break; /* float leaves or empty */
         }
     }
     size_t isz = numc_dtype_itemsize(dt);
     int64_t count = 1;
-    for (int i = 0; i < ndim; i++) count *= s.shape[i];
+    for (int i = 0; i < ndim; i++)
+        count *= s.shape[i];
     _Alignas(16) char stackbuf[512];
     char *buf = stackbuf;
     if ((size_t)count * isz > sizeof stackbuf) {
@@ -436,25 +546,55 @@ static numc_dtype format_dtype(const char *f, Py_ssize_t itemsize) {
     if (*f == '>' || *f == '!') return NUMC_DTYPE_NONE;
     numc_dtype dt = NUMC_DTYPE_NONE;
     if (f[0] == 'Z' && f[1] && !f[2]) {
-        if (f[1] == 'f') dt = NUMC_COMPLEX64;
-        else if (f[1] == 'd') dt = NUMC_COMPLEX128;
+        if (f[1] == 'f')
+            dt = NUMC_COMPLEX64;
+        else if (f[1] == 'd')
+            dt = NUMC_COMPLEX128;
     } else if (f[0] && !f[1]) {
         switch (f[0]) {
-        case '?': dt = NUMC_BOOL; break;
-        case 'b': dt = NUMC_INT8; break;
-        case 'B': case 'c': dt = NUMC_UINT8; break;
-        case 'e': dt = NUMC_FLOAT16; break;
-        case 'f': dt = NUMC_FLOAT32; break;
-        case 'd': dt = NUMC_FLOAT64; break;
-        case 'h': case 'i': case 'l': case 'q': case 'n':
-            dt = itemsize == 1 ? NUMC_INT8 : itemsize == 2 ? NUMC_INT16
-               : itemsize == 4 ? NUMC_INT32 : itemsize == 8 ? NUMC_INT64 : NUMC_DTYPE_NONE;
+        case '?':
+            dt = NUMC_BOOL;
             break;
-        case 'H': case 'I': case 'L': case 'Q': case 'N':
-            dt = itemsize == 1 ? NUMC_UINT8 : itemsize == 2 ? NUMC_UINT16
-               : itemsize == 4 ? NUMC_UINT32 : itemsize == 8 ? NUMC_UINT64 : NUMC_DTYPE_NONE;
+        case 'b':
+            dt = NUMC_INT8;
             break;
-        default: break;
+        case 'B':
+        case 'c':
+            dt = NUMC_UINT8;
+            break;
+        case 'e':
+            dt = NUMC_FLOAT16;
+            break;
+        case 'f':
+            dt = NUMC_FLOAT32;
+            break;
+        case 'd':
+            dt = NUMC_FLOAT64;
+            break;
+        case 'h':
+        case 'i':
+        case 'l':
+        case 'q':
+        case 'n':
+            dt = itemsize == 1   ? NUMC_INT8
+                 : itemsize == 2 ? NUMC_INT16
+                 : itemsize == 4 ? NUMC_INT32
+                 : itemsize == 8 ? NUMC_INT64
+                                 : NUMC_DTYPE_NONE;
+            break;
+        case 'H':
+        case 'I':
+        case 'L':
+        case 'Q':
+        case 'N':
+            dt = itemsize == 1   ? NUMC_UINT8
+                 : itemsize == 2 ? NUMC_UINT16
+                 : itemsize == 4 ? NUMC_UINT32
+                 : itemsize == 8 ? NUMC_UINT64
+                                 : NUMC_DTYPE_NONE;
+            break;
+        default:
+            break;
         }
     }
     if (dt != NUMC_DTYPE_NONE && (Py_ssize_t)numc_dtype_itemsize(dt) != itemsize)
@@ -486,8 +626,10 @@ static int from_buffer(PyObject *obj, numc_dtype as_dt, numc_array **out) {
             strides[i] = view.strides ? view.strides[i] : view.itemsize;
         }
         *out = numc_array_from_strided(dt, view.ndim, shape, strides, view.buf);
-        if (*out) r = 1;
-        else pynumc_raise();
+        if (*out)
+            r = 1;
+        else
+            pynumc_raise();
     }
     PyBuffer_Release(&view);
     return r;
@@ -528,7 +670,8 @@ static numc_array *from_numpy_fallback(PyObject *obj, numc_dtype dt) {
     goto done;
 fail_msg:
     if (!PyErr_Occurred())
-        PyErr_Format(PyExc_TypeError, "cannot convert %.200s to a numc array", Py_TYPE(obj)->tp_name);
+        PyErr_Format(PyExc_TypeError, "cannot convert %.200s to a numc array",
+                     Py_TYPE(obj)->tp_name);
 done:
     Py_DECREF(arr);
     return res;
@@ -543,8 +686,8 @@ static numc_array *convert(PyObject *obj, numc_dtype dt, int weak) {
         return a;
     }
     int k = leaf_kind(obj);
-    if (k != K_OTHER) return (weak && dt == NUMC_DTYPE_NONE) ? scalar_weak(obj, k)
-                                                             : scalar_strong(obj, k, dt);
+    if (k != K_OTHER)
+        return (weak && dt == NUMC_DTYPE_NONE) ? scalar_weak(obj, k) : scalar_strong(obj, k, dt);
     if (PyList_Check(obj) || PyTuple_Check(obj)) return from_sequence(obj, dt);
     numc_array *a = NULL;
     int r = from_buffer(obj, NUMC_DTYPE_NONE, &a);
@@ -563,8 +706,9 @@ static numc_array *convert(PyObject *obj, numc_dtype dt, int weak) {
         if (PyBool_Check(obj)) return convert(obj == Py_True ? Py_True : Py_False, dt, weak);
         if (PyLong_Check(obj) || PyFloat_Check(obj) || PyComplex_Check(obj)) {
             PyObject *base = PyLong_Check(obj) ? PyNumber_Long(obj)
-                             : PyFloat_Check(obj) ? PyNumber_Float(obj)
-                             : PyComplex_FromCComplex(PyComplex_AsCComplex(obj));
+                             : PyFloat_Check(obj)
+                                 ? PyNumber_Float(obj)
+                                 : PyComplex_FromCComplex(PyComplex_AsCComplex(obj));
             if (!base) return NULL;
             a = convert(base, dt, weak);
             Py_DECREF(base);
@@ -582,8 +726,12 @@ static numc_array *convert(PyObject *obj, numc_dtype dt, int weak) {
     return NULL;
 }
 
-numc_array *pynumc_from_object(PyObject *obj, numc_dtype dtype) { return convert(obj, dtype, 1); }
-numc_array *pynumc_asarray(PyObject *obj, numc_dtype dtype) { return convert(obj, dtype, 0); }
+numc_array *pynumc_from_object(PyObject *obj, numc_dtype dtype) {
+    return convert(obj, dtype, 1);
+}
+numc_array *pynumc_asarray(PyObject *obj, numc_dtype dtype) {
+    return convert(obj, dtype, 0);
+}
 
 numc_array *pynumc_operand(PyObject *obj) {
     if (NumcArray_Check(obj)) return numc_array_retain(NumcArray_ARR(obj));
@@ -600,24 +748,38 @@ numc_array *pynumc_operand(PyObject *obj) {
 
 static PyObject *scalar_from_ptr(numc_dtype dt, const void *p) {
     switch (dt) {
-    case NUMC_BOOL: return PyBool_FromLong(*(const uint8_t *)p);
-    case NUMC_INT8: return PyLong_FromLong(*(const int8_t *)p);
-    case NUMC_INT16: return PyLong_FromLong(*(const int16_t *)p);
-    case NUMC_INT32: return PyLong_FromLong(*(const int32_t *)p);
-    case NUMC_INT64: return PyLong_FromLongLong(*(const int64_t *)p);
-    case NUMC_UINT8: return PyLong_FromLong(*(const uint8_t *)p);
-    case NUMC_UINT16: return PyLong_FromLong(*(const uint16_t *)p);
-    case NUMC_UINT32: return PyLong_FromUnsignedLong(*(const uint32_t *)p);
-    case NUMC_UINT64: return PyLong_FromUnsignedLongLong(*(const uint64_t *)p);
-    case NUMC_FLOAT16: return PyFloat_FromDouble(numc_f16_to_f32(*(const uint16_t *)p));
-    case NUMC_BFLOAT16: return PyFloat_FromDouble(numc_bf16_to_f32(*(const uint16_t *)p));
-    case NUMC_FLOAT32: return PyFloat_FromDouble(*(const float *)p);
-    case NUMC_FLOAT64: return PyFloat_FromDouble(*(const double *)p);
+    case NUMC_BOOL:
+        return PyBool_FromLong(*(const uint8_t *)p);
+    case NUMC_INT8:
+        return PyLong_FromLong(*(const int8_t *)p);
+    case NUMC_INT16:
+        return PyLong_FromLong(*(const int16_t *)p);
+    case NUMC_INT32:
+        return PyLong_FromLong(*(const int32_t *)p);
+    case NUMC_INT64:
+        return PyLong_FromLongLong(*(const int64_t *)p);
+    case NUMC_UINT8:
+        return PyLong_FromLong(*(const uint8_t *)p);
+    case NUMC_UINT16:
+        return PyLong_FromLong(*(const uint16_t *)p);
+    case NUMC_UINT32:
+        return PyLong_FromUnsignedLong(*(const uint32_t *)p);
+    case NUMC_UINT64:
+        return PyLong_FromUnsignedLongLong(*(const uint64_t *)p);
+    case NUMC_FLOAT16:
+        return PyFloat_FromDouble(numc_f16_to_f32(*(const uint16_t *)p));
+    case NUMC_BFLOAT16:
+        return PyFloat_FromDouble(numc_bf16_to_f32(*(const uint16_t *)p));
+    case NUMC_FLOAT32:
+        return PyFloat_FromDouble(*(const float *)p);
+    case NUMC_FLOAT64:
+        return PyFloat_FromDouble(*(const double *)p);
     case NUMC_COMPLEX64:
         return PyComplex_FromDoubles(((const float *)p)[0], ((const float *)p)[1]);
     case NUMC_COMPLEX128:
         return PyComplex_FromDoubles(((const double *)p)[0], ((const double *)p)[1]);
-    default: break;
+    default:
+        break;
     }
     PyErr_SetString(PyExc_TypeError, "unsupported dtype");
     return NULL;
@@ -680,10 +842,12 @@ PyObject *pynumc_tolist(numc_array *a) {
     if (!host) return NULL;
     const char *p = host;
     numc_dtype dt = numc_array_dtype(a);
-    PyObject *r = build_list(dt, numc_dtype_itemsize(dt), 0, numc_array_ndim(a),
-                             numc_array_shape(a), &p);
+    PyObject *r =
+        build_list(dt, numc_dtype_itemsize(dt), 0, numc_array_ndim(a), numc_array_shape(a), &p);
     free(host);
     return r;
 }
 
-int pynumc_init_convert(PyObject *m) { return 0; }
+int pynumc_init_convert(PyObject *m) {
+    return 0;
+}

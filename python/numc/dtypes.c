@@ -10,9 +10,9 @@
 /* NumPy's one-letter codes and array-interface type strings, in dtype order. */
 static const char dtype_chars[NUMC_DTYPE_COUNT] = {'?', 'b', 'h', 'i', 'l', 'B', 'H', 'I',
                                                    'L', 'e', 'E', 'f', 'd', 'F', 'D'};
-static const char *const dtype_strs[NUMC_DTYPE_COUNT] = {
-    "|b1", "|i1", "<i2", "<i4", "<i8", "|u1", "<u2", "<u4",
-    "<u8", "<f2", "<V2", "<f4", "<f8", "<c8", "<c16"};
+static const char *const dtype_strs[NUMC_DTYPE_COUNT] = {"|b1", "|i1", "<i2", "<i4", "<i8",
+                                                         "|u1", "<u2", "<u4", "<u8", "<f2",
+                                                         "<V2", "<f4", "<f8", "<c8", "<c16"};
 
 static PyObject *dtype_objects[NUMC_DTYPE_COUNT];
 static PyTypeObject *scalar_types[NUMC_DTYPE_COUNT];
@@ -20,12 +20,29 @@ static char dtype_reprs[NUMC_DTYPE_COUNT][32];
 
 /* The abstract classes, in creation order (each row: name, parent index or -1
  * for `generic`). Concrete types hang off these by kind. */
-enum { AB_GENERIC, AB_NUMBER, AB_INTEGER, AB_SIGNED, AB_UNSIGNED, AB_INEXACT, AB_FLOATING,
-       AB_COMPLEX, AB_COUNT };
-static const struct { const char *name; int parent; } abstract_rows[AB_COUNT] = {
-    {"generic", -1},        {"number", AB_GENERIC},   {"integer", AB_NUMBER},
-    {"signedinteger", AB_INTEGER}, {"unsignedinteger", AB_INTEGER},
-    {"inexact", AB_NUMBER}, {"floating", AB_INEXACT}, {"complexfloating", AB_INEXACT},
+enum {
+    AB_GENERIC,
+    AB_NUMBER,
+    AB_INTEGER,
+    AB_SIGNED,
+    AB_UNSIGNED,
+    AB_INEXACT,
+    AB_FLOATING,
+    AB_COMPLEX,
+    AB_COUNT
+};
+static const struct {
+    const char *name;
+    int parent;
+} abstract_rows[AB_COUNT] = {
+    {"generic", -1},
+    {"number", AB_GENERIC},
+    {"integer", AB_NUMBER},
+    {"signedinteger", AB_INTEGER},
+    {"unsignedinteger", AB_INTEGER},
+    {"inexact", AB_NUMBER},
+    {"floating", AB_INEXACT},
+    {"complexfloating", AB_INEXACT},
 };
 static PyTypeObject *abstract_types[AB_COUNT];
 
@@ -44,17 +61,39 @@ const char *pynumc_dtype_repr(numc_dtype dt) {
 static numc_dtype dtype_from_string(const char *s) {
     numc_dtype dt = numc_dtype_from_name(s);
     if (dt != NUMC_DTYPE_NONE) return dt;
-    static const struct { const char *name; numc_dtype dt; } aliases[] = {
-        {"float", NUMC_FLOAT64},     {"double", NUMC_FLOAT64},   {"single", NUMC_FLOAT32},
-        {"half", NUMC_FLOAT16},      {"int", NUMC_INT64},        {"int_", NUMC_INT64},
-        {"intp", NUMC_INT64},        {"long", NUMC_INT64},       {"longlong", NUMC_INT64},
-        {"uint", NUMC_UINT64},       {"uintp", NUMC_UINT64},     {"ulong", NUMC_UINT64},
-        {"ulonglong", NUMC_UINT64},  {"intc", NUMC_INT32},       {"uintc", NUMC_UINT32},
-        {"short", NUMC_INT16},       {"ushort", NUMC_UINT16},    {"byte", NUMC_INT8},
-        {"ubyte", NUMC_UINT8},       {"bool_", NUMC_BOOL},       {"complex", NUMC_COMPLEX128},
-        {"cdouble", NUMC_COMPLEX128}, {"csingle", NUMC_COMPLEX64}, {"float_", NUMC_FLOAT64},
-        {"complex_", NUMC_COMPLEX128}, {"q", NUMC_INT64},        {"Q", NUMC_UINT64},
-        {"p", NUMC_INT64},           {"P", NUMC_UINT64},
+    static const struct {
+        const char *name;
+        numc_dtype dt;
+    } aliases[] = {
+        {"float", NUMC_FLOAT64},
+        {"double", NUMC_FLOAT64},
+        {"single", NUMC_FLOAT32},
+        {"half", NUMC_FLOAT16},
+        {"int", NUMC_INT64},
+        {"int_", NUMC_INT64},
+        {"intp", NUMC_INT64},
+        {"long", NUMC_INT64},
+        {"longlong", NUMC_INT64},
+        {"uint", NUMC_UINT64},
+        {"uintp", NUMC_UINT64},
+        {"ulong", NUMC_UINT64},
+        {"ulonglong", NUMC_UINT64},
+        {"intc", NUMC_INT32},
+        {"uintc", NUMC_UINT32},
+        {"short", NUMC_INT16},
+        {"ushort", NUMC_UINT16},
+        {"byte", NUMC_INT8},
+        {"ubyte", NUMC_UINT8},
+        {"bool_", NUMC_BOOL},
+        {"complex", NUMC_COMPLEX128},
+        {"cdouble", NUMC_COMPLEX128},
+        {"csingle", NUMC_COMPLEX64},
+        {"float_", NUMC_FLOAT64},
+        {"complex_", NUMC_COMPLEX128},
+        {"q", NUMC_INT64},
+        {"Q", NUMC_UINT64},
+        {"p", NUMC_INT64},
+        {"P", NUMC_UINT64},
     };
     for (size_t i = 0; i < sizeof aliases / sizeof *aliases; i++)
         if (!strcmp(s, aliases[i].name)) return aliases[i].dt;
@@ -107,10 +146,14 @@ int pynumc_parse_dtype(PyObject *obj, numc_dtype *out) {
                 *out = (numc_dtype)i;
                 return 0;
             }
-        if (obj == (PyObject *)&PyFloat_Type) *out = NUMC_FLOAT64;
-        else if (obj == (PyObject *)&PyLong_Type) *out = NUMC_INT64;
-        else if (obj == (PyObject *)&PyBool_Type) *out = NUMC_BOOL;
-        else if (obj == (PyObject *)&PyComplex_Type) *out = NUMC_COMPLEX128;
+        if (obj == (PyObject *)&PyFloat_Type)
+            *out = NUMC_FLOAT64;
+        else if (obj == (PyObject *)&PyLong_Type)
+            *out = NUMC_INT64;
+        else if (obj == (PyObject *)&PyBool_Type)
+            *out = NUMC_BOOL;
+        else if (obj == (PyObject *)&PyComplex_Type)
+            *out = NUMC_COMPLEX128;
         else {
             /* NumPy scalar types and ml_dtypes.bfloat16: ask NumPy for the name */
             PyObject *np = pynumc_numpy();
@@ -174,8 +217,10 @@ static PyObject *dtype_new(PyTypeObject *tp, PyObject *args, PyObject *kw) {
     if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OOO:dtype", kwlist, &obj, &align, &copy, &meta))
         return NULL;
     numc_dtype dt;
-    if (obj == Py_None) dt = numc_default_float();
-    else if (pynumc_parse_dtype(obj, &dt) < 0) return NULL;
+    if (obj == Py_None)
+        dt = numc_default_float();
+    else if (pynumc_parse_dtype(obj, &dt) < 0)
+        return NULL;
     return Py_NewRef(dtype_objects[dt]);
 }
 
@@ -205,7 +250,9 @@ static PyObject *dtype_richcompare(PyObject *self, PyObject *other, int op) {
     return PyBool_FromLong((a == b) == (op == Py_EQ));
 }
 
-static PyObject *dtype_get_name(PyObject *self, void *c) { return dtype_str(self); }
+static PyObject *dtype_get_name(PyObject *self, void *c) {
+    return dtype_str(self);
+}
 static PyObject *dtype_get_itemsize(PyObject *self, void *c) {
     return PyLong_FromSize_t(numc_dtype_itemsize(((PyNumcDTypeObject *)self)->dt));
 }
@@ -225,17 +272,29 @@ static PyObject *dtype_get_type(PyObject *self, void *c) {
 }
 static PyObject *dtype_get_byteorder(PyObject *self, void *c) {
     return PyUnicode_FromString(numc_dtype_itemsize(((PyNumcDTypeObject *)self)->dt) == 1 ? "|"
-                                                                                         : "=");
+                                                                                          : "=");
 }
 static PyObject *dtype_get_num(PyObject *self, void *c) {
     return PyLong_FromLong((long)((PyNumcDTypeObject *)self)->dt);
 }
-static PyObject *dtype_get_shape(PyObject *self, void *c) { return PyTuple_New(0); }
-static PyObject *dtype_get_ndim(PyObject *self, void *c) { return PyLong_FromLong(0); }
-static PyObject *dtype_get_self(PyObject *self, void *c) { return Py_NewRef(self); }
-static PyObject *dtype_get_none(PyObject *self, void *c) { Py_RETURN_NONE; }
-static PyObject *dtype_get_true(PyObject *self, void *c) { Py_RETURN_TRUE; }
-static PyObject *dtype_get_false(PyObject *self, void *c) { Py_RETURN_FALSE; }
+static PyObject *dtype_get_shape(PyObject *self, void *c) {
+    return PyTuple_New(0);
+}
+static PyObject *dtype_get_ndim(PyObject *self, void *c) {
+    return PyLong_FromLong(0);
+}
+static PyObject *dtype_get_self(PyObject *self, void *c) {
+    return Py_NewRef(self);
+}
+static PyObject *dtype_get_none(PyObject *self, void *c) {
+    Py_RETURN_NONE;
+}
+static PyObject *dtype_get_true(PyObject *self, void *c) {
+    Py_RETURN_TRUE;
+}
+static PyObject *dtype_get_false(PyObject *self, void *c) {
+    Py_RETURN_FALSE;
+}
 static PyObject *dtype_get_descr(PyObject *self, void *c) {
     return Py_BuildValue("[(ss)]", "", dtype_strs[((PyNumcDTypeObject *)self)->dt]);
 }
@@ -275,8 +334,7 @@ static PyMethodDef dtype_methods[] = {
 };
 
 PyTypeObject PyNumcDType_Type = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "numc.dtype",
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "numc.dtype",
     .tp_basicsize = sizeof(PyNumcDTypeObject),
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "numc.dtype(obj): the dtype described by obj (a name, type or dtype).",
@@ -307,15 +365,16 @@ static PyObject *generic_new(PyTypeObject *tp, PyObject *args, PyObject *kw) {
     }
     numc_array *a;
     static const int64_t noshape[1];
-    if (!value) a = numc_zeros(0, noshape, (numc_dtype)dt);
-    else a = pynumc_asarray(value, (numc_dtype)dt);
+    if (!value)
+        a = numc_zeros(0, noshape, (numc_dtype)dt);
+    else
+        a = pynumc_asarray(value, (numc_dtype)dt);
     if (!a) return PyErr_Occurred() ? NULL : pynumc_raise();
     return pynumc_wrap(a);
 }
 
 static PyTypeObject Generic_Type = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "numc.generic",
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "numc.generic",
     .tp_basicsize = sizeof(PyObject),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
     .tp_doc = "Base class of numc's scalar types; calling a concrete one makes a 0-d array.",
@@ -337,11 +396,16 @@ static PyTypeObject *make_class(PyObject *m, const char *name, PyTypeObject *bas
 
 static int parent_of(numc_dtype dt) {
     switch (numc_dtype_kind(dt)) {
-    case 'b': return AB_GENERIC;
-    case 'i': return AB_SIGNED;
-    case 'u': return AB_UNSIGNED;
-    case 'f': return AB_FLOATING;
-    default: return AB_COMPLEX;
+    case 'b':
+        return AB_GENERIC;
+    case 'i':
+        return AB_SIGNED;
+    case 'u':
+        return AB_UNSIGNED;
+    case 'f':
+        return AB_FLOATING;
+    default:
+        return AB_COMPLEX;
     }
 }
 
@@ -393,7 +457,8 @@ static int isdtype_one(numc_dtype dt, PyObject *kind) {
         if (!strcmp(k, "real floating")) return c == 'f';
         if (!strcmp(k, "complex floating")) return c == 'c';
         if (!strcmp(k, "numeric")) return c != 'b';
-        PyErr_Format(PyExc_ValueError, "kind argument is a string, but '%s' is not a known kind name", k);
+        PyErr_Format(PyExc_ValueError,
+                     "kind argument is a string, but '%s' is not a known kind name", k);
         return -1;
     }
     if (PyTuple_Check(kind)) {
@@ -426,8 +491,7 @@ static PyObject *py_isdtype(PyObject *self, PyObject *args) {
 /* ---- finfo / iinfo ---- */
 
 typedef struct {
-    PyObject_HEAD
-    PyObject *dict;
+    PyObject_HEAD PyObject *dict;
 } InfoObject;
 
 static void info_dealloc(PyObject *self) {
@@ -519,9 +583,9 @@ static PyObject *iinfo_new(PyTypeObject *tp, PyObject *args, PyObject *kw) {
     InfoObject *self = (InfoObject *)tp->tp_alloc(tp, 0);
     if (!self) return NULL;
     char kind = numc_dtype_kind(dt);
-    self->dict = Py_BuildValue("{s:i,s:L,s:K,s:O,s:s#}", "bits", f.bits, "min", (long long)f.min, "max",
-                               (unsigned long long)f.max, "dtype", dtype_objects[dt], "kind", &kind,
-                               (Py_ssize_t)1);
+    self->dict = Py_BuildValue("{s:i,s:L,s:K,s:O,s:s#}", "bits", f.bits, "min", (long long)f.min,
+                               "max", (unsigned long long)f.max, "dtype", dtype_objects[dt], "kind",
+                               &kind, (Py_ssize_t)1);
     if (!self->dict) {
         Py_DECREF(self);
         return NULL;
@@ -536,8 +600,7 @@ static PyObject *iinfo_repr(PyObject *self) {
 }
 
 static PyTypeObject FInfo_Type = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "numc.finfo",
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "numc.finfo",
     .tp_basicsize = sizeof(InfoObject),
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "finfo(dtype): machine limits for floating point types.",
@@ -548,8 +611,7 @@ static PyTypeObject FInfo_Type = {
 };
 
 static PyTypeObject IInfo_Type = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "numc.iinfo",
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "numc.iinfo",
     .tp_basicsize = sizeof(InfoObject),
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "iinfo(dtype): machine limits for integer types.",
@@ -592,14 +654,17 @@ int pynumc_init_dtypes(PyObject *m) {
         if (!scalar_types[i]) return -1;
     }
     /* NumPy's aliases */
-    static const struct { const char *alias; numc_dtype dt; } aliases[] = {
-        {"bool_", NUMC_BOOL},      {"int_", NUMC_INT64},       {"intp", NUMC_INT64},
-        {"uintp", NUMC_UINT64},    {"float_", NUMC_FLOAT64},   {"complex_", NUMC_COMPLEX128},
-        {"double", NUMC_FLOAT64},  {"single", NUMC_FLOAT32},   {"half", NUMC_FLOAT16},
+    static const struct {
+        const char *alias;
+        numc_dtype dt;
+    } aliases[] = {
+        {"bool_", NUMC_BOOL},         {"int_", NUMC_INT64},        {"intp", NUMC_INT64},
+        {"uintp", NUMC_UINT64},       {"float_", NUMC_FLOAT64},    {"complex_", NUMC_COMPLEX128},
+        {"double", NUMC_FLOAT64},     {"single", NUMC_FLOAT32},    {"half", NUMC_FLOAT16},
         {"cdouble", NUMC_COMPLEX128}, {"csingle", NUMC_COMPLEX64}, {"byte", NUMC_INT8},
-        {"ubyte", NUMC_UINT8},     {"short", NUMC_INT16},      {"ushort", NUMC_UINT16},
-        {"intc", NUMC_INT32},      {"uintc", NUMC_UINT32},     {"long", NUMC_INT64},
-        {"ulong", NUMC_UINT64},    {"longlong", NUMC_INT64},   {"ulonglong", NUMC_UINT64},
+        {"ubyte", NUMC_UINT8},        {"short", NUMC_INT16},       {"ushort", NUMC_UINT16},
+        {"intc", NUMC_INT32},         {"uintc", NUMC_UINT32},      {"long", NUMC_INT64},
+        {"ulong", NUMC_UINT64},       {"longlong", NUMC_INT64},    {"ulonglong", NUMC_UINT64},
         {"uint", NUMC_UINT64},
     };
     for (size_t i = 0; i < sizeof aliases / sizeof *aliases; i++)

@@ -33,9 +33,12 @@ static numc_array *leaf_array(PyObject *o, int *err) {
     *err = 0;
     numc_array *a = NULL;
     if (NumcArray_Check(o)) return numc_array_retain(NumcArray_ARR(o));
-    if (is_py_scalar(o)) a = pynumc_from_object(o, NUMC_DTYPE_NONE);
-    else if (pynumc_is_numpy_object(o)) a = pynumc_asarray(o, NUMC_DTYPE_NONE);
-    else return NULL;
+    if (is_py_scalar(o))
+        a = pynumc_from_object(o, NUMC_DTYPE_NONE);
+    else if (pynumc_is_numpy_object(o))
+        a = pynumc_asarray(o, NUMC_DTYPE_NONE);
+    else
+        return NULL;
     if (!a) *err = 1;
     return a;
 }
@@ -63,7 +66,8 @@ PyObject *pynumc_wrap_traced(numc_array *a) {
 
 void pynumc_release_arrays(numc_array **a, Py_ssize_t n) {
     if (!a) return;
-    for (Py_ssize_t k = 0; k < n; k++) numc_array_release(a[k]);
+    for (Py_ssize_t k = 0; k < n; k++)
+        numc_array_release(a[k]);
 }
 
 /* Converts a list of leaves (flattened results) to new array references. */
@@ -119,11 +123,11 @@ typedef struct {
 typedef struct {
     numc_graph *g;
     PyObject *out_treedef;
-    Py_ssize_t nout;          /* outputs of f (the graph may have more: Variable updates) */
+    Py_ssize_t nout; /* outputs of f (the graph may have more: Variable updates) */
     int64_t work;
-    PyObject *vars_in;        /* Variables whose current values are extra inputs */
-    PyObject *vars_out;       /* Variables assigned inside: the last outputs */
-    aval_t *vars_aval;        /* per vars_in: dtype and shape traced with */
+    PyObject *vars_in;  /* Variables whose current values are extra inputs */
+    PyObject *vars_out; /* Variables assigned inside: the last outputs */
+    aval_t *vars_aval;  /* per vars_in: dtype and shape traced with */
 } entry_t;
 
 static void entry_destroy(PyObject *cap) {
@@ -175,14 +179,13 @@ static PyObject *live_variables(void) {
 }
 
 typedef struct {
-    PyObject_HEAD
-    vectorcallfunc vectorcall;
+    PyObject_HEAD vectorcallfunc vectorcall;
     PyObject *fn;
-    PyObject *static_argnums;   /* tuple of ints */
-    PyObject *static_argnames;  /* frozenset of str */
-    PyObject *input_signature;  /* None or a sequence of specs */
-    PyObject *cache;            /* dict: key -> entry capsule */
-    PyObject *last_desc;        /* signature text of the last trace (retrace logs) */
+    PyObject *static_argnums;  /* tuple of ints */
+    PyObject *static_argnames; /* frozenset of str */
+    PyObject *input_signature; /* None or a sequence of specs */
+    PyObject *cache;           /* dict: key -> entry capsule */
+    PyObject *last_desc;       /* signature text of the last trace (retrace logs) */
     PyObject *last_treedef, *last_statics;
     PyObject *dict;
     PyObject *weakreflist;
@@ -193,15 +196,15 @@ static PyTypeObject Function_Type;
 
 /* The parts of one call. */
 typedef struct {
-    Py_ssize_t n;             /* leaves */
-    PyObject *leaves;         /* list of leaf objects (tree path) or NULL (fast path) */
-    numc_array **arr;         /* per leaf: the array, or NULL for a static leaf */
-    Py_ssize_t ndyn;          /* array leaves */
-    numc_array **dyn;         /* the array leaves, in order (borrowed from arr) */
-    PyObject *treedef;        /* tree path */
-    PyObject *statics;        /* tree path: tuple of static argument values */
+    Py_ssize_t n;      /* leaves */
+    PyObject *leaves;  /* list of leaf objects (tree path) or NULL (fast path) */
+    numc_array **arr;  /* per leaf: the array, or NULL for a static leaf */
+    Py_ssize_t ndyn;   /* array leaves */
+    numc_array **dyn;  /* the array leaves, in order (borrowed from arr) */
+    PyObject *treedef; /* tree path */
+    PyObject *statics; /* tree path: tuple of static argument values */
     PyObject *key;
-    bool nested;              /* a leaf is a live tracer: call f directly */
+    bool nested; /* a leaf is a live tracer: call f directly */
     numc_array *inl_arr[8];
     numc_array *inl_dyn[8];
 } call_t;
@@ -285,7 +288,8 @@ static int take_leaf(call_t *c, Py_ssize_t k, PyObject *o) {
     c->arr[k] = a;
     if (!a) return 0;
     numc_tracer_kind kind = numc_tracer_kind_of(a);
-    if (kind == NUMC_TRACER_LIVE) c->nested = true;
+    if (kind == NUMC_TRACER_LIVE)
+        c->nested = true;
     else if (kind == NUMC_TRACER_LEAKED) {
         numc_tracer_check(a, "numc.function argument");
         pynumc_raise();
@@ -299,7 +303,8 @@ static int prepare(FunctionObject *f, PyObject *const *args, Py_ssize_t nargs, P
                    call_t *c) {
     memset(c, 0, sizeof *c);
     bool fast = kwnames == NULL && PyTuple_GET_SIZE(f->static_argnums) == 0;
-    for (Py_ssize_t i = 0; fast && i < nargs; i++) fast = NumcArray_Check(args[i]);
+    for (Py_ssize_t i = 0; fast && i < nargs; i++)
+        fast = NumcArray_Check(args[i]);
     if (fast) {
         if (alloc_leaves(c, nargs) < 0) return -1;
         for (Py_ssize_t i = 0; i < nargs; i++)
@@ -494,7 +499,8 @@ static void log_retrace(FunctionObject *f, call_t *c) {
             if (!!c->treedef != !!f->last_treedef) why = "the argument structure changed";
         } else {
             int same = PyObject_RichCompareBool(c->treedef, f->last_treedef, Py_EQ);
-            if (same == 0) why = "the argument structure (pytree) changed";
+            if (same == 0)
+                why = "the argument structure (pytree) changed";
             else if (same > 0 && f->last_statics &&
                      PyObject_RichCompareBool(c->statics, f->last_statics, Py_EQ) == 0)
                 why = "a static argument changed";
@@ -550,7 +556,8 @@ static int check_signature(FunctionObject *f, call_t *c) {
         }
         if (rc == 0 && shape != Py_None) {
             PyObject *sq = PySequence_Fast(shape, "shape must be a sequence");
-            if (!sq) rc = -1;
+            if (!sq)
+                rc = -1;
             else {
                 Py_ssize_t nd = PySequence_Fast_GET_SIZE(sq);
                 bool ok = nd == numc_array_ndim(a);
@@ -658,7 +665,8 @@ static PyObject *trace_call(FunctionObject *f, call_t *c, PyObject *const *args,
         if (PyList_Append(outl, PyList_GET_ITEM(vout, 2 * k + 1)) < 0) goto fail;
     outs = pynumc_leaves_to_arrays(outl, "numc.function");
     if (!outs) goto fail;
-    numc_graph *g = numc_trace_end(t, (int)(nout + nupd), (const numc_array *const *)outs, ncap, cap);
+    numc_graph *g =
+        numc_trace_end(t, (int)(nout + nupd), (const numc_array *const *)outs, ncap, cap);
     t = NULL;
     if (!g || numc_graph_optimise(g)) {
         numc_graph_unref(g);
@@ -722,7 +730,8 @@ static PyObject *trace_call(FunctionObject *f, call_t *c, PyObject *const *args,
         const int64_t *shape;
         numc_graph_output_info(g, k, NULL, &nd, &shape);
         int64_t s = 1;
-        for (int d = 0; d < nd; d++) s *= shape[d];
+        for (int d = 0; d < nd; d++)
+            s *= shape[d];
         e->work += s;
     }
     e->work *= st.nodes > 0 ? st.nodes : 1;
@@ -799,9 +808,12 @@ static PyObject *run_entry(entry_t *e, call_t *c, int ncap, numc_array **cap) {
         if (out != outl) free(out);
         return PyErr_NoMemory();
     }
-    for (Py_ssize_t k = 0; k < c->ndyn; k++) in[k] = c->dyn[k];
-    for (Py_ssize_t k = 0; k < nvin; k++) in[c->ndyn + k] = NumcArray_ARR(PyTuple_GET_ITEM(e->vars_in, k));
-    for (int k = 0; k < ncap; k++) in[c->ndyn + nvin + k] = cap[k];
+    for (Py_ssize_t k = 0; k < c->ndyn; k++)
+        in[k] = c->dyn[k];
+    for (Py_ssize_t k = 0; k < nvin; k++)
+        in[c->ndyn + k] = NumcArray_ARR(PyTuple_GET_ITEM(e->vars_in, k));
+    for (int k = 0; k < ncap; k++)
+        in[c->ndyn + nvin + k] = cap[k];
     numc_status st;
     bool big = e->work >= PYNUMC_NOGIL_ELEMENTS && c->ndyn > 0 && pynumc_is_eager(c->dyn[0]);
     PYNUMC_CALL(big, st, numc_graph_execute(e->g, (int)nin, in, out));
@@ -812,11 +824,15 @@ static PyObject *run_entry(entry_t *e, call_t *c, int ncap, numc_array **cap) {
         int bad = 0;
         for (Py_ssize_t k = 0; k < nvout; k++) {
             numc_array *nv = out[e->nout + k];
-            if (bad) numc_array_release(nv);
-            else bad = pynumc_variable_assign(PyTuple_GET_ITEM(e->vars_out, k), nv) < 0;
+            if (bad)
+                numc_array_release(nv);
+            else
+                bad = pynumc_variable_assign(PyTuple_GET_ITEM(e->vars_out, k), nv) < 0;
         }
-        if (bad) pynumc_release_arrays(out, e->nout);
-        else r = pynumc_unflatten_arrays(e->out_treedef, out, e->nout);
+        if (bad)
+            pynumc_release_arrays(out, e->nout);
+        else
+            r = pynumc_unflatten_arrays(e->out_treedef, out, e->nout);
     } else {
         pynumc_raise();
     }
@@ -866,7 +882,8 @@ static numc_graph *graph_for(FunctionObject *f, PyObject *args, PyObject *kw, Py
         PyErr_NoMemory();
         return NULL;
     }
-    for (Py_ssize_t i = 0; i < nargs; i++) vec[i] = PyTuple_GET_ITEM(args, i);
+    for (Py_ssize_t i = 0; i < nargs; i++)
+        vec[i] = PyTuple_GET_ITEM(args, i);
     Py_ssize_t pos = 0, j = 0;
     PyObject *k, *v;
     while (kw && PyDict_Next(kw, &pos, &k, &v)) {
@@ -935,7 +952,9 @@ static PyObject *meth_clear_cache(PyObject *self, PyObject *unused) {
 static PyObject *get_trace_count(PyObject *self, void *c) {
     return PyLong_FromSsize_t(((FunctionObject *)self)->trace_count);
 }
-static PyObject *get_fn(PyObject *self, void *c) { return Py_NewRef(((FunctionObject *)self)->fn); }
+static PyObject *get_fn(PyObject *self, void *c) {
+    return Py_NewRef(((FunctionObject *)self)->fn);
+}
 static PyObject *get_sig(PyObject *self, void *c) {
     return Py_NewRef(((FunctionObject *)self)->input_signature);
 }
@@ -954,7 +973,8 @@ static int parse_static(PyObject *obj, PyObject **out, int names) {
     for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(seq); k++) {
         PyObject *e = PyTuple_GET_ITEM(seq, k);
         if (names ? !PyUnicode_Check(e) : !PyLong_Check(e)) {
-            PyErr_Format(PyExc_TypeError, "numc.function: %s must be %s", names ? "static_argnames" : "static_argnums",
+            PyErr_Format(PyExc_TypeError, "numc.function: %s must be %s",
+                         names ? "static_argnames" : "static_argnums",
                          names ? "strings" : "integers");
             Py_DECREF(seq);
             return -1;
@@ -970,11 +990,20 @@ static int parse_static(PyObject *obj, PyObject **out, int names) {
 }
 
 static PyObject *function_new(PyTypeObject *tp, PyObject *args, PyObject *kw) {
-    static char *kwlist[] = {"func", "input_signature", "static_argnums", "static_argnames",
-                             "autograph", "jit_compile", "reduce_retracing",
-                             "experimental_implements", "experimental_autograph_options",
-                             "experimental_attributes", "experimental_relax_shapes",
-                             "experimental_compile", "experimental_follow_type_hints", "donate_argnums",
+    static char *kwlist[] = {"func",
+                             "input_signature",
+                             "static_argnums",
+                             "static_argnames",
+                             "autograph",
+                             "jit_compile",
+                             "reduce_retracing",
+                             "experimental_implements",
+                             "experimental_autograph_options",
+                             "experimental_attributes",
+                             "experimental_relax_shapes",
+                             "experimental_compile",
+                             "experimental_follow_type_hints",
+                             "donate_argnums",
                              NULL};
     PyObject *fn = NULL, *sig = Py_None, *sa = NULL, *sn = NULL, *ign[10] = {0};
     if (!PyArg_ParseTupleAndKeywords(args, kw, "|OOOOOOOOOOOOOO:function", kwlist, &fn, &sig, &sa,
@@ -1089,8 +1118,7 @@ static PyGetSetDef function_getset[] = {
 };
 
 static PyTypeObject Function_Type = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "numc.function",
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "numc.function",
     .tp_basicsize = sizeof(FunctionObject),
     .tp_dealloc = function_dealloc,
     .tp_vectorcall_offset = offsetof(FunctionObject, vectorcall),

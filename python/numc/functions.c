@@ -9,19 +9,21 @@
 
 #define MAXP 16
 
-#define PYNUMC_KINDS(K)                                                                        \
-    K(UNARY) K(BINARY) K(ALIAS) K(DIVMOD) K(MODF) K(WHERE) K(CLIP) K(ROUND) K(TENSORDOT)       \
-    K(REDUCE) K(VARSTD) K(COUNT_NONZERO) K(ARGRED) K(CUMUL) K(CUMULATIVE) K(ARRAY) K(ASARRAY)  \
-    K(CREATE) K(FULL) K(LIKE) K(FULL_LIKE) K(ARANGE) K(LINSPACE) K(EYE) K(IDENTITY) K(COPY)    \
-    K(ASTYPE) K(RESHAPE) K(RAVEL) K(TRANSPOSE) K(SWAPAXES) K(MOVEAXIS) K(EXPAND_DIMS)          \
-    K(SQUEEZE) K(BROADCAST_TO) K(BROADCAST_ARRAYS) K(CONCAT) K(STACK) K(SEQ) K(SPLIT) K(FLIP)  \
-    K(TAKE) K(NONZERO) K(RESULT_TYPE) K(PROMOTE_TYPES) K(CAN_CAST) K(SHAPE) K(NDIM) K(SIZE)
+#define PYNUMC_KINDS(K)                                                                            \
+    K(UNARY)                                                                                       \
+    K(BINARY) K(ALIAS) K(DIVMOD) K(MODF) K(WHERE) K(CLIP) K(ROUND) K(TENSORDOT) K(REDUCE)          \
+        K(VARSTD) K(COUNT_NONZERO) K(ARGRED) K(CUMUL) K(CUMULATIVE) K(ARRAY) K(ASARRAY) K(CREATE)  \
+            K(FULL) K(LIKE) K(FULL_LIKE) K(ARANGE) K(LINSPACE) K(EYE) K(IDENTITY) K(COPY)          \
+                K(ASTYPE) K(RESHAPE) K(RAVEL) K(TRANSPOSE) K(SWAPAXES) K(MOVEAXIS) K(EXPAND_DIMS)  \
+                    K(SQUEEZE) K(BROADCAST_TO) K(BROADCAST_ARRAYS) K(CONCAT) K(STACK) K(SEQ)       \
+                        K(SPLIT) K(FLIP) K(TAKE) K(NONZERO) K(RESULT_TYPE) K(PROMOTE_TYPES)        \
+                            K(CAN_CAST) K(SHAPE) K(NDIM) K(SIZE)
 
 enum {
 #define K(n) KIND_##n,
     PYNUMC_KINDS(K)
 #undef K
-    KIND_COUNT
+        KIND_COUNT
 };
 static const char *const kind_names[] = {
 #define K(n) #n,
@@ -31,17 +33,18 @@ static const char *const kind_names[] = {
 
 /* Keyword parameters the invokers look up by name (operands are read by
  * position: v[0], v[1], ...). */
-#define PYNUMC_SLOTS(S)                                                                        \
-    S(axis) S(dtype) S(out) S(keepdims) S(ddof) S(correction) S(decimals) S(copy) S(ndmin)     \
-    S(device) S(shape) S(num) S(endpoint) S(retstep) S(M) S(k) S(axes) S(axis1) S(axis2)       \
-    S(source) S(destination) S(include_initial) S(fill_value) S(stop) S(step) S(a_min)         \
-    S(a_max) S(min) S(max) S(indices_or_sections) S(newshape) S(casting) S(x) S(y) S(to)
+#define PYNUMC_SLOTS(S)                                                                            \
+    S(axis)                                                                                        \
+    S(dtype) S(out) S(keepdims) S(ddof) S(correction) S(decimals) S(copy) S(ndmin) S(device)       \
+        S(shape) S(num) S(endpoint) S(retstep) S(M) S(k) S(axes) S(axis1) S(axis2) S(source)       \
+            S(destination) S(include_initial) S(fill_value) S(stop) S(step) S(a_min) S(a_max)      \
+                S(min) S(max) S(indices_or_sections) S(newshape) S(casting) S(x) S(y) S(to)
 
 enum {
 #define S(n) SLOT_##n,
     PYNUMC_SLOTS(S)
 #undef S
-    SLOT_COUNT
+        SLOT_COUNT
 };
 static const char *const slot_names[] = {
 #define S(n) #n,
@@ -67,23 +70,23 @@ static const row_t rows[] = {
 
 /* A parsed argument. */
 typedef struct {
-    int none;              /* None given (optional types) */
-    numc_array *arr;       /* A, a */
-    numc_dtype dt;         /* D */
-    int64_t i;             /* I, C (-1 None), B */
-    double d;              /* F */
-    int n;                 /* X/S/x count (-1 None for X), L count */
-    int64_t *ax;           /* X, S, x */
-    numc_array **list;     /* L */
-    PyObject *obj;         /* the object (borrowed) for O, P, and all others */
+    int none;          /* None given (optional types) */
+    numc_array *arr;   /* A, a */
+    numc_dtype dt;     /* D */
+    int64_t i;         /* I, C (-1 None), B */
+    double d;          /* F */
+    int n;             /* X/S/x count (-1 None for X), L count */
+    int64_t *ax;       /* X, S, x */
+    numc_array **list; /* L */
+    PyObject *obj;     /* the object (borrowed) for O, P, and all others */
 } pval;
 
 typedef struct {
-    PyObject *name;        /* interned */
+    PyObject *name; /* interned */
     char type;
     char opt, kwonly, posonly, required;
     PyObject *dflt;
-    pval dval;             /* the default, converted once */
+    pval dval; /* the default, converted once */
     int64_t dbuf[1];
 } param_t;
 
@@ -93,7 +96,7 @@ typedef struct {
     anyfn cfunc;
     const char *cname;
     const char *sig;
-    int np, npos, var;     /* params, how many take positionals, the V param or -1 */
+    int np, npos, var; /* params, how many take positionals, the V param or -1 */
     param_t p[MAXP];
     signed char pos_of[SLOT_COUNT];
     PyMethodDef def;
@@ -111,7 +114,7 @@ typedef struct {
     struct {
         numc_array **v;
         int n;
-    } lists[MAXP];     /* L arguments: members are owned through the list */
+    } lists[MAXP]; /* L arguments: members are owned through the list */
     int nlists;
     PyObject *const *var;
     Py_ssize_t nvar;
@@ -146,8 +149,9 @@ static int parse_int_seq(PyObject *obj, int64_t *out, int *n, const char *what) 
     Py_ssize_t len = PySequence_Fast_GET_SIZE(seq);
     if (len > NUMC_MAX_DIMS) {
         Py_DECREF(seq);
-        PyErr_Format(PyExc_ValueError, "maximum supported dimension for an ndarray is %d, found %zd",
-                     NUMC_MAX_DIMS, len);
+        PyErr_Format(PyExc_ValueError,
+                     "maximum supported dimension for an ndarray is %d, found %zd", NUMC_MAX_DIMS,
+                     len);
         return -1;
     }
     for (Py_ssize_t i = 0; i < len; i++)
@@ -165,7 +169,8 @@ int pynumc_parse_axes(PyObject *obj, int64_t *axes, int *naxes) {
         *naxes = -1;
         return 0;
     }
-    if (PyLong_Check(obj) || (PyIndex_Check(obj) && !PyFloat_Check(obj) && !PySequence_Check(obj))) {
+    if (PyLong_Check(obj) ||
+        (PyIndex_Check(obj) && !PyFloat_Check(obj) && !PySequence_Check(obj))) {
         *naxes = 1;
         return pynumc_parse_int(obj, axes);
     }
@@ -232,14 +237,18 @@ static int compile_sig(spec_t *s) {
     s->var = -1;
     memset(s->pos_of, -1, sizeof s->pos_of);
     while (*c) {
-        while (*c == ' ' || *c == ',') c++;
+        while (*c == ' ' || *c == ',')
+            c++;
         if (!*c) break;
         const char *tok = c;
-        while (*c && *c != ',') c++;
+        while (*c && *c != ',')
+            c++;
         size_t len = (size_t)(c - tok);
-        while (len && tok[len - 1] == ' ') len--;
+        while (len && tok[len - 1] == ' ')
+            len--;
         if (len == 1 && tok[0] == '/') {
-            for (int i = 0; i < s->np; i++) s->p[i].posonly = 1;
+            for (int i = 0; i < s->np; i++)
+                s->p[i].posonly = 1;
             continue;
         }
         if (len == 1 && tok[0] == '*') {
@@ -305,9 +314,11 @@ static int own(frame_t *f, numc_array *a) {
 }
 
 static void frame_release(frame_t *f) {
-    for (int i = 0; i < f->nowned; i++) numc_array_release(f->owned[i]);
+    for (int i = 0; i < f->nowned; i++)
+        numc_array_release(f->owned[i]);
     for (int i = 0; i < f->nlists; i++) {
-        for (int j = 0; j < f->lists[i].n; j++) numc_array_release(f->lists[i].v[j]);
+        for (int j = 0; j < f->lists[i].n; j++)
+            numc_array_release(f->lists[i].v[j]);
         PyMem_Free(f->lists[i].v);
     }
 }
@@ -341,7 +352,8 @@ static int convert_param(const spec_t *s, const param_t *p, PyObject *o, pval *v
                                 : pynumc_asarray(o, NUMC_DTYPE_NONE);
         if (!v->arr) return -1;
         return own(f, v->arr);
-    case 'D': return pynumc_parse_dtype(o, &v->dt);
+    case 'D':
+        return pynumc_parse_dtype(o, &v->dt);
     case 'X':
         v->ax = axbuf;
         return pynumc_parse_axes(o, axbuf, &v->n);
@@ -353,7 +365,8 @@ static int convert_param(const spec_t *s, const param_t *p, PyObject *o, pval *v
         }
         v->n = 1;
         return pynumc_parse_int(o, axbuf);
-    case 'I': return pynumc_parse_int(o, &v->i);
+    case 'I':
+        return pynumc_parse_int(o, &v->i);
     case 'F':
         v->d = PyFloat_AsDouble(o);
         return (v->d == -1.0 && PyErr_Occurred()) ? -1 : 0;
@@ -364,7 +377,8 @@ static int convert_param(const spec_t *s, const param_t *p, PyObject *o, pval *v
         return 0;
     }
     case 'C':
-        if (o == Py_None) v->i = -1;
+        if (o == Py_None)
+            v->i = -1;
         else {
             int t = PyObject_IsTrue(o);
             if (t < 0) return -1;
@@ -402,7 +416,8 @@ static int convert_param(const spec_t *s, const param_t *p, PyObject *o, pval *v
         Py_DECREF(seq);
         return 0;
     }
-    case 'R': return check_order_arg(o);
+    case 'R':
+        return check_order_arg(o);
     case 'U':
         if (p->dflt && o != p->dflt) {
             int eq = PyObject_RichCompareBool(o, p->dflt, Py_EQ);
@@ -416,12 +431,14 @@ static int convert_param(const spec_t *s, const param_t *p, PyObject *o, pval *v
         return 0;
     case 'P':
         if (o != Py_None && !NumcArray_Check(o) &&
-            !(PyTuple_Check(o) && PyTuple_GET_SIZE(o) == 1 && NumcArray_Check(PyTuple_GET_ITEM(o, 0)))) {
+            !(PyTuple_Check(o) && PyTuple_GET_SIZE(o) == 1 &&
+              NumcArray_Check(PyTuple_GET_ITEM(o, 0)))) {
             PyErr_SetString(PyExc_TypeError, "return arrays must be of numc.ndarray type");
             return -1;
         }
         return 0;
-    default: return 0; /* O */
+    default:
+        return 0; /* O */
     }
 }
 
@@ -473,12 +490,13 @@ static int parse_call(const spec_t *s, PyObject *self, PyObject *const *args, Py
             if (s->p[j].posonly) {
                 PyErr_Format(PyExc_TypeError,
                              "%s() got some positional-only arguments passed as keyword "
-                             "arguments: '%U'", s->name, key);
+                             "arguments: '%U'",
+                             s->name, key);
                 return -1;
             }
             if (objs[j]) {
-                PyErr_Format(PyExc_TypeError, "%s() got multiple values for argument '%U'",
-                             s->name, key);
+                PyErr_Format(PyExc_TypeError, "%s() got multiple values for argument '%U'", s->name,
+                             key);
                 return -1;
             }
             objs[j] = args[nargs + k];
@@ -513,7 +531,8 @@ typedef numc_array *(*fncreate)(int, const int64_t *, numc_dtype);
 typedef numc_array *(*fnlike)(const numc_array *, numc_dtype);
 typedef numc_array *(*fnseq)(int, const numc_array *const *);
 
-#define OPT(f, slot) ((f)->s->pos_of[SLOT_##slot] >= 0 ? &(f)->v[(f)->s->pos_of[SLOT_##slot]] : NULL)
+#define OPT(f, slot)                                                                               \
+    ((f)->s->pos_of[SLOT_##slot] >= 0 ? &(f)->v[(f)->s->pos_of[SLOT_##slot]] : NULL)
 
 static numc_dtype opt_dtype(frame_t *f) {
     pval *p = OPT(f, dtype);
@@ -545,8 +564,8 @@ static int check_device(frame_t *f) {
     if (!p || !p->obj || p->obj == Py_None) return 0;
     const char *s = PyUnicode_Check(p->obj) ? PyUnicode_AsUTF8(p->obj) : NULL;
     if (s && (!strcmp(s, "cpu") || !strcmp(s, "cpu:0"))) return 0;
-    PyErr_Format(PyExc_ValueError, "numc: unsupported device %R (this build places arrays on cpu:0)",
-                 p->obj);
+    PyErr_Format(PyExc_ValueError,
+                 "numc: unsupported device %R (this build places arrays on cpu:0)", p->obj);
     return -1;
 }
 
@@ -572,7 +591,8 @@ static PyObject *tuple_of(numc_array **arrs, int n) {
         PyObject *o = t ? pynumc_wrap(arrs[i]) : NULL;
         if (!o) {
             if (!t) numc_array_release(arrs[i]);
-            for (int j = i + 1; j < n; j++) numc_array_release(arrs[j]);
+            for (int j = i + 1; j < n; j++)
+                numc_array_release(arrs[j]);
             Py_XDECREF(t);
             return NULL;
         }
@@ -692,14 +712,16 @@ static PyObject *do_split(frame_t *f) {
     }
     numc_array **parts = NULL;
     int nparts = 0;
-    if (numc_split(f->v[0].arr, sections, nidx ? idx : NULL, nidx, axis, &parts, &nparts) != NUMC_OK)
+    if (numc_split(f->v[0].arr, sections, nidx ? idx : NULL, nidx, axis, &parts, &nparts) !=
+        NUMC_OK)
         return pynumc_raise();
     PyObject *list = PyList_New(nparts);
     for (int i = 0; i < nparts; i++) {
         PyObject *o = list ? pynumc_wrap(parts[i]) : NULL;
         if (!o) {
             if (!list) numc_array_release(parts[i]);
-            for (int j = i + 1; j < nparts; j++) numc_array_release(parts[j]);
+            for (int j = i + 1; j < nparts; j++)
+                numc_array_release(parts[j]);
             Py_CLEAR(list);
             break;
         }
@@ -770,10 +792,13 @@ static PyObject *do_result_type(frame_t *f) {
         arrs[n++] = a;
     }
     numc_dtype dt = numc_result_type(n, (const numc_array *const *)arrs);
-    if ((int)dt < 0) pynumc_raise();
-    else res = Py_NewRef(pynumc_dtype_object(dt));
+    if ((int)dt < 0)
+        pynumc_raise();
+    else
+        res = Py_NewRef(pynumc_dtype_object(dt));
 done:
-    for (int i = 0; i < n; i++) numc_array_release(arrs[i]);
+    for (int i = 0; i < n; i++)
+        numc_array_release(arrs[i]);
     return res;
 }
 
@@ -797,7 +822,8 @@ static PyObject *do_array(frame_t *f, int is_asarray) {
         if (r && nm && nm->i > numc_array_ndim(r)) {
             int64_t shape[NUMC_MAX_DIMS];
             int nd = numc_array_ndim(r), add = (int)nm->i - nd;
-            for (int i = 0; i < add; i++) shape[i] = 1;
+            for (int i = 0; i < add; i++)
+                shape[i] = 1;
             memcpy(shape + add, numc_array_shape(r), (size_t)nd * sizeof(int64_t));
             numc_array *s = numc_reshape(r, (int)nm->i, shape);
             numc_array_release(r);
@@ -816,7 +842,8 @@ static PyObject *do_array(frame_t *f, int is_asarray) {
     if (nm && nm->i > numc_array_ndim(r)) {
         int64_t shape[NUMC_MAX_DIMS];
         int nd = numc_array_ndim(r), add = (int)nm->i - nd;
-        for (int i = 0; i < add; i++) shape[i] = 1;
+        for (int i = 0; i < add; i++)
+            shape[i] = 1;
         memcpy(shape + add, numc_array_shape(r), (size_t)nd * sizeof(int64_t));
         numc_array *s = numc_reshape(r, (int)nm->i, shape);
         numc_array_release(r);
@@ -830,7 +857,8 @@ static PyObject *do_cumulative(frame_t *f) {
     pval *ax = OPT(f, axis);
     int nd = numc_array_ndim(x);
     int64_t axis = 0;
-    if (ax->n == 1) axis = ax->ax[0];
+    if (ax->n == 1)
+        axis = ax->ax[0];
     else if (nd > 1) {
         PyErr_SetString(PyExc_ValueError, "For arrays which have more than one dimension ``axis`` "
                                           "argument is required.");
@@ -889,7 +917,8 @@ static PyObject *invoke(frame_t *f) {
     }
     case KIND_BINARY: {
         numc_dtype dt = opt_dtype(f);
-        const numc_array *x = cast_input(f, v[0].arr, dt), *y = x ? cast_input(f, v[1].arr, dt) : NULL;
+        const numc_array *x = cast_input(f, v[0].arr, dt),
+                         *y = x ? cast_input(f, v[1].arr, dt) : NULL;
         if (!y) return pynumc_raise();
         numc_array *r;
         PYNUMC_CALL(numc_array_size(x) + numc_array_size(y) >= PYNUMC_NOGIL_ELEMENTS, r,
@@ -904,7 +933,8 @@ static PyObject *invoke(frame_t *f) {
     }
     case KIND_DIVMOD: {
         numc_dtype dt = opt_dtype(f);
-        const numc_array *x = cast_input(f, v[0].arr, dt), *y = x ? cast_input(f, v[1].arr, dt) : NULL;
+        const numc_array *x = cast_input(f, v[0].arr, dt),
+                         *y = x ? cast_input(f, v[1].arr, dt) : NULL;
         if (!y) return pynumc_raise();
         numc_array *out[2];
         if (numc_divmod(x, y, out) != NUMC_OK) return pynumc_raise();
@@ -936,15 +966,18 @@ static PyObject *invoke(frame_t *f) {
         const numc_array *l = lo->none ? lo2->arr : lo->arr, *h = hi->none ? hi2->arr : hi->arr;
         return finish(f, numc_clip(v[0].arr, l, h));
     }
-    case KIND_ROUND: return finish(f, numc_round(v[0].arr, OPT(f, decimals)->i));
-    case KIND_TENSORDOT: return do_tensordot(f);
+    case KIND_ROUND:
+        return finish(f, numc_round(v[0].arr, OPT(f, decimals)->i));
+    case KIND_TENSORDOT:
+        return do_tensordot(f);
     case KIND_REDUCE: {
         pval *ax = OPT(f, axis);
         numc_array *r;
         int keep = opt_bool(f, SLOT_keepdims, 0);
         numc_dtype dt = opt_dtype(f);
-        PYNUMC_CALL(numc_array_size(v[0].arr) >= PYNUMC_NOGIL_ELEMENTS, r,
-                    ((fnred)fn)(v[0].arr, ax->n < 0 ? NULL : ax->ax, ax->n < 0 ? 0 : ax->n, keep, dt));
+        PYNUMC_CALL(
+            numc_array_size(v[0].arr) >= PYNUMC_NOGIL_ELEMENTS, r,
+            ((fnred)fn)(v[0].arr, ax->n < 0 ? NULL : ax->ax, ax->n < 0 ? 0 : ax->n, keep, dt));
         return finish(f, r);
     }
     case KIND_VARSTD: {
@@ -952,7 +985,8 @@ static PyObject *invoke(frame_t *f) {
         double ddof = OPT(f, ddof)->d;
         if (!corr->none) {
             if (ddof != 0) {
-                PyErr_SetString(PyExc_ValueError, "ddof and correction can't be provided simultaneously.");
+                PyErr_SetString(PyExc_ValueError,
+                                "ddof and correction can't be provided simultaneously.");
                 return NULL;
             }
             ddof = corr->d;
@@ -963,19 +997,24 @@ static PyObject *invoke(frame_t *f) {
     case KIND_COUNT_NONZERO: {
         pval *ax = OPT(f, axis);
         return pynumc_wrap(numc_count_nonzero(v[0].arr, ax->n < 0 ? NULL : ax->ax,
-                                              ax->n < 0 ? 0 : ax->n, opt_bool(f, SLOT_keepdims, 0)));
+                                              ax->n < 0 ? 0 : ax->n,
+                                              opt_bool(f, SLOT_keepdims, 0)));
     }
     case KIND_ARGRED: {
         pval *ax = OPT(f, axis);
-        return finish(f, ((fnarg)fn)(v[0].arr, ax->n ? ax->ax : NULL, opt_bool(f, SLOT_keepdims, 0)));
+        return finish(f,
+                      ((fnarg)fn)(v[0].arr, ax->n ? ax->ax : NULL, opt_bool(f, SLOT_keepdims, 0)));
     }
     case KIND_CUMUL: {
         pval *ax = OPT(f, axis);
         return finish(f, ((fncum)fn)(v[0].arr, ax->n ? ax->ax : NULL, opt_dtype(f)));
     }
-    case KIND_CUMULATIVE: return do_cumulative(f);
-    case KIND_ARRAY: return do_array(f, 0);
-    case KIND_ASARRAY: return do_array(f, 1);
+    case KIND_CUMULATIVE:
+        return do_cumulative(f);
+    case KIND_ARRAY:
+        return do_array(f, 0);
+    case KIND_ASARRAY:
+        return do_array(f, 1);
     case KIND_CREATE: {
         if (check_device(f) < 0) return NULL;
         pval *sh = OPT(f, shape);
@@ -995,8 +1034,9 @@ static PyObject *invoke(frame_t *f) {
             if (dt == NUMC_DTYPE_NONE) dt = numc_array_dtype(v[0].arr);
             if (s->kind == KIND_FULL_LIKE)
                 return pynumc_wrap(numc_full(sh->n, sh->ax, OPT(f, fill_value)->arr, dt));
-            fncreate c = fn == (anyfn)numc_zeros_like ? numc_zeros
-                         : fn == (anyfn)numc_ones_like ? numc_ones : numc_empty;
+            fncreate c = fn == (anyfn)numc_zeros_like  ? numc_zeros
+                         : fn == (anyfn)numc_ones_like ? numc_ones
+                                                       : numc_empty;
             return pynumc_wrap(c(sh->n, sh->ax, dt));
         }
         if (s->kind == KIND_FULL_LIKE)
@@ -1014,8 +1054,10 @@ static PyObject *invoke(frame_t *f) {
         pval *m = OPT(f, M);
         return pynumc_wrap(numc_eye(v[0].i, m->none ? v[0].i : m->i, OPT(f, k)->i, opt_dtype(f)));
     }
-    case KIND_IDENTITY: return pynumc_wrap(numc_identity(v[0].i, opt_dtype(f)));
-    case KIND_COPY: return pynumc_wrap(numc_copy(v[0].arr));
+    case KIND_IDENTITY:
+        return pynumc_wrap(numc_identity(v[0].i, opt_dtype(f)));
+    case KIND_COPY:
+        return pynumc_wrap(numc_copy(v[0].arr));
     case KIND_ASTYPE: {
         numc_dtype dt = v[1].dt;
         if (dt == NUMC_DTYPE_NONE) dt = numc_default_float();
@@ -1028,22 +1070,28 @@ static PyObject *invoke(frame_t *f) {
     case KIND_RESHAPE: {
         pval *sh = OPT(f, shape), *ns = OPT(f, newshape);
         if (sh->none && ns->none) {
-            PyErr_SetString(PyExc_TypeError, "reshape() missing 1 required positional argument: 'shape'");
+            PyErr_SetString(PyExc_TypeError,
+                            "reshape() missing 1 required positional argument: 'shape'");
             return NULL;
         }
         if (!sh->none && !ns->none) {
-            PyErr_SetString(PyExc_TypeError, "You cannot specify 'newshape' and 'shape' arguments at the same time.");
+            PyErr_SetString(
+                PyExc_TypeError,
+                "You cannot specify 'newshape' and 'shape' arguments at the same time.");
             return NULL;
         }
         pval *p = sh->none ? ns : sh;
         return pynumc_wrap(numc_reshape(v[0].arr, p->n, p->ax));
     }
-    case KIND_RAVEL: return pynumc_wrap(numc_ravel(v[0].arr));
+    case KIND_RAVEL:
+        return pynumc_wrap(numc_ravel(v[0].arr));
     case KIND_TRANSPOSE: {
         pval *ax = OPT(f, axes);
-        return pynumc_wrap(numc_transpose(v[0].arr, ax->n < 0 ? NULL : ax->ax, ax->n < 0 ? 0 : ax->n));
+        return pynumc_wrap(
+            numc_transpose(v[0].arr, ax->n < 0 ? NULL : ax->ax, ax->n < 0 ? 0 : ax->n));
     }
-    case KIND_SWAPAXES: return pynumc_wrap(numc_swapaxes(v[0].arr, OPT(f, axis1)->i, OPT(f, axis2)->i));
+    case KIND_SWAPAXES:
+        return pynumc_wrap(numc_swapaxes(v[0].arr, OPT(f, axis1)->i, OPT(f, axis2)->i));
     case KIND_MOVEAXIS: {
         pval *src = OPT(f, source), *dst = OPT(f, destination);
         if (src->n != dst->n || src->n < 0) {
@@ -1056,14 +1104,16 @@ static PyObject *invoke(frame_t *f) {
     case KIND_EXPAND_DIMS: {
         pval *ax = OPT(f, axis);
         if (ax->n < 0) {
-            PyErr_SetString(PyExc_TypeError, "'NoneType' object cannot be interpreted as an integer");
+            PyErr_SetString(PyExc_TypeError,
+                            "'NoneType' object cannot be interpreted as an integer");
             return NULL;
         }
         return pynumc_wrap(numc_expand_dims(v[0].arr, ax->ax, ax->n));
     }
     case KIND_SQUEEZE: {
         pval *ax = OPT(f, axis);
-        return pynumc_wrap(numc_squeeze(v[0].arr, ax->n < 0 ? NULL : ax->ax, ax->n < 0 ? 0 : ax->n));
+        return pynumc_wrap(
+            numc_squeeze(v[0].arr, ax->n < 0 ? NULL : ax->ax, ax->n < 0 ? 0 : ax->n));
     }
     case KIND_BROADCAST_TO: {
         pval *sh = OPT(f, shape);
@@ -1082,8 +1132,10 @@ static PyObject *invoke(frame_t *f) {
             in[i] = pynumc_asarray(f->var[i], NUMC_DTYPE_NONE);
             if (!in[i]) goto bdone;
         }
-        if (numc_broadcast_arrays(n, (const numc_array *const *)in, out) != NUMC_OK) pynumc_raise();
-        else res = tuple_of(out, n);
+        if (numc_broadcast_arrays(n, (const numc_array *const *)in, out) != NUMC_OK)
+            pynumc_raise();
+        else
+            res = tuple_of(out, n);
     bdone:
         for (int i = 0; in && i < n; i++)
             if (in[i]) numc_array_release(in[i]);
@@ -1115,7 +1167,8 @@ static PyObject *invoke(frame_t *f) {
         }
         return finish(f, r);
     }
-    case KIND_SPLIT: return do_split(f);
+    case KIND_SPLIT:
+        return do_split(f);
     case KIND_FLIP: {
         pval *ax = OPT(f, axis);
         return pynumc_wrap(numc_flip(v[0].arr, ax->n < 0 ? NULL : ax->ax, ax->n < 0 ? 0 : ax->n));
@@ -1127,14 +1180,15 @@ static PyObject *invoke(frame_t *f) {
     case KIND_NONZERO: {
         numc_array *nz[NUMC_MAX_DIMS];
         if (numc_array_ndim(v[0].arr) == 0) {
-            PyErr_SetString(PyExc_ValueError,
-                            "Calling nonzero on 0d arrays is not allowed. Use np.atleast_1d(scalar).nonzero() instead.");
+            PyErr_SetString(PyExc_ValueError, "Calling nonzero on 0d arrays is not allowed. Use "
+                                              "np.atleast_1d(scalar).nonzero() instead.");
             return NULL;
         }
         if (pynumc_nonzero(v[0].arr, nz) < 0) return NULL;
         return tuple_of(nz, numc_array_ndim(v[0].arr));
     }
-    case KIND_RESULT_TYPE: return do_result_type(f);
+    case KIND_RESULT_TYPE:
+        return do_result_type(f);
     case KIND_PROMOTE_TYPES: {
         numc_dtype a = v[0].dt == NUMC_DTYPE_NONE ? numc_default_float() : v[0].dt;
         numc_dtype b = v[1].dt == NUMC_DTYPE_NONE ? numc_default_float() : v[1].dt;
@@ -1153,16 +1207,20 @@ static PyObject *invoke(frame_t *f) {
                             "adopting NEP 50, we may explicitly allow them again in the future.");
             return NULL;
         }
-        if (NumcArray_Check(from)) a = numc_array_dtype(NumcArray_ARR(from));
-        else if (pynumc_parse_dtype(from, &a) < 0) return NULL;
+        if (NumcArray_Check(from))
+            a = numc_array_dtype(NumcArray_ARR(from));
+        else if (pynumc_parse_dtype(from, &a) < 0)
+            return NULL;
         if (a == NUMC_DTYPE_NONE) a = numc_default_float();
         numc_dtype b = v[1].dt == NUMC_DTYPE_NONE ? numc_default_float() : v[1].dt;
         PyObject *c = OPT(f, casting)->obj;
         const char *casting = PyUnicode_Check(c) ? PyUnicode_AsUTF8(c) : NULL;
-        if (!casting || (strcmp(casting, "no") && strcmp(casting, "equiv") && strcmp(casting, "safe") &&
-                         strcmp(casting, "same_kind") && strcmp(casting, "unsafe"))) {
-            PyErr_SetString(PyExc_ValueError,
-                            "casting must be one of 'no', 'equiv', 'safe', 'same_kind', or 'unsafe'");
+        if (!casting ||
+            (strcmp(casting, "no") && strcmp(casting, "equiv") && strcmp(casting, "safe") &&
+             strcmp(casting, "same_kind") && strcmp(casting, "unsafe"))) {
+            PyErr_SetString(
+                PyExc_ValueError,
+                "casting must be one of 'no', 'equiv', 'safe', 'same_kind', or 'unsafe'");
             return NULL;
         }
         return PyBool_FromLong(numc_can_cast(a, b, casting));
@@ -1175,7 +1233,8 @@ static PyObject *invoke(frame_t *f) {
             PyTuple_SET_ITEM(t, i, PyLong_FromLongLong(numc_array_shape(a)[i]));
         return t;
     }
-    case KIND_NDIM: return PyLong_FromLong(numc_array_ndim(v[0].arr));
+    case KIND_NDIM:
+        return PyLong_FromLong(numc_array_ndim(v[0].arr));
     case KIND_SIZE: {
         pval *ax = OPT(f, axis);
         numc_array *a = v[0].arr;
@@ -1189,7 +1248,8 @@ static PyObject *invoke(frame_t *f) {
         }
         return PyLong_FromLongLong(numc_array_shape(a)[k]);
     }
-    default: break;
+    default:
+        break;
     }
     PyErr_Format(PyExc_SystemError, "numc: no invoker for %s", s->name);
     return NULL;
@@ -1197,8 +1257,8 @@ static PyObject *invoke(frame_t *f) {
 
 /* ---- entry points ---- */
 
-static PyObject *call_spec(const spec_t *s, PyObject *self, PyObject *const *args,
-                           Py_ssize_t nargs, PyObject *kwnames) {
+static PyObject *call_spec(const spec_t *s, PyObject *self, PyObject *const *args, Py_ssize_t nargs,
+                           PyObject *kwnames) {
     frame_t f;
     PyObject *r = NULL;
     if (parse_call(s, self, args, nargs, kwnames, &f) == 0) r = invoke(&f);

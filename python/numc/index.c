@@ -20,16 +20,16 @@ enum { IX_INT, IX_SLICE, IX_NEWAXIS, IX_ELLIPSIS, IX_ARRAY, IX_MASK, IX_BOOL };
 
 typedef struct {
     int kind;
-    int64_t i;              /* IX_INT value, IX_BOOL value */
-    PyObject *slice;        /* IX_SLICE (borrowed) */
-    numc_array *arr;        /* IX_ARRAY / IX_MASK (owned) */
+    int64_t i;       /* IX_INT value, IX_BOOL value */
+    PyObject *slice; /* IX_SLICE (borrowed) */
+    numc_array *arr; /* IX_ARRAY / IX_MASK (owned) */
 } ixitem;
 
 typedef struct {
     int n;
     ixitem it[NUMC_MAX_DIMS * 2 + 2];
-    int n_adv;              /* arrays, masks, bool scalars */
-    int n_traced;           /* of which traced 0-d integers */
+    int n_adv;    /* arrays, masks, bool scalars */
+    int n_traced; /* of which traced 0-d integers */
 } ixkey;
 
 static void key_free(ixkey *k) {
@@ -76,8 +76,8 @@ static int parse_item(PyObject *o, ixitem *it, ixkey *k) {
         k->n_adv++;
         return 0;
     }
-    int is_arraylike = NumcArray_Check(o) || PyList_Check(o) || PyTuple_Check(o) ||
-                       pynumc_is_numpy_object(o);
+    int is_arraylike =
+        NumcArray_Check(o) || PyList_Check(o) || PyTuple_Check(o) || pynumc_is_numpy_object(o);
     if (!is_arraylike) {
         if (PyIndex_Check(o) && !PyFloat_Check(o)) {
             Py_ssize_t v = PyNumber_AsSsize_t(o, PyExc_IndexError);
@@ -180,8 +180,10 @@ static int parse_key(PyObject *key, int ndim, ixkey *k) {
         n = PyTuple_GET_SIZE(key);
     }
     if (n > NUMC_MAX_DIMS * 2) {
-        PyErr_Format(PyExc_IndexError, "too many indices for array: array is %d-dimensional, but "
-                     "%zd were indexed", ndim, n);
+        PyErr_Format(PyExc_IndexError,
+                     "too many indices for array: array is %d-dimensional, but "
+                     "%zd were indexed",
+                     ndim, n);
         return -1;
     }
     int consumed = 0, ellipsis = -1;
@@ -196,20 +198,29 @@ static int parse_key(PyObject *key, int ndim, ixkey *k) {
         case IX_ELLIPSIS:
             if (ellipsis >= 0) {
                 key_free(k);
-                PyErr_SetString(PyExc_IndexError, "an index can only have a single ellipsis ('...')");
+                PyErr_SetString(PyExc_IndexError,
+                                "an index can only have a single ellipsis ('...')");
                 return -1;
             }
             ellipsis = k->n - 1;
             break;
-        case IX_NEWAXIS: case IX_BOOL: break;
-        case IX_MASK: consumed += numc_array_ndim(it->arr); break;
-        default: consumed++; break;
+        case IX_NEWAXIS:
+        case IX_BOOL:
+            break;
+        case IX_MASK:
+            consumed += numc_array_ndim(it->arr);
+            break;
+        default:
+            consumed++;
+            break;
         }
     }
     if (consumed > ndim) {
         key_free(k);
-        PyErr_Format(PyExc_IndexError, "too many indices for array: array is %d-dimensional, but "
-                     "%d were indexed", ndim, consumed);
+        PyErr_Format(PyExc_IndexError,
+                     "too many indices for array: array is %d-dimensional, but "
+                     "%d were indexed",
+                     ndim, consumed);
         return -1;
     }
     /* the Ellipsis (explicit or implied at the end) becomes full slices */
@@ -337,7 +348,8 @@ static numc_array *basic_traced(numc_array *a, const basicgeo *g) {
     }
     if (!r) return (numc_array *)pynumc_raise();
     int same = g->ndim == nd;
-    for (int i = 0; same && i < nd; i++) same = numc_array_shape(r)[i] == g->shape[i];
+    for (int i = 0; same && i < nd; i++)
+        same = numc_array_shape(r)[i] == g->shape[i];
     if (!same) {
         numc_array *s = numc_reshape(r, g->ndim, g->shape);
         numc_array_release(r);
@@ -374,7 +386,8 @@ int pynumc_nonzero(numc_array *a, numc_array **out) {
     if (b != a) numc_array_release(b);
     if (!host) return -1;
     int64_t size = numc_array_size(a), count = 0;
-    for (int64_t i = 0; i < size; i++) count += host[i] != 0;
+    for (int64_t i = 0; i < size; i++)
+        count += host[i] != 0;
     int outnd = nd ? nd : 1;
     int64_t *idx = malloc((size_t)(count ? count : 1) * (size_t)outnd * sizeof(int64_t));
     if (!idx) {
@@ -399,7 +412,8 @@ int pynumc_nonzero(numc_array *a, numc_array **out) {
     for (int d = 0; d < outnd; d++) {
         out[d] = numc_array_from_data(NUMC_INT64, 1, &count, idx + (int64_t)d * count);
         if (!out[d]) {
-            for (int j = 0; j < d; j++) numc_array_release(out[j]);
+            for (int j = 0; j < d; j++)
+                numc_array_release(out[j]);
             ok = -1;
             pynumc_raise();
             break;
@@ -520,8 +534,8 @@ static numc_array *apply_advanced(numc_array *a, ixkey *k) {
                 }
             if (!pynumc_is_eager(it->arr) && it->arr->owner != NULL) {
                 PyErr_SetString(PyExc_NotImplementedError,
-                                 "boolean mask indexing needs concrete values (its result shape "
-                                 "depends on the data); it is not available under numc.function");
+                                "boolean mask indexing needs concrete values (its result shape "
+                                "depends on the data); it is not available under numc.function");
                 goto fail;
             }
             if (pynumc_nonzero(it->arr, &adv[nadv]) < 0) goto fail;
@@ -536,7 +550,8 @@ static numc_array *apply_advanced(numc_array *a, ixkey *k) {
             }
             break;
         }
-        default: break;
+        default:
+            break;
         }
     }
     /* 2. the basic part (slices and new axes) */
@@ -551,7 +566,8 @@ static numc_array *apply_advanced(numc_array *a, ixkey *k) {
     }
     nbc = nadv;
     int adjacent = 1;
-    for (int j = 1; j < nadv; j++) adjacent &= adv_pos[j] == adv_pos[j - 1] + 1;
+    for (int j = 1; j < nadv; j++)
+        adjacent &= adv_pos[j] == adv_pos[j - 1] + 1;
     int p = adjacent ? adv_pos[0] : 0;
     const int64_t *xshape = numc_array_shape(x);
     int xnd = numc_array_ndim(x);
@@ -564,10 +580,12 @@ static numc_array *apply_advanced(numc_array *a, ixkey *k) {
     int64_t perm[NUMC_MAX_DIMS * 2];
     int np = 0;
     int is_adv[NUMC_MAX_DIMS * 2] = {0};
-    for (int j = 0; j < nadv; j++) is_adv[adv_pos[j]] = 1;
+    for (int j = 0; j < nadv; j++)
+        is_adv[adv_pos[j]] = 1;
     for (int i = 0; i < xnd && np < p; i++)
         if (!is_adv[i]) perm[np++] = i;
-    for (int j = 0; j < nadv; j++) perm[np++] = adv_pos[j];
+    for (int j = 0; j < nadv; j++)
+        perm[np++] = adv_pos[j];
     for (int i = 0; i < xnd; i++)
         if (!is_adv[i] && (adjacent ? i > adv_pos[nadv - 1] : 1)) perm[np++] = i;
     int64_t dims[NUMC_MAX_DIMS * 2], merged = 1;
@@ -580,9 +598,11 @@ static numc_array *apply_advanced(numc_array *a, ixkey *k) {
     int64_t mshape[NUMC_MAX_DIMS * 2];
     int mnd = 0;
     const int64_t *tshape = numc_array_shape(xt);
-    for (int i = 0; i < p; i++) mshape[mnd++] = tshape[i];
+    for (int i = 0; i < p; i++)
+        mshape[mnd++] = tshape[i];
     mshape[mnd++] = merged;
-    for (int i = p + nadv; i < xnd; i++) mshape[mnd++] = tshape[i];
+    for (int i = p + nadv; i < xnd; i++)
+        mshape[mnd++] = tshape[i];
     numc_array *xm = numc_reshape(xt, mnd, mshape);
     numc_array_release(xt);
     if (!xm) goto numc_fail;
@@ -591,7 +611,8 @@ static numc_array *apply_advanced(numc_array *a, ixkey *k) {
     const int64_t *bshape = numc_array_shape(bc[0]);
     int64_t bsize = numc_array_size(bc[0]);
     int concrete = 1;
-    for (int j = 0; j < nadv; j++) concrete &= bc[j]->owner == NULL;
+    for (int j = 0; j < nadv; j++)
+        concrete &= bc[j]->owner == NULL;
     if (concrete) {
         int64_t *f = calloc((size_t)(bsize ? bsize : 1), sizeof(int64_t));
         if (!f) {
@@ -644,8 +665,10 @@ fail:
     if (res) numc_array_release(res);
     res = NULL;
 done:
-    for (int j = 0; j < nadv; j++) numc_array_release(adv[j]);
-    for (int j = 0; j < nbc; j++) numc_array_release(bc[j]);
+    for (int j = 0; j < nadv; j++)
+        numc_array_release(adv[j]);
+    for (int j = 0; j < nbc; j++)
+        numc_array_release(bc[j]);
     if (x) numc_array_release(x);
     if (flat) numc_array_release(flat);
     return res;
@@ -660,8 +683,10 @@ numc_array *pynumc_getitem(numc_array *a, PyObject *key) {
         int64_t n = numc_array_shape(a)[0];
         int64_t j = i < 0 ? i + n : i;
         if (overflow || j < 0 || j >= n) {
-            if (overflow) PyErr_SetString(PyExc_IndexError, "cannot fit 'int' into an index-sized integer");
-            else index_error(i, 0, n);
+            if (overflow)
+                PyErr_SetString(PyExc_IndexError, "cannot fit 'int' into an index-sized integer");
+            else
+                index_error(i, 0, n);
             return NULL;
         }
         if (pynumc_is_eager(a)) {
@@ -690,8 +715,8 @@ static int broadcast_error(const numc_array *v, int nd, const int64_t *shape) {
     for (int i = 0; i < nd; i++)
         sprintf(b + strlen(b), i ? ",%lld" : "%lld", (long long)shape[i]);
     strcat(b, nd == 1 ? ",)" : ")");
-    PyErr_Format(PyExc_ValueError, "could not broadcast input array from shape %s into shape %s",
-                 a, b);
+    PyErr_Format(PyExc_ValueError, "could not broadcast input array from shape %s into shape %s", a,
+                 b);
     return -1;
 }
 
@@ -755,12 +780,14 @@ static int writable_in_place(numc_array *a) {
 static void write_region(numc_array *dst, const basicgeo *g, const char *src) {
     size_t isz = numc_dtype_itemsize(dst->dtype);
     int64_t count = 1;
-    for (int i = 0; i < g->ndim; i++) count *= g->shape[i];
+    for (int i = 0; i < g->ndim; i++)
+        count *= g->shape[i];
     int64_t idx[NUMC_MAX_DIMS] = {0};
     char *p = numc_array_ptr(dst) + g->offset * (int64_t)isz;
     for (int64_t c = 0; c < count; c++, src += isz) {
         int64_t off = 0;
-        for (int i = 0; i < g->ndim; i++) off += idx[i] * g->strides[i];
+        for (int i = 0; i < g->ndim; i++)
+            off += idx[i] * g->strides[i];
         memcpy(p + off * (int64_t)isz, src, isz);
         for (int i = g->ndim - 1; i >= 0; i--) {
             if (++idx[i] < g->shape[i]) break;
@@ -779,7 +806,8 @@ static numc_array *setitem_basic_functional(numc_array *a, const basicgeo *g, Py
     int vn = numc_array_ndim(v);
     const int64_t *vs = numc_array_shape(v);
     int lead = 0;
-    while (vn - lead > g->ndim && vs[lead] == 1) lead++;
+    while (vn - lead > g->ndim && vs[lead] == 1)
+        lead++;
     int ok = vn - lead <= g->ndim;
     for (int i = 0; ok && i < vn - lead; i++) {
         int64_t sv = vs[vn - 1 - i], t = g->shape[g->ndim - 1 - i];
@@ -829,7 +857,8 @@ static numc_array *setitem_advanced_functional(numc_array *a, numc_array *positi
     if (!v) return NULL;
     int vn = numc_array_ndim(v), lead = 0;
     const int64_t *vs = numc_array_shape(v);
-    while (vn - lead > rnd && vs[lead] == 1) lead++;
+    while (vn - lead > rnd && vs[lead] == 1)
+        lead++;
     int ok = vn - lead <= rnd;
     for (int i = 0; ok && i < vn - lead; i++) {
         int64_t sv = vs[vn - 1 - i], t = rshape[rnd - 1 - i];
@@ -872,7 +901,7 @@ static numc_array *setitem_advanced_functional(numc_array *a, numc_array *positi
     goto fail; /* cleanup */
 numc_fail:
     pynumc_raise();
-fail: {
+fail : {
     numc_array *tmp[] = {v, full, flat, src, mask, g};
     for (size_t i = 0; i < sizeof tmp / sizeof *tmp; i++)
         if (tmp[i]) numc_array_release(tmp[i]);
@@ -897,8 +926,8 @@ static numc_array *setitem_traced_ints(numc_array *a, const ixkey *k, PyObject *
         if (full_slice && it->slice) {
             Py_ssize_t st, sp, sk;
             if (PySlice_Unpack(it->slice, &st, &sp, &sk) < 0) goto fail;
-            full_slice = PySlice_AdjustIndices((Py_ssize_t)shape[d], &st, &sp, sk) == shape[d] &&
-                         sk == 1;
+            full_slice =
+                PySlice_AdjustIndices((Py_ssize_t)shape[d], &st, &sp, sk) == shape[d] && sk == 1;
         }
         if (full_slice) {
             region[d] = rshape[rnd++] = shape[d];
@@ -912,7 +941,8 @@ static numc_array *setitem_traced_ints(numc_array *a, const ixkey *k, PyObject *
         }
         /* cond = (iota along d == index), wrapped for negative indices */
         int64_t n = shape[d], one_shape[NUMC_MAX_DIMS];
-        for (int q = 0; q < nd; q++) one_shape[q] = q == d ? n : 1;
+        for (int q = 0; q < nd; q++)
+            one_shape[q] = q == d ? n : 1;
         numc_array *idx = it->kind == IX_INT ? numc_scalar_i64(it->i) : numc_array_retain(it->arr);
         numc_array *zero = numc_scalar_i64(0), *nn = numc_scalar_i64(n);
         numc_array *neg = idx && zero ? numc_less(idx, zero) : NULL;
@@ -943,7 +973,8 @@ static numc_array *setitem_traced_ints(numc_array *a, const ixkey *k, PyObject *
     if (!v) goto fail;
     int vn = numc_array_ndim(v), lead = 0;
     const int64_t *vs = numc_array_shape(v);
-    while (vn - lead > rnd && vs[lead] == 1) lead++;
+    while (vn - lead > rnd && vs[lead] == 1)
+        lead++;
     int ok = vn - lead <= rnd;
     for (int i = 0; ok && i < vn - lead; i++) {
         int64_t sv = vs[vn - 1 - i], t = rshape[rnd - 1 - i];

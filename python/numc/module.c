@@ -30,19 +30,39 @@ PyObject *pynumc_raise(void) {
     if (PyErr_Occurred()) return NULL;
     PyObject *exc;
     switch (numc_error_kind()) {
-    case NUMC_ERR_VALUE: exc = PyExc_ValueError; break;
-    case NUMC_ERR_TYPE: exc = PyExc_TypeError; break;
-    case NUMC_ERR_INDEX: exc = PyExc_IndexError; break;
-    case NUMC_ERR_AXIS: exc = pynumc_AxisError; break;
-    case NUMC_ERR_MEMORY: exc = PyExc_MemoryError; break;
-    case NUMC_ERR_OVERFLOW: exc = PyExc_OverflowError; break;
-    case NUMC_ERR_ZERO_DIVISION: exc = PyExc_ZeroDivisionError; break;
-    case NUMC_ERR_NOT_IMPLEMENTED: exc = PyExc_NotImplementedError; break;
-    case NUMC_ERR_LINALG: exc = pynumc_LinAlgError; break;
+    case NUMC_ERR_VALUE:
+        exc = PyExc_ValueError;
+        break;
+    case NUMC_ERR_TYPE:
+        exc = PyExc_TypeError;
+        break;
+    case NUMC_ERR_INDEX:
+        exc = PyExc_IndexError;
+        break;
+    case NUMC_ERR_AXIS:
+        exc = pynumc_AxisError;
+        break;
+    case NUMC_ERR_MEMORY:
+        exc = PyExc_MemoryError;
+        break;
+    case NUMC_ERR_OVERFLOW:
+        exc = PyExc_OverflowError;
+        break;
+    case NUMC_ERR_ZERO_DIVISION:
+        exc = PyExc_ZeroDivisionError;
+        break;
+    case NUMC_ERR_NOT_IMPLEMENTED:
+        exc = PyExc_NotImplementedError;
+        break;
+    case NUMC_ERR_LINALG:
+        exc = pynumc_LinAlgError;
+        break;
     case NUMC_OK:
         PyErr_SetString(PyExc_RuntimeError, "numc: operation failed without an error message");
         return NULL;
-    default: exc = PyExc_RuntimeError; break;
+    default:
+        exc = PyExc_RuntimeError;
+        break;
     }
     const char *msg = numc_error_message();
     PyErr_SetString(exc, msg && *msg ? msg : "numc error");
@@ -104,8 +124,8 @@ static PyObject *py_enable_numpy_behavior(PyObject *self, PyObject *args, PyObje
     static char *kwlist[] = {"prefer_float32", "dtype_conversion_mode", NULL};
     int prefer = 0;
     PyObject *mode = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|pO:experimental_enable_numpy_behavior",
-                                     kwlist, &prefer, &mode))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|pO:experimental_enable_numpy_behavior", kwlist,
+                                     &prefer, &mode))
         return NULL;
     numc_enable_numpy_behavior(prefer != 0);
     Py_RETURN_NONE;
@@ -125,10 +145,11 @@ static PyObject *py_live_arrays(PyObject *self, PyObject *unused) {
 static PyObject *py_allocator_stats(PyObject *self, PyObject *unused) {
     numc_alloc_stats s;
     numc_allocator_stats(&s);
-    return Py_BuildValue("{s:n,s:n,s:n,s:K,s:K,s:K,s:K}", "bytes_in_use", (Py_ssize_t)s.bytes_in_use,
-                         "bytes_cached", (Py_ssize_t)s.bytes_cached, "peak_bytes_in_use",
-                         (Py_ssize_t)s.peak_bytes_in_use, "n_allocs", (unsigned long long)s.n_allocs,
-                         "n_cache_hits", (unsigned long long)s.n_cache_hits, "n_system_allocs",
+    return Py_BuildValue("{s:n,s:n,s:n,s:K,s:K,s:K,s:K}", "bytes_in_use",
+                         (Py_ssize_t)s.bytes_in_use, "bytes_cached", (Py_ssize_t)s.bytes_cached,
+                         "peak_bytes_in_use", (Py_ssize_t)s.peak_bytes_in_use, "n_allocs",
+                         (unsigned long long)s.n_allocs, "n_cache_hits",
+                         (unsigned long long)s.n_cache_hits, "n_system_allocs",
                          (unsigned long long)s.n_system_allocs, "n_live_buffers",
                          (unsigned long long)s.n_live_buffers);
 }
@@ -155,11 +176,18 @@ static PyMethodDef module_methods[] = {
 };
 
 static struct PyModuleDef module_def = {
-    PyModuleDef_HEAD_INIT, "numc._numc", "numc: NumPy's API on an immutable-tensor engine.", -1,
-    module_methods, NULL, NULL, NULL, NULL,
+    PyModuleDef_HEAD_INIT,
+    "numc._numc",
+    "numc: NumPy's API on an immutable-tensor engine.",
+    -1,
+    module_methods,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
 };
 
-int pynumc_init_vmap(PyObject *m); /* vmap.c */
+int pynumc_init_vmap(PyObject *m);     /* vmap.c */
 int pynumc_init_function(PyObject *m); /* function.c */
 int pynumc_init_autodiff(PyObject *m); /* autodiff.c */
 

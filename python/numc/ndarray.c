@@ -69,8 +69,10 @@ static void array_dealloc(PyObject *self) {
     if (o->weakreflist) PyObject_ClearWeakRefs(self);
     if (o->arr) numc_array_release(o->arr);
     if (Py_IS_TYPE(self, &NumcArray_Type)) {
-        if (nfree < FREELIST_MAX) freelist[nfree++] = o;
-        else PyObject_Free(o);
+        if (nfree < FREELIST_MAX)
+            freelist[nfree++] = o;
+        else
+            PyObject_Free(o);
         return;
     }
     /* a Python subclass: subtype_dealloc drops the type reference */
@@ -79,14 +81,15 @@ static void array_dealloc(PyObject *self) {
 
 static PyObject *array_new(PyTypeObject *tp, PyObject *args, PyObject *kw) {
     static char *kwlist[] = {"shape", "dtype", "buffer", "offset", "strides", "order", NULL};
-    PyObject *shape_obj, *dtype_obj = Py_None, *buffer = Py_None, *offset = NULL, *strides = Py_None,
-                         *order = Py_None;
+    PyObject *shape_obj, *dtype_obj = Py_None, *buffer = Py_None, *offset = NULL,
+                         *strides = Py_None, *order = Py_None;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OOOOO:ndarray", kwlist, &shape_obj, &dtype_obj,
                                      &buffer, &offset, &strides, &order))
         return NULL;
     if (buffer != Py_None || strides != Py_None) {
-        PyErr_SetString(PyExc_NotImplementedError,
-                        "numc.ndarray(buffer=..., strides=...) is not supported: values are immutable");
+        PyErr_SetString(
+            PyExc_NotImplementedError,
+            "numc.ndarray(buffer=..., strides=...) is not supported: values are immutable");
         return NULL;
     }
     int64_t shape[NUMC_MAX_DIMS];
@@ -94,7 +97,8 @@ static PyObject *array_new(PyTypeObject *tp, PyObject *args, PyObject *kw) {
     numc_dtype dt;
     if (pynumc_parse_shape(shape_obj, shape, &nd) < 0 || pynumc_parse_dtype(dtype_obj, &dt) < 0)
         return NULL;
-    return pynumc_wrap_type(tp, numc_zeros(nd, shape, dt == NUMC_DTYPE_NONE ? numc_default_float() : dt));
+    return pynumc_wrap_type(
+        tp, numc_zeros(nd, shape, dt == NUMC_DTYPE_NONE ? numc_default_float() : dt));
 }
 
 /* ---- attributes ---- */
@@ -108,12 +112,12 @@ static PyObject *array_new(PyTypeObject *tp, PyObject *args, PyObject *kw) {
  * tracer must say it leaked (numc_tracer_check words both). Every slot or
  * method that reads the value tests `buffer == NULL` first: one load on the
  * concrete fast path. */
-#define TRACER_GUARD(a, what, fail)                                                            \
-    do {                                                                                       \
-        if (NUMC_UNLIKELY(!(a)->buffer)) {                                                     \
-            tracer_error(a, what);                                                             \
-            return fail;                                                                       \
-        }                                                                                      \
+#define TRACER_GUARD(a, what, fail)                                                                \
+    do {                                                                                           \
+        if (NUMC_UNLIKELY(!(a)->buffer)) {                                                         \
+            tracer_error(a, what);                                                                 \
+            return fail;                                                                           \
+        }                                                                                          \
     } while (0)
 
 __attribute__((cold, noinline)) static void tracer_error(const numc_array *a, const char *what) {
@@ -158,7 +162,9 @@ static PyObject *shape_tuple(const numc_array *a) {
     return t;
 }
 
-static PyObject *get_shape(PyObject *self, void *c) { return shape_tuple(ARR(self)); }
+static PyObject *get_shape(PyObject *self, void *c) {
+    return shape_tuple(ARR(self));
+}
 
 static int set_shape(PyObject *self, PyObject *value, void *c) {
     if (!value) {
@@ -178,8 +184,12 @@ static int set_shape(PyObject *self, PyObject *value, void *c) {
 static PyObject *get_dtype(PyObject *self, void *c) {
     return Py_NewRef(pynumc_dtype_object(numc_array_dtype(ARR(self))));
 }
-static PyObject *get_ndim(PyObject *self, void *c) { return PyLong_FromLong(numc_array_ndim(ARR(self))); }
-static PyObject *get_size(PyObject *self, void *c) { return PyLong_FromLongLong(numc_array_size(ARR(self))); }
+static PyObject *get_ndim(PyObject *self, void *c) {
+    return PyLong_FromLong(numc_array_ndim(ARR(self)));
+}
+static PyObject *get_size(PyObject *self, void *c) {
+    return PyLong_FromLongLong(numc_array_size(ARR(self)));
+}
 static PyObject *get_itemsize(PyObject *self, void *c) {
     return PyLong_FromSize_t(numc_dtype_itemsize(numc_array_dtype(ARR(self))));
 }
@@ -187,18 +197,30 @@ static PyObject *get_nbytes(PyObject *self, void *c) {
     return PyLong_FromLongLong(numc_array_size(ARR(self)) *
                                (int64_t)numc_dtype_itemsize(numc_array_dtype(ARR(self))));
 }
-static PyObject *get_T(PyObject *self, void *c) { return pynumc_wrap(numc_transpose(ARR(self), NULL, 0)); }
-static PyObject *get_mT(PyObject *self, void *c) { return pynumc_wrap(numc_matrix_transpose(ARR(self))); }
-static PyObject *get_real(PyObject *self, void *c) { return pynumc_wrap(numc_real(ARR(self))); }
-static PyObject *get_imag(PyObject *self, void *c) { return pynumc_wrap(numc_imag(ARR(self))); }
-static PyObject *get_flat(PyObject *self, void *c) { return pynumc_wrap(numc_ravel(ARR(self))); }
+static PyObject *get_T(PyObject *self, void *c) {
+    return pynumc_wrap(numc_transpose(ARR(self), NULL, 0));
+}
+static PyObject *get_mT(PyObject *self, void *c) {
+    return pynumc_wrap(numc_matrix_transpose(ARR(self)));
+}
+static PyObject *get_real(PyObject *self, void *c) {
+    return pynumc_wrap(numc_real(ARR(self)));
+}
+static PyObject *get_imag(PyObject *self, void *c) {
+    return pynumc_wrap(numc_imag(ARR(self)));
+}
+static PyObject *get_flat(PyObject *self, void *c) {
+    return pynumc_wrap(numc_ravel(ARR(self)));
+}
 static PyObject *get_device(PyObject *self, void *c) {
     numc_array *a = ARR(self);
     if (a->buffer && a->buffer->device && a->buffer->device->name)
         return PyUnicode_FromString(a->buffer->device->name);
     return PyUnicode_FromString("cpu:0");
 }
-static PyObject *get_base(PyObject *self, void *c) { Py_RETURN_NONE; }
+static PyObject *get_base(PyObject *self, void *c) {
+    Py_RETURN_NONE;
+}
 /* The C-order byte strides of the logical shape: users never see layout. */
 static PyObject *get_strides(PyObject *self, void *c) {
     numc_array *a = ARR(self);
@@ -207,7 +229,8 @@ static PyObject *get_strides(PyObject *self, void *c) {
     numc_contig_strides(nd, numc_array_shape(a), s);
     int64_t isz = (int64_t)numc_dtype_itemsize(numc_array_dtype(a));
     PyObject *t = PyTuple_New(nd);
-    for (int i = 0; t && i < nd; i++) PyTuple_SET_ITEM(t, i, PyLong_FromLongLong(s[i] * isz));
+    for (int i = 0; t && i < nd; i++)
+        PyTuple_SET_ITEM(t, i, PyLong_FromLongLong(s[i] * isz));
     return t;
 }
 
@@ -232,21 +255,22 @@ static PyGetSetDef array_getset[] = {
 /* ---- methods forwarding to the spec table ---- */
 
 /* method name, spec function name */
-#define PYNUMC_SPEC_METHODS(X)                                                                 \
-    X(sum, "sum") X(prod, "prod") X(max, "max") X(min, "min") X(mean, "mean") X(var, "var")    \
-    X(std, "std") X(any, "any") X(all, "all") X(argmax, "argmax") X(argmin, "argmin")          \
-    X(cumsum, "cumsum") X(cumprod, "cumprod") X(ptp, "ptp") X(clip, "clip") X(round, "round")  \
-    X(conj, "conjugate") X(conjugate, "conjugate") X(dot, "dot") X(astype, "astype")           \
-    X(squeeze, "squeeze") X(swapaxes, "swapaxes") X(nonzero, "nonzero")                        \
-    X(repeat, "repeat") X(take, "take") X(sort, "_sort_method") X(argsort, "argsort")          \
-    X(diagonal, "diagonal") X(trace, "trace") X(searchsorted, "searchsorted")                  \
-    X(compress, "compress") X(choose, "choose") X(cumulative_sum, "cumulative_sum")
+#define PYNUMC_SPEC_METHODS(X)                                                                     \
+    X(sum, "sum")                                                                                  \
+    X(prod, "prod") X(max, "max") X(min, "min") X(mean, "mean") X(var, "var") X(std, "std")        \
+        X(any, "any") X(all, "all") X(argmax, "argmax") X(argmin, "argmin") X(cumsum, "cumsum")    \
+            X(cumprod, "cumprod") X(ptp, "ptp") X(clip, "clip") X(round, "round")                  \
+                X(conj, "conjugate") X(conjugate, "conjugate") X(dot, "dot") X(astype, "astype")   \
+                    X(squeeze, "squeeze") X(swapaxes, "swapaxes") X(nonzero, "nonzero")            \
+                        X(repeat, "repeat") X(take, "take") X(sort, "_sort_method")                \
+                            X(argsort, "argsort") X(diagonal, "diagonal") X(trace, "trace")        \
+                                X(searchsorted, "searchsorted") X(compress, "compress")            \
+                                    X(choose, "choose") X(cumulative_sum, "cumulative_sum")
 
-#define X(m, s)                                                                                \
-    static int midx_##m = -1;                                                                  \
-    static PyObject *meth_##m(PyObject *self, PyObject *const *args, Py_ssize_t n,             \
-                              PyObject *kw) {                                                  \
-        return pynumc_call_spec(midx_##m, self, args, n, kw);                                  \
+#define X(m, s)                                                                                    \
+    static int midx_##m = -1;                                                                      \
+    static PyObject *meth_##m(PyObject *self, PyObject *const *args, Py_ssize_t n, PyObject *kw) { \
+        return pynumc_call_spec(midx_##m, self, args, n, kw);                                      \
     }
 PYNUMC_SPEC_METHODS(X)
 #undef X
@@ -287,9 +311,12 @@ static int method_kwargs(const char *fn, PyObject *const *args, Py_ssize_t nargs
     if (!kw) return 0;
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(kw); i++) {
         PyObject *k = PyTuple_GET_ITEM(kw, i), *v = args[nargs + i];
-        if (!PyUnicode_CompareWithASCIIString(k, "order")) *order = v;
-        else if (shape && !PyUnicode_CompareWithASCIIString(k, "shape")) *shape = v;
-        else if (!PyUnicode_CompareWithASCIIString(k, "copy")) continue;
+        if (!PyUnicode_CompareWithASCIIString(k, "order"))
+            *order = v;
+        else if (shape && !PyUnicode_CompareWithASCIIString(k, "shape"))
+            *shape = v;
+        else if (!PyUnicode_CompareWithASCIIString(k, "copy"))
+            continue;
         else {
             PyErr_Format(PyExc_TypeError, "%s() got an unexpected keyword argument '%U'", fn, k);
             return -1;
@@ -363,7 +390,8 @@ static PyObject *meth_item(PyObject *self, PyObject *args) {
     Py_ssize_t n = PyTuple_GET_SIZE(args);
     if (n == 0) {
         if (size != 1) {
-            PyErr_SetString(PyExc_ValueError, "can only convert an array of size 1 to a Python scalar");
+            PyErr_SetString(PyExc_ValueError,
+                            "can only convert an array of size 1 to a Python scalar");
             return NULL;
         }
         return pynumc_item(a, 0);
@@ -418,8 +446,8 @@ static int parse_device(PyObject *device) {
     if (s && (!strcmp(s, "cpu") || !strcmp(s, "cpu:0"))) return 0;
     PyObject *r = PyObject_Str(device);
     if (!r) return -1;
-    PyErr_Format(PyExc_ValueError, "numc: unsupported device %R (this build places arrays on cpu:0)",
-                 r);
+    PyErr_Format(PyExc_ValueError,
+                 "numc: unsupported device %R (this build places arrays on cpu:0)", r);
     Py_DECREF(r);
     return -1;
 }
@@ -436,7 +464,8 @@ static PyObject *meth_to_device(PyObject *self, PyObject *const *args, Py_ssize_
 static PyObject *meth_array_namespace(PyObject *self, PyObject *args, PyObject *kw) {
     static char *kwlist[] = {"api_version", NULL};
     PyObject *ver = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|$O:__array_namespace__", kwlist, &ver)) return NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|$O:__array_namespace__", kwlist, &ver))
+        return NULL;
     if (ver != Py_None) {
         const char *v = PyUnicode_Check(ver) ? PyUnicode_AsUTF8(ver) : NULL;
         if (!v || (strcmp(v, "2021.12") && strcmp(v, "2022.12") && strcmp(v, "2023.12") &&
@@ -454,8 +483,8 @@ static PyObject *meth_copy_self(PyObject *self, PyObject *args) {
 
 static PyObject *meth_format(PyObject *self, PyObject *spec) {
     numc_array *a = ARR(self);
-    if (numc_array_ndim(a) == 0 && (a->buffer || !PyUnicode_Check(spec) ||
-                                    PyUnicode_GET_LENGTH(spec) != 0)) {
+    if (numc_array_ndim(a) == 0 &&
+        (a->buffer || !PyUnicode_Check(spec) || PyUnicode_GET_LENGTH(spec) != 0)) {
         TRACER_GUARD(a, "format", NULL);
         PyObject *v = pynumc_item(a, 0);
         if (!v) return NULL;
@@ -496,7 +525,8 @@ static PyObject *py_reconstruct(PyObject *m, PyObject *args) {
     int nd;
     numc_dtype dt = numc_dtype_from_name(dtname);
     PyObject *r = NULL;
-    if (dt == NUMC_DTYPE_NONE) PyErr_Format(PyExc_ValueError, "unknown dtype %s", dtname);
+    if (dt == NUMC_DTYPE_NONE)
+        PyErr_Format(PyExc_ValueError, "unknown dtype %s", dtname);
     else if (pynumc_parse_shape(shape_obj, shape, &nd) == 0)
         r = pynumc_wrap(numc_array_from_data(dt, nd, shape, data.buf));
     PyBuffer_Release(&data);
@@ -509,7 +539,7 @@ static PyObject *py_reconstruct(PyObject *m, PyObject *args) {
  * host array in the needed layout, a host copy. */
 typedef struct {
     numc_array *arr;
-    void *host;                      /* malloc'ed C-order copy, or NULL */
+    void *host; /* malloc'ed C-order copy, or NULL */
     Py_ssize_t shape[NUMC_MAX_DIMS];
     Py_ssize_t strides[NUMC_MAX_DIMS];
     int64_t dl_shape[NUMC_MAX_DIMS];
@@ -526,22 +556,38 @@ static void export_free(export_rec *e) {
 
 static const char *buffer_format(numc_dtype dt, int raw_bf16) {
     switch (dt) {
-    case NUMC_BOOL: return "?";
-    case NUMC_INT8: return "b";
-    case NUMC_INT16: return "h";
-    case NUMC_INT32: return "i";
-    case NUMC_INT64: return "q";
-    case NUMC_UINT8: return "B";
-    case NUMC_UINT16: return "H";
-    case NUMC_UINT32: return "I";
-    case NUMC_UINT64: return "Q";
-    case NUMC_FLOAT16: return "e";
-    case NUMC_BFLOAT16: return raw_bf16 ? "H" : NULL;
-    case NUMC_FLOAT32: return "f";
-    case NUMC_FLOAT64: return "d";
-    case NUMC_COMPLEX64: return "Zf";
-    case NUMC_COMPLEX128: return "Zd";
-    default: return NULL;
+    case NUMC_BOOL:
+        return "?";
+    case NUMC_INT8:
+        return "b";
+    case NUMC_INT16:
+        return "h";
+    case NUMC_INT32:
+        return "i";
+    case NUMC_INT64:
+        return "q";
+    case NUMC_UINT8:
+        return "B";
+    case NUMC_UINT16:
+        return "H";
+    case NUMC_UINT32:
+        return "I";
+    case NUMC_UINT64:
+        return "Q";
+    case NUMC_FLOAT16:
+        return "e";
+    case NUMC_BFLOAT16:
+        return raw_bf16 ? "H" : NULL;
+    case NUMC_FLOAT32:
+        return "f";
+    case NUMC_FLOAT64:
+        return "d";
+    case NUMC_COMPLEX64:
+        return "Zf";
+    case NUMC_COMPLEX128:
+        return "Zd";
+    default:
+        return NULL;
     }
 }
 
@@ -590,7 +636,8 @@ static int fill_buffer(PyObject *owner, numc_array *a, Py_buffer *view, int flag
     int nd = numc_array_ndim(a);
     if ((flags & PyBUF_F_CONTIGUOUS) == PyBUF_F_CONTIGUOUS && nd > 1) {
         int trivial = 0;
-        for (int i = 0; i < nd; i++) trivial += numc_array_shape(a)[i] > 1;
+        for (int i = 0; i < nd; i++)
+            trivial += numc_array_shape(a)[i] > 1;
         if (trivial > 1) {
             PyErr_SetString(PyExc_BufferError, "numc arrays are C-ordered");
             return -1;
@@ -644,8 +691,7 @@ static PyBufferProcs array_as_buffer = {array_getbuffer, array_releasebuffer};
 /* The owner object behind __array__: holds one value and exports it, with
  * bfloat16 as raw uint16 so NumPy can view it as ml_dtypes.bfloat16. */
 typedef struct {
-    PyObject_HEAD
-    numc_array *arr;
+    PyObject_HEAD numc_array *arr;
 } ExportObject;
 
 static void export_dealloc(PyObject *self) {
@@ -661,13 +707,14 @@ static int export_getbuffer(PyObject *self, Py_buffer *view, int flags) {
     return 0;
 }
 
-static void export_releasebuffer(PyObject *self, Py_buffer *view) { export_free(view->internal); }
+static void export_releasebuffer(PyObject *self, Py_buffer *view) {
+    export_free(view->internal);
+}
 
 static PyBufferProcs export_as_buffer = {export_getbuffer, export_releasebuffer};
 
 static PyTypeObject Export_Type = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "numc._numc._Export",
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "numc._numc._Export",
     .tp_basicsize = sizeof(ExportObject),
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "Keeps a numc value alive under a NumPy view of it.",
@@ -680,10 +727,13 @@ static PyObject *meth_array(PyObject *self, PyObject *const *args, Py_ssize_t n,
     if (kw) {
         for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(kw); i++) {
             PyObject *k = PyTuple_GET_ITEM(kw, i);
-            if (!PyUnicode_CompareWithASCIIString(k, "dtype")) dtype = args[n + i];
-            else if (!PyUnicode_CompareWithASCIIString(k, "copy")) copy = args[n + i];
+            if (!PyUnicode_CompareWithASCIIString(k, "dtype"))
+                dtype = args[n + i];
+            else if (!PyUnicode_CompareWithASCIIString(k, "copy"))
+                copy = args[n + i];
             else {
-                PyErr_Format(PyExc_TypeError, "__array__() got an unexpected keyword argument '%U'", k);
+                PyErr_Format(PyExc_TypeError, "__array__() got an unexpected keyword argument '%U'",
+                             k);
                 return NULL;
             }
         }
@@ -722,7 +772,9 @@ static PyObject *meth_array(PyObject *self, PyObject *const *args, Py_ssize_t n,
 }
 
 /* DLPack: the capsule owns an export record until a consumer takes it. */
-static void dl_deleter(DLManagedTensor *t) { export_free(t->manager_ctx); }
+static void dl_deleter(DLManagedTensor *t) {
+    export_free(t->manager_ctx);
+}
 
 static void dl_capsule_destructor(PyObject *cap) {
     if (PyCapsule_IsValid(cap, "dltensor")) {
@@ -736,11 +788,21 @@ static DLDataType dl_dtype(numc_dtype dt) {
     d.lanes = 1;
     d.bits = (uint8_t)(numc_dtype_itemsize(dt) * 8);
     switch (numc_dtype_kind(dt)) {
-    case 'b': d.code = kDLBool_; break;
-    case 'i': d.code = kDLInt; break;
-    case 'u': d.code = kDLUInt; break;
-    case 'c': d.code = kDLComplex; break;
-    default: d.code = dt == NUMC_BFLOAT16 ? kDLBfloat : kDLFloat; break;
+    case 'b':
+        d.code = kDLBool_;
+        break;
+    case 'i':
+        d.code = kDLInt;
+        break;
+    case 'u':
+        d.code = kDLUInt;
+        break;
+    case 'c':
+        d.code = kDLComplex;
+        break;
+    default:
+        d.code = dt == NUMC_BFLOAT16 ? kDLBfloat : kDLFloat;
+        break;
     }
     return d;
 }
@@ -835,7 +897,8 @@ static PyObject *py_from_dlpack(PyObject *m, PyObject *args, PyObject *kw) {
         int64_t bs[NUMC_MAX_DIMS], cs[NUMC_MAX_DIMS];
         int64_t isz = (int64_t)numc_dtype_itemsize(dt);
         numc_contig_strides(dl->ndim, dl->shape, cs);
-        for (int i = 0; i < dl->ndim; i++) bs[i] = (dl->strides ? dl->strides[i] : cs[i]) * isz;
+        for (int i = 0; i < dl->ndim; i++)
+            bs[i] = (dl->strides ? dl->strides[i] : cs[i]) * isz;
         /* values are immutable: the foreign memory is copied once */
         res = pynumc_wrap(numc_array_from_strided(dt, dl->ndim, dl->shape, bs,
                                                   (const char *)dl->data + dl->byte_offset));
@@ -850,7 +913,8 @@ static PyObject *py_from_dlpack(PyObject *m, PyObject *args, PyObject *kw) {
 
 static int need_0d(numc_array *a) {
     if (numc_array_ndim(a) != 0) {
-        PyErr_SetString(PyExc_TypeError, "only 0-dimensional arrays can be converted to Python scalars");
+        PyErr_SetString(PyExc_TypeError,
+                        "only 0-dimensional arrays can be converted to Python scalars");
         return -1;
     }
     return 0;
@@ -881,7 +945,8 @@ static PyObject *array_index(PyObject *self) {
     TRACER_GUARD(a, "operator.index", NULL);
     char k = numc_dtype_kind(numc_array_dtype(a));
     if (numc_array_ndim(a) != 0 || (k != 'i' && k != 'u')) {
-        PyErr_SetString(PyExc_TypeError, "only integer scalar arrays can be converted to a scalar index");
+        PyErr_SetString(PyExc_TypeError,
+                        "only integer scalar arrays can be converted to a scalar index");
         return NULL;
     }
     return pynumc_item(a, 0);
@@ -893,7 +958,8 @@ static PyObject *meth_complex(PyObject *self, PyObject *unused) {
     PyObject *v = pynumc_item(ARR(self), 0);
     if (!v) return NULL;
     Py_complex c;
-    if (PyComplex_Check(v)) c = PyComplex_AsCComplex(v);
+    if (PyComplex_Check(v))
+        c = PyComplex_AsCComplex(v);
     else {
         c.real = PyFloat_AsDouble(v);
         c.imag = 0;
@@ -908,11 +974,12 @@ static int array_bool(PyObject *self) {
     TRACER_GUARD(a, "bool", -1);
     int64_t n = numc_array_size(a);
     if (n != 1) {
-        PyErr_SetString(PyExc_ValueError,
-                        n == 0 ? "The truth value of an empty array is ambiguous. Use `array.size > 0` "
-                                 "to check that an array is not empty."
-                               : "The truth value of an array with more than one element is "
-                                 "ambiguous. Use a.any() or a.all()");
+        PyErr_SetString(
+            PyExc_ValueError,
+            n == 0 ? "The truth value of an empty array is ambiguous. Use `array.size > 0` "
+                     "to check that an array is not empty."
+                   : "The truth value of an array with more than one element is "
+                     "ambiguous. Use a.any() or a.all()");
         return -1;
     }
     PyObject *v = pynumc_item(a, 0);
@@ -1016,8 +1083,7 @@ static PySequenceMethods array_as_sequence = {
 /* Iteration walks a snapshot of the value, so rebinding during a loop does
  * not change what the loop sees. */
 typedef struct {
-    PyObject_HEAD
-    numc_array *arr;
+    PyObject_HEAD numc_array *arr;
     int64_t i, n;
 } IterObject;
 
@@ -1047,8 +1113,7 @@ static PyMethodDef iter_methods[] = {
 };
 
 static PyTypeObject Iter_Type = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "numc._numc.ndarray_iterator",
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "numc._numc.ndarray_iterator",
     .tp_basicsize = sizeof(IterObject),
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_dealloc = iter_dealloc,
@@ -1081,7 +1146,7 @@ static PyMethodDef array_methods[] = {
 #define X(m, s) {#m, FN(meth_##m), FASTKW, NULL},
     PYNUMC_SPEC_METHODS(X)
 #undef X
-    {"reshape", FN(meth_reshape), FASTKW, "a.reshape(shape, order='C')"},
+        {"reshape", FN(meth_reshape), FASTKW, "a.reshape(shape, order='C')"},
     {"transpose", FN(meth_transpose), FASTKW, "a.transpose(*axes)"},
     {"ravel", FN(meth_ravel), FASTKW, "a.ravel(order='C')"},
     {"flatten", FN(meth_flatten), FASTKW, "a.flatten(order='C')"},
@@ -1106,8 +1171,7 @@ extern PyNumberMethods pynumc_as_number;
 PyObject *pynumc_richcompare(PyObject *a, PyObject *b, int op);
 
 PyTypeObject NumcArray_Type = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "numc.ndarray",
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "numc.ndarray",
     .tp_basicsize = sizeof(NumcArrayObject),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
     .tp_doc = "ndarray(shape, dtype=float): an immutable numc value behind a mutable handle.",
@@ -1159,11 +1223,11 @@ int pynumc_init_ndarray(PyObject *m) {
 /* Method indices are resolved once the spec table is compiled. */
 int pynumc_init_ndarray_methods(void) {
     int removed = 0;
-#define X(m, s)                                                                                \
-    midx_##m = pynumc_spec_index(s);                                                           \
-    if (midx_##m < 0) {                                                                        \
-        if (PyDict_DelItemString(NumcArray_Type.tp_dict, #m) < 0) return -1;                   \
-        removed = 1;                                                                           \
+#define X(m, s)                                                                                    \
+    midx_##m = pynumc_spec_index(s);                                                               \
+    if (midx_##m < 0) {                                                                            \
+        if (PyDict_DelItemString(NumcArray_Type.tp_dict, #m) < 0) return -1;                       \
+        removed = 1;                                                                               \
     }
     PYNUMC_SPEC_METHODS(X)
 #undef X

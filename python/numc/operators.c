@@ -14,7 +14,8 @@ static void shape_str(const numc_array *a, char *buf) {
     const int64_t *s = numc_array_shape(a);
     char *p = buf;
     p += sprintf(p, "(");
-    for (int i = 0; i < nd && i < NUMC_MAX_DIMS; i++) p += sprintf(p, i ? ",%lld" : "%lld", (long long)s[i]);
+    for (int i = 0; i < nd && i < NUMC_MAX_DIMS; i++)
+        p += sprintf(p, i ? ",%lld" : "%lld", (long long)s[i]);
     sprintf(p, nd == 1 ? ",)" : ")");
 }
 
@@ -93,8 +94,7 @@ static inline numc_array *call2(binfn fn, numc_array *x, numc_array *y) {
     numc_array_retain(y);
     numc_array *r;
     Py_BEGIN_ALLOW_THREADS r = fn(x, y);
-    Py_END_ALLOW_THREADS
-    numc_array_release(x);
+    Py_END_ALLOW_THREADS numc_array_release(x);
     numc_array_release(y);
     return r;
 }
@@ -138,24 +138,26 @@ static PyObject *inplace(PyObject *a, PyObject *b, binfn fn, const char *ufunc) 
     return Py_NewRef(a);
 }
 
-#define PYNUMC_BINOPS(X)                                                                       \
-    X(add, numc_add, "add")                                                                    \
-    X(subtract, numc_subtract, "subtract")                                                     \
-    X(multiply, numc_multiply, "multiply")                                                     \
-    X(remainder, numc_remainder, "remainder")                                                  \
-    X(lshift, numc_left_shift, "left_shift")                                                   \
-    X(rshift, numc_right_shift, "right_shift")                                                 \
-    X(and, numc_bitwise_and, "bitwise_and")                                                    \
-    X(xor, numc_bitwise_xor, "bitwise_xor")                                                    \
-    X(or, numc_bitwise_or, "bitwise_or")                                                       \
-    X(floor_divide, numc_floor_divide, "floor_divide")                                         \
-    X(true_divide, numc_divide, "divide")                                                      \
+#define PYNUMC_BINOPS(X)                                                                           \
+    X(add, numc_add, "add")                                                                        \
+    X(subtract, numc_subtract, "subtract")                                                         \
+    X(multiply, numc_multiply, "multiply")                                                         \
+    X(remainder, numc_remainder, "remainder")                                                      \
+    X(lshift, numc_left_shift, "left_shift")                                                       \
+    X(rshift, numc_right_shift, "right_shift")                                                     \
+    X(and, numc_bitwise_and, "bitwise_and")                                                        \
+    X(xor, numc_bitwise_xor, "bitwise_xor")                                                        \
+    X(or, numc_bitwise_or, "bitwise_or")                                                           \
+    X(floor_divide, numc_floor_divide, "floor_divide")                                             \
+    X(true_divide, numc_divide, "divide")                                                          \
     X(matrix_multiply, numc_matmul, "matmul")
 
-#define X(slot, fn, name)                                                                      \
-    static PyObject *op_##slot(PyObject *a, PyObject *b) { return binop(a, b, fn); }           \
-    static PyObject *op_inplace_##slot(PyObject *a, PyObject *b) {                             \
-        return inplace(a, b, fn, name);                                                        \
+#define X(slot, fn, name)                                                                          \
+    static PyObject *op_##slot(PyObject *a, PyObject *b) {                                         \
+        return binop(a, b, fn);                                                                    \
+    }                                                                                              \
+    static PyObject *op_inplace_##slot(PyObject *a, PyObject *b) {                                 \
+        return inplace(a, b, fn, name);                                                            \
     }
 PYNUMC_BINOPS(X)
 #undef X
@@ -240,10 +242,18 @@ static PyObject *op_divmod(PyObject *a, PyObject *b) {
     return t;
 }
 
-static PyObject *op_negative(PyObject *a) { return pynumc_wrap(numc_negative(NumcArray_ARR(a))); }
-static PyObject *op_positive(PyObject *a) { return pynumc_wrap(numc_positive(NumcArray_ARR(a))); }
-static PyObject *op_absolute(PyObject *a) { return pynumc_wrap(numc_absolute(NumcArray_ARR(a))); }
-static PyObject *op_invert(PyObject *a) { return pynumc_wrap(numc_invert(NumcArray_ARR(a))); }
+static PyObject *op_negative(PyObject *a) {
+    return pynumc_wrap(numc_negative(NumcArray_ARR(a)));
+}
+static PyObject *op_positive(PyObject *a) {
+    return pynumc_wrap(numc_positive(NumcArray_ARR(a)));
+}
+static PyObject *op_absolute(PyObject *a) {
+    return pynumc_wrap(numc_absolute(NumcArray_ARR(a)));
+}
+static PyObject *op_invert(PyObject *a) {
+    return pynumc_wrap(numc_invert(NumcArray_ARR(a)));
+}
 
 PyNumberMethods pynumc_as_number = {
     .nb_add = op_add,

@@ -12,14 +12,13 @@
 /* The Python ndarray: a mutable handle to an immutable numc value. Mutation
  * syntax (a[i] = v, a += b) computes the functional update and rebinds `arr`. */
 typedef struct {
-    PyObject_HEAD
-    numc_array *arr;
+    PyObject_HEAD numc_array *arr;
     PyObject *weakreflist;
-    Py_ssize_t exports;     /* live buffer-protocol views */
+    Py_ssize_t exports; /* live buffer-protocol views */
 } NumcArrayObject;
 
 extern PyTypeObject NumcArray_Type;
-extern PyObject *numc_module;   /* the _numc module object */
+extern PyObject *numc_module; /* the _numc module object */
 
 #define NumcArray_Check(o) PyObject_TypeCheck((o), &NumcArray_Type)
 #define NumcArray_ARR(o) (((NumcArrayObject *)(o))->arr)
@@ -67,8 +66,7 @@ PyObject *pynumc_dtype_object(numc_dtype dt);
 const char *pynumc_dtype_repr(numc_dtype dt);
 extern PyTypeObject PyNumcDType_Type;
 typedef struct {
-    PyObject_HEAD
-    numc_dtype dt;
+    PyObject_HEAD numc_dtype dt;
 } PyNumcDTypeObject;
 
 /* ---- argument helpers ---- */
@@ -82,14 +80,14 @@ int pynumc_parse_int(PyObject *obj, int64_t *out);
 /* Large kernels run without the GIL (the engine's per-thread state is
  * thread-local); small ones keep it, as releasing costs more than they do. */
 #define PYNUMC_NOGIL_ELEMENTS ((int64_t)1 << 16)
-#define PYNUMC_CALL(big, lhs, expr)                                                            \
-    do {                                                                                       \
-        if (big) {                                                                             \
-            Py_BEGIN_ALLOW_THREADS lhs = (expr);                                               \
-            Py_END_ALLOW_THREADS                                                               \
-        } else {                                                                               \
-            lhs = (expr);                                                                      \
-        }                                                                                      \
+#define PYNUMC_CALL(big, lhs, expr)                                                                \
+    do {                                                                                           \
+        if (big) {                                                                                 \
+            Py_BEGIN_ALLOW_THREADS lhs = (expr);                                                   \
+            Py_END_ALLOW_THREADS                                                                   \
+        } else {                                                                                   \
+            lhs = (expr);                                                                          \
+        }                                                                                          \
     } while (0)
 
 /* Module-level exception classes (AxisError from NumPy when importable). */
@@ -112,8 +110,8 @@ int pynumc_is_eager(const numc_array *a);
 /* nonzero of a concrete array: ndim int64 arrays in *out (new references). */
 int pynumc_nonzero(numc_array *a, numc_array **out);
 /* Calls a spec-table function by name with self prepended (ndarray methods). */
-PyObject *pynumc_call_spec(int spec_index, PyObject *self, PyObject *const *args,
-                           Py_ssize_t nargs, PyObject *kwnames);
+PyObject *pynumc_call_spec(int spec_index, PyObject *self, PyObject *const *args, Py_ssize_t nargs,
+                           PyObject *kwnames);
 int pynumc_spec_index(const char *name);
 
 /* Each source file registers its parts into the module at import. */

@@ -23,7 +23,9 @@ static Py_ssize_t leaves_of(PyObject *def) {
     return PyLong_AsSsize_t(PyTuple_GET_ITEM(def, 3));
 }
 
-Py_ssize_t pynumc_tree_num_leaves(PyObject *treedef) { return leaves_of(treedef); }
+Py_ssize_t pynumc_tree_num_leaves(PyObject *treedef) {
+    return leaves_of(treedef);
+}
 
 static int is_namedtuple(PyObject *o) {
     return PyTuple_Check(o) && !PyTuple_CheckExact(o) && PyObject_HasAttrString(o, "_fields");

@@ -15,19 +15,20 @@
 #include <structmember.h>
 
 typedef struct {
-    PyObject_HEAD
-    PyObject *fn;
-    PyObject *in_axes;     /* normalised: int, None or a container (top list -> tuple) */
+    PyObject_HEAD PyObject *fn;
+    PyObject *in_axes; /* normalised: int, None or a container (top list -> tuple) */
     PyObject *out_axes;
-    Py_ssize_t axis_size;  /* -1 when not given */
-    PyObject *dict;        /* __name__, __doc__, __wrapped__ (update_wrapper) */
+    Py_ssize_t axis_size; /* -1 when not given */
+    PyObject *dict;       /* __name__, __doc__, __wrapped__ (update_wrapper) */
     vectorcallfunc vectorcall;
 } VmapObject;
 
 static PyTypeObject Vmap_Type;
 
 /* ---- axes specifications ---- */
-static int is_axis_leaf(PyObject *o) { return o == Py_None || (PyLong_Check(o) && !PyBool_Check(o)); }
+static int is_axis_leaf(PyObject *o) {
+    return o == Py_None || (PyLong_Check(o) && !PyBool_Check(o));
+}
 
 static int is_namedtuple(PyObject *o) {
     return PyTuple_Check(o) && !PyTuple_CheckExact(o) && PyObject_HasAttrString(o, "_fields");
@@ -37,8 +38,10 @@ static int is_namedtuple(PyObject *o) {
 static int check_spec(PyObject *spec, const char *what) {
     if (is_axis_leaf(spec)) return 0;
     PyObject *items = NULL;
-    if (PyTuple_Check(spec) || PyList_Check(spec)) items = PySequence_Tuple(spec);
-    else if (PyDict_Check(spec)) items = PyDict_Values(spec);
+    if (PyTuple_Check(spec) || PyList_Check(spec))
+        items = PySequence_Tuple(spec);
+    else if (PyDict_Check(spec))
+        items = PyDict_Values(spec);
     if (!items) {
         if (!PyErr_Occurred())
             PyErr_Format(PyExc_TypeError,
@@ -49,7 +52,8 @@ static int check_spec(PyObject *spec, const char *what) {
     }
     int r = 0;
     Py_ssize_t n = PySequence_Size(items);
-    for (Py_ssize_t i = 0; i < n && !r; i++) r = check_spec(PySequence_Fast_GET_ITEM(items, i), what);
+    for (Py_ssize_t i = 0; i < n && !r; i++)
+        r = check_spec(PySequence_Fast_GET_ITEM(items, i), what);
     Py_DECREF(items);
     if (r && PyErr_ExceptionMatches(PyExc_TypeError) && what) {
         /* re-raise naming the whole specification */
@@ -152,7 +156,8 @@ static PyObject *type_str(const numc_array *a) {
 
 static PyObject *inconsistent_sizes(PyObject *leaves, PyObject *axes, numc_array **arrs,
                                     Py_ssize_t axis_size) {
-    PyObject *msg = PyUnicode_FromString("vmap got inconsistent sizes for array axes to be mapped:");
+    PyObject *msg =
+        PyUnicode_FromString("vmap got inconsistent sizes for array axes to be mapped:");
     if (axis_size >= 0 && msg)
         PyUnicode_AppendAndDel(&msg, PyUnicode_FromFormat("\n  * axis_size is %zd", axis_size));
     Py_ssize_t n = PyList_GET_SIZE(leaves);
@@ -166,10 +171,10 @@ static PyObject *inconsistent_sizes(PyObject *leaves, PyObject *axes, numc_array
             Py_CLEAR(msg);
             break;
         }
-        PyUnicode_AppendAndDel(&msg, PyUnicode_FromFormat(
-                                         "\n  * argument leaf %zd of type %U has size %lld "
-                                         "along axis %ld",
-                                         i, t, (long long)numc_array_shape(arrs[i])[a], ax));
+        PyUnicode_AppendAndDel(
+            &msg, PyUnicode_FromFormat("\n  * argument leaf %zd of type %U has size %lld "
+                                       "along axis %ld",
+                                       i, t, (long long)numc_array_shape(arrs[i])[a], ax));
         Py_DECREF(t);
     }
     if (msg) {
@@ -261,8 +266,7 @@ static PyObject *vmap_call(PyObject *fn, PyObject *in_axes, PyObject *out_axes,
         goto done;
     }
     if (size < 0) {
-        PyErr_SetString(PyExc_ValueError,
-                        "vmap must have at least one non-None value in in_axes");
+        PyErr_SetString(PyExc_ValueError, "vmap must have at least one non-None value in in_axes");
         goto done;
     }
     /* batched values for the mapped leaves; call f */
@@ -278,8 +282,8 @@ static PyObject *vmap_call(PyObject *fn, PyObject *in_axes, PyObject *out_axes,
         if (!arrs[i]) {
             w = Py_NewRef(PyList_GET_ITEM(leaves, i));
         } else {
-            w = pynumc_wrap(numc_batch_wrap(b, arrs[i],
-                                            (int)PyLong_AsLong(PyList_GET_ITEM(axes, i))));
+            w = pynumc_wrap(
+                numc_batch_wrap(b, arrs[i], (int)PyLong_AsLong(PyList_GET_ITEM(axes, i))));
             if (!w) goto done;
         }
         PyList_SET_ITEM(wrapped, i, w);
@@ -319,7 +323,8 @@ static PyObject *vmap_call(PyObject *fn, PyObject *in_axes, PyObject *out_axes,
 done:
     if (b) numc_batch_end(b);
     if (arrs)
-        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(leaves); i++) numc_array_release(arrs[i]);
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(leaves); i++)
+            numc_array_release(arrs[i]);
     PyMem_Free(arrs);
     Py_XDECREF(leaves);
     Py_XDECREF(axes);
@@ -343,7 +348,8 @@ static PyObject *vmapobj_vectorcall(PyObject *self, PyObject *const *args, size_
     Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
     PyObject *tuple = PyTuple_New(nargs);
     if (!tuple) return NULL;
-    for (Py_ssize_t i = 0; i < nargs; i++) PyTuple_SET_ITEM(tuple, i, Py_NewRef(args[i]));
+    for (Py_ssize_t i = 0; i < nargs; i++)
+        PyTuple_SET_ITEM(tuple, i, Py_NewRef(args[i]));
     PyObject *kwargs = NULL;
     if (kwnames && PyTuple_GET_SIZE(kwnames)) {
         kwargs = PyDict_New();
@@ -515,8 +521,7 @@ static PyMethodDef vmap_methods[] = {
      "arguments are mapped along axis 0. out_axes: the same for the outputs; an output with no "
      "batched dependence is broadcast along its axis. Composes with grad, GradientTape and "
      "itself."},
-    {"vectorized_map", (PyCFunction)(void (*)(void))py_vectorized_map,
-     METH_VARARGS | METH_KEYWORDS,
+    {"vectorized_map", (PyCFunction)(void (*)(void))py_vectorized_map, METH_VARARGS | METH_KEYWORDS,
      "vectorized_map(fn, elems, fallback_to_while_loop=True, warn=True): fn mapped over axis 0 "
      "of every leaf of elems (TensorFlow's signature; vmap(fn)(elems))."},
     {"_vmap_force_fallback", py_force_fallback, METH_O,

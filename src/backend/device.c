@@ -16,7 +16,9 @@ static numc_status cpu_copy(numc_device *d, void *dst, const void *src, size_t n
     memcpy(dst, src, n);
     return NUMC_OK;
 }
-static void cpu_sync(numc_device *d) { (void)d; }
+static void cpu_sync(numc_device *d) {
+    (void)d;
+}
 
 numc_status numc_cpu_exec(numc_device *d, numc_prim p, int nin, const numc_array *const *in,
                           const numc_params *params, numc_array *const *out);
@@ -39,4 +41,6 @@ numc_device *numc_device_cpu(void) {
     return &cpu_device;
 }
 
-numc_device *numc_device_default(void) { return numc_device_cpu(); }
+numc_device *numc_device_default(void) {
+    return numc_device_cpu();
+}

@@ -8,7 +8,9 @@ static atomic_long live_arrays;
 static _Thread_local numc_array *arr_freelist[ARR_FREELIST_MAX];
 static _Thread_local int arr_nfree;
 
-int64_t numc_live_arrays(void) { return atomic_load(&live_arrays); }
+int64_t numc_live_arrays(void) {
+    return atomic_load(&live_arrays);
+}
 
 void numc_contig_strides(int ndim, const int64_t *shape, int64_t *strides) {
     int64_t s = 1;
@@ -20,8 +22,10 @@ void numc_contig_strides(int ndim, const int64_t *shape, int64_t *strides) {
 
 numc_status numc_shape_size(const char *fn, int ndim, const int64_t *shape, int64_t *size) {
     if (ndim < 0 || ndim > NUMC_MAX_DIMS)
-        return numc_error_set(NUMC_ERR_VALUE, "maximum supported dimension for an ndarray is "
-                                              "currently %d, found %d", NUMC_MAX_DIMS, ndim);
+        return numc_error_set(NUMC_ERR_VALUE,
+                              "maximum supported dimension for an ndarray is "
+                              "currently %d, found %d",
+                              NUMC_MAX_DIMS, ndim);
     int64_t n = 1;
     bool overflow = false;
     for (int i = 0; i < ndim; i++) {
@@ -44,7 +48,8 @@ numc_status numc_shape_size(const char *fn, int ndim, const int64_t *shape, int6
 
 void numc_array_update_flags(numc_array *a) {
     int64_t size = 1;
-    for (int i = 0; i < a->ndim; i++) size *= a->shape[i];
+    for (int i = 0; i < a->ndim; i++)
+        size *= a->shape[i];
     a->size = size;
     bool contig = true;
     int64_t s = 1;
@@ -55,8 +60,10 @@ void numc_array_update_flags(numc_array *a) {
         }
         s *= a->shape[i];
     }
-    if (contig) a->flags |= NUMC_AF_CONTIG;
-    else a->flags &= ~NUMC_AF_CONTIG;
+    if (contig)
+        a->flags |= NUMC_AF_CONTIG;
+    else
+        a->flags &= ~NUMC_AF_CONTIG;
 }
 
 numc_array *numc_array_alloc_header(numc_dtype dt, int ndim, const int64_t *shape) {
@@ -88,8 +95,8 @@ numc_array *numc_array_alloc_header(numc_dtype dt, int ndim, const int64_t *shap
 numc_array *numc_array_new(numc_dtype dt, int ndim, const int64_t *shape) {
     numc_array *a = numc_array_alloc_header(dt, ndim, shape);
     if (!a) return NULL;
-    a->buffer = numc_buffer_new(numc_allocator_cpu(), NULL,
-                                (size_t)a->size * numc_dtype_info[dt].itemsize);
+    a->buffer =
+        numc_buffer_new(numc_allocator_cpu(), NULL, (size_t)a->size * numc_dtype_info[dt].itemsize);
     if (!a->buffer) {
         numc_array_release(a);
         return NULL;
@@ -101,7 +108,8 @@ numc_array *numc_array_view(const numc_array *base, int ndim, const int64_t *sha
                             const int64_t *strides, int64_t offset) {
     numc_array *a = numc_array_alloc_header(base->dtype, ndim, shape);
     if (!a) return NULL;
-    for (int i = 0; i < ndim; i++) a->strides[i] = strides[i];
+    for (int i = 0; i < ndim; i++)
+        a->strides[i] = strides[i];
     a->offset = offset;
     a->buffer = base->buffer;
     numc_buffer_retain(a->buffer);
@@ -120,17 +128,33 @@ void numc_array_release(numc_array *a) {
     if (a->buffer) numc_buffer_release(a->buffer);
     if (a->payload_free) a->payload_free(a->payload);
     atomic_fetch_sub_explicit(&live_arrays, 1, memory_order_relaxed);
-    if (arr_nfree < ARR_FREELIST_MAX) arr_freelist[arr_nfree++] = a;
-    else free(a);
+    if (arr_nfree < ARR_FREELIST_MAX)
+        arr_freelist[arr_nfree++] = a;
+    else
+        free(a);
 }
 
-int numc_array_ndim(const numc_array *a) { return a->ndim; }
-const int64_t *numc_array_shape(const numc_array *a) { return a->shape; }
-const int64_t *numc_array_strides(const numc_array *a) { return a->strides; }
-int64_t numc_array_size(const numc_array *a) { return a->size; }
-numc_dtype numc_array_dtype(const numc_array *a) { return a->dtype; }
-bool numc_array_is_weak(const numc_array *a) { return (a->flags & NUMC_AF_WEAK) != 0; }
-bool numc_array_is_contiguous(const numc_array *a) { return (a->flags & NUMC_AF_CONTIG) != 0; }
+int numc_array_ndim(const numc_array *a) {
+    return a->ndim;
+}
+const int64_t *numc_array_shape(const numc_array *a) {
+    return a->shape;
+}
+const int64_t *numc_array_strides(const numc_array *a) {
+    return a->strides;
+}
+int64_t numc_array_size(const numc_array *a) {
+    return a->size;
+}
+numc_dtype numc_array_dtype(const numc_array *a) {
+    return a->dtype;
+}
+bool numc_array_is_weak(const numc_array *a) {
+    return (a->flags & NUMC_AF_WEAK) != 0;
+}
+bool numc_array_is_contiguous(const numc_array *a) {
+    return (a->flags & NUMC_AF_CONTIG) != 0;
+}
 const void *numc_array_data(const numc_array *a) {
     if (!a->buffer || a->buffer->device) return NULL;
     return numc_array_ptr(a);
@@ -170,14 +194,16 @@ numc_array *numc_array_from_strided(numc_dtype dt, int ndim, const int64_t *shap
     numc_array *a = numc_array_new(dt, ndim, shape);
     if (!a) return NULL;
     size_t isz = numc_dtype_info[dt].itemsize;
-    if (!data) memset(a->buffer->data, 0, (size_t)size * isz);
-    else if (!byte_strides) memcpy(a->buffer->data, data, (size_t)size * isz);
-    else strided_to_contig(a->buffer->data, data, ndim, shape, byte_strides, isz, size);
+    if (!data)
+        memset(a->buffer->data, 0, (size_t)size * isz);
+    else if (!byte_strides)
+        memcpy(a->buffer->data, data, (size_t)size * isz);
+    else
+        strided_to_contig(a->buffer->data, data, ndim, shape, byte_strides, isz, size);
     return a;
 }
 
-numc_array *numc_array_from_data(numc_dtype dt, int ndim, const int64_t *shape,
-                                 const void *data) {
+numc_array *numc_array_from_data(numc_dtype dt, int ndim, const int64_t *shape, const void *data) {
     return numc_array_from_strided(dt, ndim, shape, NULL, data);
 }
 
@@ -189,7 +215,8 @@ numc_status numc_array_to_host(const numc_array *a, void *dst) {
         return NUMC_OK;
     }
     int64_t bs[NUMC_MAX_DIMS];
-    for (int i = 0; i < a->ndim; i++) bs[i] = a->strides[i] * (int64_t)isz;
+    for (int i = 0; i < a->ndim; i++)
+        bs[i] = a->strides[i] * (int64_t)isz;
     strided_to_contig(dst, numc_array_ptr(a), a->ndim, a->shape, bs, isz, a->size);
     return NUMC_OK;
 }
@@ -198,9 +225,13 @@ numc_status numc_array_to_host(const numc_array *a, void *dst) {
  * NumPy layer range-checks weak Python integers before they get here). */
 static void store_value(numc_dtype dt, void *p, double re, double im) {
     switch (dt) {
-    case NUMC_BOOL: *(uint8_t *)p = (re != 0 || im != 0); break;
+    case NUMC_BOOL:
+        *(uint8_t *)p = (re != 0 || im != 0);
+        break;
 #define INT_CASE(E, T)                                                                             \
-    case NUMC_##E: *(T *)p = (T)re; break;
+    case NUMC_##E:                                                                                 \
+        *(T *)p = (T)re;                                                                           \
+        break;
         INT_CASE(INT8, int8_t)
         INT_CASE(INT16, int16_t)
         INT_CASE(INT32, int32_t)
@@ -210,22 +241,39 @@ static void store_value(numc_dtype dt, void *p, double re, double im) {
         INT_CASE(UINT32, uint32_t)
         INT_CASE(UINT64, uint64_t)
 #undef INT_CASE
-    case NUMC_FLOAT16: *(uint16_t *)p = numc_f64_to_f16(re); break;
-    case NUMC_BFLOAT16: *(uint16_t *)p = numc_f64_to_bf16(re); break;
-    case NUMC_FLOAT32: *(float *)p = (float)re; break;
-    case NUMC_FLOAT64: *(double *)p = re; break;
-    case NUMC_COMPLEX64: ((float *)p)[0] = (float)re, ((float *)p)[1] = (float)im; break;
-    case NUMC_COMPLEX128: ((double *)p)[0] = re, ((double *)p)[1] = im; break;
-    default: break;
+    case NUMC_FLOAT16:
+        *(uint16_t *)p = numc_f64_to_f16(re);
+        break;
+    case NUMC_BFLOAT16:
+        *(uint16_t *)p = numc_f64_to_bf16(re);
+        break;
+    case NUMC_FLOAT32:
+        *(float *)p = (float)re;
+        break;
+    case NUMC_FLOAT64:
+        *(double *)p = re;
+        break;
+    case NUMC_COMPLEX64:
+        ((float *)p)[0] = (float)re, ((float *)p)[1] = (float)im;
+        break;
+    case NUMC_COMPLEX128:
+        ((double *)p)[0] = re, ((double *)p)[1] = im;
+        break;
+    default:
+        break;
     }
 }
 
 static void load_value(numc_dtype dt, const void *p, double *re, double *im) {
     *im = 0;
     switch (dt) {
-    case NUMC_BOOL: *re = *(const uint8_t *)p != 0; break;
+    case NUMC_BOOL:
+        *re = *(const uint8_t *)p != 0;
+        break;
 #define INT_CASE(E, T)                                                                             \
-    case NUMC_##E: *re = (double)*(const T *)p; break;
+    case NUMC_##E:                                                                                 \
+        *re = (double)*(const T *)p;                                                               \
+        break;
         INT_CASE(INT8, int8_t)
         INT_CASE(INT16, int16_t)
         INT_CASE(INT32, int32_t)
@@ -235,13 +283,27 @@ static void load_value(numc_dtype dt, const void *p, double *re, double *im) {
         INT_CASE(UINT32, uint32_t)
         INT_CASE(UINT64, uint64_t)
 #undef INT_CASE
-    case NUMC_FLOAT16: *re = numc_f16_to_f32(*(const uint16_t *)p); break;
-    case NUMC_BFLOAT16: *re = numc_bf16_to_f32(*(const uint16_t *)p); break;
-    case NUMC_FLOAT32: *re = *(const float *)p; break;
-    case NUMC_FLOAT64: *re = *(const double *)p; break;
-    case NUMC_COMPLEX64: *re = ((const float *)p)[0], *im = ((const float *)p)[1]; break;
-    case NUMC_COMPLEX128: *re = ((const double *)p)[0], *im = ((const double *)p)[1]; break;
-    default: *re = 0; break;
+    case NUMC_FLOAT16:
+        *re = numc_f16_to_f32(*(const uint16_t *)p);
+        break;
+    case NUMC_BFLOAT16:
+        *re = numc_bf16_to_f32(*(const uint16_t *)p);
+        break;
+    case NUMC_FLOAT32:
+        *re = *(const float *)p;
+        break;
+    case NUMC_FLOAT64:
+        *re = *(const double *)p;
+        break;
+    case NUMC_COMPLEX64:
+        *re = ((const float *)p)[0], *im = ((const float *)p)[1];
+        break;
+    case NUMC_COMPLEX128:
+        *re = ((const double *)p)[0], *im = ((const double *)p)[1];
+        break;
+    default:
+        *re = 0;
+        break;
     }
 }
 
@@ -255,13 +317,17 @@ static numc_array *weak(numc_array *a) {
     if (a) a->flags |= NUMC_AF_WEAK;
     return a;
 }
-numc_array *numc_scalar_bool(bool v) { return weak(numc_scalar_of(NUMC_BOOL, v, 0)); }
+numc_array *numc_scalar_bool(bool v) {
+    return weak(numc_scalar_of(NUMC_BOOL, v, 0));
+}
 numc_array *numc_scalar_i64(int64_t v) {
     numc_array *a = numc_array_new(NUMC_INT64, 0, NULL);
     if (a) *(int64_t *)a->buffer->data = v; /* exact, not via double */
     return weak(a);
 }
-numc_array *numc_scalar_f64(double v) { return weak(numc_scalar_of(NUMC_FLOAT64, v, 0)); }
+numc_array *numc_scalar_f64(double v) {
+    return weak(numc_scalar_of(NUMC_FLOAT64, v, 0));
+}
 numc_array *numc_scalar_c128(double re, double im) {
     return weak(numc_scalar_of(NUMC_COMPLEX128, re, im));
 }
@@ -276,7 +342,7 @@ numc_status numc_array_get_f64(const numc_array *a, int64_t flat, double *re, do
         off += (flat % a->shape[d]) * a->strides[d];
         flat /= a->shape[d];
     }
-    load_value(a->dtype, numc_array_ptr(a) + off * (int64_t)numc_dtype_info[a->dtype].itemsize,
-               re, im);
+    load_value(a->dtype, numc_array_ptr(a) + off * (int64_t)numc_dtype_info[a->dtype].itemsize, re,
+               im);
     return NUMC_OK;
 }

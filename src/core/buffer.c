@@ -8,7 +8,7 @@
 #include <sys/mman.h>
 
 #define NUMC_ALIGN 64
-#define SMALL_CLASSES 23            /* 64 B .. 4 MiB, powers of two */
+#define SMALL_CLASSES 23 /* 64 B .. 4 MiB, powers of two */
 #define LARGE_STEP (2u << 20)
 #define CACHE_LIMIT ((size_t)4 << 30)
 
@@ -25,7 +25,7 @@ struct numc_allocator {
     void *ctx;
     block *small[SMALL_CLASSES];
     block *large;
-    block *spare;                   /* recycled list nodes */
+    block *spare; /* recycled list nodes */
     numc_alloc_stats stats;
 };
 
@@ -60,9 +60,8 @@ numc_allocator *numc_allocator_create(void *(*raw_alloc)(void *, size_t),
 }
 
 numc_allocator *numc_allocator_cpu(void) {
-    static numc_allocator al = {.lock = PTHREAD_MUTEX_INITIALIZER,
-                                .raw_alloc = cpu_raw_alloc,
-                                .raw_free = cpu_raw_free};
+    static numc_allocator al = {
+        .lock = PTHREAD_MUTEX_INITIALIZER, .raw_alloc = cpu_raw_alloc, .raw_free = cpu_raw_free};
     return &al;
 }
 
@@ -146,8 +145,10 @@ static void cache_free(numc_allocator *al, void *ptr, size_t cap) {
     al->stats.n_live_buffers--;
     if (al->stats.bytes_cached + cap > CACHE_LIMIT) release_cache_locked(al);
     block *b = al->spare;
-    if (b) al->spare = b->next;
-    else b = malloc(sizeof *b);
+    if (b)
+        al->spare = b->next;
+    else
+        b = malloc(sizeof *b);
     if (!b) {
         pthread_mutex_unlock(&al->lock);
         al->raw_free(al->ctx, ptr, cap);
@@ -177,7 +178,9 @@ void numc_allocator_release_cache(numc_allocator *al) {
 void numc_allocator_stats(numc_alloc_stats *out) {
     numc_allocator_get_stats(numc_allocator_cpu(), out);
 }
-void numc_allocator_trim(void) { numc_allocator_release_cache(numc_allocator_cpu()); }
+void numc_allocator_trim(void) {
+    numc_allocator_release_cache(numc_allocator_cpu());
+}
 
 /* Buffer headers are small and frequent: a thread-local freelist avoids malloc
  * on the eager hot path. */
@@ -194,8 +197,10 @@ numc_buffer *numc_buffer_new(numc_allocator *al, struct numc_device *dev, size_t
     size_t cap;
     void *p = cache_alloc(al, nbytes ? nbytes : 1, &cap);
     if (!p) {
-        if (buf_nfree < BUF_FREELIST_MAX) buf_freelist[buf_nfree++] = b;
-        else free(b);
+        if (buf_nfree < BUF_FREELIST_MAX)
+            buf_freelist[buf_nfree++] = b;
+        else
+            free(b);
         numc_error_set(NUMC_ERR_MEMORY, "Unable to allocate %zu bytes for an array", nbytes);
         return NULL;
     }
@@ -212,6 +217,8 @@ numc_buffer *numc_buffer_new(numc_allocator *al, struct numc_device *dev, size_t
 void numc_buffer_release(numc_buffer *b) {
     if (atomic_fetch_sub_explicit(&b->refcount, 1, memory_order_acq_rel) != 1) return;
     cache_free(b->allocator, b->data, b->capacity);
-    if (buf_nfree < BUF_FREELIST_MAX) buf_freelist[buf_nfree++] = b;
-    else free(b);
+    if (buf_nfree < BUF_FREELIST_MAX)
+        buf_freelist[buf_nfree++] = b;
+    else
+        free(b);
 }

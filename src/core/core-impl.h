@@ -22,8 +22,12 @@ typedef struct {
 } numc_dtype_info_t;
 extern const numc_dtype_info_t numc_dtype_info[NUMC_DTYPE_COUNT];
 
-static inline bool numc_dt_is_float(numc_dtype d) { return numc_dtype_info[d].kind == 'f'; }
-static inline bool numc_dt_is_complex(numc_dtype d) { return numc_dtype_info[d].kind == 'c'; }
+static inline bool numc_dt_is_float(numc_dtype d) {
+    return numc_dtype_info[d].kind == 'f';
+}
+static inline bool numc_dt_is_complex(numc_dtype d) {
+    return numc_dtype_info[d].kind == 'c';
+}
 static inline bool numc_dt_is_inexact(numc_dtype d) {
     char k = numc_dtype_info[d].kind;
     return k == 'f' || k == 'c';
@@ -32,9 +36,15 @@ static inline bool numc_dt_is_int(numc_dtype d) {
     char k = numc_dtype_info[d].kind;
     return k == 'i' || k == 'u';
 }
-static inline bool numc_dt_is_signed(numc_dtype d) { return numc_dtype_info[d].kind == 'i'; }
-static inline bool numc_dt_is_unsigned(numc_dtype d) { return numc_dtype_info[d].kind == 'u'; }
-static inline bool numc_dt_is_half(numc_dtype d) { return d == NUMC_FLOAT16 || d == NUMC_BFLOAT16; }
+static inline bool numc_dt_is_signed(numc_dtype d) {
+    return numc_dtype_info[d].kind == 'i';
+}
+static inline bool numc_dt_is_unsigned(numc_dtype d) {
+    return numc_dtype_info[d].kind == 'u';
+}
+static inline bool numc_dt_is_half(numc_dtype d) {
+    return d == NUMC_FLOAT16 || d == NUMC_BFLOAT16;
+}
 /* complex64 -> float32, complex128 -> float64, others unchanged */
 numc_dtype numc_dt_real_of(numc_dtype d);
 /* float32/float16/bfloat16 -> complex64, float64 -> complex128 */
@@ -67,14 +77,20 @@ static inline float numc_f16_to_f32(uint16_t h) {
 #else
     uint32_t sign = (uint32_t)(h & 0x8000u) << 16, exp = (h >> 10) & 0x1f, man = h & 0x3ffu, u;
     if (exp == 0) {
-        if (man == 0) u = sign;
+        if (man == 0)
+            u = sign;
         else { /* subnormal */
             int e = -1;
-            do { e++; man <<= 1; } while (!(man & 0x400u));
+            do {
+                e++;
+                man <<= 1;
+            } while (!(man & 0x400u));
             u = sign | ((uint32_t)(112 - e) << 23) | ((man & 0x3ffu) << 13);
         }
-    } else if (exp == 31) u = sign | 0x7f800000u | (man << 13);
-    else u = sign | ((exp + 112) << 23) | (man << 13);
+    } else if (exp == 31)
+        u = sign | 0x7f800000u | (man << 13);
+    else
+        u = sign | ((exp + 112) << 23) | (man << 13);
     float f;
     memcpy(&f, &u, 4);
     return f;
@@ -115,11 +131,11 @@ struct numc_device;
 typedef struct numc_buffer {
     atomic_long refcount;
     numc_allocator *allocator;
-    struct numc_device *device;   /* NULL = the CPU device */
+    struct numc_device *device; /* NULL = the CPU device */
     void *data;
     size_t nbytes;
-    size_t capacity;        /* size class actually allocated */
-    atomic_int exported;    /* a foreign view exists: never update in place */
+    size_t capacity;     /* size class actually allocated */
+    atomic_int exported; /* a foreign view exists: never update in place */
 } numc_buffer;
 
 numc_buffer *numc_buffer_new(numc_allocator *al, struct numc_device *dev, size_t nbytes);
@@ -130,8 +146,8 @@ void numc_buffer_release(numc_buffer *b);
 
 /* ---- arrays ---- */
 enum {
-    NUMC_AF_WEAK = 1,        /* a Python scalar in promotion (NEP 50) */
-    NUMC_AF_CONTIG = 2,      /* C-contiguous (strides are the C-order ones) */
+    NUMC_AF_WEAK = 1,   /* a Python scalar in promotion (NEP 50) */
+    NUMC_AF_CONTIG = 2, /* C-contiguous (strides are the C-order ones) */
 };
 
 struct numc_interp;
@@ -141,13 +157,13 @@ struct numc_array {
     int ndim;
     int flags;
     int64_t size;
-    int64_t offset;                      /* in elements, into buffer */
-    numc_buffer *buffer;                 /* NULL for tracers */
-    struct numc_interp *owner;           /* NULL for concrete (eager) values */
-    void *payload;                       /* the owner's per-value data */
+    int64_t offset;            /* in elements, into buffer */
+    numc_buffer *buffer;       /* NULL for tracers */
+    struct numc_interp *owner; /* NULL for concrete (eager) values */
+    void *payload;             /* the owner's per-value data */
     void (*payload_free)(void *);
     int64_t shape[NUMC_MAX_DIMS];
-    int64_t strides[NUMC_MAX_DIMS];      /* in elements */
+    int64_t strides[NUMC_MAX_DIMS]; /* in elements */
 };
 
 /* A new array header with shape set, C-contiguous strides, no buffer. */

@@ -7,8 +7,12 @@
 static _Thread_local numc_status err_kind = NUMC_OK;
 static _Thread_local char err_msg[1024];
 
-numc_status numc_error_kind(void) { return err_kind; }
-const char *numc_error_message(void) { return err_kind == NUMC_OK ? "" : err_msg; }
+numc_status numc_error_kind(void) {
+    return err_kind;
+}
+const char *numc_error_message(void) {
+    return err_kind == NUMC_OK ? "" : err_msg;
+}
 void numc_error_clear(void) {
     err_kind = NUMC_OK;
     err_msg[0] = 0;

@@ -27,7 +27,8 @@ static bool sb_reserve(sbuf *b, size_t extra) {
     if (b->oom) return false;
     if (b->n + extra + 1 <= b->cap) return true;
     size_t cap = b->cap ? b->cap : 64;
-    while (cap < b->n + extra + 1) cap *= 2;
+    while (cap < b->n + extra + 1)
+        cap *= 2;
     char *p = realloc(b->p, cap);
     if (!p) {
         b->oom = true;
@@ -43,8 +44,12 @@ static void sb_putn(sbuf *b, const char *s, size_t n) {
     b->n += n;
     b->p[b->n] = 0;
 }
-static void sb_puts(sbuf *b, const char *s) { sb_putn(b, s, strlen(s)); }
-static void sb_putc(sbuf *b, char c) { sb_putn(b, &c, 1); }
+static void sb_puts(sbuf *b, const char *s) {
+    sb_putn(b, s, strlen(s));
+}
+static void sb_putc(sbuf *b, char c) {
+    sb_putn(b, &c, 1);
+}
 static void sb_fill(sbuf *b, char c, int64_t n) {
     if (n <= 0 || !sb_reserve(b, (size_t)n)) return;
     memset(b->p + b->n, c, (size_t)n);
@@ -95,8 +100,10 @@ static _Thread_local numc_print_options tls_opts;
 static _Thread_local bool tls_opts_set;
 
 void numc_get_print_options(numc_print_options *o) {
-    if (tls_opts_set) *o = tls_opts;
-    else numc_print_options_default(o);
+    if (tls_opts_set)
+        *o = tls_opts;
+    else
+        numc_print_options_default(o);
 }
 
 numc_status numc_set_print_options(const numc_print_options *o) {
@@ -150,14 +157,16 @@ static void dec_rounded_stripped(double av, int nsig, decnum *x) {
     char buf[64];
     snprintf(buf, sizeof buf, "%.*e", nsig - 1, av);
     dec_parse_e(buf, x);
-    while (x->n > 1 && x->d[x->n - 1] == '0') x->n--;
+    while (x->n > 1 && x->d[x->n - 1] == '0')
+        x->n--;
 }
 
 static void dec_to_string(const decnum *x, char *buf, size_t len) {
     size_t k = 0;
     buf[k++] = x->d[0];
     buf[k++] = '.';
-    for (int i = 1; i < x->n && k + 16 < len; i++) buf[k++] = x->d[i];
+    for (int i = 1; i < x->n && k + 16 < len; i++)
+        buf[k++] = x->d[i];
     snprintf(buf + k, len - k, "e%d", x->e);
 }
 
@@ -194,20 +203,25 @@ static void dec_fix_zeros(double av, decnum *x, bool exact_mode) {
             strip = true; /* av < x: rounded up */
         } else {
             bool rest_zero = true;
-            for (int i = x->n; i < y.n; i++) rest_zero &= y.d[i] == '0';
+            for (int i = x->n; i < y.n; i++)
+                rest_zero &= y.d[i] == '0';
             strip = exact_mode && rest_zero;
         }
     }
     if (strip)
-        while (x->n > 1 && x->d[x->n - 1] == '0') x->n--;
+        while (x->n > 1 && x->d[x->n - 1] == '0')
+            x->n--;
 }
 
 /* Does the decimal string round to av at precision ft? */
 static bool roundtrips(const char *s, double av, int ft) {
     switch (ft) {
-    case FT_F16: return (double)numc_f16_to_f32(numc_f64_to_f16(strtod(s, NULL))) == av;
-    case FT_F32: return (double)strtof(s, NULL) == av;
-    default: return strtod(s, NULL) == av;
+    case FT_F16:
+        return (double)numc_f16_to_f32(numc_f64_to_f16(strtod(s, NULL))) == av;
+    case FT_F32:
+        return (double)strtof(s, NULL) == av;
+    default:
+        return strtod(s, NULL) == av;
     }
 }
 
@@ -245,7 +259,8 @@ static bool identifies_with(double av, int ft, int p, decnum *x) {
         if (!has_unequal_margins(av, ft) || strtod(buf, NULL) >= av) return false;
         dec_parse_e(buf, x);
         int i = p - 1;
-        while (i >= 0 && x->d[i] == '9') x->d[i--] = '0';
+        while (i >= 0 && x->d[i] == '9')
+            x->d[i--] = '0';
         if (i < 0) {
             x->d[0] = '1';
             x->e++;
@@ -255,7 +270,8 @@ static bool identifies_with(double av, int ft, int p, decnum *x) {
         dec_to_string(x, buf, sizeof buf);
         if (!roundtrips(buf, av, ft)) return false;
     }
-    while (x->n > 1 && x->d[x->n - 1] == '0') x->n--;
+    while (x->n > 1 && x->d[x->n - 1] == '0')
+        x->n--;
     return true;
 }
 
@@ -273,7 +289,8 @@ static void dec_shortest_upto(double av, int ft, int maxp, decnum *x, int *ndig)
         x->e = len - 1;
         x->n = len;
         memcpy(x->d, buf, (size_t)len);
-        while (x->n > 1 && x->d[x->n - 1] == '0') x->n--;
+        while (x->n > 1 && x->d[x->n - 1] == '0')
+            x->n--;
         *ndig = x->n;
         return;
     }
@@ -284,8 +301,10 @@ static void dec_shortest_upto(double av, int ft, int maxp, decnum *x, int *ndig)
         int lo = 1, hi = maxp;
         while (lo < hi) {
             int mid = (lo + hi) / 2;
-            if (identifies_with(av, ft, mid, x)) hi = mid;
-            else lo = mid + 1;
+            if (identifies_with(av, ft, mid, x))
+                hi = mid;
+            else
+                lo = mid + 1;
         }
         identifies_with(av, ft, lo, x);
         *ndig = lo;
@@ -301,7 +320,9 @@ static void dec_shortest_upto(double av, int ft, int maxp, decnum *x, int *ndig)
     *ndig = maxp;
 }
 
-static int max_digits(int ft) { return ft == FT_F16 ? 5 : ft == FT_F32 ? 9 : 17; }
+static int max_digits(int ft) {
+    return ft == FT_F16 ? 5 : ft == FT_F32 ? 9 : 17;
+}
 
 /* ------------------------------------------------------------------------ */
 /* Dragon4's options and output layout, over the digits above               */
@@ -309,14 +330,14 @@ static int max_digits(int ft) { return ft == FT_F16 ? 5 : ft == FT_F32 ? 9 : 17;
 typedef struct {
     bool scientific;
     bool unique;
-    bool fractional;   /* positional: precision counts fraction digits */
-    int precision;     /* -1: none */
-    int min_digits;    /* -1: none */
-    bool sign;         /* always print a sign */
-    char trim;         /* 'k' keep, '.' trim zeros keep point, '0' leave one zero, '-' trim both */
-    int pad_left;      /* -1: none */
-    int pad_right;     /* -1: none (positional only) */
-    int exp_digits;    /* -1: none (at least 2) */
+    bool fractional; /* positional: precision counts fraction digits */
+    int precision;   /* -1: none */
+    int min_digits;  /* -1: none */
+    bool sign;       /* always print a sign */
+    char trim;       /* 'k' keep, '.' trim zeros keep point, '0' leave one zero, '-' trim both */
+    int pad_left;    /* -1: none */
+    int pad_right;   /* -1: none (positional only) */
+    int exp_digits;  /* -1: none (at least 2) */
 } d4opts;
 
 /* The digits Dragon4 would generate for av > 0. Digit positions are powers
@@ -356,8 +377,7 @@ static void d4_digits(double av, int ft, const d4opts *o, decnum *x) {
         int maxp = max_digits(ft);
         int nsig_max = has_max && lead == ev ? ev - cmax + 1 : maxp;
         if (nsig_max > maxp) nsig_max = maxp;
-        if (has_max && lead == ev && nsig_max < maxp &&
-            !identifies_with(av, ft, nsig_max, x)) {
+        if (has_max && lead == ev && nsig_max < maxp && !identifies_with(av, ft, nsig_max, x)) {
             stop = cmax;
         } else {
             dec_shortest_upto(av, ft, nsig_max, x, &ndig);
@@ -372,7 +392,8 @@ static void d4_digits(double av, int ft, const d4opts *o, decnum *x) {
             char buf[FMT_BUFLEN + 16];
             snprintf(buf, sizeof buf, "%.*e", FMT_MAXPREC - 1, av);
             dec_parse_e(buf, x);
-            while (x->n > 1 && x->d[x->n - 1] == '0') x->n--;
+            while (x->n > 1 && x->d[x->n - 1] == '0')
+                x->n--;
             return;
         }
         stop = cmax;
@@ -398,8 +419,10 @@ static void d4_format(sbuf *out, double v, int ft, const d4opts *o) {
     if (!isfinite(v)) {
         /* Dragon4 signs infinities only */
         if (isinf(v)) {
-            if (neg) sb_putc(out, '-');
-            else if (o->sign) sb_putc(out, '+');
+            if (neg)
+                sb_putc(out, '-');
+            else if (o->sign)
+                sb_putc(out, '+');
             sb_puts(out, "inf");
         } else {
             sb_puts(out, "nan");
@@ -414,8 +437,10 @@ static void d4_format(sbuf *out, double v, int ft, const d4opts *o) {
 
     if (o->scientific) {
         if (o->pad_left > 1 + has_sign) sb_fill(out, ' ', o->pad_left - 1 - has_sign);
-        if (neg) sb_putc(out, '-');
-        else if (o->sign) sb_putc(out, '+');
+        if (neg)
+            sb_putc(out, '-');
+        else if (o->sign)
+            sb_putc(out, '+');
         sb_putc(out, x.d[0]);
         int nfrac = x.n - 1;
         if (nfrac > 0) {
@@ -431,24 +456,29 @@ static void d4_format(sbuf *out, double v, int ft, const d4opts *o) {
             nfrac = add;
         }
         if (o->trim != 'k' && nfrac > 0 && !out->oom) {
-            while (out->p[out->n - 1] == '0') out->n--, nfrac--;
+            while (out->p[out->n - 1] == '0')
+                out->n--, nfrac--;
             if (o->trim == '0' && out->p[out->n - 1] == '.') sb_putc(out, '0'), nfrac++;
         }
         int ed = o->exp_digits > 5 ? 5 : o->exp_digits < 0 ? 2 : o->exp_digits;
         int e = x.e < 0 ? -x.e : x.e;
         char eb[8];
         int ne = 0;
-        for (int t = e; t; t /= 10) ne++;
+        for (int t = e; t; t /= 10)
+            ne++;
         if (ne < ed) ne = ed;
-        for (int i = ne - 1, t = e; i >= 0; i--, t /= 10) eb[i] = (char)('0' + t % 10);
+        for (int i = ne - 1, t = e; i >= 0; i--, t /= 10)
+            eb[i] = (char)('0' + t % 10);
         sb_putc(out, 'e');
         sb_putc(out, x.e < 0 ? '-' : '+');
         sb_putn(out, eb, (size_t)ne);
         return;
     }
 
-    if (neg) sb_putc(out, '-');
-    else if (o->sign) sb_putc(out, '+');
+    if (neg)
+        sb_putc(out, '-');
+    else if (o->sign)
+        sb_putc(out, '+');
     int nwhole, nfrac;
     if (x.e >= 0) {
         nwhole = x.e + 1;
@@ -479,10 +509,13 @@ static void d4_format(sbuf *out, double v, int ft, const d4opts *o) {
         nfrac = desired;
     }
     if (o->trim != 'k' && nfrac > 0 && !out->oom) {
-        while (out->p[out->n - 1] == '0') out->n--, nfrac--;
+        while (out->p[out->n - 1] == '0')
+            out->n--, nfrac--;
         if (out->p[out->n - 1] == '.') {
-            if (o->trim == '0') sb_putc(out, '0'), nfrac++;
-            else if (o->trim == '-') out->n--;
+            if (o->trim == '0')
+                sb_putc(out, '0'), nfrac++;
+            else if (o->trim == '-')
+                out->n--;
         }
     }
     if (o->pad_right >= nfrac) {
@@ -496,16 +529,19 @@ static void d4_format(sbuf *out, double v, int ft, const d4opts *o) {
 
 static int ft_of(numc_dtype dt) {
     switch (dt) {
-    case NUMC_FLOAT16: return FT_F16;
+    case NUMC_FLOAT16:
+        return FT_F16;
     case NUMC_FLOAT32:
-    case NUMC_COMPLEX64: return FT_F32;
-    default: return FT_F64;
+    case NUMC_COMPLEX64:
+        return FT_F32;
+    default:
+        return FT_F64;
     }
 }
 
-char *numc_format_float(double v, numc_dtype dt, bool scientific, bool unique,
-                        bool fractional, int precision, int min_digits, bool sign,
-                        char trim, int pad_left, int pad_right, int exp_digits) {
+char *numc_format_float(double v, numc_dtype dt, bool scientific, bool unique, bool fractional,
+                        int precision, int min_digits, bool sign, char trim, int pad_left,
+                        int pad_right, int exp_digits) {
     if (dt != NUMC_FLOAT16 && dt != NUMC_FLOAT32 && dt != NUMC_FLOAT64) {
         numc_error_set(NUMC_ERR_TYPE, "format_float: float16, float32 or float64 expected");
         return NULL;
@@ -522,8 +558,8 @@ char *numc_format_float(double v, numc_dtype dt, bool scientific, bool unique,
         numc_error_set(NUMC_ERR_VALUE, "min_digits must be less than or equal to precision");
         return NULL;
     }
-    d4opts o = {scientific, unique, fractional, precision, min_digits, sign, trim,
-                pad_left, pad_right, exp_digits};
+    d4opts o = {scientific, unique, fractional, precision, min_digits,
+                sign,       trim,   pad_left,   pad_right, exp_digits};
     sbuf b = {0};
     d4_format(&b, v, ft_of(dt), &o);
     return sb_finish(&b);
@@ -572,14 +608,37 @@ static double load_imag(numc_dtype dt, const char *p) {
 }
 static int64_t load_i64(numc_dtype dt, const char *p) {
     switch (dt) {
-    case NUMC_INT8: return *(const int8_t *)p;
-    case NUMC_INT16: { int16_t v; memcpy(&v, p, 2); return v; }
-    case NUMC_INT32: { int32_t v; memcpy(&v, p, 4); return v; }
-    case NUMC_INT64: { int64_t v; memcpy(&v, p, 8); return v; }
-    case NUMC_UINT8: return *(const uint8_t *)p;
-    case NUMC_UINT16: { uint16_t v; memcpy(&v, p, 2); return v; }
-    case NUMC_UINT32: { uint32_t v; memcpy(&v, p, 4); return v; }
-    default: return 0;
+    case NUMC_INT8:
+        return *(const int8_t *)p;
+    case NUMC_INT16: {
+        int16_t v;
+        memcpy(&v, p, 2);
+        return v;
+    }
+    case NUMC_INT32: {
+        int32_t v;
+        memcpy(&v, p, 4);
+        return v;
+    }
+    case NUMC_INT64: {
+        int64_t v;
+        memcpy(&v, p, 8);
+        return v;
+    }
+    case NUMC_UINT8:
+        return *(const uint8_t *)p;
+    case NUMC_UINT16: {
+        uint16_t v;
+        memcpy(&v, p, 2);
+        return v;
+    }
+    case NUMC_UINT32: {
+        uint32_t v;
+        memcpy(&v, p, 4);
+        return v;
+    }
+    default:
+        return 0;
     }
 }
 static uint64_t load_u64(const char *p) {
@@ -604,9 +663,12 @@ typedef struct {
  * element's own dtype). */
 static double in_ft(double x, int ft) {
     switch (ft) {
-    case FT_F16: return numc_f16_to_f32(numc_f64_to_f16(x));
-    case FT_F32: return (float)x;
-    default: return x;
+    case FT_F16:
+        return numc_f16_to_f32(numc_f64_to_f16(x));
+    case FT_F32:
+        return (float)x;
+    default:
+        return x;
     }
 }
 
@@ -730,19 +792,25 @@ static bool ffmt_init(ffmt *f, const double *v, int64_t n, int ft, char sign,
 static void ffmt_call(const ffmt *f, double x, sbuf *out) {
     if (!isfinite(x)) {
         char ret[NUMC_PRINT_STRMAX + 2];
-        if (isnan(x)) snprintf(ret, sizeof ret, "%s%s", f->sign == '+' ? "+" : "", f->o->nanstr);
-        else snprintf(ret, sizeof ret, "%s%s", x < 0 ? "-" : f->sign == '+' ? "+" : "", f->o->infstr);
+        if (isnan(x))
+            snprintf(ret, sizeof ret, "%s%s", f->sign == '+' ? "+" : "", f->o->nanstr);
+        else
+            snprintf(ret, sizeof ret, "%s%s",
+                     x < 0            ? "-"
+                     : f->sign == '+' ? "+"
+                                      : "",
+                     f->o->infstr);
         sb_fill(out, ' ', (int64_t)f->pad_left + f->pad_right + 1 - (int64_t)strlen(ret));
         sb_puts(out, ret);
         return;
     }
     d4opts d;
     if (f->exp_format)
-        d = (d4opts){true, f->unique, true, f->precision, f->min_digits, f->sign == '+',
-                     f->trim, f->pad_left, -1, f->exp_size};
+        d = (d4opts){true,           f->unique, true,        f->precision, f->min_digits,
+                     f->sign == '+', f->trim,   f->pad_left, -1,           f->exp_size};
     else
-        d = (d4opts){false, f->unique, true, f->precision, f->min_digits, f->sign == '+',
-                     f->trim, f->pad_left, f->pad_right, -1};
+        d = (d4opts){false,          f->unique, true,        f->precision, f->min_digits,
+                     f->sign == '+', f->trim,   f->pad_left, f->pad_right, -1};
     d4_format(out, x, f->ft, &d);
 }
 
@@ -751,8 +819,8 @@ typedef struct {
     numc_dtype dt;
     const numc_print_options *o;
     bool is_0d;
-    ffmt re, im;        /* floats; complex uses both */
-    char int_sign;      /* Python format-spec sign for integers */
+    ffmt re, im;   /* floats; complex uses both */
+    char int_sign; /* Python format-spec sign for integers */
     int int_width;
 } efmt;
 
@@ -765,7 +833,9 @@ static void efmt_call(const efmt *F, const char *p, sbuf *out) {
         return;
     case NUMC_FLOAT16:
     case NUMC_FLOAT32:
-    case NUMC_FLOAT64: ffmt_call(&F->re, load_real(dt, p), out); return;
+    case NUMC_FLOAT64:
+        ffmt_call(&F->re, load_real(dt, p), out);
+        return;
     case NUMC_COMPLEX64:
     case NUMC_COMPLEX128: {
         ffmt_call(&F->re, load_real(dt, p), out);
@@ -774,13 +844,15 @@ static void efmt_call(const efmt *F, const char *p, sbuf *out) {
         if (out->oom) return;
         /* 'j' goes before the imaginary part's trailing padding */
         size_t end = out->n;
-        while (end > start && out->p[end - 1] == ' ') end--;
+        while (end > start && out->p[end - 1] == ' ')
+            end--;
         sb_insert_fill(out, end, 'j', 1);
         return;
     }
     case NUMC_BFLOAT16: {
         double x = load_real(dt, p);
-        if (isnan(x)) sb_puts(out, "nan");
+        if (isnan(x))
+            sb_puts(out, "nan");
         else {
             snprintf(buf, sizeof buf, "%g", x);
             sb_puts(out, buf);
@@ -795,8 +867,10 @@ static void efmt_call(const efmt *F, const char *p, sbuf *out) {
                                    : snprintf(buf, sizeof buf, "%c%" PRIu64, F->int_sign, u);
         } else {
             int64_t v = load_i64(dt, p);
-            if (v < 0 || F->int_sign == '-') n = snprintf(buf, sizeof buf, "%" PRId64, v);
-            else n = snprintf(buf, sizeof buf, "%c%" PRId64, F->int_sign, v);
+            if (v < 0 || F->int_sign == '-')
+                n = snprintf(buf, sizeof buf, "%" PRId64, v);
+            else
+                n = snprintf(buf, sizeof buf, "%c%" PRId64, F->int_sign, v);
         }
         sb_fill(out, ' ', F->int_width - n);
         sb_putn(out, buf, (size_t)n);
@@ -827,11 +901,14 @@ static void visit(const visitor *V, int axis, const char *p) {
     }
     int64_t len = v->shape[axis], bs = v->bstrides[axis];
     if (V->summary && len > 2 * V->edge) {
-        for (int64_t i = 0; i < V->edge; i++) visit(V, axis + 1, p + i * bs);
+        for (int64_t i = 0; i < V->edge; i++)
+            visit(V, axis + 1, p + i * bs);
         int64_t from = V->edge ? len - V->edge : 0;
-        for (int64_t i = from; i < len; i++) visit(V, axis + 1, p + i * bs);
+        for (int64_t i = from; i < len; i++)
+            visit(V, axis + 1, p + i * bs);
     } else {
-        for (int64_t i = 0; i < len; i++) visit(V, axis + 1, p + i * bs);
+        for (int64_t i = 0; i < len; i++)
+            visit(V, axis + 1, p + i * bs);
     }
 }
 
@@ -954,7 +1031,8 @@ static void extend_line(sbuf *s, sbuf *line, const char *word, size_t wlen, int6
                         int64_t indent) {
     if ((int64_t)(line->n + wlen) > width && (int64_t)line->n > indent) {
         size_t end = line->n;
-        while (end > 0 && line->p[end - 1] == ' ') end--;
+        while (end > 0 && line->p[end - 1] == ' ')
+            end--;
         sb_putn(s, line->p, end);
         sb_putc(s, '\n');
         line->n = 0;
@@ -1051,7 +1129,8 @@ static numc_status host_view(const numc_array *a, hview *v, void **tmp) {
     const void *data = a->size ? numc_array_data(a) : NULL;
     if (data || a->size == 0) {
         v->base = data;
-        for (int i = 0; i < a->ndim; i++) v->bstrides[i] = a->strides[i] * v->isz;
+        for (int i = 0; i < a->ndim; i++)
+            v->bstrides[i] = a->strides[i] * v->isz;
         return NUMC_OK;
     }
     *tmp = malloc((size_t)(a->size * v->isz));
@@ -1085,7 +1164,8 @@ static numc_status array2string_into(sbuf *out, const hview *v, int64_t size,
         return numc_error_set(NUMC_ERR_MEMORY, "out of memory while formatting an array");
     layout L = {v, &F, sep, strlen(sep), 0, summary, o->edgeitems, {0}};
     L.sep_rlen = L.seplen;
-    while (L.sep_rlen > 0 && sep[L.sep_rlen - 1] == ' ') L.sep_rlen--;
+    while (L.sep_rlen > 0 && sep[L.sep_rlen - 1] == ' ')
+        L.sep_rlen--;
     int64_t width = o->linewidth - (int64_t)strlen(suffix);
     layout_rec(&L, out, 0, v->base, 1 + (int64_t)strlen(prefix), width);
     sb_free(&L.word);
@@ -1100,8 +1180,7 @@ static const numc_print_options *opts_or_current(const numc_print_options *o,
 }
 
 char *numc_format_array2string(const numc_array *a, const numc_print_options *o,
-                               const char *separator, const char *prefix,
-                               const char *suffix) {
+                               const char *separator, const char *prefix, const char *suffix) {
     numc_print_options store;
     o = opts_or_current(o, &store);
     hview v;
@@ -1149,8 +1228,8 @@ char *numc_format_repr(const numc_array *a, const numc_print_options *o) {
         sb_free(&b);
         return NULL;
     }
-    bool want_shape = (a->size == 0 && !(a->ndim == 1 && a->shape[0] == 0)) ||
-                      a->size > o->threshold;
+    bool want_shape =
+        (a->size == 0 && !(a->ndim == 1 && a->shape[0] == 0)) || a->size > o->threshold;
     bool want_dtype = !dtype_is_implied(a->dtype) || a->size == 0;
     if (!want_shape && !want_dtype) {
         sb_putc(&b, ')');
@@ -1175,7 +1254,8 @@ char *numc_format_repr(const numc_array *a, const numc_print_options *o) {
     }
     /* the extras go on a new line when they would pass the line width */
     size_t line_start = b.n;
-    while (line_start > 0 && b.p[line_start - 1] != '\n') line_start--;
+    while (line_start > 0 && b.p[line_start - 1] != '\n')
+        line_start--;
     int64_t last_line_len = (int64_t)(b.n - line_start);
     if (last_line_len + (int64_t)extra.n + 1 > o->linewidth) {
         sb_putc(&b, '\n');
@@ -1196,16 +1276,20 @@ static void scalar_float_either(sbuf *out, double x, int ft, char trim_pos, char
     double ax = fabs(x);
     bool positional = isnan(x) || x == 0 || (ax < maxpos && ax >= 1e-4);
     d4opts d = {!positional, true, false, -1, -1, sign, positional ? trim_pos : trim_sci,
-                -1, -1, -1};
+                -1,          -1,   -1};
     d4_format(out, x, ft, &d);
 }
 
 static void scalar_str_into(sbuf *out, numc_dtype dt, const char *p) {
     switch (dt) {
-    case NUMC_BOOL: sb_puts(out, *(const uint8_t *)p ? "True" : "False"); return;
+    case NUMC_BOOL:
+        sb_puts(out, *(const uint8_t *)p ? "True" : "False");
+        return;
     case NUMC_FLOAT16:
     case NUMC_FLOAT32:
-    case NUMC_FLOAT64: scalar_float_either(out, load_real(dt, p), ft_of(dt), '0', '-', false); return;
+    case NUMC_FLOAT64:
+        scalar_float_either(out, load_real(dt, p), ft_of(dt), '0', '-', false);
+        return;
     case NUMC_COMPLEX64:
     case NUMC_COMPLEX128: {
         int ft = ft_of(dt);
@@ -1216,10 +1300,14 @@ static void scalar_str_into(sbuf *out, numc_dtype dt, const char *p) {
             return;
         }
         sb_putc(out, '(');
-        if (isfinite(re)) scalar_float_either(out, re, ft, '-', '-', false);
-        else sb_puts(out, isnan(re) ? "nan" : re > 0 ? "inf" : "-inf");
-        if (isfinite(im)) scalar_float_either(out, im, ft, '-', '-', true);
-        else sb_puts(out, isnan(im) ? "+nan" : im > 0 ? "+inf" : "-inf");
+        if (isfinite(re))
+            scalar_float_either(out, re, ft, '-', '-', false);
+        else
+            sb_puts(out, isnan(re) ? "nan" : re > 0 ? "inf" : "-inf");
+        if (isfinite(im))
+            scalar_float_either(out, im, ft, '-', '-', true);
+        else
+            sb_puts(out, isnan(im) ? "+nan" : im > 0 ? "+inf" : "-inf");
         sb_puts(out, "j)");
         return;
     }
@@ -1256,8 +1344,12 @@ char *numc_format_str(const numc_array *a, const numc_print_options *o) {
     return numc_format_array2string(a, o, " ", "", "");
 }
 
-char *numc_array_repr(const numc_array *a) { return numc_format_repr(a, NULL); }
-char *numc_array_str(const numc_array *a) { return numc_format_str(a, NULL); }
+char *numc_array_repr(const numc_array *a) {
+    return numc_format_repr(a, NULL);
+}
+char *numc_array_str(const numc_array *a) {
+    return numc_format_str(a, NULL);
+}
 
 void numc_array_print(const numc_array *a, FILE *f) {
     char *s = numc_array_str(a);

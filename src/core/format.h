@@ -8,7 +8,7 @@
 #include "numc.h"
 
 typedef enum {
-    NUMC_FLOATMODE_MAXPREC = 0,  /* NumPy's default */
+    NUMC_FLOATMODE_MAXPREC = 0, /* NumPy's default */
     NUMC_FLOATMODE_FIXED,
     NUMC_FLOATMODE_UNIQUE,
     NUMC_FLOATMODE_MAXPREC_EQUAL,
@@ -43,8 +43,7 @@ char *numc_format_repr(const numc_array *a, const numc_print_options *o);
 char *numc_format_str(const numc_array *a, const numc_print_options *o);
 /* np.array2string(a, separator=, prefix=, suffix=) with options o. */
 char *numc_format_array2string(const numc_array *a, const numc_print_options *o,
-                               const char *separator, const char *prefix,
-                               const char *suffix);
+                               const char *separator, const char *prefix, const char *suffix);
 /* str() of one element as NumPy prints its scalar (np.float32(0.1) -> "0.1",
  * complex -> "(1+2j)", bfloat16 as ml_dtypes prints it). */
 char *numc_format_scalar_str(numc_dtype dt, const void *elem);
@@ -54,8 +53,8 @@ char *numc_format_scalar_str(numc_dtype dt, const void *elem);
  * it). trim is one of 'k' '.' '0' '-'. precision, min_digits, pad_left,
  * pad_right and exp_digits take -1 for None. fractional applies to the
  * positional form only. */
-char *numc_format_float(double v, numc_dtype dt, bool scientific, bool unique,
-                        bool fractional, int precision, int min_digits, bool sign,
-                        char trim, int pad_left, int pad_right, int exp_digits);
+char *numc_format_float(double v, numc_dtype dt, bool scientific, bool unique, bool fractional,
+                        int precision, int min_digits, bool sign, char trim, int pad_left,
+                        int pad_right, int exp_digits);
 
 #endif

@@ -8,10 +8,14 @@
 static int float_rank(numc_dtype d) {
     switch (d) {
     case NUMC_FLOAT16:
-    case NUMC_BFLOAT16: return 1;
-    case NUMC_FLOAT32: return 2;
-    case NUMC_FLOAT64: return 3;
-    default: return 0;
+    case NUMC_BFLOAT16:
+        return 1;
+    case NUMC_FLOAT32:
+        return 2;
+    case NUMC_FLOAT64:
+        return 3;
+    default:
+        return 0;
     }
 }
 
@@ -24,10 +28,13 @@ static numc_dtype int_float_floor(numc_dtype d, numc_dtype half_kind) {
     switch (d) {
     case NUMC_BOOL:
     case NUMC_INT8:
-    case NUMC_UINT8: return half_kind;
+    case NUMC_UINT8:
+        return half_kind;
     case NUMC_INT16:
-    case NUMC_UINT16: return NUMC_FLOAT32;
-    default: return NUMC_FLOAT64;
+    case NUMC_UINT16:
+        return NUMC_FLOAT32;
+    default:
+        return NUMC_FLOAT64;
     }
 }
 
@@ -46,20 +53,28 @@ static numc_dtype promote_ints(numc_dtype a, numc_dtype b) {
     size_t su = numc_dtype_info[u].itemsize, ss = numc_dtype_info[s].itemsize;
     if (ss > su) return s;
     switch (su) {
-    case 1: return NUMC_INT16;
-    case 2: return NUMC_INT32;
-    case 4: return NUMC_INT64;
-    default: return NUMC_FLOAT64;
+    case 1:
+        return NUMC_INT16;
+    case 2:
+        return NUMC_INT32;
+    case 4:
+        return NUMC_INT64;
+    default:
+        return NUMC_FLOAT64;
     }
 }
 
 static int kind_level(char k) {
     switch (k) {
-    case 'b': return 0;
+    case 'b':
+        return 0;
     case 'u':
-    case 'i': return 1;
-    case 'f': return 2;
-    default: return 3;
+    case 'i':
+        return 1;
+    case 'f':
+        return 2;
+    default:
+        return 3;
     }
 }
 
@@ -72,10 +87,10 @@ numc_dtype numc_promote_types(numc_dtype a, numc_dtype b) {
     if (ia && ib) return promote_ints(a, b);
     if (ka == 'c' || kb == 'c') {
         /* complex with anything: the complex type whose real part holds both */
-        numc_dtype ra = ka == 'c' ? numc_dt_real_of(a)
-                        : (ia ? int_float_floor(a, NUMC_FLOAT32) : a);
-        numc_dtype rb = kb == 'c' ? numc_dt_real_of(b)
-                        : (ib ? int_float_floor(b, NUMC_FLOAT32) : b);
+        numc_dtype ra =
+            ka == 'c' ? numc_dt_real_of(a) : (ia ? int_float_floor(a, NUMC_FLOAT32) : a);
+        numc_dtype rb =
+            kb == 'c' ? numc_dt_real_of(b) : (ib ? int_float_floor(b, NUMC_FLOAT32) : b);
         numc_dtype r = promote_floats(ra, rb);
         return r == NUMC_FLOAT64 ? NUMC_COMPLEX128 : NUMC_COMPLEX64;
     }
@@ -84,7 +99,7 @@ numc_dtype numc_promote_types(numc_dtype a, numc_dtype b) {
     numc_dtype f = ka == 'f' ? a : b, i = ka == 'f' ? b : a;
     numc_dtype need = int_float_floor(i, f);
     if (need == f) return f;
-    if (float_rank(need) == 1) return f;       /* int8 fits any half type */
+    if (float_rank(need) == 1) return f; /* int8 fits any half type */
     return float_of_rank(float_rank(need) > float_rank(f) ? float_rank(need) : float_rank(f));
 }
 
@@ -123,27 +138,34 @@ numc_dtype numc_result_type(int n, const numc_array *const *arrays) {
             strong = seen[nseen++] = a->dtype;
         } else if (a->dtype != strong) {
             bool dup = false;
-            for (int k = 0; k < nseen; k++) dup |= seen[k] == a->dtype;
+            for (int k = 0; k < nseen; k++)
+                dup |= seen[k] == a->dtype;
             if (!dup) seen[nseen++] = a->dtype;
-            strong = nseen <= 2 ? numc_promote_types(strong, a->dtype)
-                                : promote_sequence(nseen, seen);
+            strong =
+                nseen <= 2 ? numc_promote_types(strong, a->dtype) : promote_sequence(nseen, seen);
         }
     }
     if (weak_level < 0) return strong;
     if (strong == NUMC_DTYPE_NONE) {
         switch (weak_level) {
-        case 0: return NUMC_BOOL;
-        case 1: return numc_default_int();
-        case 2: return numc_default_float();
-        default: return numc_default_complex();
+        case 0:
+            return NUMC_BOOL;
+        case 1:
+            return numc_default_int();
+        case 2:
+            return numc_default_float();
+        default:
+            return numc_default_complex();
         }
     }
     int sl = kind_level(numc_dtype_info[strong].kind);
     if (weak_level <= sl) return strong;
     switch (weak_level) {
-    case 1: return numc_default_int();          /* bool array + Python int */
-    case 2: return numc_default_float();        /* int/bool array + Python float */
-    default:                                    /* + Python complex */
+    case 1:
+        return numc_default_int(); /* bool array + Python int */
+    case 2:
+        return numc_default_float(); /* int/bool array + Python float */
+    default:                         /* + Python complex */
         if (sl == 2) return numc_dt_complex_of(strong);
         return numc_default_complex();
     }

@@ -7,11 +7,11 @@
 #include <unistd.h>
 
 typedef struct {
-    pthread_mutex_t lock;        /* guards the fields below */
+    pthread_mutex_t lock; /* guards the fields below */
     pthread_cond_t wake, done;
-    pthread_mutex_t dispatch;    /* one parallel region at a time */
-    int nthreads;                /* including the caller */
-    int started;                 /* workers created */
+    pthread_mutex_t dispatch; /* one parallel region at a time */
+    int nthreads;             /* including the caller */
+    int started;              /* workers created */
     uint64_t generation;
     int pending;
     numc_parallel_fn fn;
@@ -38,7 +38,8 @@ static void *worker(void *arg) {
     in_parallel = 1;
     pthread_mutex_lock(&pool.lock);
     for (;;) {
-        while (pool.generation == seen) pthread_cond_wait(&pool.wake, &pool.lock);
+        while (pool.generation == seen)
+            pthread_cond_wait(&pool.wake, &pool.lock);
         seen = pool.generation;
         pthread_mutex_unlock(&pool.lock);
         run_chunk(id);
@@ -113,7 +114,8 @@ void numc_parallel_for(int64_t n, int64_t cost_per_item, numc_parallel_fn fn, vo
     run_chunk(0);
     in_parallel = 0;
     pthread_mutex_lock(&pool.lock);
-    while (pool.pending > 0) pthread_cond_wait(&pool.done, &pool.lock);
+    while (pool.pending > 0)
+        pthread_cond_wait(&pool.done, &pool.lock);
     pthread_mutex_unlock(&pool.lock);
     pthread_mutex_unlock(&pool.dispatch);
 }

@@ -26,7 +26,9 @@
 
 #include <stdio.h>
 
-static numc_status oom(void) { return numc_error_set(NUMC_ERR_MEMORY, "control flow: out of memory"); }
+static numc_status oom(void) {
+    return numc_error_set(NUMC_ERR_MEMORY, "control flow: out of memory");
+}
 
 static bool aval_eq(const numc_aval *a, const numc_aval *b) {
     return a->dtype == b->dtype && a->ndim == b->ndim &&
@@ -36,8 +38,12 @@ static bool aval_is(const numc_aval *a, const numc_array *x) {
     return a->dtype == x->dtype && a->ndim == x->ndim &&
            memcmp(a->shape, x->shape, sizeof(int64_t) * (size_t)a->ndim) == 0;
 }
-static const numc_aval *in_aval(const numc_graph *g, int k) { return &g->values[g->inputs[k]].aval; }
-static const numc_aval *out_aval(const numc_graph *g, int k) { return &g->values[g->outputs[k]].aval; }
+static const numc_aval *in_aval(const numc_graph *g, int k) {
+    return &g->values[g->inputs[k]].aval;
+}
+static const numc_aval *out_aval(const numc_graph *g, int k) {
+    return &g->values[g->outputs[k]].aval;
+}
 
 static void aval_str(char *buf, size_t n, const numc_aval *av) {
     int w = snprintf(buf, n, "%s[", numc_dtype_name(av->dtype));
@@ -75,9 +81,11 @@ numc_status numc_control_infer(numc_prim p, int nin, const numc_array *const *in
     switch (p) {
     case NUMC_PRIM_CALL:
         if (nin != g->ninputs)
-            return numc_error_set(NUMC_ERR_VALUE, "call: expected %d operands, got %d", g->ninputs, nin);
+            return numc_error_set(NUMC_ERR_VALUE, "call: expected %d operands, got %d", g->ninputs,
+                                  nin);
         if (check_ins(name, g, 0, nin, in)) return numc_error_kind();
-        for (int k = 0; k < g->noutputs; k++) out[k] = *out_aval(g, k);
+        for (int k = 0; k < g->noutputs; k++)
+            out[k] = *out_aval(g, k);
         return NUMC_OK;
     case NUMC_PRIM_COND:
         if (nin < 1 || in[0]->ndim != 0 ||
@@ -92,7 +100,8 @@ numc_status numc_control_infer(numc_prim p, int nin, const numc_array *const *in
                 if (!aval_eq(out_aval(h, k), out_aval(g, k)))
                     return mismatch(name, "branch output", k, out_aval(g, k), out_aval(h, k));
         }
-        for (int k = 0; k < g->noutputs; k++) out[k] = *out_aval(g, k);
+        for (int k = 0; k < g->noutputs; k++)
+            out[k] = *out_aval(g, k);
         return NUMC_OK;
     case NUMC_PRIM_WHILE: {
         if (s->n != 2 || !pr || pr->n != 2)
@@ -150,7 +159,8 @@ numc_status numc_control_infer(numc_prim p, int nin, const numc_array *const *in
         }
         return NUMC_OK;
     }
-    default: return numc_error_set(NUMC_ERR_VALUE, "%s is not a control primitive", name);
+    default:
+        return numc_error_set(NUMC_ERR_VALUE, "%s is not a control primitive", name);
     }
 }
 
@@ -212,7 +222,8 @@ static numc_array *stack_rows(numc_array **rows, int64_t length, const numc_aval
         numc_params cc = {.n = 1, .i = {0}};
         if (!st) r = bind1(NUMC_PRIM_CONCATENATE, (int)length, parts, &cc, eager);
     }
-    for (int64_t k = 0; k < made; k++) numc_array_release((numc_array *)parts[k]);
+    for (int64_t k = 0; k < made; k++)
+        numc_array_release((numc_array *)parts[k]);
     free(parts);
     return r;
 }
@@ -256,11 +267,15 @@ static numc_status run_while(const numc_subgraphs *s, const numc_params *pr, int
     const numc_array **bin = malloc(sizeof *bin * (size_t)(nbc + ncarry + 1));
     numc_array **carry = calloc((size_t)ncarry + 1, sizeof *carry);
     numc_status st = cin && bin && carry ? NUMC_OK : oom();
-    for (int k = 0; !st && k < ncc; k++) cin[k] = in[k];
-    for (int k = 0; !st && k < nbc; k++) bin[k] = in[ncc + k];
-    for (int k = 0; !st && k < ncarry; k++) carry[k] = numc_array_retain((numc_array *)in[ncc + nbc + k]);
+    for (int k = 0; !st && k < ncc; k++)
+        cin[k] = in[k];
+    for (int k = 0; !st && k < nbc; k++)
+        bin[k] = in[ncc + k];
+    for (int k = 0; !st && k < ncarry; k++)
+        carry[k] = numc_array_retain((numc_array *)in[ncc + nbc + k]);
     while (!st) {
-        for (int k = 0; k < ncarry; k++) cin[ncc + k] = bin[nbc + k] = carry[k];
+        for (int k = 0; k < ncarry; k++)
+            cin[ncc + k] = bin[nbc + k] = carry[k];
         numc_array *pred = NULL;
         st = body(c, ncc + ncarry, cin, &pred, eager);
         if (st) break;
@@ -284,7 +299,8 @@ static numc_status run_while(const numc_subgraphs *s, const numc_params *pr, int
         }
     }
     if (!st)
-        for (int k = 0; k < ncarry; k++) out[k] = carry[k];
+        for (int k = 0; k < ncarry; k++)
+            out[k] = carry[k];
     else if (carry)
         release_all(carry, ncarry);
     free(cin);
@@ -306,11 +322,14 @@ static numc_status run_scan(const numc_subgraphs *s, const numc_params *pr, int 
     numc_array **xt = calloc((size_t)nxs + 1, sizeof *xt);
     numc_array **rows = calloc((size_t)nys * (size_t)length + 1, sizeof *rows);
     numc_status st = bin && res && carry && xt && rows ? NUMC_OK : oom();
-    for (int k = 0; !st && k < nc; k++) bin[k] = in[k];
-    for (int k = 0; !st && k < ncarry; k++) carry[k] = numc_array_retain((numc_array *)in[nc + k]);
+    for (int k = 0; !st && k < nc; k++)
+        bin[k] = in[k];
+    for (int k = 0; !st && k < ncarry; k++)
+        carry[k] = numc_array_retain((numc_array *)in[nc + k]);
     for (int64_t it = 0; !st && it < length; it++) {
         int64_t t = reverse ? length - 1 - it : it;
-        for (int k = 0; k < ncarry; k++) bin[nc + k] = carry[k];
+        for (int k = 0; k < ncarry; k++)
+            bin[nc + k] = carry[k];
         for (int k = 0; k < nxs && !st; k++) {
             xt[k] = take_row(in[nc + ncarry + k], t, eager);
             if (!xt[k]) st = numc_error_kind();
@@ -323,7 +342,8 @@ static numc_status run_scan(const numc_subgraphs *s, const numc_params *pr, int 
             numc_array_release(carry[k]);
             carry[k] = res[k];
         }
-        for (int k = 0; k < nys; k++) rows[(size_t)k * (size_t)length + (size_t)t] = res[ncarry + k];
+        for (int k = 0; k < nys; k++)
+            rows[(size_t)k * (size_t)length + (size_t)t] = res[ncarry + k];
     }
     for (int k = 0; !st && k < nys; k++) {
         out[ncarry + k] = stack_rows(rows + (size_t)k * (size_t)length, length,
@@ -334,7 +354,8 @@ static numc_status run_scan(const numc_subgraphs *s, const numc_params *pr, int 
         }
     }
     if (!st)
-        for (int k = 0; k < ncarry; k++) out[k] = carry[k];
+        for (int k = 0; k < ncarry; k++)
+            out[k] = carry[k];
     else if (carry)
         release_all(carry, ncarry);
     if (rows) release_all(rows, nys * (int)length);
@@ -359,15 +380,20 @@ numc_status numc_control_eager(numc_prim p, int nin, const numc_array *const *in
     if (av != avs) free(av);
     if (st) return st;
     switch (p) {
-    case NUMC_PRIM_CALL: return numc_graph_run_eager(s->g[0], nin, in, out);
+    case NUMC_PRIM_CALL:
+        return numc_graph_run_eager(s->g[0], nin, in, out);
     case NUMC_PRIM_COND: {
         int b;
         if ((st = read_index(in[0], s->n, &b))) return st;
         return numc_graph_run_eager(s->g[b], nin - 1, in + 1, out);
     }
-    case NUMC_PRIM_WHILE: return run_while(s, pr, nin, in, out, true);
-    case NUMC_PRIM_SCAN_LOOP: return run_scan(s, pr, nin, in, out, true);
-    default: return numc_error_set(NUMC_ERR_VALUE, "%s is not a control primitive", numc_prim_info[p].name);
+    case NUMC_PRIM_WHILE:
+        return run_while(s, pr, nin, in, out, true);
+    case NUMC_PRIM_SCAN_LOOP:
+        return run_scan(s, pr, nin, in, out, true);
+    default:
+        return numc_error_set(NUMC_ERR_VALUE, "%s is not a control primitive",
+                              numc_prim_info[p].name);
     }
 }
 
@@ -436,7 +462,8 @@ static numc_status cond_select(const numc_subgraphs *s, int nin, const numc_arra
 /* A tape below the current top (up to the nearest trace) watching one of the
  * operands? Then a while loop with a traced predicate cannot be recorded. */
 static bool watched_by_a_tape(int nin, const numc_array *const *in) {
-    for (numc_interp *it = numc_interp_current(); it && it != numc_interp_eager(); it = it->parent) {
+    for (numc_interp *it = numc_interp_current(); it && it != numc_interp_eager();
+         it = it->parent) {
         if (strcmp(it->vt->name, "trace") == 0) break;
         if (strcmp(it->vt->name, "tape") != 0) continue;
         for (int k = 0; k < nin; k++)
@@ -453,7 +480,8 @@ static bool all_concrete(int nin, const numc_array *const *in) {
 
 numc_status numc_control_bind(numc_prim p, int nin, const numc_array *const *in,
                               const numc_params *pr, numc_array **out) {
-    if (numc_interp_current() == numc_interp_eager()) return numc_control_eager(p, nin, in, pr, out);
+    if (numc_interp_current() == numc_interp_eager())
+        return numc_control_eager(p, nin, in, pr, out);
     /* call is a primitive of its own under every transform: a tape records
      * one record (numc_call_vjp), a trace one node, vmap runs its rule */
     if (numc_trace_is_current() || p == NUMC_PRIM_CALL) return numc_bind(p, nin, in, pr, out);
@@ -473,15 +501,18 @@ numc_status numc_control_bind(numc_prim p, int nin, const numc_array *const *in,
             return numc_graph_run(s->g[b], nin - 1, in + 1, out);
         }
         return cond_select(s, nin, in, out);
-    case NUMC_PRIM_SCAN_LOOP: return run_scan(s, pr, nin, in, out, false);
+    case NUMC_PRIM_SCAN_LOOP:
+        return run_scan(s, pr, nin, in, out, false);
     case NUMC_PRIM_WHILE: {
         /* run it here when the predicate turns out concrete on every step */
         numc_graph *c = s->g[0];
         int ncc = (int)pr->i[0], nbc = (int)pr->i[1], ncarry = nin - ncc - nbc;
         const numc_array **cin = malloc(sizeof *cin * (size_t)(ncc + ncarry + 1));
         if (!cin) return oom();
-        for (int k = 0; k < ncc; k++) cin[k] = in[k];
-        for (int k = 0; k < ncarry; k++) cin[ncc + k] = in[ncc + nbc + k];
+        for (int k = 0; k < ncc; k++)
+            cin[k] = in[k];
+        for (int k = 0; k < ncarry; k++)
+            cin[ncc + k] = in[ncc + nbc + k];
         numc_array *pred = NULL;
         st = numc_graph_run(c, ncc + ncarry, cin, &pred);
         free(cin);
@@ -497,21 +528,27 @@ numc_status numc_control_bind(numc_prim p, int nin, const numc_array *const *in,
         if (concrete) return run_while(s, pr, nin, in, out, false);
         return numc_bind(p, nin, in, pr, out);
     }
-    default: return numc_error_set(NUMC_ERR_VALUE, "%s is not a control primitive", numc_prim_info[p].name);
+    default:
+        return numc_error_set(NUMC_ERR_VALUE, "%s is not a control primitive",
+                              numc_prim_info[p].name);
     }
 }
 
 /* ---- the VJP of call: the body graph, transformed ---- */
 const int numc_call_vjp_inline_marker = 0;
 
-static bool aval_inexact(const numc_aval *av) { return numc_dt_is_inexact(av->dtype); }
+static bool aval_inexact(const numc_aval *av) {
+    return numc_dt_is_inexact(av->dtype);
+}
 
 /* Traces the backward body of g (see numc_call_vjp in graph.h). NULL with the
  * error set if g cannot be differentiated that way. */
 static numc_subgraphs *trace_call_bwd(numc_graph *g) {
     int nin = g->ninputs, nout = g->noutputs, nct = 0, nsrc = 0;
-    for (int k = 0; k < nout; k++) nct += aval_inexact(out_aval(g, k));
-    for (int k = 0; k < nin; k++) nsrc += aval_inexact(in_aval(g, k));
+    for (int k = 0; k < nout; k++)
+        nct += aval_inexact(out_aval(g, k));
+    for (int k = 0; k < nin; k++)
+        nsrc += aval_inexact(in_aval(g, k));
     numc_array **tin = calloc((size_t)(nin + nct) + 1, sizeof *tin), **tct = tin ? tin + nin : NULL;
     numc_array **outs = calloc((size_t)nout + 1, sizeof *outs);
     numc_array **grads = calloc((size_t)nsrc + 1, sizeof *grads);
@@ -533,7 +570,8 @@ static numc_subgraphs *trace_call_bwd(numc_graph *g) {
     }
     numc_tape *tp = st ? NULL : numc_tape_new(false);
     if (!st && !tp) st = numc_error_kind();
-    for (int k = 0; !st && k < nin; k++) st = numc_tape_watch(tp, tin[k]);
+    for (int k = 0; !st && k < nin; k++)
+        st = numc_tape_watch(tp, tin[k]);
     bool ran = false;
     if (!st) ran = !(st = numc_graph_run(g, nin, (const numc_array *const *)tin, outs));
     if (tp) numc_tape_stop(tp);
@@ -611,7 +649,8 @@ static numc_status call_vjp_inline(numc_graph *g, int nin, const numc_array *con
     }
     numc_tape *tp = st ? NULL : numc_tape_new(false);
     if (!st && !tp) st = numc_error_kind();
-    for (int k = 0; !st && k < nin; k++) st = numc_tape_watch(tp, fresh[k]);
+    for (int k = 0; !st && k < nin; k++)
+        st = numc_tape_watch(tp, fresh[k]);
     bool ran = false;
     if (!st) ran = !(st = numc_graph_run(g, nin, (const numc_array *const *)fresh, outs));
     if (tp) numc_tape_stop(tp);
@@ -642,17 +681,20 @@ numc_status numc_call_vjp(const numc_params *pr, int nin, const numc_array *cons
     if (!s || s->n != 1 || s->g[0]->ninputs != nin || s->g[0]->noutputs != nout)
         return numc_error_set(NUMC_ERR_VALUE, "vjp of call: bad parameters");
     numc_graph *g = s->g[0];
-    for (int k = 0; k < nin; k++) ct_in[k] = NULL;
+    for (int k = 0; k < nin; k++)
+        ct_in[k] = NULL;
     numc_subgraphs *b = call_bwd(g);
     if (!b) return numc_error_kind();
     if (b == NUMC_CALL_VJP_INLINE) return call_vjp_inline(g, nin, in, ct_out, ct_in);
     int nct = 0, nsrc = b->g[0]->noutputs;
-    for (int k = 0; k < nout; k++) nct += aval_inexact(out_aval(g, k));
+    for (int k = 0; k < nout; k++)
+        nct += aval_inexact(out_aval(g, k));
     const numc_array **bin = calloc((size_t)(nin + nct) + 1, sizeof *bin);
     numc_array **zeros = calloc((size_t)nct + 1, sizeof *zeros);
     numc_array **grads = calloc((size_t)nsrc + 1, sizeof *grads);
     numc_status st = bin && zeros && grads ? NUMC_OK : oom();
-    for (int k = 0; !st && k < nin; k++) bin[k] = in[k];
+    for (int k = 0; !st && k < nin; k++)
+        bin[k] = in[k];
     for (int k = 0, j = 0; !st && k < nout; k++) {
         if (!aval_inexact(out_aval(g, k))) continue;
         if (ct_out[k]) {
@@ -684,13 +726,14 @@ numc_status numc_call_vjp(const numc_params *pr, int nin, const numc_array *cons
 typedef struct {
     numc_graph *g;
     int ncap;
-    numc_array **cap;  /* values to pass for the captured inputs */
+    numc_array **cap; /* values to pass for the captured inputs */
     int nout;
 } traced;
 
 static void traced_free(traced *t) {
     numc_graph_release(t->g);
-    for (int k = 0; k < t->ncap; k++) numc_array_release(t->cap[k]);
+    for (int k = 0; k < t->ncap; k++)
+        numc_array_release(t->cap[k]);
     free(t->cap);
     memset(t, 0, sizeof *t);
 }
@@ -713,8 +756,10 @@ static numc_status trace_fn(numc_traced_fn fn, void *payload, int nargs,
     if (!st) st = fn(payload, nargs, tin, &nout, &outs);
     if (!st) {
         out->g = numc_trace_end(t, nout, (const numc_array *const *)outs, &out->ncap, &out->cap);
-        if (!out->g) st = numc_error_kind();
-        else st = numc_graph_optimise(out->g);
+        if (!out->g)
+            st = numc_error_kind();
+        else
+            st = numc_graph_optimise(out->g);
         out->nout = nout;
     } else {
         numc_trace_abort(t);
@@ -737,10 +782,13 @@ static numc_status order_inputs(traced *t, int nexplicit, bool captures_first, i
     int *ids = malloc(sizeof(int) * (size_t)(n + 1));
     if (!ids) return oom();
     if (captures_first) {
-        for (int k = 0; k < t->ncap; k++) ids[k] = g->inputs[nexplicit + k];
-        for (int k = 0; k < nexplicit; k++) ids[t->ncap + k] = g->inputs[k];
+        for (int k = 0; k < t->ncap; k++)
+            ids[k] = g->inputs[nexplicit + k];
+        for (int k = 0; k < nexplicit; k++)
+            ids[t->ncap + k] = g->inputs[k];
     } else {
-        for (int k = 0; k < nexplicit; k++) ids[k] = g->inputs[k];
+        for (int k = 0; k < nexplicit; k++)
+            ids[k] = g->inputs[k];
         for (int u = 0; u < nunion; u++) {
             int found = -1;
             for (int k = 0; k < t->ncap && found < 0; k++)
@@ -802,13 +850,16 @@ numc_status numc_cond(const numc_array *index, int nbranches, const numc_traced_
     if (!tr) return oom();
     numc_status st = NUMC_OK;
     int nb = 0;
-    for (; nb < nbranches && !st; nb++) st = trace_fn(branches[nb], payloads[nb], nops, ops, &tr[nb]);
+    for (; nb < nbranches && !st; nb++)
+        st = trace_fn(branches[nb], payloads[nb], nops, ops, &tr[nb]);
     if (st) nb--;
-    for (int b = 1; !st && b < nbranches; b++) st = outputs_differ("cond", tr[0].g, tr[b].g);
+    for (int b = 1; !st && b < nbranches; b++)
+        st = outputs_differ("cond", tr[0].g, tr[b].g);
     /* the union of every branch's captures */
     int nuni = 0;
     numc_array **uni = NULL;
-    for (int b = 0; !st && b < nbranches; b++) nuni += tr[b].ncap;
+    for (int b = 0; !st && b < nbranches; b++)
+        nuni += tr[b].ncap;
     if (!st) uni = malloc(sizeof *uni * (size_t)(nuni + 1));
     if (!st && !uni) st = oom();
     if (!st) {
@@ -816,16 +867,19 @@ numc_status numc_cond(const numc_array *index, int nbranches, const numc_traced_
         for (int b = 0; b < nbranches; b++)
             for (int k = 0; k < tr[b].ncap; k++) {
                 bool dup = false;
-                for (int u = 0; u < nuni && !dup; u++) dup = uni[u] == tr[b].cap[k];
+                for (int u = 0; u < nuni && !dup; u++)
+                    dup = uni[u] == tr[b].cap[k];
                 if (!dup) uni[nuni++] = tr[b].cap[k];
             }
     }
-    for (int b = 0; !st && b < nbranches; b++) st = order_inputs(&tr[b], nops, false, nuni, uni);
+    for (int b = 0; !st && b < nbranches; b++)
+        st = order_inputs(&tr[b], nops, false, nuni, uni);
     numc_subgraphs *s = NULL;
     if (!st) {
         numc_graph **gs = malloc(sizeof *gs * (size_t)nbranches);
         if (!gs) st = oom();
-        for (int b = 0; !st && b < nbranches; b++) gs[b] = tr[b].g;
+        for (int b = 0; !st && b < nbranches; b++)
+            gs[b] = tr[b].g;
         if (!st && !(s = numc_subgraphs_new(nbranches, gs))) st = numc_error_kind();
         free(gs);
     }
@@ -836,14 +890,17 @@ numc_status numc_cond(const numc_array *index, int nbranches, const numc_traced_
     }
     if (!st) {
         in[0] = index;
-        for (int k = 0; k < nops; k++) in[1 + k] = ops[k];
-        for (int u = 0; u < nuni; u++) in[1 + nops + u] = uni[u];
+        for (int k = 0; k < nops; k++)
+            in[1 + k] = ops[k];
+        for (int u = 0; u < nuni; u++)
+            in[1 + nops + u] = uni[u];
         int no = tr[0].g->noutputs;
         *out = calloc((size_t)no + 1, sizeof **out);
         if (!*out) st = oom();
         numc_params pr = {.n = 1, .i = {nbranches}, .ptr = s};
         if (!st) st = numc_control_bind(NUMC_PRIM_COND, 1 + nops + nuni, in, &pr, *out);
-        if (!st) *nout = no;
+        if (!st)
+            *nout = no;
         else {
             free(*out);
             *out = NULL;
@@ -852,7 +909,8 @@ numc_status numc_cond(const numc_array *index, int nbranches, const numc_traced_
     free(in);
     free(uni);
     numc_subgraphs_release(s);
-    for (int b = 0; b < nb; b++) traced_free(&tr[b]);
+    for (int b = 0; b < nb; b++)
+        traced_free(&tr[b]);
     free(tr);
     return st;
 }
@@ -916,7 +974,8 @@ static numc_status while_staged(numc_traced_fn cond, void *cp, numc_traced_fn bo
         if (st) return st;
         if (tb.g->noutputs != ncarry) {
             traced_free(&tb);
-            return numc_error_set(NUMC_ERR_TYPE, "while_loop: body_fun returned %d arrays, expected %d",
+            return numc_error_set(NUMC_ERR_TYPE,
+                                  "while_loop: body_fun returned %d arrays, expected %d",
                                   tb.g->noutputs, ncarry);
         }
         bool changed;
@@ -940,9 +999,12 @@ static numc_status while_staged(numc_traced_fn cond, void *cp, numc_traced_fn bo
     }
     if (!st) {
         int n = 0;
-        for (int k = 0; k < tc.ncap; k++) in[n++] = tc.cap[k];
-        for (int k = 0; k < tb.ncap; k++) in[n++] = tb.cap[k];
-        for (int k = 0; k < ncarry; k++) in[n++] = carry[k];
+        for (int k = 0; k < tc.ncap; k++)
+            in[n++] = tc.cap[k];
+        for (int k = 0; k < tb.ncap; k++)
+            in[n++] = tb.cap[k];
+        for (int k = 0; k < ncarry; k++)
+            in[n++] = carry[k];
         numc_params pr = {.n = 2, .i = {tc.ncap, tb.ncap}, .ptr = s};
         st = numc_control_bind(NUMC_PRIM_WHILE, n, in, &pr, out);
     }
@@ -958,7 +1020,8 @@ numc_status numc_while_loop(numc_traced_fn cond, void *cond_payload, numc_traced
                             numc_array **out) {
     numc_array **carry = calloc((size_t)ncarry + 1, sizeof *carry);
     if (!carry) return oom();
-    for (int k = 0; k < ncarry; k++) carry[k] = numc_array_retain((numc_array *)init[k]);
+    for (int k = 0; k < ncarry; k++)
+        carry[k] = numc_array_retain((numc_array *)init[k]);
     numc_status st = NUMC_OK;
     bool staged = numc_trace_is_current();
     /* Python-style: run while the predicate is concrete */
@@ -980,7 +1043,8 @@ numc_status numc_while_loop(numc_traced_fn cond, void *cond_payload, numc_traced
             bool leak = numc_tracer_kind_of(pred) == NUMC_TRACER_LEAKED;
             numc_array_release(pred);
             if (leak) {
-                st = numc_error_set(NUMC_ERR_VALUE, "while_loop: cond_fun returned a leaked tracer");
+                st =
+                    numc_error_set(NUMC_ERR_VALUE, "while_loop: cond_fun returned a leaked tracer");
                 break;
             }
             staged = true;
@@ -999,9 +1063,11 @@ numc_status numc_while_loop(numc_traced_fn cond, void *cond_payload, numc_traced
         }
         free(next);
     }
-    if (!st && staged) st = while_staged(cond, cond_payload, bodyf, body_payload, ncarry, carry, out);
+    if (!st && staged)
+        st = while_staged(cond, cond_payload, bodyf, body_payload, ncarry, carry, out);
     else if (!st)
-        for (int k = 0; k < ncarry; k++) out[k] = numc_array_retain(carry[k]);
+        for (int k = 0; k < ncarry; k++)
+            out[k] = numc_array_retain(carry[k]);
     release_all(carry, ncarry);
     free(carry);
     return st;
@@ -1017,11 +1083,12 @@ numc_status numc_scan(numc_traced_fn f, void *payload, int ncarry, const numc_ar
             return numc_error_set(NUMC_ERR_VALUE, "scan: xs must have a leading axis to scan over");
         if (length < 0) length = xs[k]->shape[0];
         if (xs[k]->shape[0] != length)
-            return numc_error_set(NUMC_ERR_VALUE,
-                                  "scan got values with different leading axis sizes: %lld and %lld",
-                                  (long long)length, (long long)xs[k]->shape[0]);
+            return numc_error_set(
+                NUMC_ERR_VALUE, "scan got values with different leading axis sizes: %lld and %lld",
+                (long long)length, (long long)xs[k]->shape[0]);
     }
-    if (length < 0) return numc_error_set(NUMC_ERR_VALUE, "scan: length must be given when xs is empty");
+    if (length < 0)
+        return numc_error_set(NUMC_ERR_VALUE, "scan: length must be given when xs is empty");
     numc_array **carry = calloc((size_t)ncarry + 1, sizeof *carry);
     numc_array **xt = calloc((size_t)(ncarry + nxs) + 1, sizeof *xt);
     if (!carry || !xt) {
@@ -1029,7 +1096,8 @@ numc_status numc_scan(numc_traced_fn f, void *payload, int ncarry, const numc_ar
         free(xt);
         return oom();
     }
-    for (int k = 0; k < ncarry; k++) carry[k] = numc_array_retain((numc_array *)init[k]);
+    for (int k = 0; k < ncarry; k++)
+        carry[k] = numc_array_retain((numc_array *)init[k]);
     numc_status st = NUMC_OK;
     if (!numc_trace_is_current() && length > 0) {
         /* Python-style loop: whatever transform is active sees each step */
@@ -1037,7 +1105,8 @@ numc_status numc_scan(numc_traced_fn f, void *payload, int ncarry, const numc_ar
         int ny = -1;
         for (int64_t it = 0; it < length && !st; it++) {
             int64_t t = reverse ? length - 1 - it : it;
-            for (int k = 0; k < ncarry; k++) xt[k] = carry[k];
+            for (int k = 0; k < ncarry; k++)
+                xt[k] = carry[k];
             int made = 0;
             for (; made < nxs && !st; made++) {
                 xt[ncarry + made] = take_row(xs[made], t, false);
@@ -1047,7 +1116,8 @@ numc_status numc_scan(numc_traced_fn f, void *payload, int ncarry, const numc_ar
             int n = 0;
             numc_array **res = NULL;
             if (!st) st = f(payload, ncarry + nxs, xt, &n, &res);
-            for (int k = 0; k < made; k++) numc_array_release(xt[ncarry + k]);
+            for (int k = 0; k < made; k++)
+                numc_array_release(xt[ncarry + k]);
             if (st) break;
             if (n < ncarry || (ny >= 0 && n - ncarry != ny)) {
                 release_all(res, n);
@@ -1067,16 +1137,19 @@ numc_status numc_scan(numc_traced_fn f, void *payload, int ncarry, const numc_ar
             }
             for (int k = 0; k < ncarry; k++) {
                 if (res[k]->dtype != carry[k]->dtype || res[k]->ndim != carry[k]->ndim ||
-                    memcmp(res[k]->shape, carry[k]->shape, sizeof(int64_t) * (size_t)res[k]->ndim)) {
+                    memcmp(res[k]->shape, carry[k]->shape,
+                           sizeof(int64_t) * (size_t)res[k]->ndim)) {
                     if (!numc_array_is_weak(carry[k]) || res[k]->ndim != carry[k]->ndim)
                         st = numc_error_set(NUMC_ERR_TYPE,
                                             "scan: the function must return the carry with the "
-                                            "type and shape it received (carry %d)", k);
+                                            "type and shape it received (carry %d)",
+                                            k);
                 }
                 numc_array_release(carry[k]);
                 carry[k] = res[k];
             }
-            for (int k = 0; k < ny; k++) rows[(size_t)k * (size_t)length + (size_t)t] = res[ncarry + k];
+            for (int k = 0; k < ny; k++)
+                rows[(size_t)k * (size_t)length + (size_t)t] = res[ncarry + k];
             free(res);
         }
         if (!st && ny > 0) {
@@ -1090,9 +1163,11 @@ numc_status numc_scan(numc_traced_fn f, void *payload, int ncarry, const numc_ar
                     const numc_array *r = rows[(size_t)k * (size_t)length + (size_t)t];
                     if (!aval_is(&av, r))
                         st = numc_error_set(NUMC_ERR_TYPE,
-                                            "scan: output %d changes shape or dtype between steps", k);
+                                            "scan: output %d changes shape or dtype between steps",
+                                            k);
                 }
-                if (!st && !((*ys)[k] = stack_rows(rows + (size_t)k * (size_t)length, length, &av, false)))
+                if (!st &&
+                    !((*ys)[k] = stack_rows(rows + (size_t)k * (size_t)length, length, &av, false)))
                     st = numc_error_kind();
                 if (st) release_all(*ys, k);
             }
@@ -1106,7 +1181,8 @@ numc_status numc_scan(numc_traced_fn f, void *payload, int ncarry, const numc_ar
         if (rows) release_all(rows, ny * (int)length);
         free(rows);
         if (!st)
-            for (int k = 0; k < ncarry; k++) carry_out[k] = numc_array_retain(carry[k]);
+            for (int k = 0; k < ncarry; k++)
+                carry_out[k] = numc_array_retain(carry[k]);
     } else {
         /* staged: one scan_loop node (also the length-0 case, which needs the
          * body's output types) */
@@ -1120,18 +1196,22 @@ numc_status numc_scan(numc_traced_fn f, void *payload, int ncarry, const numc_ar
             if (!rowt[k]) st = numc_error_kind();
         }
         for (int attempt = 0; !st && attempt < 3; attempt++) {
-            for (int k = 0; k < ncarry; k++) sl[k] = carry[k];
-            for (int k = 0; k < nxs; k++) sl[ncarry + k] = rowt[k];
+            for (int k = 0; k < ncarry; k++)
+                sl[k] = carry[k];
+            for (int k = 0; k < nxs; k++)
+                sl[ncarry + k] = rowt[k];
             traced_free(&tf);
             st = trace_fn(f, payload, ncarry + nxs, sl, &tf);
             if (st) break;
             if (tf.g->noutputs < ncarry) {
-                st = numc_error_set(NUMC_ERR_TYPE, "scan: the function returned %d arrays, expected at least %d",
+                st = numc_error_set(NUMC_ERR_TYPE,
+                                    "scan: the function returned %d arrays, expected at least %d",
                                     tf.g->noutputs, ncarry);
                 break;
             }
             bool changed;
-            if ((st = adopt_body_types("scan", tf.g, 0, ncarry, carry, &changed)) || !changed) break;
+            if ((st = adopt_body_types("scan", tf.g, 0, ncarry, carry, &changed)) || !changed)
+                break;
         }
         if (!st) st = order_inputs(&tf, ncarry + nxs, true, 0, NULL);
         numc_subgraphs *s = NULL;
@@ -1146,21 +1226,26 @@ numc_status numc_scan(numc_traced_fn f, void *payload, int ncarry, const numc_ar
         }
         if (!st) {
             int n = 0;
-            for (int k = 0; k < tf.ncap; k++) in[n++] = tf.cap[k];
-            for (int k = 0; k < ncarry; k++) in[n++] = carry[k];
-            for (int k = 0; k < nxs; k++) in[n++] = xs[k];
+            for (int k = 0; k < tf.ncap; k++)
+                in[n++] = tf.cap[k];
+            for (int k = 0; k < ncarry; k++)
+                in[n++] = carry[k];
+            for (int k = 0; k < nxs; k++)
+                in[n++] = xs[k];
             numc_params pr = {.n = 4, .i = {tf.ncap, ncarry, length, reverse ? 1 : 0}, .ptr = s};
             st = numc_control_bind(NUMC_PRIM_SCAN_LOOP, n, in, &pr, res);
         }
         if (!st) {
-            for (int k = 0; k < ncarry; k++) carry_out[k] = res[k];
+            for (int k = 0; k < ncarry; k++)
+                carry_out[k] = res[k];
             if (nout > ncarry) {
                 *ys = malloc(sizeof **ys * (size_t)(nout - ncarry));
                 if (!*ys) {
                     release_all(res, nout);
                     st = oom();
                 } else {
-                    for (int k = ncarry; k < nout; k++) (*ys)[k - ncarry] = res[k];
+                    for (int k = ncarry; k < nout; k++)
+                        (*ys)[k - ncarry] = res[k];
                     *nys = nout - ncarry;
                 }
             }

@@ -15,7 +15,9 @@
  * VJP (control.c) and batching rules transform the body graph. */
 #include "graph.h"
 
-static numc_status oom(void) { return numc_error_set(NUMC_ERR_MEMORY, "graph: out of memory"); }
+static numc_status oom(void) {
+    return numc_error_set(NUMC_ERR_MEMORY, "graph: out of memory");
+}
 
 static numc_status check_inputs(const numc_graph *g, int nin, const numc_array *const *in) {
     if (nin != g->ninputs)
@@ -28,8 +30,8 @@ static numc_status check_inputs(const numc_graph *g, int nin, const numc_array *
             return numc_error_set(NUMC_ERR_VALUE,
                                   "graph: input %d has dtype %s and %d dimensions, but the graph "
                                   "was traced for %s with %d dimensions (or another shape)",
-                                  k, numc_dtype_name(a->dtype), a->ndim,
-                                  numc_dtype_name(av->dtype), av->ndim);
+                                  k, numc_dtype_name(a->dtype), a->ndim, numc_dtype_name(av->dtype),
+                                  av->ndim);
     }
     return NUMC_OK;
 }
@@ -46,8 +48,10 @@ static numc_status run(numc_graph *g, int nin, const numc_array *const *in, numc
     numc_array **slot = g->nvalues <= 64 ? stack_slots : malloc(sizeof *slot * (size_t)g->nvalues);
     if (!slot) return oom();
     memset(slot, 0, sizeof *slot * (size_t)g->nvalues);
-    for (int k = 0; k < nin; k++) slot[g->inputs[k]] = (numc_array *)in[k];
-    for (int c = 0; c < g->nconst; c++) slot[g->const_ids[c]] = g->values[g->const_ids[c]].konst;
+    for (int k = 0; k < nin; k++)
+        slot[g->inputs[k]] = (numc_array *)in[k];
+    for (int c = 0; c < g->nconst; c++)
+        slot[g->const_ids[c]] = g->values[g->const_ids[c]].konst;
     const numc_array *ops_inl[16];
     numc_array *res_inl[8];
     for (int i = 0; i < g->nnodes && !st; i++) {
@@ -56,8 +60,10 @@ static numc_status run(numc_graph *g, int nin, const numc_array *const *in, numc
         const numc_array **ops = n->nin <= 16 ? ops_inl : malloc(sizeof *ops * (size_t)n->nin);
         numc_array **res = n->nout <= 8 ? res_inl : malloc(sizeof *res * (size_t)n->nout);
         if (!ops || !res) st = oom();
-        for (int k = 0; !st && k < n->nin; k++) ops[k] = slot[n->in[k]];
-        for (int k = 0; !st && k < n->nout; k++) res[k] = NULL;
+        for (int k = 0; !st && k < n->nin; k++)
+            ops[k] = slot[n->in[k]];
+        for (int k = 0; !st && k < n->nout; k++)
+            res[k] = NULL;
         if (!st) {
             bool control = numc_prim_is_control(n->prim);
             if (eager)
@@ -68,7 +74,8 @@ static numc_status run(numc_graph *g, int nin, const numc_array *const *in, numc
                              : numc_bind(n->prim, n->nin, ops, &n->params, res);
         }
         if (!st)
-            for (int k = 0; k < n->nout; k++) slot[n->out[k]] = res[k];
+            for (int k = 0; k < n->nout; k++)
+                slot[n->out[k]] = res[k];
         if (ops && ops != ops_inl) free(ops);
         if (res && res != res_inl) free(res);
         if (st) break;
@@ -78,7 +85,8 @@ static numc_status run(numc_graph *g, int nin, const numc_array *const *in, numc
         }
     }
     if (!st)
-        for (int k = 0; k < g->noutputs; k++) out[k] = numc_array_retain(slot[g->outputs[k]]);
+        for (int k = 0; k < g->noutputs; k++)
+            out[k] = numc_array_retain(slot[g->outputs[k]]);
     /* what is still owned: the outputs' own references, or everything live
      * at the point of an error */
     for (int v = 0; v < g->nvalues; v++)
@@ -87,8 +95,7 @@ static numc_status run(numc_graph *g, int nin, const numc_array *const *in, numc
     return st;
 }
 
-numc_status numc_graph_run(numc_graph *g, int nin, const numc_array *const *in,
-                           numc_array **out) {
+numc_status numc_graph_run(numc_graph *g, int nin, const numc_array *const *in, numc_array **out) {
     return run(g, nin, in, out, numc_interp_current() == numc_interp_eager());
 }
 
@@ -97,8 +104,7 @@ numc_status numc_graph_run_eager(numc_graph *g, int nin, const numc_array *const
     return run(g, nin, in, out, true);
 }
 
-numc_status numc_graph_call(numc_graph *g, int nin, const numc_array *const *in,
-                            numc_array **out) {
+numc_status numc_graph_call(numc_graph *g, int nin, const numc_array *const *in, numc_array **out) {
     if (numc_interp_current() == numc_interp_eager()) return run(g, nin, in, out, true);
     numc_status st = check_inputs(g, nin, in);
     if (st) return st;

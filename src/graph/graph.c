@@ -5,7 +5,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-static numc_status oom(void) { return numc_error_set(NUMC_ERR_MEMORY, "graph: out of memory"); }
+static numc_status oom(void) {
+    return numc_error_set(NUMC_ERR_MEMORY, "graph: out of memory");
+}
 
 numc_graph *numc_graph_new(void) {
     numc_graph *g = calloc(1, sizeof *g);
@@ -22,18 +24,24 @@ numc_graph *numc_graph_retain(numc_graph *g) {
     if (g) atomic_fetch_add_explicit(&g->refcount, 1, memory_order_relaxed);
     return g;
 }
-numc_graph *numc_graph_ref(numc_graph *g) { return numc_graph_retain(g); }
+numc_graph *numc_graph_ref(numc_graph *g) {
+    return numc_graph_retain(g);
+}
 
 /* params.ptr of constant and control nodes is owned by the node */
 static void ptr_retain(numc_prim p, const void *ptr) {
     if (!ptr) return;
-    if (p == NUMC_PRIM_CONSTANT) numc_array_retain((numc_array *)ptr);
-    else if (numc_prim_is_control(p)) numc_subgraphs_retain((numc_subgraphs *)ptr);
+    if (p == NUMC_PRIM_CONSTANT)
+        numc_array_retain((numc_array *)ptr);
+    else if (numc_prim_is_control(p))
+        numc_subgraphs_retain((numc_subgraphs *)ptr);
 }
 static void ptr_release(numc_prim p, const void *ptr) {
     if (!ptr) return;
-    if (p == NUMC_PRIM_CONSTANT) numc_array_release((numc_array *)ptr);
-    else if (numc_prim_is_control(p)) numc_subgraphs_release((numc_subgraphs *)ptr);
+    if (p == NUMC_PRIM_CONSTANT)
+        numc_array_release((numc_array *)ptr);
+    else if (numc_prim_is_control(p))
+        numc_subgraphs_release((numc_subgraphs *)ptr);
 }
 
 void numc_graph_release(numc_graph *g) {
@@ -55,7 +63,9 @@ void numc_graph_release(numc_graph *g) {
     free(g->const_ids);
     free(g);
 }
-void numc_graph_unref(numc_graph *g) { numc_graph_release(g); }
+void numc_graph_unref(numc_graph *g) {
+    numc_graph_release(g);
+}
 
 static int new_value(numc_graph *g, const numc_aval *av, int kind) {
     if (g->nvalues == g->capvalues) {
@@ -192,7 +202,8 @@ numc_subgraphs *numc_subgraphs_new(int n, numc_graph *const *g) {
     }
     atomic_init(&s->refcount, 1);
     s->n = n;
-    for (int k = 0; k < n; k++) s->g[k] = numc_graph_retain(g[k]);
+    for (int k = 0; k < n; k++)
+        s->g[k] = numc_graph_retain(g[k]);
     return s;
 }
 
@@ -203,7 +214,8 @@ numc_subgraphs *numc_subgraphs_retain(numc_subgraphs *s) {
 
 void numc_subgraphs_release(numc_subgraphs *s) {
     if (!s || atomic_fetch_sub_explicit(&s->refcount, 1, memory_order_acq_rel) != 1) return;
-    for (int k = 0; k < s->n; k++) numc_graph_release(s->g[k]);
+    for (int k = 0; k < s->n; k++)
+        numc_graph_release(s->g[k]);
     free(s);
 }
 
@@ -216,12 +228,15 @@ int numc_graph_prim_nout(numc_prim p, const numc_params *pr) {
     }
     switch (p) {
     case NUMC_PRIM_CALL:
-    case NUMC_PRIM_COND: return s->g[0]->noutputs;
+    case NUMC_PRIM_COND:
+        return s->g[0]->noutputs;
     case NUMC_PRIM_WHILE:
         return s->n == 2 ? s->g[1]->noutputs
                          : (numc_error_set(NUMC_ERR_VALUE, "while: needs cond and body"), -1);
-    case NUMC_PRIM_SCAN_LOOP: return s->g[0]->noutputs;
-    default: return -1;
+    case NUMC_PRIM_SCAN_LOOP:
+        return s->g[0]->noutputs;
+    default:
+        return -1;
     }
 }
 
@@ -236,8 +251,10 @@ numc_status numc_graph_prune_inputs(numc_graph *g, int first, int n, bool *kept)
         return oom();
     }
     for (int i = 0; i < g->nnodes; i++)
-        for (int k = 0; k < g->nodes[i].nin; k++) used[g->nodes[i].in[k]] = true;
-    for (int k = 0; k < g->noutputs; k++) used[g->outputs[k]] = true;
+        for (int k = 0; k < g->nodes[i].nin; k++)
+            used[g->nodes[i].in[k]] = true;
+    for (int k = 0; k < g->noutputs; k++)
+        used[g->outputs[k]] = true;
     int m = 0;
     for (int k = 0; k < g->ninputs; k++) {
         bool keep = k < first || k >= first + n || used[g->inputs[k]];
@@ -251,8 +268,12 @@ numc_status numc_graph_prune_inputs(numc_graph *g, int first, int n, bool *kept)
 }
 
 /* ---- public inspection ---- */
-int numc_graph_num_inputs(const numc_graph *g) { return g->ninputs; }
-int numc_graph_num_outputs(const numc_graph *g) { return g->noutputs; }
+int numc_graph_num_inputs(const numc_graph *g) {
+    return g->ninputs;
+}
+int numc_graph_num_outputs(const numc_graph *g) {
+    return g->noutputs;
+}
 
 static void value_info(const numc_graph *g, int id, numc_dtype *dt, int *ndim,
                        const int64_t **shape) {
@@ -326,7 +347,8 @@ static void put(sbuf *b, const char *fmt, ...) {
 
 static void put_aval(sbuf *b, const numc_aval *av) {
     put(b, "%s[", numc_dtype_name(av->dtype));
-    for (int d = 0; d < av->ndim; d++) put(b, d ? ",%lld" : "%lld", (long long)av->shape[d]);
+    for (int d = 0; d < av->ndim; d++)
+        put(b, d ? ",%lld" : "%lld", (long long)av->shape[d]);
     put(b, "]");
 }
 
@@ -344,8 +366,10 @@ static void dump(sbuf *b, const numc_graph *g, int indent) {
         if (gv->kind != GV_CONST) continue;
         bool used = false;
         for (int i = 0; i < g->nnodes && !used; i++)
-            for (int k = 0; k < g->nodes[i].nin; k++) used |= g->nodes[i].in[k] == v;
-        for (int k = 0; k < g->noutputs; k++) used |= g->outputs[k] == v;
+            for (int k = 0; k < g->nodes[i].nin; k++)
+                used |= g->nodes[i].in[k] == v;
+        for (int k = 0; k < g->noutputs; k++)
+            used |= g->outputs[k] == v;
         if (!used) continue;
         put(b, "%*s%%%d = const ", indent + 2, "", v);
         put_aval(b, &gv->aval);
@@ -359,9 +383,11 @@ static void dump(sbuf *b, const numc_graph *g, int indent) {
     for (int i = 0; i < g->nnodes; i++) {
         const numc_gnode *n = &g->nodes[i];
         put(b, "%*s", indent + 2, "");
-        for (int k = 0; k < n->nout; k++) put(b, "%s%%%d", k ? ", " : "", n->out[k]);
+        for (int k = 0; k < n->nout; k++)
+            put(b, "%s%%%d", k ? ", " : "", n->out[k]);
         put(b, " = %s(", numc_prim_info[n->prim].name);
-        for (int k = 0; k < n->nin; k++) put(b, "%s%%%d", k ? ", " : "", n->in[k]);
+        for (int k = 0; k < n->nin; k++)
+            put(b, "%s%%%d", k ? ", " : "", n->in[k]);
         put(b, ")");
         if (n->params.n) {
             put(b, " {");
@@ -383,7 +409,8 @@ static void dump(sbuf *b, const numc_graph *g, int indent) {
         }
     }
     put(b, "%*s  return (", indent, "");
-    for (int k = 0; k < g->noutputs; k++) put(b, "%s%%%d", k ? ", " : "", g->outputs[k]);
+    for (int k = 0; k < g->noutputs; k++)
+        put(b, "%s%%%d", k ? ", " : "", g->outputs[k]);
     put(b, ")\n%*s}\n", indent, "");
 }
 
@@ -397,4 +424,6 @@ char *numc_graph_to_string(const numc_graph *g) {
     }
     return b.s;
 }
-char *numc_graph_dump(const numc_graph *g) { return numc_graph_to_string(g); }
+char *numc_graph_dump(const numc_graph *g) {
+    return numc_graph_to_string(g);
+}

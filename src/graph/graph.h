@@ -23,33 +23,33 @@ enum { GV_INPUT = 0, GV_CONST = 1, GV_NODE = 2, GV_DEAD = 3 /* its node was remo
 
 typedef struct {
     numc_aval aval;
-    uint8_t kind;        /* GV_INPUT, GV_CONST, GV_NODE, GV_DEAD */
-    uint8_t weak;        /* inputs only: a Python scalar (NEP 50 weak) */
-    int producer;        /* GV_NODE: node index; GV_INPUT: input position */
-    int out_index;       /* GV_NODE: which output of the producer */
-    numc_array *konst;   /* GV_CONST: the value (retained) */
+    uint8_t kind;      /* GV_INPUT, GV_CONST, GV_NODE, GV_DEAD */
+    uint8_t weak;      /* inputs only: a Python scalar (NEP 50 weak) */
+    int producer;      /* GV_NODE: node index; GV_INPUT: input position */
+    int out_index;     /* GV_NODE: which output of the producer */
+    numc_array *konst; /* GV_CONST: the value (retained) */
     /* analysis (numc_graph_analyse) */
-    int nuses;           /* node operand uses + graph output uses */
-    int last_use;        /* index of the last node using it; nnodes = graph output */
+    int nuses;    /* node operand uses + graph output uses */
+    int last_use; /* index of the last node using it; nnodes = graph output */
 } numc_gvalue;
 
 typedef struct {
     numc_prim prim;
-    numc_params params;  /* a copy; params.ptr retained for constant/control prims */
+    numc_params params; /* a copy; params.ptr retained for constant/control prims */
     int nin, nout;
-    int *in, *out;       /* value ids (one malloc: in then out) */
-    int *dead_after;     /* analysis: owned values to release once this node ran */
+    int *in, *out;   /* value ids (one malloc: in then out) */
+    int *dead_after; /* analysis: owned values to release once this node ran */
     int ndead;
-    bool dead;           /* pass bookkeeping, removed by compaction */
+    bool dead; /* pass bookkeeping, removed by compaction */
 } numc_gnode;
 
 typedef struct {
-    int traced_nodes;    /* nodes when the trace ended */
-    int cse_merged;      /* nodes removed as duplicates (and merged small constants) */
-    int folded;          /* nodes evaluated at compile time */
-    int dce_removed;     /* nodes removed as dead */
-    int nodes;           /* nodes now */
-    int constants;       /* constant values referenced now */
+    int traced_nodes; /* nodes when the trace ended */
+    int cse_merged;   /* nodes removed as duplicates (and merged small constants) */
+    int folded;       /* nodes evaluated at compile time */
+    int dce_removed;  /* nodes removed as dead */
+    int nodes;        /* nodes now */
+    int constants;    /* constant values referenced now */
 } numc_graph_stats_t;
 
 struct numc_graph {
@@ -61,8 +61,8 @@ struct numc_graph {
     int *inputs, ninputs, capinputs;
     int *outputs, noutputs;
     bool analysed, optimised;
-    int *const_ids, nconst;  /* analysis: the constants the executor loads */
-    int64_t work;            /* analysis: elements produced per run (a cost estimate) */
+    int *const_ids, nconst; /* analysis: the constants the executor loads */
+    int64_t work;           /* analysis: elements produced per run (a cost estimate) */
     numc_graph_stats_t stats;
     /* the compiled backward body of a call of this graph (numc_call_vjp),
      * built on first use; NUMC_CALL_VJP_INLINE when it could not be traced */
@@ -122,8 +122,7 @@ numc_status numc_graph_optimise(numc_graph *g);
  * transform active it computes directly (numc_eager_run); otherwise each node
  * is bound with numc_bind so the active transforms see it (the graph is
  * inlined into them). */
-numc_status numc_graph_run(numc_graph *g, int nin, const numc_array *const *in,
-                           numc_array **out);
+numc_status numc_graph_run(numc_graph *g, int nin, const numc_array *const *in, numc_array **out);
 /* Forces the direct (eager) path, whatever is active: constant folding, and
  * control primitives reached by the eager interpreter. */
 numc_status numc_graph_run_eager(numc_graph *g, int nin, const numc_array *const *in,
@@ -132,8 +131,7 @@ numc_status numc_graph_run_eager(numc_graph *g, int nin, const numc_array *const
 /* Runs g as ONE `call` primitive: directly with nothing active, otherwise
  * numc_bind(call) so a tape records one record, a trace adds one node and
  * vmap applies call's batching rule (numc_graph_execute). */
-numc_status numc_graph_call(numc_graph *g, int nin, const numc_array *const *in,
-                            numc_array **out);
+numc_status numc_graph_call(numc_graph *g, int nin, const numc_array *const *in, numc_array **out);
 
 /* ---- control primitives (control.c) ---- */
 /* VJP rule of `call` (the table in prim/vjp.c points here). It transforms the
@@ -145,9 +143,9 @@ numc_status numc_graph_call(numc_graph *g, int nin, const numc_array *const *in,
  * differentiate that call in turn. A body that cannot be traced that way (a
  * while_loop whose trip count depends on the inputs) is differentiated by
  * re-running it node by node under a local tape on the concrete values. */
-numc_status numc_call_vjp(const numc_params *params, int nin, const numc_array *const *in,
-                          int nout, const numc_array *const *out,
-                          const numc_array *const *ct_out, numc_array **ct_in);
+numc_status numc_call_vjp(const numc_params *params, int nin, const numc_array *const *in, int nout,
+                          const numc_array *const *out, const numc_array *const *ct_out,
+                          numc_array **ct_in);
 #define NUMC_CALL_VJP_INLINE ((struct numc_subgraphs *)&numc_call_vjp_inline_marker)
 extern const int numc_call_vjp_inline_marker;
 

@@ -6,22 +6,27 @@
  * bodies were optimised when they were traced. */
 #include "graph.h"
 
-static numc_status oom(void) { return numc_error_set(NUMC_ERR_MEMORY, "graph: out of memory"); }
+static numc_status oom(void) {
+    return numc_error_set(NUMC_ERR_MEMORY, "graph: out of memory");
+}
 
 /* Redirects every use of a value to repl[value]. */
 static void apply_repl(numc_graph *g, const int *repl) {
     for (int i = 0; i < g->nnodes; i++) {
         numc_gnode *n = &g->nodes[i];
-        for (int k = 0; k < n->nin; k++) n->in[k] = repl[n->in[k]];
+        for (int k = 0; k < n->nin; k++)
+            n->in[k] = repl[n->in[k]];
     }
-    for (int k = 0; k < g->noutputs; k++) g->outputs[k] = repl[g->outputs[k]];
+    for (int k = 0; k < g->noutputs; k++)
+        g->outputs[k] = repl[g->outputs[k]];
     g->analysed = false;
 }
 
 static int *identity(int n) {
     int *r = malloc(sizeof(int) * (size_t)(n > 0 ? n : 1));
     if (r)
-        for (int i = 0; i < n; i++) r[i] = i;
+        for (int i = 0; i < n; i++)
+            r[i] = i;
     return r;
 }
 
@@ -34,13 +39,15 @@ static uint64_t mix(uint64_t h, uint64_t v) {
 static uint64_t node_hash(const numc_gnode *n) {
     uint64_t h = mix(0, (uint64_t)n->prim);
     h = mix(h, (uint64_t)n->params.n);
-    for (int k = 0; k < n->params.n; k++) h = mix(h, (uint64_t)n->params.i[k]);
+    for (int k = 0; k < n->params.n; k++)
+        h = mix(h, (uint64_t)n->params.i[k]);
     uint64_t fb;
     memcpy(&fb, &n->params.f, sizeof fb);
     h = mix(h, fb);
     h = mix(h, (uint64_t)(uintptr_t)n->params.ptr);
     h = mix(h, (uint64_t)n->nin);
-    for (int k = 0; k < n->nin; k++) h = mix(h, (uint64_t)n->in[k]);
+    for (int k = 0; k < n->nin; k++)
+        h = mix(h, (uint64_t)n->in[k]);
     return h;
 }
 
@@ -100,20 +107,23 @@ static numc_status merge_constants(numc_graph *g, int *repl, int *merged) {
 numc_status numc_graph_cse(numc_graph *g) {
     int *repl = identity(g->nvalues);
     size_t cap = 16;
-    while (cap < (size_t)g->nnodes * 2) cap *= 2;
+    while (cap < (size_t)g->nnodes * 2)
+        cap *= 2;
     int *table = malloc(sizeof(int) * cap);
     if (!repl || !table) {
         free(repl);
         free(table);
         return oom();
     }
-    for (size_t i = 0; i < cap; i++) table[i] = -1;
+    for (size_t i = 0; i < cap; i++)
+        table[i] = -1;
     int merged = 0;
     numc_status st = merge_constants(g, repl, &merged);
     for (int i = 0; !st && i < g->nnodes; i++) {
         numc_gnode *n = &g->nodes[i];
         if (n->dead) continue;
-        for (int k = 0; k < n->nin; k++) n->in[k] = repl[n->in[k]];
+        for (int k = 0; k < n->nin; k++)
+            n->in[k] = repl[n->in[k]];
         size_t j = (size_t)node_hash(n) & (cap - 1);
         int hit = -1;
         while (table[j] >= 0) {
@@ -127,7 +137,8 @@ numc_status numc_graph_cse(numc_graph *g) {
             table[j] = i;
             continue;
         }
-        for (int k = 0; k < n->nout; k++) repl[n->out[k]] = g->nodes[hit].out[k];
+        for (int k = 0; k < n->nout; k++)
+            repl[n->out[k]] = g->nodes[hit].out[k];
         n->dead = true;
         merged++;
     }
@@ -144,13 +155,15 @@ numc_status numc_graph_fold(numc_graph *g) {
         numc_gnode *n = &g->nodes[i];
         if (n->dead || n->nout < 1) continue;
         bool all = true;
-        for (int k = 0; k < n->nin && all; k++) all = g->values[n->in[k]].kind == GV_CONST;
+        for (int k = 0; k < n->nin && all; k++)
+            all = g->values[n->in[k]].kind == GV_CONST;
         if (!all) continue;
         int64_t total = 0;
         for (int k = 0; k < n->nout; k++) {
             const numc_aval *av = &g->values[n->out[k]].aval;
             int64_t s = 1;
-            for (int d = 0; d < av->ndim; d++) s *= av->shape[d];
+            for (int d = 0; d < av->ndim; d++)
+                s *= av->shape[d];
             total += s;
         }
         if (total > NUMC_FOLD_MAX_ELEMENTS) continue;
@@ -160,7 +173,8 @@ numc_status numc_graph_fold(numc_graph *g) {
         const numc_array *ins[8], **in = n->nin <= 8 ? ins : malloc(sizeof *in * (size_t)n->nin);
         numc_array *outs[4], **out = n->nout <= 4 ? outs : calloc((size_t)n->nout, sizeof *out);
         numc_status st = in && out ? NUMC_OK : oom();
-        for (int k = 0; !st && k < n->nin; k++) in[k] = g->values[n->in[k]].konst;
+        for (int k = 0; !st && k < n->nin; k++)
+            in[k] = g->values[n->in[k]].konst;
         if (!st)
             st = numc_prim_is_control(n->prim)
                      ? numc_control_eager(n->prim, n->nin, in, &n->params, out)
@@ -189,18 +203,21 @@ numc_status numc_graph_fold(numc_graph *g) {
 numc_status numc_graph_dce(numc_graph *g) {
     bool *live = calloc((size_t)g->nvalues + 1, sizeof *live);
     if (!live) return oom();
-    for (int k = 0; k < g->noutputs; k++) live[g->outputs[k]] = true;
+    for (int k = 0; k < g->noutputs; k++)
+        live[g->outputs[k]] = true;
     for (int i = g->nnodes; i-- > 0;) {
         numc_gnode *n = &g->nodes[i];
         if (n->dead) continue;
         bool any = false;
-        for (int k = 0; k < n->nout && !any; k++) any = live[n->out[k]];
+        for (int k = 0; k < n->nout && !any; k++)
+            any = live[n->out[k]];
         if (!any) {
             n->dead = true;
             g->stats.dce_removed++;
             continue;
         }
-        for (int k = 0; k < n->nin; k++) live[n->in[k]] = true;
+        for (int k = 0; k < n->nin; k++)
+            live[n->in[k]] = true;
     }
     free(live);
     g->analysed = false;
@@ -216,7 +233,8 @@ void numc_graph_compact(numc_graph *g) {
             for (int k = 0; k < n->nout; k++)
                 if (g->values[n->out[k]].kind == GV_NODE) g->values[n->out[k]].kind = GV_DEAD;
             if (n->params.ptr) {
-                if (n->prim == NUMC_PRIM_CONSTANT) numc_array_release((numc_array *)n->params.ptr);
+                if (n->prim == NUMC_PRIM_CONSTANT)
+                    numc_array_release((numc_array *)n->params.ptr);
                 else if (numc_prim_is_control(n->prim))
                     numc_subgraphs_release((numc_subgraphs *)n->params.ptr);
             }
@@ -225,15 +243,18 @@ void numc_graph_compact(numc_graph *g) {
             continue;
         }
         if (j != i) g->nodes[j] = *n;
-        for (int k = 0; k < g->nodes[j].nout; k++) g->values[g->nodes[j].out[k]].producer = j;
+        for (int k = 0; k < g->nodes[j].nout; k++)
+            g->values[g->nodes[j].out[k]].producer = j;
         j++;
     }
     g->nnodes = j;
     bool *used = calloc((size_t)g->nvalues + 1, sizeof *used);
     if (used) {
         for (int i = 0; i < g->nnodes; i++)
-            for (int k = 0; k < g->nodes[i].nin; k++) used[g->nodes[i].in[k]] = true;
-        for (int k = 0; k < g->noutputs; k++) used[g->outputs[k]] = true;
+            for (int k = 0; k < g->nodes[i].nin; k++)
+                used[g->nodes[i].in[k]] = true;
+        for (int k = 0; k < g->noutputs; k++)
+            used[g->outputs[k]] = true;
         for (int v = 0; v < g->nvalues; v++)
             if (g->values[v].kind == GV_CONST && !used[v] && g->values[v].konst) {
                 numc_array_release(g->values[v].konst);
@@ -261,7 +282,8 @@ numc_status numc_graph_analyse(numc_graph *g) {
         for (int k = 0; k < n->nout; k++) {
             const numc_aval *av = &g->values[n->out[k]].aval;
             int64_t s = 1;
-            for (int d = 0; d < av->ndim; d++) s *= av->shape[d];
+            for (int d = 0; d < av->ndim; d++)
+                s *= av->shape[d];
             g->work += s;
         }
     }

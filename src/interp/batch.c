@@ -17,7 +17,7 @@
 struct numc_batch {
     numc_interp it;
     int64_t size;
-    atomic_long refcount;   /* 1 for begin..end, +1 per live tracer */
+    atomic_long refcount; /* 1 for begin..end, +1 per live tracer */
     bool active;
 };
 
@@ -27,7 +27,7 @@ typedef struct btr {
     numc_array *val;
     int bdim;
     struct numc_batch *b;
-    struct btr *next;       /* freelist link */
+    struct btr *next; /* freelist link */
 } btr;
 
 #define BTR_FREELIST_MAX 256
@@ -35,7 +35,9 @@ static _Thread_local btr *btr_free_list;
 static _Thread_local int btr_nfree;
 static atomic_int force_fallback;
 
-bool numc_batch_force_fallback(bool on) { return atomic_exchange(&force_fallback, on ? 1 : 0) != 0; }
+bool numc_batch_force_fallback(bool on) {
+    return atomic_exchange(&force_fallback, on ? 1 : 0) != 0;
+}
 
 static void batch_decref(struct numc_batch *b) {
     if (atomic_fetch_sub_explicit(&b->refcount, 1, memory_order_acq_rel) == 1) free(b);
@@ -87,7 +89,9 @@ static numc_array *make_tracer(struct numc_batch *b, numc_array *v, int bdim) {
     return a;
 }
 
-static inline bool owns(const numc_interp *self, const numc_array *a) { return a->owner == self; }
+static inline bool owns(const numc_interp *self, const numc_array *a) {
+    return a->owner == self;
+}
 
 #define INLINE_OPS 40
 #define INLINE_OUTS 8
@@ -97,7 +101,8 @@ static numc_status batch_process(numc_interp *self, numc_prim p, int nin,
                                  numc_array **out) {
     struct numc_batch *b = self->state;
     bool any = false;
-    for (int i = 0; i < nin && !any; i++) any = owns(self, in[i]);
+    for (int i = 0; i < nin && !any; i++)
+        any = owns(self, in[i]);
     if (!any) return numc_interp_forward(self, p, nin, in, params, out);
 
     const numc_prim_info_t *info = &numc_prim_info[p];
@@ -146,9 +151,18 @@ static numc_status batch_process(numc_interp *self, numc_prim p, int nin,
             bd[i] = NUMC_NOT_MAPPED;
         }
     }
-    numc_batch_ctx c = {.prim = p, .self = self, .orig = in, .pr = params, .nin = nin,
-                        .nout = nout, .in = vals, .bdim = bd, .out_aval = av, .size = b->size,
-                        .out = res, .out_bdim = obd};
+    numc_batch_ctx c = {.prim = p,
+                        .self = self,
+                        .orig = in,
+                        .pr = params,
+                        .nin = nin,
+                        .nout = nout,
+                        .in = vals,
+                        .bdim = bd,
+                        .out_aval = av,
+                        .size = b->size,
+                        .out = res,
+                        .out_bdim = obd};
     numc_batch_rule rule = atomic_load_explicit(&force_fallback, memory_order_relaxed)
                                ? numc_batch_fallback
                                : numc_prim_batch_rule(p);
@@ -167,8 +181,7 @@ static numc_status batch_process(numc_interp *self, numc_prim p, int nin,
             ok = ok && v->ndim == av[k].ndim &&
                  !memcmp(v->shape, av[k].shape, sizeof(int64_t) * (size_t)v->ndim);
         } else {
-            ok = ok && d >= 0 && d < v->ndim && v->ndim == av[k].ndim + 1 &&
-                 v->shape[d] == b->size;
+            ok = ok && d >= 0 && d < v->ndim && v->ndim == av[k].ndim + 1 && v->shape[d] == b->size;
             for (int i = 0, j = 0; ok && i < v->ndim; i++)
                 if (i != d) ok = v->shape[i] == av[k].shape[j++];
         }
@@ -182,7 +195,8 @@ static numc_status batch_process(numc_interp *self, numc_prim p, int nin,
         }
     }
     if (st) {
-        for (int k = 0; k < nout; k++) numc_array_release(res[k]);
+        for (int k = 0; k < nout; k++)
+            numc_array_release(res[k]);
         goto done;
     }
     for (int k = 0; k < nout; k++) {
@@ -199,7 +213,8 @@ static numc_status batch_process(numc_interp *self, numc_prim p, int nin,
                 numc_array_release(out[j]);
                 out[j] = NULL;
             }
-            for (int j = k + 1; j < nout; j++) numc_array_release(res[j]);
+            for (int j = k + 1; j < nout; j++)
+                numc_array_release(res[j]);
             break;
         }
     }
@@ -251,7 +266,9 @@ void numc_batch_end(numc_batch *b) {
     batch_decref(b);
 }
 
-int64_t numc_batch_size(const numc_batch *b) { return b->size; }
+int64_t numc_batch_size(const numc_batch *b) {
+    return b->size;
+}
 
 bool numc_batch_is_batched(const numc_batch *b, const numc_array *y) {
     return y && owns(&b->it, y);
@@ -292,14 +309,14 @@ numc_array *numc_batch_unwrap(numc_batch *b, const numc_array *y, int out_axis) 
         const btr *t = y->payload;
         const numc_array *v = t->val;
         if (out_axis == NUMC_NOT_MAPPED) {
-            numc_error_set(NUMC_ERR_VALUE,
-                           "vmap has mapped output but out_axes is None");
+            numc_error_set(NUMC_ERR_VALUE, "vmap has mapped output but out_axes is None");
             return NULL;
         }
         int nd = v->ndim;
         if (out_axis < -nd || out_axis >= nd) {
-            numc_error_set(NUMC_ERR_AXIS, "vmap: out_axes %d is out of bounds for an output of "
-                                          "rank %d",
+            numc_error_set(NUMC_ERR_AXIS,
+                           "vmap: out_axes %d is out of bounds for an output of "
+                           "rank %d",
                            out_axis, nd);
             return NULL;
         }
@@ -307,7 +324,8 @@ numc_array *numc_batch_unwrap(numc_batch *b, const numc_array *y, int out_axis) 
         if (out_axis == t->bdim) return numc_array_retain(t->val);
         int64_t perm[NUMC_MAX_DIMS];
         for (int i = 0, j = 0; i < nd; i++) {
-            if (i == out_axis) perm[i] = t->bdim;
+            if (i == out_axis)
+                perm[i] = t->bdim;
             else {
                 if (j == t->bdim) j++;
                 perm[i] = j++;
@@ -318,16 +336,16 @@ numc_array *numc_batch_unwrap(numc_batch *b, const numc_array *y, int out_axis) 
     if (out_axis == NUMC_NOT_MAPPED) return numc_array_retain((numc_array *)y);
     int nd = y->ndim + 1;
     if (out_axis < -nd || out_axis >= nd) {
-        numc_error_set(NUMC_ERR_AXIS,
-                       "vmap: out_axes %d is out of bounds for an output of rank %d", out_axis,
-                       nd);
+        numc_error_set(NUMC_ERR_AXIS, "vmap: out_axes %d is out of bounds for an output of rank %d",
+                       out_axis, nd);
         return NULL;
     }
     if (out_axis < 0) out_axis += nd;
     numc_params pr = {.n = 1 + nd + y->ndim};
     pr.i[0] = nd;
     for (int i = 0, j = 0; i < nd; i++) {
-        if (i == out_axis) pr.i[1 + i] = b->size;
+        if (i == out_axis)
+            pr.i[1 + i] = b->size;
         else {
             pr.i[1 + nd + j] = i;
             pr.i[1 + i] = y->shape[j++];
@@ -379,7 +397,8 @@ numc_status numc_vmap(numc_fn f, void *payload, int nargs, numc_array *const *ar
         if (!*result) st = numc_error_kind();
     }
     numc_array_release(y);
-    for (int i = 0; i < made; i++) numc_array_release(w[i]);
+    for (int i = 0; i < made; i++)
+        numc_array_release(w[i]);
     if (w != inl) free(w);
     numc_batch_end(b);
     return st;

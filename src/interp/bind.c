@@ -15,8 +15,12 @@ static const numc_interp_vtable eager_vt = {"eager", eager_process};
 static numc_interp eager_interp = {&eager_vt, NULL, 0, NULL};
 static _Thread_local numc_interp *current;
 
-numc_interp *numc_interp_eager(void) { return &eager_interp; }
-numc_interp *numc_interp_current(void) { return current ? current : &eager_interp; }
+numc_interp *numc_interp_eager(void) {
+    return &eager_interp;
+}
+numc_interp *numc_interp_current(void) {
+    return current ? current : &eager_interp;
+}
 
 void numc_interp_push(numc_interp *it) {
     it->parent = numc_interp_current();
@@ -28,8 +32,8 @@ void numc_interp_pop(numc_interp *it) {
     if (current == it) current = it->parent == &eager_interp ? NULL : it->parent;
 }
 
-numc_status numc_bind(numc_prim p, int nin, const numc_array *const *in,
-                      const numc_params *params, numc_array **out) {
+numc_status numc_bind(numc_prim p, int nin, const numc_array *const *in, const numc_params *params,
+                      numc_array **out) {
     numc_interp *it = current;
     if (NUMC_LIKELY(it == NULL)) return numc_eager_run(p, nin, in, params, out);
     return it->vt->process(it, p, nin, in, params, out);

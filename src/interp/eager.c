@@ -20,23 +20,27 @@ static bool reshape_strides(const numc_array *x, int nd, const int64_t *shape, i
     while (ni < nd && oi < on) {
         int64_t np_ = shape[ni], op = os[oi];
         while (np_ != op) {
-            if (np_ < op) np_ *= shape[nj++];
-            else op *= os[oj++];
+            if (np_ < op)
+                np_ *= shape[nj++];
+            else
+                op *= os[oj++];
         }
         for (int ok = oi; ok < oj - 1; ok++)
             if (ost[ok] != os[ok + 1] * ost[ok + 1]) return false;
         strides[nj - 1] = ost[oj - 1];
-        for (int nk = nj - 1; nk > ni; nk--) strides[nk - 1] = strides[nk] * shape[nk];
+        for (int nk = nj - 1; nk > ni; nk--)
+            strides[nk - 1] = strides[nk] * shape[nk];
         ni = nj++;
         oi = oj++;
     }
-    for (int k = ni; k < nd; k++) strides[k] = 1; /* trailing unit dims */
+    for (int k = ni; k < nd; k++)
+        strides[k] = 1; /* trailing unit dims */
     return true;
 }
 
 /* Returns true (and sets *out) when the primitive's result is a view. */
-static bool try_view(numc_prim p, const numc_array *x, const numc_params *pr,
-                     const numc_aval *av, numc_array **out) {
+static bool try_view(numc_prim p, const numc_array *x, const numc_params *pr, const numc_aval *av,
+                     numc_array **out) {
     int64_t st[NUMC_MAX_DIMS];
     int64_t off = x->offset;
     switch (p) {
@@ -57,13 +61,15 @@ static bool try_view(numc_prim p, const numc_array *x, const numc_params *pr,
         break;
     case NUMC_PRIM_BROADCAST_IN_DIM: {
         const int64_t *dims = pr->i + 1 + av->ndim;
-        for (int i = 0; i < av->ndim; i++) st[i] = 0;
+        for (int i = 0; i < av->ndim; i++)
+            st[i] = 0;
         for (int i = 0; i < x->ndim; i++)
             st[dims[i]] = x->shape[i] == 1 ? 0 : x->strides[i];
         break;
     }
     case NUMC_PRIM_TRANSPOSE:
-        for (int i = 0; i < av->ndim; i++) st[i] = x->strides[pr->i[i]];
+        for (int i = 0; i < av->ndim; i++)
+            st[i] = x->strides[pr->i[i]];
         break;
     case NUMC_PRIM_SLICE:
         for (int i = 0; i < av->ndim; i++) {
@@ -79,7 +85,8 @@ static bool try_view(numc_prim p, const numc_array *x, const numc_params *pr,
             st[a] = -st[a];
         }
         break;
-    default: return false;
+    default:
+        return false;
     }
     *out = numc_array_view(x, av->ndim, av->shape, st, off);
     return true;
@@ -99,9 +106,10 @@ numc_status numc_eager_run(numc_prim p, int nin, const numc_array *const *in,
                                   info->name);
     numc_status st = numc_prim_infer(p, nin, in, params, av);
     if (NUMC_UNLIKELY(st)) return st;
-    if (nin >= 1 && (info->flags & PF_LAYOUT || p == NUMC_PRIM_CONVERT ||
-                     p == NUMC_PRIM_STOP_GRADIENT)) {
-        if (try_view(p, in[0], params, &av[0], &out[0])) return out[0] ? NUMC_OK : numc_error_kind();
+    if (nin >= 1 &&
+        (info->flags & PF_LAYOUT || p == NUMC_PRIM_CONVERT || p == NUMC_PRIM_STOP_GRADIENT)) {
+        if (try_view(p, in[0], params, &av[0], &out[0]))
+            return out[0] ? NUMC_OK : numc_error_kind();
     }
     numc_device *dev = nin && in[0]->buffer->device ? in[0]->buffer->device : numc_device_default();
     for (int i = 1; i < nin; i++) {
@@ -116,11 +124,12 @@ numc_status numc_eager_run(numc_prim p, int nin, const numc_array *const *in,
         if (!o) goto fail;
         int64_t size = 0, nbytes = 0;
         bool bad = numc_shape_size(info->name, o->ndim, o->shape, &size) != NUMC_OK;
-        if (!bad && __builtin_mul_overflow(size, (int64_t)numc_dtype_info[o->dtype].itemsize,
-                                           &nbytes)) {
-            numc_error_set(NUMC_ERR_MEMORY, "Unable to allocate an array with %lld elements of "
-                                            "data type %s", (long long)size,
-                           numc_dtype_name(o->dtype));
+        if (!bad &&
+            __builtin_mul_overflow(size, (int64_t)numc_dtype_info[o->dtype].itemsize, &nbytes)) {
+            numc_error_set(NUMC_ERR_MEMORY,
+                           "Unable to allocate an array with %lld elements of "
+                           "data type %s",
+                           (long long)size, numc_dtype_name(o->dtype));
             bad = true;
         }
         if (bad) {

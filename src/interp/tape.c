@@ -36,7 +36,8 @@ static numc_array **map_slot(ptrmap *m, const numc_array *k, bool insert) {
         for (size_t i = 0; i < m->cap; i++)
             if (m->keys[i]) {
                 size_t j = ptr_hash(m->keys[i]) & (ncap - 1);
-                while (g.keys[j]) j = (j + 1) & (ncap - 1);
+                while (g.keys[j])
+                    j = (j + 1) & (ncap - 1);
                 g.keys[j] = m->keys[i];
                 g.vals[j] = m->vals[i];
                 g.n++;
@@ -77,22 +78,24 @@ typedef struct {
 } custom_rule;
 
 typedef struct {
-    numc_prim prim;           /* NUMC_PRIM_COUNT for a custom record */
+    numc_prim prim; /* NUMC_PRIM_COUNT for a custom record */
     int nin, nout;
-    numc_params params;       /* only i[0..n) are meaningful */
-    numc_array **in, **out;   /* retained */
-    custom_rule *custom;      /* custom records only */
+    numc_params params;     /* only i[0..n) are meaningful */
+    numc_array **in, **out; /* retained */
+    custom_rule *custom;    /* custom records only */
 } record;
 
 struct numc_tape {
     numc_interp it;
     bool persistent, active, used, in_backward, paused;
-    ptrmap watched;           /* key retained; value unused (NULL) */
+    ptrmap watched; /* key retained; value unused (NULL) */
     record *recs;
     size_t nrecs, caprecs;
 };
 
-static bool is_inexact(const numc_array *a) { return numc_dt_is_inexact(a->dtype); }
+static bool is_inexact(const numc_array *a) {
+    return numc_dt_is_inexact(a->dtype);
+}
 
 bool numc_tape_is_watched(const numc_tape *t, const numc_array *x) {
     return map_slot((ptrmap *)&t->watched, x, false) != NULL;
@@ -118,7 +121,8 @@ static numc_status tape_process(numc_interp *self, numc_prim p, int nin,
     numc_status st = numc_interp_forward(self, p, nin, in, params, out);
     if (st || t->in_backward || t->paused) return st;
     bool any = false;
-    for (int i = 0; i < nin && !any; i++) any = numc_tape_is_watched(t, in[i]);
+    for (int i = 0; i < nin && !any; i++)
+        any = numc_tape_is_watched(t, in[i]);
     if (!any || !numc_prim_vjp(p)) return NUMC_OK;
     /* control primitives (call) have as many outputs as their body */
     bool control = numc_prim_is_control(p);
@@ -131,8 +135,10 @@ static numc_status tape_process(numc_interp *self, numc_prim p, int nin,
     bool diff_out = false;
     for (int k = 0; k < nout; k++) {
         bool alias = false;
-        for (int i = 0; i < nin && !alias; i++) alias = out[k] == in[i];
-        for (int j = 0; j < k && !alias; j++) alias = out[k] == out[j];
+        for (int i = 0; i < nin && !alias; i++)
+            alias = out[k] == in[i];
+        for (int j = 0; j < k && !alias; j++)
+            alias = out[k] == out[j];
         if (alias && !control) return NUMC_OK; /* an identity: nothing to record */
         if (!alias) diff_out |= is_inexact(out[k]);
     }
@@ -159,13 +165,17 @@ static numc_status tape_process(numc_interp *self, numc_prim p, int nin,
     r->in = malloc(sizeof(numc_array *) * (size_t)(nin + nout));
     if (!r->in) return numc_error_set(NUMC_ERR_MEMORY, "GradientTape: out of memory");
     r->out = r->in + nin;
-    for (int i = 0; i < nin; i++) r->in[i] = numc_array_retain((numc_array *)in[i]);
-    for (int k = 0; k < nout; k++) r->out[k] = NULL;
+    for (int i = 0; i < nin; i++)
+        r->in[i] = numc_array_retain((numc_array *)in[i]);
+    for (int k = 0; k < nout; k++)
+        r->out[k] = NULL;
     t->nrecs++; /* complete from here on (drop_records releases it) */
     for (int k = 0; k < nout; k++) {
         bool alias = false;
-        for (int i = 0; i < nin && !alias; i++) alias = out[k] == in[i];
-        for (int j = 0; j < k && !alias; j++) alias = out[k] == out[j];
+        for (int i = 0; i < nin && !alias; i++)
+            alias = out[k] == in[i];
+        for (int j = 0; j < k && !alias; j++)
+            alias = out[k] == out[j];
         if (alias) continue;
         r->out[k] = numc_array_retain(out[k]);
         if (is_inexact(out[k]) && watch(t, out[k])) return numc_error_kind();
@@ -199,8 +209,10 @@ void numc_tape_stop(numc_tape *t) {
         it = it->parent;
     }
     if (it == &t->it) {
-        if (!child) numc_interp_pop(&t->it);
-        else child->parent = t->it.parent;
+        if (!child)
+            numc_interp_pop(&t->it);
+        else
+            child->parent = t->it.parent;
     }
     t->active = false;
 }
@@ -215,9 +227,15 @@ numc_status numc_tape_resume(numc_tape *t) {
     return NUMC_OK;
 }
 
-bool numc_tape_is_active(const numc_tape *t) { return t->active; }
-void numc_tape_set_recording(numc_tape *t, bool on) { t->paused = !on; }
-bool numc_tape_is_recording(const numc_tape *t) { return t->active && !t->paused; }
+bool numc_tape_is_active(const numc_tape *t) {
+    return t->active;
+}
+void numc_tape_set_recording(numc_tape *t, bool on) {
+    t->paused = !on;
+}
+bool numc_tape_is_recording(const numc_tape *t) {
+    return t->active && !t->paused;
+}
 
 numc_tape *numc_tape_innermost(int n, const numc_array *const *xs) {
     for (numc_interp *it = numc_interp_current(); it; it = it->parent) {
@@ -237,7 +255,9 @@ bool numc_tape_accessed(const numc_tape *t, const numc_array *x) {
     return false;
 }
 
-size_t numc_tape_num_records(const numc_tape *t) { return t->nrecs; }
+size_t numc_tape_num_records(const numc_tape *t) {
+    return t->nrecs;
+}
 
 const char *numc_tape_record_name(const numc_tape *t, size_t k) {
     if (k >= t->nrecs) return NULL;
@@ -262,8 +282,9 @@ numc_status numc_tape_record_custom(numc_tape *t, int nin, const numc_array *con
     for (int k = 0; k < nout && !st; k++) {
         for (int i = 0; i < nin; i++)
             if (out[k] == in[i])
-                st = numc_error_set(NUMC_ERR_VALUE,
-                                    "custom record: an output is also an input (pass a fresh handle)");
+                st = numc_error_set(
+                    NUMC_ERR_VALUE,
+                    "custom record: an output is also an input (pass a fresh handle)");
         if (!st && numc_tape_is_watched(t, out[k]))
             st = numc_error_set(NUMC_ERR_VALUE, "custom record: an output is already on the tape");
     }
@@ -288,8 +309,10 @@ numc_status numc_tape_record_custom(numc_tape *t, int nin, const numc_array *con
     r->params.n = 0;
     r->custom = c;
     r->out = r->in + nin;
-    for (int i = 0; i < nin; i++) r->in[i] = numc_array_retain((numc_array *)in[i]);
-    for (int k = 0; k < nout; k++) r->out[k] = numc_array_retain(out[k]);
+    for (int i = 0; i < nin; i++)
+        r->in[i] = numc_array_retain((numc_array *)in[i]);
+    for (int k = 0; k < nout; k++)
+        r->out[k] = numc_array_retain(out[k]);
     t->nrecs++;
     for (int k = 0; k < nout && !st; k++)
         if (is_inexact(out[k])) st = watch(t, out[k]);
@@ -299,7 +322,8 @@ numc_status numc_tape_record_custom(numc_tape *t, int nin, const numc_array *con
 static void drop_records(numc_tape *t) {
     for (size_t k = 0; k < t->nrecs; k++) {
         record *r = &t->recs[k];
-        for (int i = 0; i < r->nin + r->nout; i++) numc_array_release(r->in[i]);
+        for (int i = 0; i < r->nin + r->nout; i++)
+            numc_array_release(r->in[i]);
         free(r->in);
         if (!r->custom && numc_prim_is_control(r->prim))
             numc_subgraphs_release((numc_subgraphs *)r->params.ptr);
@@ -313,7 +337,9 @@ static void drop_records(numc_tape *t) {
     t->nrecs = t->caprecs = 0;
 }
 
-void numc_tape_clear(numc_tape *t) { drop_records(t); }
+void numc_tape_clear(numc_tape *t) {
+    drop_records(t);
+}
 
 void numc_tape_free(numc_tape *t) {
     if (!t) return;
@@ -356,9 +382,8 @@ static numc_status accumulate(ptrmap *ct, const numc_array *key, numc_array *v) 
 }
 
 numc_status numc_tape_gradient(numc_tape *t, const numc_array *target, int nsources,
-                               const numc_array *const *sources,
-                               const numc_array *output_gradient, bool unconnected_zero,
-                               numc_array **grads) {
+                               const numc_array *const *sources, const numc_array *output_gradient,
+                               bool unconnected_zero, numc_array **grads) {
     const numc_array *tg[1] = {target}, *og[1] = {output_gradient};
     return numc_tape_gradient_n(t, 1, tg, og, nsources, sources, unconnected_zero, grads);
 }
@@ -376,7 +401,8 @@ numc_status numc_tape_gradient_n(numc_tape *t, int ntargets, const numc_array *c
                                  const numc_array *const *output_gradients, int nsources,
                                  const numc_array *const *sources, bool unconnected_zero,
                                  numc_array **grads) {
-    for (int i = 0; i < nsources; i++) grads[i] = NULL;
+    for (int i = 0; i < nsources; i++)
+        grads[i] = NULL;
     if (t->used && !t->persistent)
         return numc_error_set(NUMC_ERR_RUNTIME,
                               "A non-persistent GradientTape can only be used to compute one set "
@@ -425,7 +451,8 @@ numc_status numc_tape_gradient_n(numc_tape *t, int ntargets, const numc_array *c
             continue;
         }
         numc_array *cti[NUMC_MAX_DIMS + 2] = {0};
-        numc_array **ctin = r->nin <= NUMC_MAX_DIMS + 2 ? cti : calloc((size_t)r->nin, sizeof *ctin);
+        numc_array **ctin =
+            r->nin <= NUMC_MAX_DIMS + 2 ? cti : calloc((size_t)r->nin, sizeof *ctin);
         if (!ctin) {
             if (cto != cto_inl) free(cto);
             st = numc_error_set(NUMC_ERR_MEMORY, "GradientTape: out of memory");
@@ -436,7 +463,8 @@ numc_status numc_tape_gradient_n(numc_tape *t, int ntargets, const numc_array *c
             if (!ctin[i]) continue;
             if (st == NUMC_OK && is_inexact(r->in[i]) && numc_tape_is_watched(t, r->in[i]))
                 st = accumulate(&ct, r->in[i], ctin[i]);
-            else numc_array_release(ctin[i]);
+            else
+                numc_array_release(ctin[i]);
         }
         if (ctin != cti) free(ctin);
         if (cto != cto_inl) free(cto);
@@ -445,7 +473,8 @@ numc_status numc_tape_gradient_n(numc_tape *t, int ntargets, const numc_array *c
     for (int i = 0; i < nsources && st == NUMC_OK; i++) {
         if (!sources[i]) continue;
         numc_array **slot = map_slot(&ct, sources[i], false);
-        if (slot && *slot) grads[i] = numc_array_retain(*slot);
+        if (slot && *slot)
+            grads[i] = numc_array_retain(*slot);
         else if (unconnected_zero && is_inexact(sources[i]))
             st = (grads[i] = filled(sources[i], 0.0)) ? NUMC_OK : numc_error_kind();
     }
@@ -490,9 +519,10 @@ numc_status numc_value_and_grad(numc_fn f, void *payload, int nargs, numc_array 
         return numc_error_set(NUMC_ERR_VALUE, "value_and_grad: too many argnums");
     numc_array **fa = calloc((size_t)nargs + 1, sizeof *fa);
     bool *fresh = calloc((size_t)nargs + 1, sizeof *fresh);
-    numc_status st = fa && fresh ? NUMC_OK
-                                 : numc_error_set(NUMC_ERR_MEMORY, "value_and_grad: out of memory");
-    for (int i = 0; !st && i < nargs; i++) fa[i] = args[i];
+    numc_status st =
+        fa && fresh ? NUMC_OK : numc_error_set(NUMC_ERR_MEMORY, "value_and_grad: out of memory");
+    for (int i = 0; !st && i < nargs; i++)
+        fa[i] = args[i];
     for (int k = 0; !st && k < nargnums; k++) {
         int a = argnums[k];
         if (fresh[a]) continue;
@@ -502,7 +532,8 @@ numc_status numc_value_and_grad(numc_fn f, void *payload, int nargs, numc_array 
     }
     numc_tape *t = st ? NULL : numc_tape_new(false);
     if (!st && !t) st = numc_error_kind();
-    for (int k = 0; k < nargnums && !st; k++) st = watch(t, fa[argnums[k]]);
+    for (int k = 0; k < nargnums && !st; k++)
+        st = watch(t, fa[argnums[k]]);
     numc_array *v = NULL;
     if (!st) st = f(payload, nargs, fa, &v);
     numc_tape_stop(t);
@@ -512,11 +543,13 @@ numc_status numc_value_and_grad(numc_fn f, void *payload, int nargs, numc_array 
                             "array of dimension %d",
                             v->ndim);
     else if (!st && !numc_dt_is_float(v->dtype))
-        st = numc_error_set(NUMC_ERR_TYPE, "grad requires real-valued outputs (output dtype that "
-                                           "is a sub-dtype of np.floating), but got %s",
+        st = numc_error_set(NUMC_ERR_TYPE,
+                            "grad requires real-valued outputs (output dtype that "
+                            "is a sub-dtype of np.floating), but got %s",
                             numc_dtype_name(v->dtype));
     const numc_array *src[NUMC_MAX_DIMS];
-    for (int k = 0; !st && k < nargnums; k++) src[k] = fa[argnums[k]];
+    for (int k = 0; !st && k < nargnums; k++)
+        src[k] = fa[argnums[k]];
     if (!st) st = numc_tape_gradient(t, v, nargnums, src, NULL, true, grads);
     numc_tape_free(t);
     for (int i = 0; fa && fresh && i < nargs; i++)

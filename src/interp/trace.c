@@ -24,11 +24,11 @@ typedef struct {
 
 struct numc_trace {
     numc_interp it;
-    atomic_long refcount;   /* the builder + one per live tracer */
+    atomic_long refcount; /* the builder + one per live tracer */
     bool active;
     numc_graph *g;
-    liftmap lifted;         /* operand not owned here -> value id (keys retained) */
-    numc_array **captured;  /* outer tracers lifted as inputs, in input order */
+    liftmap lifted;        /* operand not owned here -> value id (keys retained) */
+    numc_array **captured; /* outer tracers lifted as inputs, in input order */
     int ncaptured, capcaptured;
 };
 
@@ -49,13 +49,17 @@ static void tracer_free(void *p) {
     free(tp);
 }
 
-bool numc_is_trace_tracer(const numc_array *a) { return !a->buffer && a->payload_free == tracer_free; }
+bool numc_is_trace_tracer(const numc_array *a) {
+    return !a->buffer && a->payload_free == tracer_free;
+}
 
 static const tracer_payload *payload_of(const numc_array *a) {
     return numc_is_trace_tracer(a) ? a->payload : NULL;
 }
 
-static numc_status oom(void) { return numc_error_set(NUMC_ERR_MEMORY, "trace: out of memory"); }
+static numc_status oom(void) {
+    return numc_error_set(NUMC_ERR_MEMORY, "trace: out of memory");
+}
 
 /* ---- the lift map (pointer -> value id) ---- */
 static size_t ptr_hash(const void *p) {
@@ -78,7 +82,8 @@ static int *lift_slot(liftmap *m, const numc_array *k, bool insert) {
         for (size_t i = 0; i < m->cap; i++)
             if (m->keys[i]) {
                 size_t j = ptr_hash(m->keys[i]) & (nc - 1);
-                while (g.keys[j]) j = (j + 1) & (nc - 1);
+                while (g.keys[j])
+                    j = (j + 1) & (nc - 1);
                 g.keys[j] = m->keys[i];
                 g.vals[j] = m->vals[i];
                 g.n++;
@@ -204,8 +209,10 @@ static numc_status trace_process(numc_interp *self, numc_prim p, int nin,
     }
     if (p == NUMC_PRIM_CONSTANT) {
         int id = value_of(t, params->ptr, name);
-        if (id < 0) st = numc_error_kind();
-        else if (!(out[0] = new_tracer(t, id))) st = numc_error_kind();
+        if (id < 0)
+            st = numc_error_kind();
+        else if (!(out[0] = new_tracer(t, id)))
+            st = numc_error_kind();
         goto done;
     }
     for (int i = 0; i < nin; i++)
@@ -235,8 +242,12 @@ done:
 
 static const numc_interp_vtable trace_vt = {"trace", trace_process};
 
-bool numc_trace_is_current(void) { return numc_interp_current()->vt == &trace_vt; }
-bool numc_trace_active(void) { return numc_trace_is_current(); }
+bool numc_trace_is_current(void) {
+    return numc_interp_current()->vt == &trace_vt;
+}
+bool numc_trace_active(void) {
+    return numc_trace_is_current();
+}
 
 numc_trace *numc_trace_begin(void) {
     numc_trace *t = calloc(1, sizeof *t);
@@ -300,7 +311,8 @@ static void finish(numc_trace *t) {
 }
 
 static void drop_captured(numc_trace *t) {
-    for (int k = 0; k < t->ncaptured; k++) numc_array_release(t->captured[k]);
+    for (int k = 0; k < t->ncaptured; k++)
+        numc_array_release(t->captured[k]);
     free(t->captured);
     t->captured = NULL;
     t->ncaptured = 0;
@@ -316,8 +328,8 @@ void numc_trace_abort(numc_trace *t) {
      * rather than leave a dangling interpreter on the stack */
 }
 
-numc_graph *numc_trace_end(numc_trace *t, int nout, const numc_array *const *outs,
-                           int *ncaptured, numc_array ***captured) {
+numc_graph *numc_trace_end(numc_trace *t, int nout, const numc_array *const *outs, int *ncaptured,
+                           numc_array ***captured) {
     if (ncaptured) *ncaptured = 0;
     if (captured) *captured = NULL;
     if (numc_interp_current() != &t->it) {
@@ -368,11 +380,15 @@ numc_status numc_tracer_check(const numc_array *a, const char *what) {
     char shape[256];
     int n = snprintf(shape, sizeof shape, "(");
     for (int d = 0; d < a->ndim && n < (int)sizeof shape - 32; d++)
-        n += snprintf(shape + n, sizeof shape - (size_t)n, a->ndim == 1 ? "%lld," : d ? ", %lld" : "%lld",
+        n += snprintf(shape + n, sizeof shape - (size_t)n,
+                      a->ndim == 1 ? "%lld,"
+                      : d          ? ", %lld"
+                                   : "%lld",
                       (long long)a->shape[d]);
     snprintf(shape + n, sizeof shape - (size_t)n, ")");
     switch (numc_tracer_kind_of(a)) {
-    case NUMC_TRACER_NONE: return NUMC_OK;
+    case NUMC_TRACER_NONE:
+        return NUMC_OK;
     case NUMC_TRACER_LIVE:
         return numc_error_set(
             NUMC_ERR_TYPE,
@@ -402,6 +418,8 @@ numc_status numc_tracer_check(const numc_array *a, const char *what) {
 
 void numc_trace_mark_weak(numc_array *a, bool weak) {
     if (!numc_is_trace_tracer(a)) return;
-    if (weak) a->flags |= NUMC_AF_WEAK;
-    else a->flags &= ~NUMC_AF_WEAK;
+    if (weak)
+        a->flags |= NUMC_AF_WEAK;
+    else
+        a->flags &= ~NUMC_AF_WEAK;
 }

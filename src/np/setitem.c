@@ -36,7 +36,7 @@ static numc_array *fit_value(const numc_array *v, numc_dtype dt, int nd, const i
     numc_array *b = bind_unary(NUMC_PRIM_BROADCAST_IN_DIM, c, &bc);
     numc_array_release(c);
     return b;
-mismatch: {
+mismatch : {
     char vs[128] = "(", ts[128] = "(";
     for (int i = 0, k = 1; i < c->ndim; i++)
         k += snprintf(vs + k, sizeof vs - (size_t)k, i ? ",%lld" : "%lld", (long long)c->shape[i]);
@@ -91,9 +91,11 @@ numc_array *numc_setitem_slice(const numc_array *a, const int64_t *start, const 
         const numc_array *in[2 + NUMC_MAX_DIMS] = {a, upd};
         numc_array *idx[NUMC_MAX_DIMS] = {0};
         bool ok = true;
-        for (int i = 0; i < nd; i++) ok &= (in[2 + i] = idx[i] = numc_scalar_of(NUMC_INT64, (double)lo[i], 0)) != NULL;
+        for (int i = 0; i < nd; i++)
+            ok &= (in[2 + i] = idx[i] = numc_scalar_of(NUMC_INT64, (double)lo[i], 0)) != NULL;
         if (ok) res = numc_bind1(NUMC_PRIM_DYNAMIC_UPDATE_SLICE, 2 + nd, in, NULL);
-        for (int i = 0; i < nd; i++) numc_array_release(idx[i]);
+        for (int i = 0; i < nd; i++)
+            numc_array_release(idx[i]);
         numc_array_release(upd);
         return res;
     }
@@ -125,6 +127,7 @@ numc_array *numc_setitem_slice(const numc_array *a, const int64_t *start, const 
         }
     }
     numc_array *tmp[] = {zero, f, t, mask1, padded, mask, upd};
-    for (size_t i = 0; i < sizeof tmp / sizeof *tmp; i++) numc_array_release(tmp[i]);
+    for (size_t i = 0; i < sizeof tmp / sizeof *tmp; i++)
+        numc_array_release(tmp[i]);
     return res;
 }

@@ -63,10 +63,12 @@ numc_status numc_batch_apply(numc_batch_rule rule, numc_batch_ctx *c) {
     numc_status st = rule(c);
     for (int k = 0; k < c->nout && st == NUMC_OK; k++)
         if (!c->out[k])
-            st = numc_error_set(NUMC_ERR_RUNTIME, "internal error: the batching rule of %s "
-                                                  "set no output %d",
+            st = numc_error_set(NUMC_ERR_RUNTIME,
+                                "internal error: the batching rule of %s "
+                                "set no output %d",
                                 numc_prim_info[c->prim].name, k);
-    for (int i = c->ntmp - 1; i >= 0; i--) numc_array_release(c->tmp[i]);
+    for (int i = c->ntmp - 1; i >= 0; i--)
+        numc_array_release(c->tmp[i]);
     if (c->tmp != c->inl) free(c->tmp);
     c->tmp = c->inl;
     c->ntmp = 0;
@@ -83,8 +85,9 @@ numc_status numc_batch_apply(numc_batch_rule rule, numc_batch_ctx *c) {
 static numc_status put(numc_batch_ctx *c, int k, const numc_array *v, int bdim) {
     if (!v) {
         numc_status st = numc_error_kind();
-        return st ? st : numc_error_set(NUMC_ERR_RUNTIME, "vmap of %s failed",
-                                         numc_prim_info[c->prim].name);
+        return st ? st
+                  : numc_error_set(NUMC_ERR_RUNTIME, "vmap of %s failed",
+                                   numc_prim_info[c->prim].name);
     }
     numc_array_release(c->out[k]);
     c->out[k] = numc_array_retain((numc_array *)v);
@@ -101,8 +104,7 @@ static numc_array *bindp(numc_batch_ctx *c, numc_prim p, int nin, const numc_arr
     return keep(c, numc_bind1(p, nin, in, pr ? pr : &none));
 }
 
-static numc_array *bin(numc_batch_ctx *c, numc_prim p, const numc_array *x,
-                       const numc_array *y) {
+static numc_array *bin(numc_batch_ctx *c, numc_prim p, const numc_array *x, const numc_array *y) {
     return bindp(c, p, 2, ARR(x, y), NULL);
 }
 
@@ -125,8 +127,7 @@ static numc_array *bcast(numc_batch_ctx *c, const numc_array *x, int nd, const i
     return bindp(c, NUMC_PRIM_BROADCAST_IN_DIM, 1, ARR(x), &pr);
 }
 
-static numc_array *full(numc_batch_ctx *c, numc_dtype dt, double v, int nd,
-                        const int64_t *shape) {
+static numc_array *full(numc_batch_ctx *c, numc_dtype dt, double v, int nd, const int64_t *shape) {
     static const int64_t no_dims[1];
     numc_array *s = cst(c, dt, v);
     return nd == 0 ? s : bcast(c, s, nd, shape, no_dims);
@@ -146,8 +147,7 @@ static numc_array *cvt(numc_batch_ctx *c, const numc_array *x, numc_dtype dt) {
     return bindp(c, NUMC_PRIM_CONVERT, 1, ARR(x), &pr);
 }
 
-static numc_array *reshape(numc_batch_ctx *c, const numc_array *x, int nd,
-                           const int64_t *shape) {
+static numc_array *reshape(numc_batch_ctx *c, const numc_array *x, int nd, const int64_t *shape) {
     if (!x) return NULL;
     if (x->ndim == nd && !memcmp(x->shape, shape, sizeof(int64_t) * (size_t)nd))
         return (numc_array *)x;
@@ -159,7 +159,8 @@ static numc_array *reshape(numc_batch_ctx *c, const numc_array *x, int nd,
 static numc_array *transpose(numc_batch_ctx *c, const numc_array *x, const int64_t *perm) {
     if (!x) return NULL;
     bool ident = true;
-    for (int d = 0; d < x->ndim; d++) ident &= perm[d] == d;
+    for (int d = 0; d < x->ndim; d++)
+        ident &= perm[d] == d;
     if (ident) return (numc_array *)x;
     numc_params pr = {.n = x->ndim};
     memcpy(pr.i, perm, sizeof(int64_t) * (size_t)x->ndim);
@@ -171,7 +172,8 @@ static numc_array *moveaxis(numc_batch_ctx *c, const numc_array *x, int from, in
     if (!x || from == to) return (numc_array *)x;
     int64_t perm[NUMC_MAX_DIMS];
     for (int i = 0, j = 0; i < x->ndim; i++) {
-        if (i == to) perm[i] = from;
+        if (i == to)
+            perm[i] = from;
         else {
             if (j == from) j++;
             perm[i] = j++;
@@ -205,7 +207,8 @@ static numc_array *insert_batch(numc_batch_ctx *c, const numc_array *x, int to) 
     int nd = x->ndim + 1;
     int64_t shape[NUMC_MAX_DIMS], dims[NUMC_MAX_DIMS];
     for (int i = 0, j = 0; i < nd; i++) {
-        if (i == to) shape[i] = c->size;
+        if (i == to)
+            shape[i] = c->size;
         else {
             dims[j] = i;
             shape[i] = x->shape[j++];
@@ -221,7 +224,9 @@ static numc_array *at(numc_batch_ctx *c, int i, int to) {
 }
 
 /* The actual axis of per-example axis a when the batch axis is b. */
-static inline int64_t ax(int b, int64_t a) { return b == NM || a < b ? a : a + 1; }
+static inline int64_t ax(int b, int64_t a) {
+    return b == NM || a < b ? a : a + 1;
+}
 
 static int first_batched(const numc_batch_ctx *c) {
     for (int i = 0; i < c->nin; i++)
@@ -239,7 +244,8 @@ static numc_status rebind(numc_batch_ctx *c, int nin, const numc_array *const *i
 static numc_status batch_ew(numc_batch_ctx *c) {
     int d = first_batched(c);
     const numc_array *ops[4];
-    for (int i = 0; i < c->nin; i++) ops[i] = c->bdim[i] == d ? c->in[i] : at(c, i, d);
+    for (int i = 0; i < c->nin; i++)
+        ops[i] = c->bdim[i] == d ? c->in[i] : at(c, i, d);
     return rebind(c, c->nin, ops, c->pr, d);
 }
 
@@ -252,10 +258,12 @@ static numc_status batch_reshape(numc_batch_ctx *c) {
     const numc_array *x = c->in[0];
     int b = c->bdim[0];
     int64_t pre = 1;
-    for (int i = 0; i < b; i++) pre *= x->shape[i];
+    for (int i = 0; i < b; i++)
+        pre *= x->shape[i];
     int64_t acc = 1;
     int k = 0;
-    while (k < c->pr->n && acc < pre) acc *= c->pr->i[k++];
+    while (k < c->pr->n && acc < pre)
+        acc *= c->pr->i[k++];
     if (acc == pre && pre > 0) {
         numc_params pr = {.n = c->pr->n + 1};
         memcpy(pr.i, c->pr->i, sizeof(int64_t) * (size_t)k);
@@ -279,7 +287,8 @@ static numc_status batch_broadcast_in_dim(numc_batch_ctx *c) {
     int ob = b == 0 ? 0 : (int)dims[b - 1] + 1;
     numc_params pr = {.n = 1 + (nd + 1) + x->ndim};
     pr.i[0] = nd + 1;
-    for (int i = 0, j = 0; i < nd + 1; i++) pr.i[1 + i] = i == ob ? c->size : shape[j++];
+    for (int i = 0, j = 0; i < nd + 1; i++)
+        pr.i[1 + i] = i == ob ? c->size : shape[j++];
     int64_t *nd_ = pr.i + 2 + nd;
     for (int j = 0; j < x->ndim; j++)
         nd_[j] = j == b ? ob : j < b ? dims[j] : dims[j - 1] + 1;
@@ -290,7 +299,8 @@ static numc_status batch_transpose(numc_batch_ctx *c) {
     int b = c->bdim[0];
     int nd = c->in[0]->ndim;
     numc_params pr = {.n = nd};
-    for (int i = 0, j = 0; i < nd; i++) pr.i[i] = i == b ? b : ax(b, c->pr->i[j++]);
+    for (int i = 0, j = 0; i < nd; i++)
+        pr.i[i] = i == b ? b : ax(b, c->pr->i[j++]);
     return rebind(c, 1, c->in, &pr, b);
 }
 
@@ -316,7 +326,8 @@ static numc_status batch_slice(numc_batch_ctx *c) {
 static numc_status batch_rev(numc_batch_ctx *c) {
     int b = c->bdim[0];
     numc_params pr = {.n = c->pr->n};
-    for (int k = 0; k < c->pr->n; k++) pr.i[k] = ax(b, c->pr->i[k]);
+    for (int k = 0; k < c->pr->n; k++)
+        pr.i[k] = ax(b, c->pr->i[k]);
     return rebind(c, 1, c->in, &pr, b);
 }
 
@@ -326,7 +337,8 @@ static numc_status batch_pad(numc_batch_ctx *c) {
         int b = c->bdim[0], nd = c->in[0]->ndim, pnd = nd - 1;
         numc_params pr = {.n = 3 * nd};
         for (int i = 0, j = 0; i < nd; i++) {
-            if (i == b) pr.i[i] = pr.i[nd + i] = pr.i[2 * nd + i] = 0;
+            if (i == b)
+                pr.i[i] = pr.i[nd + i] = pr.i[2 * nd + i] = 0;
             else {
                 pr.i[i] = p[j];
                 pr.i[nd + i] = p[pnd + j];
@@ -349,13 +361,13 @@ static numc_status batch_pad(numc_batch_ctx *c) {
         pr.i[2 * nd + i] = i ? p[2 * pnd + i - 1] : 0;
     }
     memcpy(mp.i, p, sizeof(int64_t) * (size_t)(3 * pnd));
-    const numc_array *padded =
-        bindp(c, NUMC_PRIM_PAD, 2, ARR(x, cst(c, x->dtype, 0)), &pr);
+    const numc_array *padded = bindp(c, NUMC_PRIM_PAD, 2, ARR(x, cst(c, x->dtype, 0)), &pr);
     const numc_array *ones = full(c, NUMC_BOOL, 1, pnd, x->shape + 1);
     const numc_array *mask = bindp(c, NUMC_PRIM_PAD, 2, ARR(ones, cst(c, NUMC_BOOL, 0)), &mp);
     if (!padded || !mask) return put(c, 0, NULL, 0);
     int64_t dims[NUMC_MAX_DIMS];
-    for (int i = 0; i < pnd; i++) dims[i] = i + 1;
+    for (int i = 0; i < pnd; i++)
+        dims[i] = i + 1;
     const numc_array *maskb = bcast(c, mask, nd, padded->shape, dims);
     const int64_t zero[1] = {0};
     const numc_array *pvb = bcast(c, pv, nd, padded->shape, zero);
@@ -367,7 +379,8 @@ static numc_status batch_concatenate(numc_batch_ctx *c) {
     const numc_array *inl[16];
     const numc_array **ops = c->nin <= 16 ? inl : malloc(sizeof *ops * (size_t)c->nin);
     if (!ops) return numc_error_set(NUMC_ERR_MEMORY, "vmap: out of memory");
-    for (int i = 0; i < c->nin; i++) ops[i] = c->bdim[i] == d ? c->in[i] : at(c, i, d);
+    for (int i = 0; i < c->nin; i++)
+        ops[i] = c->bdim[i] == d ? c->in[i] : at(c, i, d);
     numc_params pr = {.n = 1, .i = {ax(d, c->pr->i[0])}};
     numc_status st = rebind(c, c->nin, ops, &pr, d);
     if (ops != inl) free(ops);
@@ -449,11 +462,14 @@ static numc_status batch_dot_general(numc_batch_ctx *c) {
         bool used[NUMC_MAX_DIMS] = {0};
         int bs = bl != NM ? bl : br;
         const int64_t *sc = bl != NM ? q + 1 : q + 1 + nc, *sb = bl != NM ? qlb : qrb;
-        for (int k = 0; k < nc; k++) used[sc[k]] = true;
-        for (int k = 0; k < nb; k++) used[sb[k]] = true;
+        for (int k = 0; k < nc; k++)
+            used[sc[k]] = true;
+        for (int k = 0; k < nb; k++)
+            used[sb[k]] = true;
         ob = nb;
         if (bl == NM) ob += l->ndim - nc - nb; /* the lhs free dims come first */
-        for (int i = 0; i < bs; i++) ob += !used[i];
+        for (int i = 0; i < bs; i++)
+            ob += !used[i];
     }
     return rebind(c, 2, c->in, &pr, ob);
 }
@@ -479,7 +495,8 @@ static numc_array *merge_axis(numc_batch_ctx *c, const numc_array *x0, int64_t a
     if (!x1) return NULL;
     int64_t shape[NUMC_MAX_DIMS];
     shape[0] = x1->shape[0] * x1->shape[1];
-    for (int i = 2; i < x1->ndim; i++) shape[i - 1] = x1->shape[i];
+    for (int i = 2; i < x1->ndim; i++)
+        shape[i - 1] = x1->shape[i];
     return reshape(c, x1, x1->ndim - 1, shape);
 }
 
@@ -505,9 +522,12 @@ static numc_status batch_gather(numc_batch_ctx *c) {
     int64_t perm[NUMC_MAX_DIMS];
     int k = 0;
     perm[k++] = 0;
-    for (int i = 0; i < npre; i++) perm[k++] = 1 + ni + i;
-    for (int i = 0; i < ni; i++) perm[k++] = 1 + i;
-    for (int i = 0; i < npost; i++) perm[k++] = 1 + ni + npre + i;
+    for (int i = 0; i < npre; i++)
+        perm[k++] = 1 + ni + i;
+    for (int i = 0; i < ni; i++)
+        perm[k++] = 1 + i;
+    for (int i = 0; i < npost; i++)
+        perm[k++] = 1 + ni + npre + i;
     return put(c, 0, transpose(c, g, perm), 0);
 }
 
@@ -527,9 +547,12 @@ static numc_status batch_scatter(numc_batch_ctx *c) {
     int64_t perm[NUMC_MAX_DIMS];
     int k = 0;
     perm[k++] = 0;
-    for (int i = 0; i < ni; i++) perm[k++] = 1 + npre + i;
-    for (int i = 0; i < npre; i++) perm[k++] = 1 + i;
-    for (int i = 0; i < npost; i++) perm[k++] = 1 + npre + ni + i;
+    for (int i = 0; i < ni; i++)
+        perm[k++] = 1 + npre + i;
+    for (int i = 0; i < npre; i++)
+        perm[k++] = 1 + i;
+    for (int i = 0; i < npost; i++)
+        perm[k++] = 1 + npre + ni + i;
     const numc_array *s = scatter(c, merge_axis(c, x0, axis), merged_indices(c, 1, dim),
                                   transpose(c, u0, perm), 0, mode);
     if (!s) return put(c, 0, NULL, 0);
@@ -537,7 +560,8 @@ static numc_status batch_scatter(numc_batch_ctx *c) {
     int64_t shape[NUMC_MAX_DIMS];
     shape[0] = c->size;
     shape[1] = dim;
-    for (int i = 1; i < s->ndim; i++) shape[i + 1] = s->shape[i];
+    for (int i = 1; i < s->ndim; i++)
+        shape[i + 1] = s->shape[i];
     return put(c, 0, moveaxis(c, reshape(c, s, nd, shape), 1, (int)axis + 1), 0);
 }
 
@@ -608,7 +632,8 @@ static numc_status batch_dynamic_slice(numc_batch_ctx *c) {
     oshape[0] = c->size;
     memcpy(oshape + 1, sizes, sizeof(int64_t) * (size_t)pnd);
     int64_t osize = c->size;
-    for (int i = 0; i < pnd; i++) osize *= sizes[i];
+    for (int i = 0; i < pnd; i++)
+        osize *= sizes[i];
     if (osize == 0) return put(c, 0, full(c, x->dtype, 0, pnd + 1, oshape), 0);
     const numc_array *L = region_indices(c, 1, pnd, x0->shape + 1, sizes);
     return put(c, 0, gather(c, flatten(c, x0), L, 0), 0);
@@ -623,7 +648,8 @@ static numc_status batch_dynamic_update_slice(numc_batch_ctx *c) {
         inl[0] = x0;
         inl[1] = u0;
         inl[2] = cst(c, NUMC_INT64, 0);
-        for (int i = 0; i < pnd; i++) inl[3 + i] = c->in[2 + i];
+        for (int i = 0; i < pnd; i++)
+            inl[3 + i] = c->in[2 + i];
         return rebind(c, pnd + 3, inl, c->pr, 0);
     }
     if (u0->size == 0) return put(c, 0, x0, 0);
@@ -635,8 +661,7 @@ static numc_status batch_dynamic_update_slice(numc_batch_ctx *c) {
 /* ---- control flow ---- */
 
 /* Binds at the level of the operands as bound (tracers): no temporaries kept. */
-static numc_array *tbind(numc_prim p, int nin, const numc_array *const *in,
-                         const numc_params *pr) {
+static numc_array *tbind(numc_prim p, int nin, const numc_array *const *in, const numc_params *pr) {
     for (int i = 0; i < nin; i++)
         if (!in[i]) return NULL;
     static const numc_params none;
@@ -675,10 +700,13 @@ static numc_status outputs_from(numc_batch_ctx *c, numc_array **o) {
         const numc_array *v;
         int bd;
         if (!st) {
-            if (!o[k]) st = numc_error_set(NUMC_ERR_RUNTIME, "vmap of %s: missing output",
-                                           numc_prim_info[c->prim].name);
-            else if (numc_batch_unpack(c->self, o[k], &v, &bd)) st = put(c, k, v, bd);
-            else st = put(c, k, o[k], NM);
+            if (!o[k])
+                st = numc_error_set(NUMC_ERR_RUNTIME, "vmap of %s: missing output",
+                                    numc_prim_info[c->prim].name);
+            else if (numc_batch_unpack(c->self, o[k], &v, &bd))
+                st = put(c, k, v, bd);
+            else
+                st = put(c, k, o[k], NM);
         }
         numc_array_release(o[k]);
         o[k] = NULL;
@@ -697,12 +725,13 @@ static int concrete_truth(const numc_array *p) {
 /* Whether some example of a batched predicate (value v) is true: 1, 0, or -1
  * when v is not concrete. */
 static int any_true(const numc_array *v) {
-    numc_array *b = v->dtype == NUMC_BOOL
-                        ? numc_array_retain((numc_array *)v)
-                        : tbind(NUMC_PRIM_CONVERT, 1, ARR(v), &(numc_params){.n = 1, .i = {NUMC_BOOL}});
+    numc_array *b = v->dtype == NUMC_BOOL ? numc_array_retain((numc_array *)v)
+                                          : tbind(NUMC_PRIM_CONVERT, 1, ARR(v),
+                                                  &(numc_params){.n = 1, .i = {NUMC_BOOL}});
     if (!b) return -1;
     numc_params pr = {.n = b->ndim};
-    for (int i = 0; i < b->ndim; i++) pr.i[i] = i;
+    for (int i = 0; i < b->ndim; i++)
+        pr.i[i] = i;
     numc_array *r = b->ndim ? tbind(NUMC_PRIM_REDUCE_OR, 1, ARR(b), &pr) : numc_array_retain(b);
     numc_array_release(b);
     int t = concrete_truth(r);
@@ -757,7 +786,8 @@ static numc_status batch_cond(numc_batch_ctx *c) {
                 numc_array *m = tbcast_to(mask, c->out_aval[k].ndim, c->out_aval[k].shape);
                 numc_array *r = tbind(NUMC_PRIM_SELECT, 3, ARR(m, tmp[k], o[k]), NULL);
                 numc_array_release(m);
-                if (!r) st = numc_error_kind();
+                if (!r)
+                    st = numc_error_kind();
                 else {
                     numc_array_release(o[k]);
                     o[k] = r;
@@ -791,8 +821,10 @@ static numc_status batch_while(numc_batch_ctx *c) {
     bool fallback = false;
     for (;;) {
         /* the predicate on (cond consts, carry) */
-        for (int k = 0; k < ncc; k++) args[k] = c->orig[k];
-        for (int k = 0; k < ncarry; k++) args[ncc + k] = carry[k];
+        for (int k = 0; k < ncc; k++)
+            args[k] = c->orig[k];
+        for (int k = 0; k < ncarry; k++)
+            args[ncc + k] = carry[k];
         numc_array *pred = NULL;
         if ((st = numc_graph_run(s->g[0], ncc + ncarry, args, &pred))) break;
         const numc_array *pv;
@@ -809,8 +841,10 @@ static numc_status batch_while(numc_batch_ctx *c) {
             break;
         }
         /* one step of the body on (body consts, carry) */
-        for (int k = 0; k < nbc; k++) args[k] = c->orig[ncc + k];
-        for (int k = 0; k < ncarry; k++) args[nbc + k] = carry[k];
+        for (int k = 0; k < nbc; k++)
+            args[k] = c->orig[ncc + k];
+        for (int k = 0; k < ncarry; k++)
+            args[nbc + k] = carry[k];
         st = numc_graph_run(s->g[1], nbc + ncarry, args, next);
         /* examples whose predicate is false keep their carry */
         for (int k = 0; !st && batched && k < ncarry; k++) {
@@ -852,8 +886,8 @@ static numc_status batch_scan_loop(numc_batch_ctx *c) {
     numc_array **o = calloc((size_t)(c->nout + nxs) + 1, sizeof *o), **xt = o + c->nout;
     numc_array **ys = calloc((size_t)(nys * length) + 1, sizeof *ys);
     numc_array **carry = calloc((size_t)ncarry + 1, sizeof *carry);
-    numc_status st = args && o && ys && carry ? NUMC_OK
-                                              : numc_error_set(NUMC_ERR_MEMORY, "vmap: out of memory");
+    numc_status st =
+        args && o && ys && carry ? NUMC_OK : numc_error_set(NUMC_ERR_MEMORY, "vmap: out of memory");
     for (int k = 0; !st && k < ncarry; k++)
         carry[k] = numc_array_retain((numc_array *)c->orig[nc + k]);
     for (int64_t t = 0; !st && t < length; t++) {
@@ -874,9 +908,12 @@ static numc_status batch_scan_loop(numc_batch_ctx *c) {
             numc_array_release(sl);
             if (!xt[j]) st = numc_error_kind();
         }
-        for (int k = 0; k < nc; k++) args[k] = c->orig[k];
-        for (int k = 0; k < ncarry; k++) args[nc + k] = carry[k];
-        for (int j = 0; j < nxs; j++) args[nc + ncarry + j] = xt[j];
+        for (int k = 0; k < nc; k++)
+            args[k] = c->orig[k];
+        for (int k = 0; k < ncarry; k++)
+            args[nc + k] = carry[k];
+        for (int j = 0; j < nxs; j++)
+            args[nc + ncarry + j] = xt[j];
         if (!st) st = numc_graph_run(g, c->nin, args, o);
         release_n(xt, nxs);
         if (st) break;
@@ -964,10 +1001,11 @@ numc_status numc_batch_fallback(numc_batch_ctx *c) {
     const numc_array **ops = malloc(sizeof *ops * (size_t)(nin > 0 ? nin : 1));
     numc_array **pieces = calloc((size_t)(n * nout), sizeof *pieces);
     numc_array **res = malloc(sizeof *res * (size_t)(nout > 0 ? nout : 1));
-    numc_status st = ops && pieces && res ? NUMC_OK
-                                          : numc_error_set(NUMC_ERR_MEMORY, "vmap: out of memory");
+    numc_status st =
+        ops && pieces && res ? NUMC_OK : numc_error_set(NUMC_ERR_MEMORY, "vmap: out of memory");
     for (int64_t i = 0; i < n && !st; i++) {
-        for (int j = 0; j < nin; j++) ops[j] = c->bdim[j] == NM ? c->in[j] : example(c, j, i);
+        for (int j = 0; j < nin; j++)
+            ops[j] = c->bdim[j] == NM ? c->in[j] : example(c, j, i);
         for (int j = 0; j < nin && !st; j++)
             if (!ops[j]) st = numc_error_kind();
         if (!st && !(st = numc_bind(c->prim, nin, ops, c->pr, res))) {
@@ -979,18 +1017,22 @@ numc_status numc_batch_fallback(numc_batch_ctx *c) {
                 if (!st && !(pieces[k * n + i] = numc_bind1(NUMC_PRIM_RESHAPE, 1, ARR(r), &pr)))
                     st = numc_error_kind();
             }
-            for (int k = 0; k < nout; k++) numc_array_release(res[k]);
+            for (int k = 0; k < nout; k++)
+                numc_array_release(res[k]);
         }
         /* drop the slices of this example */
-        while (c->ntmp > 0) numc_array_release(c->tmp[--c->ntmp]);
+        while (c->ntmp > 0)
+            numc_array_release(c->tmp[--c->ntmp]);
     }
     numc_params cat = {.n = 1, .i = {0}};
     for (int k = 0; k < nout && !st; k++)
-        st = put(c, k, keep(c, numc_bind1(NUMC_PRIM_CONCATENATE, (int)n,
-                                          (const numc_array *const *)pieces + k * n, &cat)),
+        st = put(c, k,
+                 keep(c, numc_bind1(NUMC_PRIM_CONCATENATE, (int)n,
+                                    (const numc_array *const *)pieces + k * n, &cat)),
                  0);
     if (pieces)
-        for (int64_t i = 0; i < n * nout; i++) numc_array_release(pieces[i]);
+        for (int64_t i = 0; i < n * nout; i++)
+            numc_array_release(pieces[i]);
     free(pieces);
     free(ops);
     free(res);

@@ -16,16 +16,16 @@
 
 typedef struct numc_batch_ctx {
     numc_prim prim;
-    numc_interp *self;            /* the batch interpreter */
-    const numc_array *const *orig;/* the operands as bound (tracers where batched) */
+    numc_interp *self;             /* the batch interpreter */
+    const numc_array *const *orig; /* the operands as bound (tracers where batched) */
     const numc_params *pr;
     int nin, nout;
-    const numc_array *const *in;  /* values; a batched one carries the batch axis */
-    const int *bdim;              /* each value's batch axis, or NUMC_NOT_MAPPED */
-    const numc_aval *out_aval;    /* the outputs' per-example avals (inference) */
-    int64_t size;                 /* the batch size */
-    numc_array **out;             /* the rule sets nout new references ... */
-    int *out_bdim;                /* ... and their batch axes */
+    const numc_array *const *in; /* values; a batched one carries the batch axis */
+    const int *bdim;             /* each value's batch axis, or NUMC_NOT_MAPPED */
+    const numc_aval *out_aval;   /* the outputs' per-example avals (inference) */
+    int64_t size;                /* the batch size */
+    numc_array **out;            /* the rule sets nout new references ... */
+    int *out_bdim;               /* ... and their batch axes */
     /* temporaries the context releases when the rule returns */
     int ntmp, captmp;
     numc_array **tmp;

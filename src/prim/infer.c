@@ -51,7 +51,9 @@ static numc_status infer_elementwise(numc_prim p, int nin, const numc_array *con
     switch (p) {
     case NUMC_PRIM_ABS:
     case NUMC_PRIM_REAL:
-    case NUMC_PRIM_IMAG: out->dtype = numc_dt_real_of(x->dtype); break;
+    case NUMC_PRIM_IMAG:
+        out->dtype = numc_dt_real_of(x->dtype);
+        break;
     case NUMC_PRIM_COMPLEX:
         if (!numc_dt_is_float(x->dtype)) return bad(p, "operands must be floating point");
         out->dtype = x->dtype == NUMC_FLOAT64 ? NUMC_COMPLEX128 : NUMC_COMPLEX64;
@@ -65,7 +67,8 @@ static numc_status infer_elementwise(numc_prim p, int nin, const numc_array *con
             numc_dtype_info[out->dtype].itemsize != numc_dtype_info[x->dtype].itemsize)
             return bad(p, "bitcast needs dtypes of one itemsize");
         break;
-    default: break;
+    default:
+        break;
     }
     return NUMC_OK;
 }
@@ -109,7 +112,8 @@ static numc_status infer_layout(numc_prim p, int nin, const numc_array *const *i
                                       i, (long long)x->shape[i], (long long)out->shape[dims[i]]);
         }
         for (int i = 0; i < nd; i++)
-            if (out->shape[i] < 0) return numc_error_set(NUMC_ERR_VALUE, "negative dimensions are not allowed");
+            if (out->shape[i] < 0)
+                return numc_error_set(NUMC_ERR_VALUE, "negative dimensions are not allowed");
         return NUMC_OK;
     }
     case NUMC_PRIM_TRANSPOSE: {
@@ -155,7 +159,8 @@ static numc_status infer_layout(numc_prim p, int nin, const numc_array *const *i
         return NUMC_OK;
     }
     case NUMC_PRIM_CONCATENATE: {
-        if (nin < 1) return numc_error_set(NUMC_ERR_VALUE, "need at least one array to concatenate");
+        if (nin < 1)
+            return numc_error_set(NUMC_ERR_VALUE, "need at least one array to concatenate");
         int64_t axis = pr->i[0];
         if (check_axis(p, axis, x->ndim)) return numc_error_kind();
         aval_of(x, out);
@@ -180,7 +185,8 @@ static numc_status infer_layout(numc_prim p, int nin, const numc_array *const *i
         }
         return NUMC_OK;
     }
-    default: return bad(p, "not a layout primitive");
+    default:
+        return bad(p, "not a layout primitive");
     }
 }
 
@@ -230,13 +236,15 @@ static numc_status infer_dot_general(const numc_array *a, const numc_array *b,
     bool lused[NUMC_MAX_DIMS] = {0}, rused[NUMC_MAX_DIMS] = {0};
     out->ndim = 0;
     for (int i = 0; i < nb; i++) {
-        if (check_axis(p, lb[i], a->ndim) || check_axis(p, rb[i], b->ndim)) return numc_error_kind();
+        if (check_axis(p, lb[i], a->ndim) || check_axis(p, rb[i], b->ndim))
+            return numc_error_kind();
         if (a->shape[lb[i]] != b->shape[rb[i]]) return bad(p, "batch dimensions differ");
         lused[lb[i]] = rused[rb[i]] = true;
         out->shape[out->ndim++] = a->shape[lb[i]];
     }
     for (int i = 0; i < nc; i++) {
-        if (check_axis(p, lc[i], a->ndim) || check_axis(p, rc[i], b->ndim)) return numc_error_kind();
+        if (check_axis(p, lc[i], a->ndim) || check_axis(p, rc[i], b->ndim))
+            return numc_error_kind();
         if (a->shape[lc[i]] != b->shape[rc[i]])
             return numc_error_set(NUMC_ERR_VALUE,
                                   "shapes not aligned: dimension %lld of the first operand (%lld) "
@@ -259,8 +267,8 @@ numc_status numc_prim_infer(numc_prim p, int nin, const numc_array *const *in,
                             const numc_params *pr, numc_aval *out) {
     const numc_prim_info_t *info = &numc_prim_info[p];
     if (info->nin >= 0 && nin != info->nin)
-        return numc_error_set(NUMC_ERR_VALUE, "%s takes %d operands, got %d", info->name,
-                              info->nin, nin);
+        return numc_error_set(NUMC_ERR_VALUE, "%s takes %d operands, got %d", info->name, info->nin,
+                              nin);
     if (info->flags & PF_EW) return infer_elementwise(p, nin, in, pr, out);
     if (info->flags & PF_LAYOUT) return infer_layout(p, nin, in, pr, out);
     if (info->flags & PF_REDUCE) return infer_reduce(p, in[0], pr, out);
@@ -274,7 +282,9 @@ numc_status numc_prim_infer(numc_prim p, int nin, const numc_array *const *in,
         if (check_axis(p, pr->i[0], x->ndim)) return numc_error_kind();
         aval_of(x, out);
         return NUMC_OK;
-    case NUMC_PRIM_STOP_GRADIENT: aval_of(x, out); return NUMC_OK;
+    case NUMC_PRIM_STOP_GRADIENT:
+        aval_of(x, out);
+        return NUMC_OK;
     case NUMC_PRIM_CONSTANT:
         if (!pr || !pr->ptr) return bad(p, "missing value");
         aval_of((const numc_array *)pr->ptr, out);
@@ -290,7 +300,8 @@ numc_status numc_prim_infer(numc_prim p, int nin, const numc_array *const *in,
         memcpy(out->shape, pr->i + 3, sizeof(int64_t) * (size_t)nd);
         return NUMC_OK;
     }
-    case NUMC_PRIM_DOT_GENERAL: return infer_dot_general(in[0], in[1], pr, out);
+    case NUMC_PRIM_DOT_GENERAL:
+        return infer_dot_general(in[0], in[1], pr, out);
     case NUMC_PRIM_GATHER: {
         const numc_array *idx = in[1];
         int64_t axis = pr->i[0];
@@ -299,9 +310,12 @@ numc_status numc_prim_infer(numc_prim p, int nin, const numc_array *const *in,
         if (x->ndim - 1 + idx->ndim > NUMC_MAX_DIMS) return bad(p, "too many dimensions");
         out->dtype = x->dtype;
         out->ndim = 0;
-        for (int i = 0; i < axis; i++) out->shape[out->ndim++] = x->shape[i];
-        for (int i = 0; i < idx->ndim; i++) out->shape[out->ndim++] = idx->shape[i];
-        for (int i = (int)axis + 1; i < x->ndim; i++) out->shape[out->ndim++] = x->shape[i];
+        for (int i = 0; i < axis; i++)
+            out->shape[out->ndim++] = x->shape[i];
+        for (int i = 0; i < idx->ndim; i++)
+            out->shape[out->ndim++] = idx->shape[i];
+        for (int i = (int)axis + 1; i < x->ndim; i++)
+            out->shape[out->ndim++] = x->shape[i];
         if (x->shape[axis] == 0 && idx->size > 0)
             return numc_error_set(NUMC_ERR_INDEX, "cannot do a non-empty take from an empty axes.");
         return NUMC_OK;
@@ -328,7 +342,9 @@ numc_status numc_prim_infer(numc_prim p, int nin, const numc_array *const *in,
     case NUMC_PRIM_CALL:
     case NUMC_PRIM_COND:
     case NUMC_PRIM_WHILE:
-    case NUMC_PRIM_SCAN_LOOP: return numc_control_infer(p, nin, in, pr, out);
-    default: return bad(p, "no inference rule");
+    case NUMC_PRIM_SCAN_LOOP:
+        return numc_control_infer(p, nin, in, pr, out);
+    default:
+        return bad(p, "no inference rule");
     }
 }

@@ -6,8 +6,8 @@
 #include "../core/core-impl.h"
 
 enum {
-    PF_EW = 1,        /* elementwise */
-    PF_BOOL_OUT = 2,  /* elementwise with a bool result */
+    PF_EW = 1,       /* elementwise */
+    PF_BOOL_OUT = 2, /* elementwise with a bool result */
     PF_LAYOUT = 4,
     PF_REDUCE = 8,
     PF_SCAN = 16,
@@ -22,7 +22,7 @@ typedef enum {
 
 typedef struct {
     const char *name;
-    int nin;   /* -1 = variadic */
+    int nin; /* -1 = variadic */
     int nout;
     int flags;
 } numc_prim_info_t;
@@ -30,7 +30,7 @@ extern const numc_prim_info_t numc_prim_info[NUMC_PRIM_COUNT];
 
 #define NUMC_MAX_PARAMS (4 * NUMC_MAX_DIMS + 8)
 typedef struct numc_params {
-    int n;                       /* ints used in i[] */
+    int n; /* ints used in i[] */
     int64_t i[NUMC_MAX_PARAMS];
     double f;
     const void *ptr;
@@ -49,8 +49,8 @@ numc_status numc_prim_infer(numc_prim p, int nin, const numc_array *const *in,
                             const numc_params *params, numc_aval *out);
 
 /* THE dispatch point. in: nin borrowed arrays; out: nout new references. */
-numc_status numc_bind(numc_prim p, int nin, const numc_array *const *in,
-                      const numc_params *params, numc_array **out);
+numc_status numc_bind(numc_prim p, int nin, const numc_array *const *in, const numc_params *params,
+                      numc_array **out);
 /* Single-output shorthand: returns a new reference or NULL. */
 numc_array *numc_bind1(numc_prim p, int nin, const numc_array *const *in,
                        const numc_params *params);
@@ -64,8 +64,8 @@ numc_array *numc_bind1(numc_prim p, int nin, const numc_array *const *in,
  * cotangents follow JAX's convention (no conjugation of the cotangent). */
 typedef numc_status (*numc_vjp_rule)(const numc_params *params, int nin,
                                      const numc_array *const *in, int nout,
-                                     const numc_array *const *out,
-                                     const numc_array *const *ct_out, numc_array **ct_in);
+                                     const numc_array *const *out, const numc_array *const *ct_out,
+                                     numc_array **ct_in);
 /* NULL when the primitive has no rule (it is then not differentiable). */
 numc_vjp_rule numc_prim_vjp(numc_prim p);
 
@@ -73,21 +73,20 @@ numc_vjp_rule numc_prim_vjp(numc_prim p);
 typedef struct numc_interp numc_interp;
 typedef struct {
     const char *name;
-    numc_status (*process)(numc_interp *self, numc_prim p, int nin,
-                           const numc_array *const *in, const numc_params *params,
-                           numc_array **out);
+    numc_status (*process)(numc_interp *self, numc_prim p, int nin, const numc_array *const *in,
+                           const numc_params *params, numc_array **out);
 } numc_interp_vtable;
 
 struct numc_interp {
     const numc_interp_vtable *vt;
     numc_interp *parent;
-    int level;          /* depth in the stack: the eager base is 0 */
+    int level; /* depth in the stack: the eager base is 0 */
     void *state;
 };
 
 numc_interp *numc_interp_current(void);
 numc_interp *numc_interp_eager(void);
-void numc_interp_push(numc_interp *it);   /* sets it->parent and level */
+void numc_interp_push(numc_interp *it); /* sets it->parent and level */
 void numc_interp_pop(numc_interp *it);
 /* Hands a primitive to self's parent (the next interpreter down the stack). */
 numc_status numc_interp_forward(numc_interp *self, numc_prim p, int nin,

@@ -31,8 +31,8 @@ typedef struct {
     const numc_params *pr;
     int nin;
     const numc_array *const *in;
-    const numc_array *z;   /* the primal output */
-    const numc_array *g;   /* its cotangent; never NULL inside a rule */
+    const numc_array *z; /* the primal output */
+    const numc_array *g; /* its cotangent; never NULL inside a rule */
     numc_array **ct;
     int n, cap;
     numc_array **tmp;
@@ -62,7 +62,9 @@ static numc_array *keep(vjp_ctx *c, numc_array *a) {
     return a;
 }
 
-static bool want(const vjp_ctx *c, int i) { return numc_dt_is_inexact(c->in[i]->dtype); }
+static bool want(const vjp_ctx *c, int i) {
+    return numc_dt_is_inexact(c->in[i]->dtype);
+}
 
 /* Sets input i's cotangent; v NULL means a helper failed (error already set). */
 static numc_status put(vjp_ctx *c, int i, const numc_array *v) {
@@ -106,7 +108,9 @@ static numc_array *mul(vjp_ctx *c, const numc_array *x, const numc_array *y) {
 static numc_array *dvd(vjp_ctx *c, const numc_array *x, const numc_array *y) {
     return bin(c, NUMC_PRIM_DIV, x, y);
 }
-static numc_array *neg(vjp_ctx *c, const numc_array *x) { return un(c, NUMC_PRIM_NEG, x); }
+static numc_array *neg(vjp_ctx *c, const numc_array *x) {
+    return un(c, NUMC_PRIM_NEG, x);
+}
 
 static numc_array *sel(vjp_ctx *c, const numc_array *pred, const numc_array *x,
                        const numc_array *y) {
@@ -169,7 +173,8 @@ static numc_array *reshape(vjp_ctx *c, const numc_array *x, int nd, const int64_
 static numc_array *transpose(vjp_ctx *c, const numc_array *x, const int64_t *perm) {
     if (!x) return NULL;
     bool ident = true;
-    for (int d = 0; d < x->ndim; d++) ident &= perm[d] == d;
+    for (int d = 0; d < x->ndim; d++)
+        ident &= perm[d] == d;
     if (ident) return (numc_array *)x;
     numc_params pr = {.n = x->ndim};
     memcpy(pr.i, perm, sizeof(int64_t) * (size_t)x->ndim);
@@ -188,7 +193,8 @@ static numc_array *reduce(vjp_ctx *c, numc_prim p, const numc_array *x, const in
 static numc_array *sum_all(vjp_ctx *c, const numc_array *x) {
     if (!x) return NULL;
     int64_t axes[NUMC_MAX_DIMS];
-    for (int d = 0; d < x->ndim; d++) axes[d] = d;
+    for (int d = 0; d < x->ndim; d++)
+        axes[d] = d;
     return reduce(c, NUMC_PRIM_REDUCE_SUM, x, axes, x->ndim);
 }
 
@@ -253,17 +259,26 @@ static const char *shape_str(char *buf, size_t n, const numc_array *a) {
 static numc_status run_rule(const char *name, rule_fn fn, const numc_params *pr, int nin,
                             const numc_array *const *in, int nout, const numc_array *const *out,
                             const numc_array *const *ct_out, numc_array **ct_in) {
-    for (int i = 0; i < nin; i++) ct_in[i] = NULL;
+    for (int i = 0; i < nin; i++)
+        ct_in[i] = NULL;
     if (nout < 1 || !ct_out[0]) return NUMC_OK; /* a symbolic zero in, zeros out */
     bool any = false;
-    for (int i = 0; i < nin; i++) any |= numc_dt_is_inexact(in[i]->dtype);
+    for (int i = 0; i < nin; i++)
+        any |= numc_dt_is_inexact(in[i]->dtype);
     if (!any) return NUMC_OK;
     static const numc_params none;
-    vjp_ctx c = {.name = name, .pr = pr ? pr : &none, .nin = nin, .in = in,
-                 .z = out[0], .g = ct_out[0], .ct = ct_in, .cap = VJP_INLINE_TMP};
+    vjp_ctx c = {.name = name,
+                 .pr = pr ? pr : &none,
+                 .nin = nin,
+                 .in = in,
+                 .z = out[0],
+                 .g = ct_out[0],
+                 .ct = ct_in,
+                 .cap = VJP_INLINE_TMP};
     c.tmp = c.inl;
     numc_status st = fn(&c);
-    for (int i = c.n - 1; i >= 0; i--) numc_array_release(c.tmp[i]);
+    for (int i = c.n - 1; i >= 0; i--)
+        numc_array_release(c.tmp[i]);
     if (c.tmp != c.inl) free(c.tmp);
     for (int i = 0; i < nin && st == NUMC_OK; i++) {
         const numc_array *a = ct_in[i], *x = in[i];
@@ -280,9 +295,8 @@ static numc_status run_rule(const char *name, rule_fn fn, const numc_params *pr,
             st = numc_error_set(NUMC_ERR_RUNTIME,
                                 "internal error: the VJP of %s gave operand %d a cotangent of "
                                 "dtype %s and shape %s (expected %s and %s)",
-                                name, i, numc_dtype_name(a->dtype),
-                                shape_str(got, sizeof got, a), numc_dtype_name(x->dtype),
-                                shape_str(expected, sizeof expected, x));
+                                name, i, numc_dtype_name(a->dtype), shape_str(got, sizeof got, a),
+                                numc_dtype_name(x->dtype), shape_str(expected, sizeof expected, x));
         }
     }
     if (st != NUMC_OK) {
@@ -294,14 +308,13 @@ static numc_status run_rule(const char *name, rule_fn fn, const numc_params *pr,
     return st;
 }
 
-#define RULE(name)                                                                         \
-    static numc_status rule_##name(vjp_ctx *c);                                            \
-    static numc_status vjp_##name(const numc_params *pr, int nin,                          \
-                                  const numc_array *const *in, int nout,                   \
-                                  const numc_array *const *out,                            \
-                                  const numc_array *const *ct_out, numc_array **ct_in) {   \
-        return run_rule(#name, rule_##name, pr, nin, in, nout, out, ct_out, ct_in);        \
-    }                                                                                      \
+#define RULE(name)                                                                                 \
+    static numc_status rule_##name(vjp_ctx *c);                                                    \
+    static numc_status vjp_##name(const numc_params *pr, int nin, const numc_array *const *in,     \
+                                  int nout, const numc_array *const *out,                          \
+                                  const numc_array *const *ct_out, numc_array **ct_in) {           \
+        return run_rule(#name, rule_##name, pr, nin, in, nout, out, ct_out, ct_in);                \
+    }                                                                                              \
     static numc_status rule_##name(vjp_ctx *c)
 
 #define X0 (c->in[0])
@@ -310,21 +323,26 @@ static numc_status run_rule(const char *name, rule_fn fn, const numc_params *pr,
 #define G (c->g)
 
 /* Elementwise rules of the form ct = g * f'(x). */
-#define DERIV_RULE(name, expr)                                                             \
-    RULE(name) { return put(c, 0, mul(c, G, (expr))); }
+#define DERIV_RULE(name, expr)                                                                     \
+    RULE(name) {                                                                                   \
+        return put(c, 0, mul(c, G, (expr)));                                                       \
+    }
 
 /* ---- elementwise, unary ---- */
-RULE(neg) { return put(c, 0, neg(c, G)); }
+RULE(neg) {
+    return put(c, 0, neg(c, G));
+}
 
 RULE(abs) {
     const numc_array *x = X0;
     if (numc_dt_is_complex(x->dtype)) {
         /* conj(x)/|x|, with |x| = 0 replaced by 1 so the origin gets 0 */
-        const numc_array *r = sel(c, bin(c, NUMC_PRIM_EQ, Z, full_like(c, Z, 0)),
-                                  full_like(c, Z, 1), Z);
+        const numc_array *r =
+            sel(c, bin(c, NUMC_PRIM_EQ, Z, full_like(c, Z, 0)), full_like(c, Z, 1), Z);
         const numc_array *gr = dvd(c, G, r);
-        return put(c, 0, mul(c, bin(c, NUMC_PRIM_COMPLEX, gr, full_like(c, gr, 0)),
-                             un(c, NUMC_PRIM_CONJ, x)));
+        return put(
+            c, 0,
+            mul(c, bin(c, NUMC_PRIM_COMPLEX, gr, full_like(c, gr, 0)), un(c, NUMC_PRIM_CONJ, x)));
     }
     /* JAX's choice: slope +1 at 0 (including -0.0) */
     return put(c, 0, sel(c, bin(c, NUMC_PRIM_GE, x, full_like(c, x, 0)), G, neg(c, G)));
@@ -334,31 +352,51 @@ DERIV_RULE(exp, Z)
 DERIV_RULE(exp2, binc(c, NUMC_PRIM_MUL, Z, M_LN2))
 DERIV_RULE(expm1, binc(c, NUMC_PRIM_ADD, Z, 1))
 
-RULE(log) { return put(c, 0, dvd(c, G, X0)); }
-RULE(log2) { return put(c, 0, dvd(c, G, binc(c, NUMC_PRIM_MUL, X0, M_LN2))); }
-RULE(log10) { return put(c, 0, dvd(c, G, binc(c, NUMC_PRIM_MUL, X0, M_LN10))); }
-RULE(log1p) { return put(c, 0, dvd(c, G, binc(c, NUMC_PRIM_ADD, X0, 1))); }
+RULE(log) {
+    return put(c, 0, dvd(c, G, X0));
+}
+RULE(log2) {
+    return put(c, 0, dvd(c, G, binc(c, NUMC_PRIM_MUL, X0, M_LN2)));
+}
+RULE(log10) {
+    return put(c, 0, dvd(c, G, binc(c, NUMC_PRIM_MUL, X0, M_LN10)));
+}
+RULE(log1p) {
+    return put(c, 0, dvd(c, G, binc(c, NUMC_PRIM_ADD, X0, 1)));
+}
 
 /* d sqrt(x) = 1 / (2 sqrt(x)) */
-RULE(sqrt) { return put(c, 0, dvd(c, G, binc(c, NUMC_PRIM_MUL, Z, 2))); }
+RULE(sqrt) {
+    return put(c, 0, dvd(c, G, binc(c, NUMC_PRIM_MUL, Z, 2)));
+}
 /* d x^-1/2 = -1/2 x^-1/2 / x */
 RULE(rsqrt) {
     return put(c, 0, mul(c, G, dvd(c, binc(c, NUMC_PRIM_MUL, Z, -0.5), X0)));
 }
 /* d x^1/3 = 1 / (3 cbrt(x)^2): no 0/0 at x = 0 (it is inf there, as it should) */
-RULE(cbrt) { return put(c, 0, dvd(c, G, binc(c, NUMC_PRIM_MUL, mul(c, Z, Z), 3))); }
+RULE(cbrt) {
+    return put(c, 0, dvd(c, G, binc(c, NUMC_PRIM_MUL, mul(c, Z, Z), 3)));
+}
 
 DERIV_RULE(sin, un(c, NUMC_PRIM_COS, X0))
-RULE(cos) { return put(c, 0, neg(c, mul(c, G, un(c, NUMC_PRIM_SIN, X0)))); }
+RULE(cos) {
+    return put(c, 0, neg(c, mul(c, G, un(c, NUMC_PRIM_SIN, X0))));
+}
 DERIV_RULE(tan, binc(c, NUMC_PRIM_ADD, mul(c, Z, Z), 1))
 
 /* sqrt(1 - x^2), the denominator of asin' and acos' */
 static numc_array *sqrt_1mx2(vjp_ctx *c, const numc_array *x) {
     return un(c, NUMC_PRIM_SQRT, sub(c, full_like(c, x, 1), mul(c, x, x)));
 }
-RULE(asin) { return put(c, 0, dvd(c, G, sqrt_1mx2(c, X0))); }
-RULE(acos) { return put(c, 0, neg(c, dvd(c, G, sqrt_1mx2(c, X0)))); }
-RULE(atan) { return put(c, 0, dvd(c, G, binc(c, NUMC_PRIM_ADD, mul(c, X0, X0), 1))); }
+RULE(asin) {
+    return put(c, 0, dvd(c, G, sqrt_1mx2(c, X0)));
+}
+RULE(acos) {
+    return put(c, 0, neg(c, dvd(c, G, sqrt_1mx2(c, X0))));
+}
+RULE(atan) {
+    return put(c, 0, dvd(c, G, binc(c, NUMC_PRIM_ADD, mul(c, X0, X0), 1)));
+}
 
 DERIV_RULE(sinh, un(c, NUMC_PRIM_COSH, X0))
 DERIV_RULE(cosh, un(c, NUMC_PRIM_SINH, X0))
@@ -375,7 +413,9 @@ RULE(acosh) {
                               un(c, NUMC_PRIM_SQRT, binc(c, NUMC_PRIM_ADD, x, 1)));
     return put(c, 0, dvd(c, G, d));
 }
-RULE(atanh) { return put(c, 0, dvd(c, G, sub(c, full_like(c, X0, 1), mul(c, X0, X0)))); }
+RULE(atanh) {
+    return put(c, 0, dvd(c, G, sub(c, full_like(c, X0, 1), mul(c, X0, X0))));
+}
 
 RULE(real) {
     if (!numc_dt_is_complex(X0->dtype)) return put(c, 0, G);
@@ -444,8 +484,12 @@ static numc_status minmax_rule(vjp_ctx *c) {
     numc_status st = put(c, 0, mul(c, G, wx));
     return st ? st : put(c, 1, mul(c, G, wy));
 }
-RULE(max) { return minmax_rule(c); }
-RULE(min) { return minmax_rule(c); }
+RULE(max) {
+    return minmax_rule(c);
+}
+RULE(min) {
+    return minmax_rule(c);
+}
 /* z = atan2(a, b): dz/da = b/(a^2+b^2), dz/db = -a/(a^2+b^2) */
 RULE(atan2) {
     if (!want(c, 0)) return NUMC_OK;
@@ -457,8 +501,8 @@ RULE(atan2) {
 /* z = hypot(a, b): dz/da = a/z; at the origin, 0 (a subgradient) */
 RULE(hypot) {
     if (!want(c, 0)) return NUMC_OK;
-    const numc_array *r = sel(c, bin(c, NUMC_PRIM_EQ, Z, full_like(c, Z, 0)),
-                              full_like(c, Z, 1), Z);
+    const numc_array *r =
+        sel(c, bin(c, NUMC_PRIM_EQ, Z, full_like(c, Z, 0)), full_like(c, Z, 1), Z);
     const numc_array *gr = dvd(c, G, r);
     numc_status st = put(c, 0, mul(c, gr, X0));
     return st ? st : put(c, 1, mul(c, gr, X1));
@@ -467,8 +511,8 @@ RULE(hypot) {
 RULE(copysign) {
     if (!want(c, 0)) return NUMC_OK;
     const numc_array *one = full_like(c, X0, 1);
-    const numc_array *s = mul(c, bin(c, NUMC_PRIM_COPYSIGN, one, X0),
-                              bin(c, NUMC_PRIM_COPYSIGN, one, X1));
+    const numc_array *s =
+        mul(c, bin(c, NUMC_PRIM_COPYSIGN, one, X0), bin(c, NUMC_PRIM_COPYSIGN, one, X1));
     return put(c, 0, mul(c, G, s));
 }
 /* <re + i im, g> = <re, Re g> - <im, Im g>; half-precision parts make a
@@ -501,7 +545,9 @@ RULE(convert) {
 }
 
 /* ---- layout ---- */
-RULE(reshape) { return put(c, 0, reshape(c, G, X0->ndim, X0->shape)); }
+RULE(reshape) {
+    return put(c, 0, reshape(c, G, X0->ndim, X0->shape));
+}
 
 /* The one un-broadcasting rule: sum the new dims and the stretched unit
  * dims, then reshape (the summed-away unit dims come back as 1s). */
@@ -521,7 +567,8 @@ RULE(broadcast_in_dim) {
 
 RULE(transpose) {
     int64_t inv[NUMC_MAX_DIMS];
-    for (int d = 0; d < X0->ndim; d++) inv[c->pr->i[d]] = d;
+    for (int d = 0; d < X0->ndim; d++)
+        inv[c->pr->i[d]] = d;
     return put(c, 0, transpose(c, G, inv));
 }
 
@@ -545,7 +592,9 @@ RULE(slice) {
     return put(c, 0, pad(c, G, cst(c, G->dtype, 0, 0), lo, hi, in_));
 }
 
-RULE(rev) { return put(c, 0, bindp(c, NUMC_PRIM_REV, 1, ARR(G), c->pr)); }
+RULE(rev) {
+    return put(c, 0, bindp(c, NUMC_PRIM_REV, 1, ARR(G), c->pr));
+}
 
 /* Operand: undo lo/hi (negative ones crop, so padding back with zeros gives
  * the cropped elements their zero cotangent), then take every
@@ -557,8 +606,7 @@ RULE(pad) {
     const int64_t *lo = c->pr->i, *hi = c->pr->i + nd, *interior = c->pr->i + 2 * nd;
     numc_status st = NUMC_OK;
     if (want(c, 0)) {
-        int64_t nlo[NUMC_MAX_DIMS], nhi[NUMC_MAX_DIMS], zero[NUMC_MAX_DIMS],
-            stride[NUMC_MAX_DIMS];
+        int64_t nlo[NUMC_MAX_DIMS], nhi[NUMC_MAX_DIMS], zero[NUMC_MAX_DIMS], stride[NUMC_MAX_DIMS];
         for (int d = 0; d < nd; d++) {
             nlo[d] = -lo[d];
             nhi[d] = -hi[d];
@@ -597,7 +645,8 @@ RULE(concatenate) {
 /* The input dims a reduction kept, in order (the output's dims). */
 static int kept_dims(const vjp_ctx *c, int64_t *kept) {
     bool red[NUMC_MAX_DIMS] = {false};
-    for (int k = 0; k < c->pr->n; k++) red[c->pr->i[k]] = true;
+    for (int k = 0; k < c->pr->n; k++)
+        red[c->pr->i[k]] = true;
     int n = 0;
     for (int d = 0; d < X0->ndim; d++)
         if (!red[d]) kept[n++] = d;
@@ -611,7 +660,9 @@ static numc_array *unreduce(vjp_ctx *c, const numc_array *v) {
     return bcast(c, v, X0->ndim, X0->shape, kept);
 }
 
-RULE(reduce_sum) { return put(c, 0, unreduce(c, G)); }
+RULE(reduce_sum) {
+    return put(c, 0, unreduce(c, G));
+}
 
 /* d prod / d x_j = the product of the others, computed exactly (zeros
  * included) as exclusive prefix times exclusive suffix products over the
@@ -622,13 +673,16 @@ RULE(reduce_prod) {
     int nd = x->ndim;
     int64_t perm[NUMC_MAX_DIMS], inv[NUMC_MAX_DIMS], tshape[NUMC_MAX_DIMS];
     int nk = kept_dims(c, perm);
-    for (int k = 0; k < c->pr->n; k++) perm[nk + k] = c->pr->i[k];
+    for (int k = 0; k < c->pr->n; k++)
+        perm[nk + k] = c->pr->i[k];
     int64_t mshape[NUMC_MAX_DIMS + 1], n = 1;
     for (int d = 0; d < nd; d++) {
         inv[perm[d]] = d;
         tshape[d] = x->shape[perm[d]];
-        if (d < nk) mshape[d] = tshape[d];
-        else n *= tshape[d];
+        if (d < nk)
+            mshape[d] = tshape[d];
+        else
+            n *= tshape[d];
     }
     mshape[nk] = n;
     const numc_array *xf = reshape(c, transpose(c, x, perm), nk + 1, mshape);
@@ -639,7 +693,8 @@ RULE(reduce_prod) {
     lo[nk] = -1, hi[nk] = 1;
     const numc_array *right = pad(c, scan(c, NUMC_PRIM_CUMPROD, xf, nk, 1), one, lo, hi, NULL);
     int64_t gdims[NUMC_MAX_DIMS];
-    for (int d = 0; d < nk; d++) gdims[d] = d;
+    for (int d = 0; d < nk; d++)
+        gdims[d] = d;
     const numc_array *gb = bcast(c, G, nk + 1, mshape, gdims);
     const numc_array *ct = mul(c, gb, mul(c, left, right));
     return put(c, 0, transpose(c, reshape(c, ct, nd, tshape), inv));
@@ -653,8 +708,12 @@ static numc_status reduce_chooser(vjp_ctx *c) {
     const numc_array *cnt = reduce(c, NUMC_PRIM_REDUCE_SUM, ind, c->pr->i, c->pr->n);
     return put(c, 0, mul(c, ind, unreduce(c, dvd(c, G, cnt))));
 }
-RULE(reduce_max) { return reduce_chooser(c); }
-RULE(reduce_min) { return reduce_chooser(c); }
+RULE(reduce_max) {
+    return reduce_chooser(c);
+}
+RULE(reduce_min) {
+    return reduce_chooser(c);
+}
 
 /* ---- scans ---- */
 RULE(cumsum) {
@@ -679,10 +738,11 @@ static numc_status cum_chooser(vjp_ctx *c) {
     int nd = x->ndim;
     if (x->size == 0) return put(c, 0, G);
     int64_t stride = 1, n = x->size;
-    for (int d = (int)axis + 1; d < nd; d++) stride *= x->shape[d];
+    for (int d = (int)axis + 1; d < nd; d++)
+        stride *= x->shape[d];
     const numc_array *pos = iota(c, NUMC_INT64, axis, nd, x->shape);
-    const numc_array *rec = bin(c, NUMC_PRIM_OR, bin(c, NUMC_PRIM_EQ, x, Z),
-                                un(c, NUMC_PRIM_ISNAN, x));
+    const numc_array *rec =
+        bin(c, NUMC_PRIM_OR, bin(c, NUMC_PRIM_EQ, x, Z), un(c, NUMC_PRIM_ISNAN, x));
     const numc_array *src;
     if (reverse)
         src = scan(c, NUMC_PRIM_CUMMIN,
@@ -692,14 +752,17 @@ static numc_status cum_chooser(vjp_ctx *c) {
         src = scan(c, NUMC_PRIM_CUMMAX, sel(c, rec, pos, full(c, NUMC_INT64, -1, nd, x->shape)),
                    axis, 0);
     const numc_array *flat = reshape(c, iota(c, NUMC_INT64, 0, 1, &n), nd, x->shape);
-    const numc_array *idx =
-        add(c, flat, binc(c, NUMC_PRIM_MUL, sub(c, src, pos), (double)stride));
-    const numc_array *s = scatter(c, full(c, x->dtype, 0, 1, &n), reshape(c, idx, 1, &n),
-                                  reshape(c, G, 1, &n), 0, 1);
+    const numc_array *idx = add(c, flat, binc(c, NUMC_PRIM_MUL, sub(c, src, pos), (double)stride));
+    const numc_array *s =
+        scatter(c, full(c, x->dtype, 0, 1, &n), reshape(c, idx, 1, &n), reshape(c, G, 1, &n), 0, 1);
     return put(c, 0, reshape(c, s, nd, x->shape));
 }
-RULE(cummax) { return cum_chooser(c); }
-RULE(cummin) { return cum_chooser(c); }
+RULE(cummax) {
+    return cum_chooser(c);
+}
+RULE(cummin) {
+    return cum_chooser(c);
+}
 
 /* ---- contraction ---- */
 typedef struct {
@@ -723,11 +786,15 @@ static numc_array *dot(vjp_ctx *c, const numc_array *a, const numc_array *b, int
                        const int64_t *bb, numc_dtype out) {
     numc_params pr = {.n = 0};
     pr.i[pr.n++] = nc;
-    for (int k = 0; k < nc; k++) pr.i[pr.n++] = ac[k];
-    for (int k = 0; k < nc; k++) pr.i[pr.n++] = bc[k];
+    for (int k = 0; k < nc; k++)
+        pr.i[pr.n++] = ac[k];
+    for (int k = 0; k < nc; k++)
+        pr.i[pr.n++] = bc[k];
     pr.i[pr.n++] = nb;
-    for (int k = 0; k < nb; k++) pr.i[pr.n++] = ab[k];
-    for (int k = 0; k < nb; k++) pr.i[pr.n++] = bb[k];
+    for (int k = 0; k < nb; k++)
+        pr.i[pr.n++] = ab[k];
+    for (int k = 0; k < nb; k++)
+        pr.i[pr.n++] = bb[k];
     pr.i[pr.n++] = out;
     return bindp(c, NUMC_PRIM_DOT_GENERAL, 2, ARR(a, b), &pr);
 }
@@ -742,8 +809,10 @@ static numc_array *dot_ct(vjp_ctx *c, const numc_array *g, const numc_array *sel
                           const numc_array *oth, int nc, const int64_t *sc, const int64_t *oc,
                           int nb, const int64_t *sb, const int64_t *ob, int goth) {
     bool oused[NUMC_MAX_DIMS] = {false}, sused[NUMC_MAX_DIMS] = {false};
-    for (int k = 0; k < nb; k++) oused[ob[k]] = sused[sb[k]] = true;
-    for (int k = 0; k < nc; k++) oused[oc[k]] = sused[sc[k]] = true;
+    for (int k = 0; k < nb; k++)
+        oused[ob[k]] = sused[sb[k]] = true;
+    for (int k = 0; k < nc; k++)
+        oused[oc[k]] = sused[sc[k]] = true;
     int64_t gc[NUMC_MAX_DIMS], ofree[NUMC_MAX_DIMS], gb[NUMC_MAX_DIMS];
     int nof = 0;
     for (int d = 0; d < oth->ndim; d++)
@@ -751,16 +820,19 @@ static numc_array *dot_ct(vjp_ctx *c, const numc_array *g, const numc_array *sel
             gc[nof] = goth + nof;
             ofree[nof++] = d;
         }
-    for (int k = 0; k < nb; k++) gb[k] = k;
+    for (int k = 0; k < nb; k++)
+        gb[k] = k;
     const numc_array *r = dot(c, g, oth, nof, gc, ofree, nb, gb, ob, self->dtype);
     int64_t perm[NUMC_MAX_DIMS];
-    for (int k = 0; k < nb; k++) perm[sb[k]] = k;
+    for (int k = 0; k < nb; k++)
+        perm[sb[k]] = k;
     int nsf = 0;
     for (int d = 0; d < self->ndim; d++)
         if (!sused[d]) perm[d] = nb + nsf++;
     for (int k = 0; k < nc; k++) {
         int rank = 0; /* position of oc[k] among oth's contracting dims, sorted */
-        for (int j = 0; j < nc; j++) rank += oc[j] < oc[k];
+        for (int j = 0; j < nc; j++)
+            rank += oc[j] < oc[k];
         perm[sc[k]] = nb + nsf + rank;
     }
     return transpose(c, r, perm);
@@ -832,7 +904,8 @@ RULE(dynamic_slice) {
     const numc_array *in[2 + NUMC_MAX_DIMS];
     in[0] = full_like(c, X0, 0);
     in[1] = G;
-    for (int i = 1; i < c->nin; i++) in[1 + i] = c->in[i];
+    for (int i = 1; i < c->nin; i++)
+        in[1 + i] = c->in[i];
     return put(c, 0, bindp(c, NUMC_PRIM_DYNAMIC_UPDATE_SLICE, c->nin + 1, in, NULL));
 }
 
@@ -841,7 +914,8 @@ RULE(dynamic_update_slice) {
     const numc_array *in[2 + NUMC_MAX_DIMS];
     in[0] = G;
     in[1] = full_like(c, u, 0);
-    for (int i = 2; i < c->nin; i++) in[i] = c->in[i];
+    for (int i = 2; i < c->nin; i++)
+        in[i] = c->in[i];
     numc_status st = put(c, 0, bindp(c, NUMC_PRIM_DYNAMIC_UPDATE_SLICE, c->nin, in, NULL));
     if (st) return st;
     numc_params pr = {.n = u->ndim};

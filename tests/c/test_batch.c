@@ -10,14 +10,14 @@
 #include <stdio.h>
 
 static int failures, checks;
-#define CHECK(c)                                                                      \
-    do {                                                                              \
-        checks++;                                                                     \
-        if (!(c)) {                                                                   \
-            fprintf(stderr, "%s:%d: CHECK failed: %s (%s)\n", __FILE__, __LINE__, #c, \
-                    numc_error_message());                                            \
-            failures++;                                                               \
-        }                                                                             \
+#define CHECK(c)                                                                                   \
+    do {                                                                                           \
+        checks++;                                                                                  \
+        if (!(c)) {                                                                                \
+            fprintf(stderr, "%s:%d: CHECK failed: %s (%s)\n", __FILE__, __LINE__, #c,              \
+                    numc_error_message());                                                         \
+            failures++;                                                                            \
+        }                                                                                          \
     } while (0)
 
 #define NM NUMC_NOT_MAPPED
@@ -33,7 +33,8 @@ static double urand(double lo, double hi) {
 
 static numc_array *rnd(numc_dtype dt, int nd, const int64_t *shape, double lo, double hi) {
     int64_t n = 1;
-    for (int d = 0; d < nd; d++) n *= shape[d];
+    for (int d = 0; d < nd; d++)
+        n *= shape[d];
     double *v = malloc(sizeof(double) * (size_t)(n + 1));
     for (int64_t k = 0; k < n; k++) {
         v[k] = urand(lo, hi);
@@ -69,8 +70,8 @@ static bool same(const numc_array *a, const numc_array *b, double tol, const cha
         bool ok = (isnan(ar) && isnan(br)) ||
                   (fabs(ar - br) <= tol * (1 + fabs(br)) && fabs(ai - bi) <= tol * (1 + fabs(bi)));
         if (!ok) {
-            fprintf(stderr, "%s: element %lld: %.17g%+.17gi vs %.17g%+.17gi\n", what,
-                    (long long)k, ar, ai, br, bi);
+            fprintf(stderr, "%s: element %lld: %.17g%+.17gi vs %.17g%+.17gi\n", what, (long long)k,
+                    ar, ai, br, bi);
             return false;
         }
     }
@@ -93,7 +94,7 @@ typedef struct {
     numc_prim p;
     numc_params pr;
     int nin;
-    numc_array *in[MAXIN];  /* stacked along bdim[i] (or plain when NM) */
+    numc_array *in[MAXIN]; /* stacked along bdim[i] (or plain when NM) */
     int bdim[MAXIN];
     int64_t n;
     double tol;
@@ -109,7 +110,8 @@ static numc_array *run_vmap(const bcase *c) {
     numc_array *y = numc_bind1(c->p, c->nin, (const numc_array *const *)in, &c->pr);
     numc_array *r = y ? numc_batch_unwrap(b, y, 0) : NULL;
     numc_array_release(y);
-    for (int i = 0; i < c->nin; i++) numc_array_release(in[i]);
+    for (int i = 0; i < c->nin; i++)
+        numc_array_release(in[i]);
     numc_batch_end(b);
     return r;
 }
@@ -147,12 +149,14 @@ static void check_case(bcase *c) {
             ok = same(got, want, c->tol, what);
             numc_array_release(want);
             numc_array_release(got);
-            for (int i = 0; i < c->nin; i++) numc_array_release(xs[i]);
+            for (int i = 0; i < c->nin; i++)
+                numc_array_release(xs[i]);
         }
         if (!ok) failures++;
         numc_array_release(v);
     }
-    for (int i = 0; i < c->nin; i++) numc_array_release(c->in[i]);
+    for (int i = 0; i < c->nin; i++)
+        numc_array_release(c->in[i]);
 }
 
 /* Stacks a fresh random operand with per-example shape `shape` along bdim. */
@@ -160,7 +164,8 @@ static numc_array *stacked(numc_dtype dt, int64_t n, int bdim, int nd, const int
                            double lo, double hi) {
     int64_t s[NUMC_MAX_DIMS];
     if (bdim == NM) return rnd(dt, nd, shape, lo, hi);
-    for (int i = 0, j = 0; i < nd + 1; i++) s[i] = i == bdim ? n : shape[j++];
+    for (int i = 0, j = 0; i < nd + 1; i++)
+        s[i] = i == bdim ? n : shape[j++];
     return rnd(dt, nd + 1, s, lo, hi);
 }
 
@@ -331,9 +336,12 @@ static void reduce_cases(void) {
             CASE("reduce", ps[k]);
             c.nin = 1, c.bdim[0] = b;
             c.in[0] = stacked(NUMC_FLOAT64, 3, b, 3, SH(2, 3, 4), -1, 1);
-            if (k == 0) param_ints(&c.pr, 2, SH(0, 2));
-            else if (k == 1) param_ints(&c.pr, 1, SH(1));
-            else param_ints(&c.pr, 3, SH(0, 1, 2));
+            if (k == 0)
+                param_ints(&c.pr, 2, SH(0, 2));
+            else if (k == 1)
+                param_ints(&c.pr, 1, SH(1));
+            else
+                param_ints(&c.pr, 3, SH(0, 1, 2));
             check_case(&c);
         }
     for (int b = 0; b < 4; b++) {
@@ -415,8 +423,8 @@ static void dot_cases(void) {
 
 /* ---- indexing ---- */
 static void index_cases(void) {
-    int bds[][3] = {{0, NM, 0}, {1, NM, NM}, {NM, 0, 0}, {NM, 1, 1}, {0, 0, 0},
-                    {2, 1, 0}, {NM, 0, NM}, {NM, NM, 1}, {1, 2, 2}};
+    int bds[][3] = {{0, NM, 0}, {1, NM, NM}, {NM, 0, 0},  {NM, 1, 1}, {0, 0, 0},
+                    {2, 1, 0},  {NM, 0, NM}, {NM, NM, 1}, {1, 2, 2}};
     for (size_t k = 0; k < sizeof bds / sizeof *bds; k++)
         for (int axis = 0; axis < 2; axis++) {
             if (bds[k][0] == NM && bds[k][1] == NM) continue;
@@ -428,8 +436,8 @@ static void index_cases(void) {
             param_ints(&c.pr, 1, SH(axis));
             check_case(&c);
         }
-    int sbd[][3] = {{0, NM, 0}, {1, NM, NM}, {NM, 0, 0}, {NM, 1, 1}, {0, 0, 0},
-                    {2, 1, 0}, {NM, 0, NM}, {NM, NM, 1}, {1, 1, 2}};
+    int sbd[][3] = {{0, NM, 0}, {1, NM, NM}, {NM, 0, 0},  {NM, 1, 1}, {0, 0, 0},
+                    {2, 1, 0},  {NM, 0, NM}, {NM, NM, 1}, {1, 1, 2}};
     for (int mode = 0; mode < 2; mode++)
         for (size_t k = 0; k < sizeof sbd / sizeof *sbd; k++)
             for (int axis = 0; axis < 2; axis++) {
@@ -467,7 +475,7 @@ static void index_cases(void) {
         check_case(&c);
     }
     int ub[][4] = {{0, 0, NM, NM}, {1, NM, NM, NM}, {NM, 0, NM, NM}, {0, 0, 0, NM},
-                   {NM, NM, 0, 0}, {2, 1, NM, 0}, {0, NM, 0, 0}};
+                   {NM, NM, 0, 0}, {2, 1, NM, 0},   {0, NM, 0, 0}};
     for (size_t k = 0; k < sizeof ub / sizeof *ub; k++) {
         CASE("dynamic_update_slice", NUMC_PRIM_DYNAMIC_UPDATE_SLICE);
         c.nin = 4;
@@ -567,8 +575,7 @@ static numc_status f_rowdot(void *payload, int nargs, numc_array *const *args,
     return *result ? NUMC_OK : numc_error_kind();
 }
 
-static numc_status f_rows(void *payload, int nargs, numc_array *const *args,
-                          numc_array **result) {
+static numc_status f_rows(void *payload, int nargs, numc_array *const *args, numc_array **result) {
     /* args[0]: (m, 3) per outer example, args[1]: (3,) -> (m,) */
     return numc_vmap(f_rowdot, payload, nargs, args, (const int[]){0, NM}, 0, result);
 }
@@ -592,7 +599,8 @@ static void nested_cases(void) {
                 numc_array *ye = example(y, 1, e), *got = example(ye, 0, r);
                 CHECK(same(got, want, 1e-12, "nested vmap"));
                 numc_array *tmp[] = {Ae, row, ve, want, ye, got};
-                for (int k = 0; k < 6; k++) numc_array_release(tmp[k]);
+                for (int k = 0; k < 6; k++)
+                    numc_array_release(tmp[k]);
             }
         numc_array_release(y);
         y = NULL;
@@ -626,8 +634,8 @@ static numc_status f_loss_x(void *payload, int nargs, numc_array *const *args,
 static numc_status f_grad_x(void *payload, int nargs, numc_array *const *args,
                             numc_array **result) {
     numc_array *value = NULL;
-    numc_status st = numc_value_and_grad(f_loss_x, payload, nargs, args, 1, (const int[]){0},
-                                         &value, result);
+    numc_status st =
+        numc_value_and_grad(f_loss_x, payload, nargs, args, 1, (const int[]){0}, &value, result);
     numc_array_release(value);
     return st;
 }
@@ -685,8 +693,8 @@ static void tape_cases(void) {
     numc_array *acc = NULL;
     for (int64_t e = 0; e < 6; e++) {
         numc_array *x = example(xs, 0, e), *v = NULL, *gw = NULL;
-        CHECK(numc_value_and_grad(f_loss_wx, x, 1, (numc_array *const[]){m.W}, 1,
-                                  (const int[]){0}, &v, &gw) == NUMC_OK);
+        CHECK(numc_value_and_grad(f_loss_wx, x, 1, (numc_array *const[]){m.W}, 1, (const int[]){0},
+                                  &v, &gw) == NUMC_OK);
         numc_array *na = acc ? numc_add(acc, gw) : numc_array_retain(gw);
         numc_array_release(acc);
         acc = na;

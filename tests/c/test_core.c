@@ -31,9 +31,11 @@ static int failures;
 
 static numc_array *arange_f64(int ndim, const int64_t *shape) {
     int64_t n = 1;
-    for (int i = 0; i < ndim; i++) n *= shape[i];
+    for (int i = 0; i < ndim; i++)
+        n *= shape[i];
     double *d = malloc(sizeof(double) * (size_t)(n ? n : 1));
-    for (int64_t i = 0; i < n; i++) d[i] = (double)i;
+    for (int64_t i = 0; i < n; i++)
+        d[i] = (double)i;
     numc_array *a = numc_array_from_data(NUMC_FLOAT64, ndim, shape, d);
     free(d);
     return a;
@@ -80,7 +82,8 @@ static void test_views(void) {
     CHECK(t->ndim == 2 && t->shape[0] == 4 && t->shape[1] == 3);
     /* t[i][j] == a[j][i] */
     for (int i = 0; i < 4; i++)
-        for (int j = 0; j < 3; j++) CHECK(at(t, i * 3 + j) == j * 4 + i);
+        for (int j = 0; j < 3; j++)
+            CHECK(at(t, i * 3 + j) == j * 4 + i);
 
     /* a[1:3, ::2] and a[::-1] (bounds as slice.indices gives them) */
     numc_array *s = numc_slice(a, (int64_t[]){1, 0}, (int64_t[]){3, 4}, (int64_t[]){1, 2});
@@ -159,28 +162,41 @@ static void test_allocator(void) {
  * DTypePromotionError); numc answers with the smallest float that holds both,
  * as JAX-style lattices do; those cells are listed in xx_cells below. */
 enum {
-    B = NUMC_BOOL, I8 = NUMC_INT8, I16 = NUMC_INT16, I32 = NUMC_INT32, I64 = NUMC_INT64,
-    U8 = NUMC_UINT8, U16 = NUMC_UINT16, U32 = NUMC_UINT32, U64 = NUMC_UINT64,
-    F16 = NUMC_FLOAT16, BF = NUMC_BFLOAT16, F32 = NUMC_FLOAT32, F64 = NUMC_FLOAT64,
-    C64 = NUMC_COMPLEX64, C128 = NUMC_COMPLEX128, XX = -2
+    B = NUMC_BOOL,
+    I8 = NUMC_INT8,
+    I16 = NUMC_INT16,
+    I32 = NUMC_INT32,
+    I64 = NUMC_INT64,
+    U8 = NUMC_UINT8,
+    U16 = NUMC_UINT16,
+    U32 = NUMC_UINT32,
+    U64 = NUMC_UINT64,
+    F16 = NUMC_FLOAT16,
+    BF = NUMC_BFLOAT16,
+    F32 = NUMC_FLOAT32,
+    F64 = NUMC_FLOAT64,
+    C64 = NUMC_COMPLEX64,
+    C128 = NUMC_COMPLEX128,
+    XX = -2
 };
 static const int promo[15][15] = {
     /*             B   I8  I16  I32  I64   U8  U16  U32  U64  F16   BF  F32  F64  C64 C128 */
-    /*    B */ {   B,   I8,  I16,  I32,  I64,   U8,  U16,  U32,  U64,  F16,   BF,  F32,  F64,  C64, C128},
-    /*   I8 */ {  I8,   I8,  I16,  I32,  I64,  I16,  I32,  I64,  F64,  F16,   BF,  F32,  F64,  C64, C128},
-    /*  I16 */ { I16,  I16,  I16,  I32,  I64,  I16,  I32,  I64,  F64,  F32,   XX,  F32,  F64,  C64, C128},
-    /*  I32 */ { I32,  I32,  I32,  I32,  I64,  I32,  I32,  I64,  F64,  F64,   XX,  F64,  F64, C128, C128},
-    /*  I64 */ { I64,  I64,  I64,  I64,  I64,  I64,  I64,  I64,  F64,  F64,   XX,  F64,  F64, C128, C128},
-    /*   U8 */ {  U8,  I16,  I16,  I32,  I64,   U8,  U16,  U32,  U64,  F16,   BF,  F32,  F64,  C64, C128},
-    /*  U16 */ { U16,  I32,  I32,  I32,  I64,  U16,  U16,  U32,  U64,  F32,   XX,  F32,  F64,  C64, C128},
-    /*  U32 */ { U32,  I64,  I64,  I64,  I64,  U32,  U32,  U32,  U64,  F64,   XX,  F64,  F64, C128, C128},
-    /*  U64 */ { U64,  F64,  F64,  F64,  F64,  U64,  U64,  U64,  U64,  F64,   XX,  F64,  F64, C128, C128},
-    /*  F16 */ { F16,  F16,  F32,  F64,  F64,  F16,  F32,  F64,  F64,  F16,   XX,  F32,  F64,  C64, C128},
-    /*   BF */ {  BF,   BF,   XX,   XX,   XX,   BF,   XX,   XX,   XX,   XX,   BF,  F32,  F64,  C64, C128},
-    /*  F32 */ { F32,  F32,  F32,  F64,  F64,  F32,  F32,  F64,  F64,  F32,  F32,  F32,  F64,  C64, C128},
-    /*  F64 */ { F64,  F64,  F64,  F64,  F64,  F64,  F64,  F64,  F64,  F64,  F64,  F64,  F64, C128, C128},
-    /*  C64 */ { C64,  C64,  C64, C128, C128,  C64,  C64, C128, C128,  C64,  C64,  C64, C128,  C64, C128},
-    /* C128 */ {C128, C128, C128, C128, C128, C128, C128, C128, C128, C128, C128, C128, C128, C128, C128},
+    /*    B */ {B, I8, I16, I32, I64, U8, U16, U32, U64, F16, BF, F32, F64, C64, C128},
+    /*   I8 */ {I8, I8, I16, I32, I64, I16, I32, I64, F64, F16, BF, F32, F64, C64, C128},
+    /*  I16 */ {I16, I16, I16, I32, I64, I16, I32, I64, F64, F32, XX, F32, F64, C64, C128},
+    /*  I32 */ {I32, I32, I32, I32, I64, I32, I32, I64, F64, F64, XX, F64, F64, C128, C128},
+    /*  I64 */ {I64, I64, I64, I64, I64, I64, I64, I64, F64, F64, XX, F64, F64, C128, C128},
+    /*   U8 */ {U8, I16, I16, I32, I64, U8, U16, U32, U64, F16, BF, F32, F64, C64, C128},
+    /*  U16 */ {U16, I32, I32, I32, I64, U16, U16, U32, U64, F32, XX, F32, F64, C64, C128},
+    /*  U32 */ {U32, I64, I64, I64, I64, U32, U32, U32, U64, F64, XX, F64, F64, C128, C128},
+    /*  U64 */ {U64, F64, F64, F64, F64, U64, U64, U64, U64, F64, XX, F64, F64, C128, C128},
+    /*  F16 */ {F16, F16, F32, F64, F64, F16, F32, F64, F64, F16, XX, F32, F64, C64, C128},
+    /*   BF */ {BF, BF, XX, XX, XX, BF, XX, XX, XX, XX, BF, F32, F64, C64, C128},
+    /*  F32 */ {F32, F32, F32, F64, F64, F32, F32, F64, F64, F32, F32, F32, F64, C64, C128},
+    /*  F64 */ {F64, F64, F64, F64, F64, F64, F64, F64, F64, F64, F64, F64, F64, C128, C128},
+    /*  C64 */ {C64, C64, C64, C128, C128, C64, C64, C128, C128, C64, C64, C64, C128, C64, C128},
+    /* C128 */
+    {C128, C128, C128, C128, C128, C128, C128, C128, C128, C128, C128, C128, C128, C128, C128},
 };
 /* numc's answers where ml_dtypes has none: bfloat16 with a 16-bit type needs
  * float32, with a 32/64-bit integer float64. */
@@ -217,10 +233,10 @@ static void test_weak_scalars(void) {
     /* rows: strong dtype; columns: result with a weak bool, int, float, complex
      * (np.result_type(dtype, True / 1 / 1.0 / 1j)) */
     static const int want[][5] = {
-        {I8, I8, I8, F64, C128},      {U8, U8, U8, F64, C128},     {I32, I32, I32, F64, C128},
-        {I64, I64, I64, F64, C128},   {U64, U64, U64, F64, C128},  {B, B, I64, F64, C128},
-        {F16, F16, F16, F16, C64},    {F32, F32, F32, F32, C64},   {F64, F64, F64, F64, C128},
-        {C64, C64, C64, C64, C64},    {BF, BF, BF, -1, C64},
+        {I8, I8, I8, F64, C128},    {U8, U8, U8, F64, C128},    {I32, I32, I32, F64, C128},
+        {I64, I64, I64, F64, C128}, {U64, U64, U64, F64, C128}, {B, B, I64, F64, C128},
+        {F16, F16, F16, F16, C64},  {F32, F32, F32, F32, C64},  {F64, F64, F64, F64, C128},
+        {C64, C64, C64, C64, C64},  {BF, BF, BF, -1, C64},
     };
     for (size_t r = 0; r < sizeof want / sizeof want[0]; r++) {
         numc_array *strong = numc_array_from_data((numc_dtype)want[r][0], 0, NULL, NULL);
@@ -256,7 +272,8 @@ static void test_weak_scalars(void) {
     numc_array_release(s1);
     numc_array_release(s2);
     numc_array_release(a);
-    for (int k = 0; k < 4; k++) numc_array_release(weak[k]);
+    for (int k = 0; k < 4; k++)
+        numc_array_release(weak[k]);
 }
 
 static void test_errors(void) {

@@ -190,7 +190,8 @@ static void test_strided(void) {
     /* x = arange(12).reshape(3, 4); out = x.T[::-1] + row, row broadcast along
      * the first axis: out[i][j] = x[j][3-i] + row[j] */
     float xs[12], row[3] = {100, 200, 300};
-    for (int i = 0; i < 12; i++) xs[i] = (float)i;
+    for (int i = 0; i < 12; i++)
+        xs[i] = (float)i;
     int64_t shape[2] = {3, 4};
     numc_array *x = numc_array_from_data(NUMC_FLOAT32, 2, shape, xs);
     int64_t vshape[2] = {4, 3}, vstr[2] = {-1, 4};
@@ -203,13 +204,15 @@ static void test_strided(void) {
     numc_array *o = run(NUMC_PRIM_ADD, NUMC_FLOAT32, 2, in, NULL);
     bool ok = true;
     for (int i = 0; i < 4; i++)
-        for (int j = 0; j < 3; j++) ok &= DATA(float, o)[i * 3 + j] == xs[j * 4 + 3 - i] + row[j];
+        for (int j = 0; j < 3; j++)
+            ok &= DATA(float, o)[i * 3 + j] == xs[j * 4 + 3 - i] + row[j];
     CHECK(ok);
     numc_array *c = numc_array_new(NUMC_FLOAT32, 2, vshape);
     CHECK(numc_cpu_copy(v, c) == NUMC_OK);
     ok = true;
     for (int i = 0; i < 4; i++)
-        for (int j = 0; j < 3; j++) ok &= DATA(float, c)[i * 3 + j] == xs[j * 4 + 3 - i];
+        for (int j = 0; j < 3; j++)
+            ok &= DATA(float, c)[i * 3 + j] == xs[j * 4 + 3 - i];
     CHECK(ok);
     /* select with a broadcast scalar operand */
     uint8_t pv[3] = {1, 0, 1};
@@ -227,7 +230,8 @@ static void test_strided(void) {
             ok &= DATA(float, s)[i * 3 + j] == (pv[j] ? xs[j * 4 + 3 - i] : 0.0f);
     CHECK(ok);
     numc_array *arrs[] = {x, v, r, rb, o, c, p, pb, z, zb, s};
-    for (size_t i = 0; i < sizeof arrs / sizeof *arrs; i++) numc_array_release(arrs[i]);
+    for (size_t i = 0; i < sizeof arrs / sizeof *arrs; i++)
+        numc_array_release(arrs[i]);
 }
 
 static void test_threaded(void) {
@@ -235,7 +239,8 @@ static void test_threaded(void) {
     int64_t shape[2] = {1024, 1024};
     int64_t n = shape[0] * shape[1];
     int32_t *d = malloc(sizeof(int32_t) * (size_t)n);
-    for (int64_t i = 0; i < n; i++) d[i] = (int32_t)i;
+    for (int64_t i = 0; i < n; i++)
+        d[i] = (int32_t)i;
     numc_array *x = numc_array_from_data(NUMC_INT32, 2, shape, d);
     int64_t tstr[2] = {1, 1024};
     numc_array *t = numc_array_view(x, 2, shape, tstr, 0);
@@ -247,11 +252,13 @@ static void test_threaded(void) {
     numc_array *o = run(NUMC_PRIM_ADD, NUMC_INT32, 2, in, NULL);
     bool ok = true;
     for (int64_t i = 0; i < 1024; i++)
-        for (int64_t j = 0; j < 1024; j++) ok &= DATA(int32_t, o)[i * 1024 + j] == j * 1024 + i + 1;
+        for (int64_t j = 0; j < 1024; j++)
+            ok &= DATA(int32_t, o)[i * 1024 + j] == j * 1024 + i + 1;
     CHECK(ok);
     free(d);
     numc_array *arrs[] = {x, t, s, sb, o};
-    for (size_t i = 0; i < sizeof arrs / sizeof *arrs; i++) numc_array_release(arrs[i]);
+    for (size_t i = 0; i < sizeof arrs / sizeof *arrs; i++)
+        numc_array_release(arrs[i]);
 }
 
 int main(void) {

@@ -18,9 +18,11 @@ static int failures;
 
 static numc_array *arange_f64(int ndim, const int64_t *shape) {
     int64_t n = 1;
-    for (int i = 0; i < ndim; i++) n *= shape[i];
+    for (int i = 0; i < ndim; i++)
+        n *= shape[i];
     double *d = malloc(sizeof(double) * (size_t)(n ? n : 1));
-    for (int64_t i = 0; i < n; i++) d[i] = (double)i;
+    for (int64_t i = 0; i < n; i++)
+        d[i] = (double)i;
     numc_array *a = numc_array_from_data(NUMC_FLOAT64, ndim, shape, d);
     free(d);
     return a;
@@ -88,20 +90,23 @@ static void test_views(void) {
           strcmp(numc_error_message(), "cannot reshape array of size 12 into shape (5,)") == 0);
 
     numc_array *all[] = {t, s, r, b, re, s2, same, s3, flat, a};
-    for (size_t i = 0; i < sizeof all / sizeof *all; i++) numc_array_release(all[i]);
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+        numc_array_release(all[i]);
 }
 
 static int64_t hits[100000];
 static void mark(void *ctx, int64_t b, int64_t e) {
     (void)ctx;
-    for (int64_t i = b; i < e; i++) hits[i]++;
+    for (int64_t i = b; i < e; i++)
+        hits[i]++;
 }
 
 static void test_threadpool(void) {
     numc_parallel_for(100000, 1 << 10, mark, NULL);
     numc_parallel_for(7, 1, mark, NULL);
     bool ok = true;
-    for (int64_t i = 0; i < 100000; i++) ok &= hits[i] == (i < 7 ? 2 : 1);
+    for (int64_t i = 0; i < 100000; i++)
+        ok &= hits[i] == (i < 7 ? 2 : 1);
     CHECK(ok);
 }
 
@@ -120,7 +125,9 @@ int main(void) {
     test_threadpool();
     test_stack();
     CHECK(numc_live_arrays() == live);
-    if (failures) fprintf(stderr, "%d failures\n", failures);
-    else printf("test_engine: all checks passed\n");
+    if (failures)
+        fprintf(stderr, "%d failures\n", failures);
+    else
+        printf("test_engine: all checks passed\n");
     return failures != 0;
 }

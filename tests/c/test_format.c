@@ -57,7 +57,8 @@ static void test_dtypes(void) {
           "array([[1, 2, 3],\n       [4, 5, 6]], dtype=int32)", "[[1 2 3]\n [4 5 6]]");
 
     int64_t i64[24];
-    for (int i = 0; i < 24; i++) i64[i] = i;
+    for (int i = 0; i < 24; i++)
+        i64[i] = i;
     check("int64 3-d", numc_array_from_data(NUMC_INT64, 3, (int64_t[]){2, 3, 4}, i64),
           "array([[[ 0,  1,  2,  3],\n        [ 4,  5,  6,  7],\n        [ 8,  9, 10, 11]],\n\n"
           "       [[12, 13, 14, 15],\n        [16, 17, 18, 19],\n        [20, 21, 22, 23]]])",
@@ -94,8 +95,8 @@ static void test_dtypes(void) {
 
 static void test_shapes(void) {
     /* 0-d: repr keeps the array form, str prints the scalar */
-    check("0-d float64", numc_array_from_data(NUMC_FLOAT64, 0, NULL, (double[]){1.5}),
-          "array(1.5)", "1.5");
+    check("0-d float64", numc_array_from_data(NUMC_FLOAT64, 0, NULL, (double[]){1.5}), "array(1.5)",
+          "1.5");
     check("0-d bool", numc_array_from_data(NUMC_BOOL, 0, NULL, (uint8_t[]){1}), "array(True)",
           "True");
     check("0-d float32", numc_array_from_data(NUMC_FLOAT32, 0, NULL, (float[]){1e20f}),
@@ -115,7 +116,8 @@ static void test_shapes(void) {
     /* summarised past the threshold, with shape= in the repr */
     int64_t n = 2000;
     int64_t *r = malloc(sizeof(int64_t) * 2000);
-    for (int i = 0; i < 2000; i++) r[i] = i;
+    for (int i = 0; i < 2000; i++)
+        r[i] = i;
     check("arange(2000)", numc_array_from_data(NUMC_INT64, 1, &n, r),
           "array([   0,    1,    2, ..., 1997, 1998, 1999], shape=(2000,))",
           "[   0    1    2 ... 1997 1998 1999]");
@@ -123,7 +125,8 @@ static void test_shapes(void) {
 
     /* line wrapping at 75 columns */
     double lin[20];
-    for (int i = 0; i < 20; i++) lin[i] = i / 19.0;
+    for (int i = 0; i < 20; i++)
+        lin[i] = i / 19.0;
     int64_t n20 = 20;
     check("linspace(0, 1, 20)", f64s(1, &n20, lin),
           "array([0.        , 0.05263158, 0.10526316, 0.15789474, 0.21052632,\n"
@@ -186,12 +189,13 @@ static void test_options(void) {
     numc_set_print_options(&saved);
 
     /* np.format_float_positional / scientific */
-    expect("format_float_positional", numc_format_float(0.1f, NUMC_FLOAT32, false, true, true, -1,
-                                                        -1, false, 'k', -1, -1, -1),
+    expect("format_float_positional",
+           numc_format_float(0.1f, NUMC_FLOAT32, false, true, true, -1, -1, false, 'k', -1, -1, -1),
            "0.1");
-    expect("format_float_scientific", numc_format_float(1.0 / 3, NUMC_FLOAT64, true, true, true, 4,
-                                                        -1, false, 'k', -1, -1, -1),
-           "3.3333e-01");
+    expect(
+        "format_float_scientific",
+        numc_format_float(1.0 / 3, NUMC_FLOAT64, true, true, true, 4, -1, false, 'k', -1, -1, -1),
+        "3.3333e-01");
     expect("scalar str", numc_format_scalar_str(NUMC_FLOAT32, (float[]){1e-4f}), "1e-04");
 }
 

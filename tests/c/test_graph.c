@@ -18,7 +18,8 @@ static int failures;
 
 static numc_array *vec(int64_t n, double start, double step) {
     double *d = malloc(sizeof(double) * (size_t)(n ? n : 1));
-    for (int64_t i = 0; i < n; i++) d[i] = start + step * (double)i;
+    for (int64_t i = 0; i < n; i++)
+        d[i] = start + step * (double)i;
     numc_array *a = numc_array_from_data(NUMC_FLOAT64, 1, &n, d);
     free(d);
     return a;
@@ -84,10 +85,10 @@ static void test_trace_and_run(void) {
     CHECK(numc_graph_optimise(g) == NUMC_OK);
     numc_graph_stats s;
     numc_graph_get_stats(g, &s);
-    CHECK(s.cse_merged >= 1);   /* the second sin */
-    CHECK(s.folded >= 1);       /* exp of a constant */
-    CHECK(s.dce_removed >= 1);  /* cos */
-    CHECK(s.nodes == 3);        /* sin, mul, add */
+    CHECK(s.cse_merged >= 1);  /* the second sin */
+    CHECK(s.folded >= 1);      /* exp of a constant */
+    CHECK(s.dce_removed >= 1); /* cos */
+    CHECK(s.nodes == 3);       /* sin, mul, add */
     CHECK(s.inputs == 1 && s.outputs == 1);
     char *dump = numc_graph_dump(g);
     CHECK(dump && strstr(dump, "sin(") && !strstr(dump, "cos("));
@@ -157,7 +158,8 @@ static void test_build_by_hand(void) {
     CHECK(g->nnodes == 2 && g->stats.cse_merged == 1);
     numc_array *x = vec(4, 0, 1), *out = NULL;
     CHECK(numc_graph_run(g, 1, (const numc_array *const *)&x, &out) == NUMC_OK);
-    for (int i = 0; out && i < 4; i++) CHECK(at(out, i) == (10.0 + 2 * i) * (10.0 + 2 * i));
+    for (int i = 0; out && i < 4; i++)
+        CHECK(at(out, i) == (10.0 + 2 * i) * (10.0 + 2 * i));
     /* intermediates are released after their last use: only the output lives */
     CHECK(out && atomic_load(&out->refcount) == 1);
     numc_array_release(out);
@@ -167,7 +169,8 @@ static void test_build_by_hand(void) {
 }
 
 /* ---- control flow ---- */
-static numc_status double_it(void *p, int nin, numc_array *const *in, int *nout, numc_array ***out) {
+static numc_status double_it(void *p, int nin, numc_array *const *in, int *nout,
+                             numc_array ***out) {
     *nout = 1;
     *out = malloc(sizeof **out);
     numc_array *two = numc_scalar_f64(2.0);
@@ -181,7 +184,8 @@ static numc_status negate(void *p, int nin, numc_array *const *in, int *nout, nu
     (*out)[0] = numc_negative(in[0]);
     return (*out)[0] ? NUMC_OK : numc_error_kind();
 }
-static numc_status sum_below(void *p, int nin, numc_array *const *in, int *nout, numc_array ***out) {
+static numc_status sum_below(void *p, int nin, numc_array *const *in, int *nout,
+                             numc_array ***out) {
     *nout = 1;
     *out = malloc(sizeof **out);
     numc_array *sq = numc_multiply(in[0], in[0]);
@@ -237,8 +241,10 @@ static void test_control_flow(void) {
         numc_array *ec, *ew, *ecar, *eys;
         control(x, &ec, &ew, &ecar, &eys);
         double sx = 0;
-        for (int i = 0; i < 4; i++) sx += at(x, i);
-        for (int i = 0; ec && i < 4; i++) CHECK(at(ec, i) == (sx > 0 ? 2 : -1) * at(x, i));
+        for (int i = 0; i < 4; i++)
+            sx += at(x, i);
+        for (int i = 0; ec && i < 4; i++)
+            CHECK(at(ec, i) == (sx > 0 ? 2 : -1) * at(x, i));
         double acc = 0;
         for (int i = 0; eys && i < 4; i++) {
             acc += at(x, i);
@@ -257,7 +263,8 @@ static void test_control_flow(void) {
         if (!g) continue;
         CHECK(numc_graph_optimise(g) == NUMC_OK);
         char *dump = numc_graph_dump(g);
-        CHECK(dump && strstr(dump, "cond(") && strstr(dump, "while(") && strstr(dump, "scan_loop("));
+        CHECK(dump && strstr(dump, "cond(") && strstr(dump, "while(") &&
+              strstr(dump, "scan_loop("));
         free(dump);
         numc_array *out[4] = {0};
         CHECK(numc_graph_execute(g, 1, (const numc_array *const *)&x, out) == NUMC_OK);

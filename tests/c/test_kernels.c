@@ -6,13 +6,13 @@
 #include <stdio.h>
 
 static int failures;
-#define CHECK(c)                                                                               \
-    do {                                                                                       \
-        if (!(c)) {                                                                            \
-            fprintf(stderr, "%s:%d: CHECK failed: %s (last error: %s)\n", __FILE__, __LINE__, \
-                    #c, numc_error_message());                                                 \
-            failures++;                                                                        \
-        }                                                                                      \
+#define CHECK(c)                                                                                   \
+    do {                                                                                           \
+        if (!(c)) {                                                                                \
+            fprintf(stderr, "%s:%d: CHECK failed: %s (last error: %s)\n", __FILE__, __LINE__, #c,  \
+                    numc_error_message());                                                         \
+            failures++;                                                                            \
+        }                                                                                          \
     } while (0)
 
 static numc_array *make(numc_dtype dt, int ndim, const int64_t *shape, const void *data) {
@@ -35,11 +35,11 @@ static numc_array *view(const numc_array *base, int ndim, const int64_t *shape,
     return numc_array_view(base, ndim, shape, strides, base->offset + offset);
 }
 
-#define RUN(fn, prim, nin, ins, pr, o)                                                         \
-    do {                                                                                       \
-        numc_array *outs_[1] = {(o)};                                                          \
-        CHECK(fn(NUMC_PRIM_##prim, (nin), (const numc_array *const *)(ins), &(pr), outs_) ==   \
-              NUMC_OK);                                                                        \
+#define RUN(fn, prim, nin, ins, pr, o)                                                             \
+    do {                                                                                           \
+        numc_array *outs_[1] = {(o)};                                                              \
+        CHECK(fn(NUMC_PRIM_##prim, (nin), (const numc_array *const *)(ins), &(pr), outs_) ==       \
+              NUMC_OK);                                                                            \
     } while (0)
 
 static bool eq_f64(const numc_array *a, const double *want, int64_t n) {
@@ -102,7 +102,7 @@ static void test_layout(void) {
     double d6[6] = {0, 1, 2, 3, 4, 5};
     numc_array *m = make(NUMC_FLOAT64, 2, sh23, d6);
     int64_t sh32[2] = {3, 2}, st32[2] = {1, 3};
-    numc_array *mt = view(m, 2, sh32, st32, 0);   /* mt[i][j] = m[j][i] */
+    numc_array *mt = view(m, 2, sh32, st32, 0); /* mt[i][j] = m[j][i] */
     o = numc_array_new(NUMC_FLOAT64, 2, sh23);
     int64_t perm[2] = {1, 0};
     p = params(2, perm);
@@ -120,7 +120,8 @@ static void test_layout(void) {
 static void test_reduce(void) {
     /* (3, 4) float64 0..11, viewed transposed as (4, 3) */
     double d[12];
-    for (int i = 0; i < 12; i++) d[i] = i;
+    for (int i = 0; i < 12; i++)
+        d[i] = i;
     int64_t sh34[2] = {3, 4}, sh43[2] = {4, 3}, st43[2] = {1, 4}, s4 = 4, s3 = 3;
     numc_array *a = make(NUMC_FLOAT64, 2, sh34, d);
     numc_array *at = view(a, 2, sh43, st43, 0);
@@ -128,11 +129,11 @@ static void test_reduce(void) {
     int64_t ax0 = 0, ax1 = 1, both[2] = {0, 1};
     numc_params p = params(1, &ax0);
     numc_array *o3 = numc_array_new(NUMC_FLOAT64, 1, &s3);
-    RUN(numc_cpu_reduce, REDUCE_SUM, 1, in, p, o3);   /* row sums of a */
+    RUN(numc_cpu_reduce, REDUCE_SUM, 1, in, p, o3); /* row sums of a */
     CHECK(eq_f64(o3, (double[]){6, 22, 38}, 3));
     numc_array *o4 = numc_array_new(NUMC_FLOAT64, 1, &s4);
     p = params(1, &ax1);
-    RUN(numc_cpu_reduce, REDUCE_MAX, 1, in, p, o4);   /* column maxima of a */
+    RUN(numc_cpu_reduce, REDUCE_MAX, 1, in, p, o4); /* column maxima of a */
     CHECK(eq_f64(o4, (double[]){8, 9, 10, 11}, 4));
     numc_array *o0 = numc_array_new(NUMC_FLOAT64, 0, NULL);
     p = params(2, both);
@@ -171,7 +172,8 @@ static void test_reduce(void) {
     int64_t big = 1 << 22;
     numc_array *xf = numc_array_new(NUMC_FLOAT32, 1, &big);
     float *fp = (float *)numc_array_ptr(xf);
-    for (int64_t i = 0; i < big; i++) fp[i] = 0.1f;
+    for (int64_t i = 0; i < big; i++)
+        fp[i] = 0.1f;
     numc_array *of = numc_array_new(NUMC_FLOAT32, 0, NULL);
     const numc_array *inf[1] = {xf};
     RUN(numc_cpu_reduce, REDUCE_SUM, 1, inf, p, of);
@@ -179,7 +181,8 @@ static void test_reduce(void) {
     CHECK(fabs(*(float *)numc_array_ptr(of) - exact) / exact < 1e-6);
 
     numc_array *arr[] = {a, at, o3, o4, o0, xn, oi, x8, o8, xf, of};
-    for (size_t i = 0; i < sizeof arr / sizeof arr[0]; i++) numc_array_release(arr[i]);
+    for (size_t i = 0; i < sizeof arr / sizeof arr[0]; i++)
+        numc_array_release(arr[i]);
 }
 
 static void test_scan(void) {
@@ -197,7 +200,7 @@ static void test_scan(void) {
     CHECK(eq_f64(o, (double[]){10, 9, 7, 4}, 4));
     /* cummax over axis 0 of a (2, 2) view: columns advance together */
     int64_t sh22[2] = {2, 2}, st22[2] = {1, 2};
-    numc_array *xt = view(x, 2, sh22, st22, 0);   /* [[1 3] [2 4]] */
+    numc_array *xt = view(x, 2, sh22, st22, 0); /* [[1 3] [2 4]] */
     numc_array *o2 = numc_array_new(NUMC_FLOAT64, 2, sh22);
     const numc_array *in2[1] = {xt};
     p = params(2, fwd);
@@ -211,8 +214,8 @@ static void test_scan(void) {
 
 static void test_dot(void) {
     /* lhs: a transposed view (2,3) of a (3,2) buffer; rhs (3,2) contiguous */
-    double l[6] = {1, 4, 2, 5, 3, 6};     /* as (3,2); its transpose is [[1 2 3] [4 5 6]] */
-    double r[6] = {7, 8, 9, 10, 11, 12};  /* [[7 8] [9 10] [11 12]] */
+    double l[6] = {1, 4, 2, 5, 3, 6};    /* as (3,2); its transpose is [[1 2 3] [4 5 6]] */
+    double r[6] = {7, 8, 9, 10, 11, 12}; /* [[7 8] [9 10] [11 12]] */
     int64_t sh32[2] = {3, 2}, sh23[2] = {2, 3}, st23[2] = {1, 2}, sh22[2] = {2, 2};
     numc_array *lb = make(NUMC_FLOAT64, 2, sh32, l);
     numc_array *lt = view(lb, 2, sh23, st23, 0);
@@ -226,8 +229,8 @@ static void test_dot(void) {
     /* the same product with both operands reversed along the contraction
      * (negative strides force packing) gives the same result */
     int64_t rst[2] = {1, -2}, rst2[2] = {-2, 1};
-    numc_array *lrev = view(lb, 2, sh23, rst, 4);   /* [[3 2 1] [6 5 4]] */
-    numc_array *rrev = view(rb, 2, sh32, rst2, 4);  /* [[11 12] [9 10] [7 8]] */
+    numc_array *lrev = view(lb, 2, sh23, rst, 4);  /* [[3 2 1] [6 5 4]] */
+    numc_array *rrev = view(rb, 2, sh32, rst2, 4); /* [[11 12] [9 10] [7 8]] */
     const numc_array *in2[2] = {lrev, rrev};
     RUN(numc_cpu_dot_general, DOT_GENERAL, 2, in2, p, o);
     CHECK(eq_f64(o, (double[]){58, 64, 139, 154}, 4));
@@ -254,7 +257,8 @@ static void test_dot(void) {
     CHECK(rb8[0] == 0 && rb8[1] == 1 && rb8[2] == 0 && rb8[3] == 0);
 
     numc_array *arr[] = {lb, lt, rb, o, lrev, rrev, ai, bi, oi, xa, xb, ob};
-    for (size_t i = 0; i < sizeof arr / sizeof arr[0]; i++) numc_array_release(arr[i]);
+    for (size_t i = 0; i < sizeof arr / sizeof arr[0]; i++)
+        numc_array_release(arr[i]);
 }
 
 static void test_index(void) {
@@ -308,7 +312,7 @@ static void test_index(void) {
      * it: the update must be read as it was before the write */
     numc_array *y = make(NUMC_FLOAT64, 1, &s6, d);
     numc_array *yself = view(y, 1, &s6, (int64_t[]){1}, 0);
-    numc_array *ysrc = view(y, 1, &s3, (int64_t[]){1}, 0);  /* y[0:3] */
+    numc_array *ysrc = view(y, 1, &s3, (int64_t[]){1}, 0); /* y[0:3] */
     int64_t two = 2;
     numc_array *s2 = make(NUMC_INT64, 0, NULL, &two);
     const numc_array *ain[3] = {y, ysrc, s2};
@@ -316,7 +320,8 @@ static void test_index(void) {
     CHECK(eq_f64(yself, (double[]){10, 11, 10, 11, 12, 15}, 6));
 
     numc_array *arr[] = {x, idx, o, upd, o6, bad, s, o3, u3, y, yself, ysrc, s2};
-    for (size_t i = 0; i < sizeof arr / sizeof arr[0]; i++) numc_array_release(arr[i]);
+    for (size_t i = 0; i < sizeof arr / sizeof arr[0]; i++)
+        numc_array_release(arr[i]);
 }
 
 int main(void) {

@@ -10,14 +10,14 @@
 #include <stdio.h>
 
 static int failures, checks;
-#define CHECK(c)                                                                      \
-    do {                                                                              \
-        checks++;                                                                     \
-        if (!(c)) {                                                                   \
-            fprintf(stderr, "%s:%d: CHECK failed: %s (%s)\n", __FILE__, __LINE__, #c, \
-                    numc_error_message());                                            \
-            failures++;                                                               \
-        }                                                                             \
+#define CHECK(c)                                                                                   \
+    do {                                                                                           \
+        checks++;                                                                                  \
+        if (!(c)) {                                                                                \
+            fprintf(stderr, "%s:%d: CHECK failed: %s (%s)\n", __FILE__, __LINE__, #c,              \
+                    numc_error_message());                                                         \
+            failures++;                                                                            \
+        }                                                                                          \
     } while (0)
 
 static numc_array *vec(int n, const double *v) {
@@ -31,9 +31,13 @@ static double at(const numc_array *a, int64_t k) {
     return re;
 }
 
-static bool near(double a, double b) { return fabs(a - b) <= 1e-12 * (1 + fabs(b)); }
+static bool near(double a, double b) {
+    return fabs(a - b) <= 1e-12 * (1 + fabs(b));
+}
 
-static void rel(numc_array *a) { numc_array_release(a); }
+static void rel(numc_array *a) {
+    numc_array_release(a);
+}
 
 /* ---- first order: sum(x * x) and sum(sin(x) * w) ---- */
 static void first_order(void) {
@@ -47,7 +51,8 @@ static void first_order(void) {
     numc_array *g = NULL;
     const numc_array *src[1] = {x};
     CHECK(numc_tape_gradient(t, y, 1, src, NULL, false, &g) == NUMC_OK);
-    for (int k = 0; k < 3; k++) CHECK(near(at(g, k), 2 * xv[k]));
+    for (int k = 0; k < 3; k++)
+        CHECK(near(at(g, k), 2 * xv[k]));
     rel(g);
     /* a one-shot tape answers once */
     g = NULL;
@@ -76,14 +81,18 @@ static void persistent_and_sources(void) {
     numc_array *g[3];
     for (int rep = 0; rep < 2; rep++) {
         CHECK(numc_tape_gradient(t, s, 3, src, w, false, g) == NUMC_OK);
-        for (int k = 0; k < 3; k++) CHECK(near(at(g[0], k), wv[k] * cos(xv[k])));
+        for (int k = 0; k < 3; k++)
+            CHECK(near(at(g[0], k), wv[k] * cos(xv[k])));
         CHECK(g[1] == NULL && g[2] == NULL);
-        for (int i = 0; i < 3; i++) rel(g[i]);
+        for (int i = 0; i < 3; i++)
+            rel(g[i]);
     }
     CHECK(numc_tape_gradient(t, s, 3, src, NULL, true, g) == NUMC_OK);
     CHECK(g[1] && near(at(g[1], 0), 0) && near(at(g[1], 2), 0) && g[2] == NULL);
-    for (int k = 0; k < 3; k++) CHECK(near(at(g[0], k), cos(xv[k])));
-    for (int i = 0; i < 3; i++) rel(g[i]);
+    for (int k = 0; k < 3; k++)
+        CHECK(near(at(g[0], k), cos(xv[k])));
+    for (int i = 0; i < 3; i++)
+        rel(g[i]);
     /* the output gradient must have the target's shape */
     numc_array *bad = vec(2, wv);
     CHECK(numc_tape_gradient(t, s, 1, src, bad, false, g) == NUMC_ERR_VALUE);
@@ -96,7 +105,8 @@ static void persistent_and_sources(void) {
     numc_tape_stop(t);
     const numc_array *tg[2] = {s, x3};
     CHECK(numc_tape_gradient_n(t, 2, tg, NULL, 1, src, false, g) == NUMC_OK);
-    for (int k = 0; k < 3; k++) CHECK(near(at(g[0], k), cos(xv[k]) + 3));
+    for (int k = 0; k < 3; k++)
+        CHECK(near(at(g[0], k), cos(xv[k]) + 3));
     rel(g[0]);
     numc_tape_free(t);
     rel(three);
@@ -178,7 +188,8 @@ static void value_and_grad(void) {
     CHECK(numc_value_and_grad(fn, &pl, 2, args, 2, argnums, &value, g) == NUMC_OK);
     CHECK(pl.calls == 1);
     double expect = 0;
-    for (int k = 0; k < 3; k++) expect += wv[k] * sin(xv[k]) * zv[k];
+    for (int k = 0; k < 3; k++)
+        expect += wv[k] * sin(xv[k]) * zv[k];
     CHECK(near(at(value, 0), expect));
     for (int k = 0; k < 3; k++) {
         CHECK(near(at(g[0], k), wv[k] * cos(xv[k]) * zv[k]));
@@ -192,7 +203,8 @@ static void value_and_grad(void) {
     CHECK(numc_value_and_grad(fn, &pl, 2, same, 1, argnums, &value, g) == NUMC_OK);
     /* the differentiated argument gets a fresh handle, so the second
      * operand is a constant: d sum(w sin(x) z)/dx at z = x is w cos(x) x */
-    for (int k = 0; k < 3; k++) CHECK(near(at(g[0], k), wv[k] * cos(xv[k]) * xv[k]));
+    for (int k = 0; k < 3; k++)
+        CHECK(near(at(g[0], k), wv[k] * cos(xv[k]) * xv[k]));
     rel(value);
     rel(g[0]);
     /* errors: non-scalar output, integer input, argnums out of range */
@@ -264,7 +276,9 @@ static numc_status custom_bwd(void *p, int nin, const numc_array *const *in, int
     return ct_in[0] ? NUMC_OK : numc_error_kind();
 }
 
-static void custom_free(void *p) { ((custom_t *)p)->freed++; }
+static void custom_free(void *p) {
+    ((custom_t *)p)->freed++;
+}
 
 static void custom_records(void) {
     double xv[2] = {1, 2};
@@ -284,7 +298,8 @@ static void custom_records(void) {
     /* an output that is an input is refused (and the payload is freed) */
     numc_array *xo[1] = {x};
     custom_t c2 = {0, 0, 1.0};
-    CHECK(numc_tape_record_custom(t, 1, ins, 1, xo, custom_bwd, &c2, custom_free) == NUMC_ERR_VALUE);
+    CHECK(numc_tape_record_custom(t, 1, ins, 1, xo, custom_bwd, &c2, custom_free) ==
+          NUMC_ERR_VALUE);
     CHECK(c2.freed == 1);
     numc_error_clear();
     numc_array *outs[1] = {y};
@@ -295,7 +310,8 @@ static void custom_records(void) {
     const numc_array *src[1] = {x};
     numc_array *g = NULL;
     CHECK(numc_tape_gradient(t, z, 1, src, NULL, false, &g) == NUMC_OK);
-    for (int k = 0; k < 2; k++) CHECK(near(at(g, k), 2 * exp(xv[k]) * 10));
+    for (int k = 0; k < 2; k++)
+        CHECK(near(at(g, k), 2 * exp(xv[k]) * 10));
     CHECK(c.calls == 1);
     rel(g);
     CHECK(numc_tape_accessed(t, x) && numc_tape_accessed(t, y) && !numc_tape_accessed(t, z));
@@ -317,9 +333,9 @@ static void stack_order(void) {
     numc_tape *b = numc_tape_new(true);
     numc_tape_watch(a, x);
     numc_tape_watch(b, x);
-    numc_tape_stop(a);            /* not on top: unlinked from under b */
+    numc_tape_stop(a); /* not on top: unlinked from under b */
     CHECK(!numc_tape_is_active(a) && numc_tape_is_active(b));
-    numc_array *y = numc_exp(x);  /* only b records */
+    numc_array *y = numc_exp(x); /* only b records */
     CHECK(numc_tape_is_watched(b, y) && !numc_tape_is_watched(a, y));
     numc_tape_stop(b);
     CHECK(numc_interp_current() == base);
@@ -328,7 +344,7 @@ static void stack_order(void) {
     numc_error_clear();
     numc_array *y2 = numc_exp(x);
     CHECK(numc_tape_is_watched(a, y2));
-    numc_tape_free(a);            /* stops it */
+    numc_tape_free(a); /* stops it */
     CHECK(numc_interp_current() == base);
     numc_tape_free(b);
     rel(y);

@@ -11,14 +11,14 @@
 #include <stdio.h>
 
 static int failures, checks, second_checks;
-#define CHECK(c)                                                                      \
-    do {                                                                              \
-        checks++;                                                                     \
-        if (!(c)) {                                                                   \
-            fprintf(stderr, "%s:%d: CHECK failed: %s (%s)\n", __FILE__, __LINE__, #c, \
-                    numc_error_message());                                            \
-            failures++;                                                               \
-        }                                                                             \
+#define CHECK(c)                                                                                   \
+    do {                                                                                           \
+        checks++;                                                                                  \
+        if (!(c)) {                                                                                \
+            fprintf(stderr, "%s:%d: CHECK failed: %s (%s)\n", __FILE__, __LINE__, #c,              \
+                    numc_error_message());                                                         \
+            failures++;                                                                            \
+        }                                                                                          \
     } while (0)
 
 /* ---- host values ---- */
@@ -34,20 +34,34 @@ static double urand(double lo, double hi) {
 static numc_array *mk(numc_dtype dt, int nd, const int64_t *shape, const double *re,
                       const double *im) {
     int64_t n = 1;
-    for (int d = 0; d < nd; d++) n *= shape[d];
+    for (int d = 0; d < nd; d++)
+        n *= shape[d];
     size_t isz = numc_dtype_itemsize(dt);
     char *buf = calloc((size_t)(n ? n : 1), isz);
     for (int64_t k = 0; k < n; k++) {
         double r = re ? re[k] : 0, i = im ? im[k] : 0;
         char *p = buf + (size_t)k * isz;
         switch (dt) {
-        case NUMC_FLOAT64: *(double *)p = r; break;
-        case NUMC_FLOAT32: *(float *)p = (float)r; break;
-        case NUMC_COMPLEX128: ((double *)p)[0] = r, ((double *)p)[1] = i; break;
-        case NUMC_COMPLEX64: ((float *)p)[0] = (float)r, ((float *)p)[1] = (float)i; break;
-        case NUMC_INT64: *(int64_t *)p = (int64_t)r; break;
-        case NUMC_BOOL: *(uint8_t *)p = r != 0; break;
-        default: abort();
+        case NUMC_FLOAT64:
+            *(double *)p = r;
+            break;
+        case NUMC_FLOAT32:
+            *(float *)p = (float)r;
+            break;
+        case NUMC_COMPLEX128:
+            ((double *)p)[0] = r, ((double *)p)[1] = i;
+            break;
+        case NUMC_COMPLEX64:
+            ((float *)p)[0] = (float)r, ((float *)p)[1] = (float)i;
+            break;
+        case NUMC_INT64:
+            *(int64_t *)p = (int64_t)r;
+            break;
+        case NUMC_BOOL:
+            *(uint8_t *)p = r != 0;
+            break;
+        default:
+            abort();
         }
     }
     numc_array *a = numc_array_from_data(dt, nd, shape, buf);
@@ -57,8 +71,10 @@ static numc_array *mk(numc_dtype dt, int nd, const int64_t *shape, const double 
 
 static numc_array *rnd(numc_dtype dt, int nd, const int64_t *shape, double lo, double hi) {
     int64_t n = 1;
-    for (int d = 0; d < nd; d++) n *= shape[d];
-    double *re = malloc(sizeof(double) * (size_t)(n + 1)), *im = malloc(sizeof(double) * (size_t)(n + 1));
+    for (int d = 0; d < nd; d++)
+        n *= shape[d];
+    double *re = malloc(sizeof(double) * (size_t)(n + 1)),
+           *im = malloc(sizeof(double) * (size_t)(n + 1));
     for (int64_t k = 0; k < n; k++) {
         re[k] = urand(lo, hi);
         im[k] = numc_dtype_kind(dt) == 'c' ? urand(lo, hi) : 0;
@@ -92,8 +108,10 @@ static double pair(const numc_array *a, const numc_array *w) {
 /* A copy of a with element k moved by (dr + i di). */
 static numc_array *nudge(const numc_array *a, int64_t k, double dr, double di) {
     int64_t n = numc_array_size(a);
-    double *re = malloc(sizeof(double) * (size_t)(n + 1)), *im = malloc(sizeof(double) * (size_t)(n + 1));
-    for (int64_t j = 0; j < n; j++) get(a, j, &re[j], &im[j]);
+    double *re = malloc(sizeof(double) * (size_t)(n + 1)),
+           *im = malloc(sizeof(double) * (size_t)(n + 1));
+    for (int64_t j = 0; j < n; j++)
+        get(a, j, &re[j], &im[j]);
     re[k] += dr;
     im[k] += di;
     numc_array *r = mk(numc_array_dtype(a), numc_array_ndim(a), numc_array_shape(a), re, im);
@@ -115,8 +133,8 @@ typedef struct {
     int nin;
     numc_array *in[MAXIN];
     double eps, tol;
-    bool no_second;   /* skip the second-order check */
-    unsigned skip;    /* inputs (bit mask) not checked: derivative undefined there */
+    bool no_second; /* skip the second-order check */
+    unsigned skip;  /* inputs (bit mask) not checked: derivative undefined there */
 } vcase;
 
 static bool inexact(const numc_array *a) {
@@ -127,7 +145,8 @@ static bool inexact(const numc_array *a) {
 /* out = p(in); the rule's cotangents for output cotangent ct. */
 static numc_status apply(const vcase *c, numc_array *const *in, const numc_array *ct,
                          numc_array **out, numc_array **ct_in) {
-    for (int i = 0; i < c->nin; i++) ct_in[i] = NULL;
+    for (int i = 0; i < c->nin; i++)
+        ct_in[i] = NULL;
     *out = numc_bind1(c->p, c->nin, (const numc_array *const *)in, &c->pr);
     if (!*out) return numc_error_kind();
     numc_vjp_rule rule = numc_prim_vjp(c->p);
@@ -163,8 +182,8 @@ static double loss(const vcase *c, int i, numc_array *xi, const numc_array *ct) 
  * element (real and imaginary parts) of input i. */
 typedef double (*scalar_fn)(const vcase *c, int i, numc_array *xi, const void *ctx);
 
-static bool fd_compare(const vcase *c, int i, const numc_array *ana, scalar_fn f,
-                       const void *ctx, const char *what) {
+static bool fd_compare(const vcase *c, int i, const numc_array *ana, scalar_fn f, const void *ctx,
+                       const char *what) {
     const numc_array *x = c->in[i];
     bool cplx = numc_dtype_kind(numc_array_dtype(x)) == 'c', ok = true;
     double eps = c->eps ? c->eps : 1e-6, tol = c->tol ? c->tol : 1e-6;
@@ -179,8 +198,9 @@ static bool fd_compare(const vcase *c, int i, const numc_array *ana, scalar_fn f
             numc_array_release(xm);
             double want = part ? -ai : ar;
             if (!close_to(num, want, tol)) {
-                fprintf(stderr, "%s: %s of input %d, element %lld (%s part): finite "
-                                "difference %.10g, rule %.10g\n",
+                fprintf(stderr,
+                        "%s: %s of input %d, element %lld (%s part): finite "
+                        "difference %.10g, rule %.10g\n",
                         c->name, what, i, (long long)k, part ? "imag" : "real", num, want);
                 ok = false;
             }
@@ -205,8 +225,7 @@ static double rule_pair(const vcase *c, int i, numc_array *xi, const void *vctx)
     memcpy(in, c->in, sizeof in);
     in[i] = xi;
     double v = NAN;
-    if (apply(c, in, s->ct, &out, cti) == NUMC_OK)
-        v = cti[s->j] ? pair(cti[s->j], s->w) : 0;
+    if (apply(c, in, s->ct, &out, cti) == NUMC_OK) v = cti[s->j] ? pair(cti[s->j], s->w) : 0;
     numc_array_release(out);
     release_all(cti, c->nin);
     return v;
@@ -218,7 +237,8 @@ static void check_second(const vcase *c, const numc_array *ct) {
         numc_array *w = like(c->in[j], -1, 1);
         /* record the forward and the rule on a tape watching the inputs */
         numc_tape *t = numc_tape_new(false);
-        for (int i = 0; i < c->nin; i++) numc_tape_watch(t, c->in[i]);
+        for (int i = 0; i < c->nin; i++)
+            numc_tape_watch(t, c->in[i]);
         numc_array *out = NULL, *cti[MAXIN];
         numc_status st = apply(c, c->in, ct, &out, cti);
         numc_tape_stop(t);
@@ -255,16 +275,18 @@ static void dtype_sweep(const vcase *c) {
         bool ok = true;
         for (int i = 0; i < c->nin; i++) {
             numc_dtype dt = numc_array_dtype(c->in[i]);
-            if (dt == NUMC_FLOAT64) dt = real_dts[k];
-            else if (dt == NUMC_COMPLEX128) dt = NUMC_COMPLEX64;
+            if (dt == NUMC_FLOAT64)
+                dt = real_dts[k];
+            else if (dt == NUMC_COMPLEX128)
+                dt = NUMC_COMPLEX64;
             n.in[i] = numc_astype(c->in[i], dt);
             ok &= n.in[i] != NULL;
         }
-        if (ok && c->p == NUMC_PRIM_CONVERT) n.pr.i[0] = numc_array_dtype(n.in[0]) == NUMC_COMPLEX64
-                                                           ? NUMC_FLOAT32 : NUMC_COMPLEX64;
+        if (ok && c->p == NUMC_PRIM_CONVERT)
+            n.pr.i[0] = numc_array_dtype(n.in[0]) == NUMC_COMPLEX64 ? NUMC_FLOAT32 : NUMC_COMPLEX64;
         if (ok && c->p == NUMC_PRIM_DOT_GENERAL) n.pr.i[n.pr.n - 1] = numc_array_dtype(n.in[0]);
-        numc_array *probe = ok ? numc_bind1(n.p, n.nin, (const numc_array *const *)n.in, &n.pr)
-                               : NULL;
+        numc_array *probe =
+            ok ? numc_bind1(n.p, n.nin, (const numc_array *const *)n.in, &n.pr) : NULL;
         if (probe) {
             numc_array *g = numc_ones_like(probe, NUMC_DTYPE_NONE), *out = NULL, *cti[MAXIN];
             numc_status st = g ? apply(&n, n.in, g, &out, cti) : numc_error_kind();
@@ -275,10 +297,9 @@ static void dtype_sweep(const vcase *c) {
             if (st == NUMC_OK) release_all(cti, n.nin);
             numc_array_release(out);
             numc_array_release(g);
-        }
-        else if (getenv("TEST_VJP_VERBOSE"))
-            fprintf(stderr, "%s: skipped in %s (forward: %s)\n", c->name, numc_dtype_name(real_dts[k]),
-                    numc_error_message());
+        } else if (getenv("TEST_VJP_VERBOSE"))
+            fprintf(stderr, "%s: skipped in %s (forward: %s)\n", c->name,
+                    numc_dtype_name(real_dts[k]), numc_error_message());
         numc_error_clear();
         numc_array_release(probe);
         release_all(n.in, n.nin);
@@ -338,9 +359,10 @@ static void unary(const char *name, numc_prim p, numc_dtype dt, double lo, doubl
     run((vcase){.name = name, .p = p, .nin = 1, .in = {R(dt, lo, hi, 2, 3)}});
 }
 
-static void binary(const char *name, numc_prim p, numc_dtype dt, double lo0, double hi0,
-                   double lo1, double hi1) {
-    run((vcase){.name = name, .p = p, .nin = 2, .in = {R(dt, lo0, hi0, 3, 2), R(dt, lo1, hi1, 3, 2)}});
+static void binary(const char *name, numc_prim p, numc_dtype dt, double lo0, double hi0, double lo1,
+                   double hi1) {
+    run((vcase){
+        .name = name, .p = p, .nin = 2, .in = {R(dt, lo0, hi0, 3, 2), R(dt, lo1, hi1, 3, 2)}});
 }
 
 static void elementwise_cases(void) {
@@ -393,28 +415,47 @@ static void elementwise_cases(void) {
     /* pow with a negative base and integral exponents */
     {
         double y[6] = {2, 3, -1, 2, 1, 3};
-        run((vcase){.name = "pow(x<0, int y)", .p = NUMC_PRIM_POW, .nin = 2,
-                    .in = {R(F64, -2, -0.5, 3, 2), vals(F64, 2, SH(3, 2), y)}, .skip = 2});
+        run((vcase){.name = "pow(x<0, int y)",
+                    .p = NUMC_PRIM_POW,
+                    .nin = 2,
+                    .in = {R(F64, -2, -0.5, 3, 2), vals(F64, 2, SH(3, 2), y)},
+                    .skip = 2});
     }
 
     /* select: the predicate gets nothing */
     {
         double pv[6] = {1, 0, 0, 1, 1, 0};
-        run((vcase){.name = "select", .p = NUMC_PRIM_SELECT, .nin = 3,
-                    .in = {vals(NUMC_BOOL, 2, SH(2, 3), pv), R(F64, -1, 1, 2, 3),
-                           R(F64, -1, 1, 2, 3)}});
+        run((vcase){
+            .name = "select",
+            .p = NUMC_PRIM_SELECT,
+            .nin = 3,
+            .in = {vals(NUMC_BOOL, 2, SH(2, 3), pv), R(F64, -1, 1, 2, 3), R(F64, -1, 1, 2, 3)}});
     }
     /* convert: linear, so a coarse step is exact up to float32 rounding */
-    run((vcase){.name = "convert f32->f64", .p = NUMC_PRIM_CONVERT, .pr = {.n = 1, .i = {F64}},
-                .nin = 1, .in = {R(NUMC_FLOAT32, -2, 2, 2, 3)}, .eps = 1.0 / 64, .tol = 1e-5});
-    run((vcase){.name = "convert f64->c128", .p = NUMC_PRIM_CONVERT, .pr = {.n = 1, .i = {C128}},
-                .nin = 1, .in = {R(F64, -2, 2, 2, 3)}});
-    run((vcase){.name = "convert c128->f64", .p = NUMC_PRIM_CONVERT, .pr = {.n = 1, .i = {F64}},
-                .nin = 1, .in = {R(C128, -2, 2, 2, 3)}});
+    run((vcase){.name = "convert f32->f64",
+                .p = NUMC_PRIM_CONVERT,
+                .pr = {.n = 1, .i = {F64}},
+                .nin = 1,
+                .in = {R(NUMC_FLOAT32, -2, 2, 2, 3)},
+                .eps = 1.0 / 64,
+                .tol = 1e-5});
+    run((vcase){.name = "convert f64->c128",
+                .p = NUMC_PRIM_CONVERT,
+                .pr = {.n = 1, .i = {C128}},
+                .nin = 1,
+                .in = {R(F64, -2, 2, 2, 3)}});
+    run((vcase){.name = "convert c128->f64",
+                .p = NUMC_PRIM_CONVERT,
+                .pr = {.n = 1, .i = {F64}},
+                .nin = 1,
+                .in = {R(C128, -2, 2, 2, 3)}});
     {
         double iv[6] = {1, 2, 3, 4, 5, 6};
-        run((vcase){.name = "convert i64->f64", .p = NUMC_PRIM_CONVERT, .pr = {.n = 1, .i = {F64}},
-                    .nin = 1, .in = {i64(2, SH(2, 3), iv)}});
+        run((vcase){.name = "convert i64->f64",
+                    .p = NUMC_PRIM_CONVERT,
+                    .pr = {.n = 1, .i = {F64}},
+                    .nin = 1,
+                    .in = {i64(2, SH(2, 3), iv)}});
     }
 }
 
@@ -439,131 +480,239 @@ static void complex_cases(void) {
 }
 
 static void layout_cases(void) {
-    run((vcase){.name = "reshape", .p = NUMC_PRIM_RESHAPE, .pr = {.n = 2, .i = {3, 2}}, .nin = 1,
+    run((vcase){.name = "reshape",
+                .p = NUMC_PRIM_RESHAPE,
+                .pr = {.n = 2, .i = {3, 2}},
+                .nin = 1,
                 .in = {R(F64, -1, 1, 2, 3)}});
     /* (3,1) -> (2,3,4): a new leading dim and a stretched unit dim */
-    run((vcase){.name = "broadcast_in_dim", .p = NUMC_PRIM_BROADCAST_IN_DIM,
-                .pr = {.n = 6, .i = {3, 2, 3, 4, 1, 2}}, .nin = 1, .in = {R(F64, -1, 1, 3, 1)}});
+    run((vcase){.name = "broadcast_in_dim",
+                .p = NUMC_PRIM_BROADCAST_IN_DIM,
+                .pr = {.n = 6, .i = {3, 2, 3, 4, 1, 2}},
+                .nin = 1,
+                .in = {R(F64, -1, 1, 3, 1)}});
     /* (3,) -> (3,2) along dim 0; a unit dim kept as a unit dim */
-    run((vcase){.name = "broadcast_in_dim 2", .p = NUMC_PRIM_BROADCAST_IN_DIM,
-                .pr = {.n = 6, .i = {3, 3, 1, 2, 0, 1}}, .nin = 1, .in = {R(F64, -1, 1, 3, 1)}});
-    run((vcase){.name = "broadcast_in_dim 0-d", .p = NUMC_PRIM_BROADCAST_IN_DIM,
-                .pr = {.n = 3, .i = {2, 2, 3}}, .nin = 1, .in = {rnd(F64, 0, NULL, -1, 1)}});
-    run((vcase){.name = "transpose", .p = NUMC_PRIM_TRANSPOSE, .pr = {.n = 3, .i = {2, 0, 1}},
-                .nin = 1, .in = {R(F64, -1, 1, 2, 3, 4)}});
+    run((vcase){.name = "broadcast_in_dim 2",
+                .p = NUMC_PRIM_BROADCAST_IN_DIM,
+                .pr = {.n = 6, .i = {3, 3, 1, 2, 0, 1}},
+                .nin = 1,
+                .in = {R(F64, -1, 1, 3, 1)}});
+    run((vcase){.name = "broadcast_in_dim 0-d",
+                .p = NUMC_PRIM_BROADCAST_IN_DIM,
+                .pr = {.n = 3, .i = {2, 2, 3}},
+                .nin = 1,
+                .in = {rnd(F64, 0, NULL, -1, 1)}});
+    run((vcase){.name = "transpose",
+                .p = NUMC_PRIM_TRANSPOSE,
+                .pr = {.n = 3, .i = {2, 0, 1}},
+                .nin = 1,
+                .in = {R(F64, -1, 1, 2, 3, 4)}});
     /* x[1:5:2, 0:6:3] and x[0:4:3, 2:2] (an empty result) */
-    run((vcase){.name = "slice strided", .p = NUMC_PRIM_SLICE,
-                .pr = {.n = 6, .i = {1, 0, 5, 6, 2, 3}}, .nin = 1, .in = {R(F64, -1, 1, 5, 6)}});
-    run((vcase){.name = "slice strided 2", .p = NUMC_PRIM_SLICE,
-                .pr = {.n = 6, .i = {0, 1, 4, 5, 3, 2}}, .nin = 1, .in = {R(F64, -1, 1, 5, 6)}});
-    run((vcase){.name = "slice empty", .p = NUMC_PRIM_SLICE,
-                .pr = {.n = 6, .i = {0, 2, 4, 2, 3, 1}}, .nin = 1, .in = {R(F64, -1, 1, 5, 6)}});
-    run((vcase){.name = "rev", .p = NUMC_PRIM_REV, .pr = {.n = 1, .i = {1}}, .nin = 1,
+    run((vcase){.name = "slice strided",
+                .p = NUMC_PRIM_SLICE,
+                .pr = {.n = 6, .i = {1, 0, 5, 6, 2, 3}},
+                .nin = 1,
+                .in = {R(F64, -1, 1, 5, 6)}});
+    run((vcase){.name = "slice strided 2",
+                .p = NUMC_PRIM_SLICE,
+                .pr = {.n = 6, .i = {0, 1, 4, 5, 3, 2}},
+                .nin = 1,
+                .in = {R(F64, -1, 1, 5, 6)}});
+    run((vcase){.name = "slice empty",
+                .p = NUMC_PRIM_SLICE,
+                .pr = {.n = 6, .i = {0, 2, 4, 2, 3, 1}},
+                .nin = 1,
+                .in = {R(F64, -1, 1, 5, 6)}});
+    run((vcase){.name = "rev",
+                .p = NUMC_PRIM_REV,
+                .pr = {.n = 1, .i = {1}},
+                .nin = 1,
                 .in = {R(F64, -1, 1, 2, 3)}});
     /* lo (1,-1), hi (-1,2), interior (1,2) on a (3,4) */
-    run((vcase){.name = "pad", .p = NUMC_PRIM_PAD, .pr = {.n = 6, .i = {1, -1, -1, 2, 1, 2}},
-                .nin = 2, .in = {R(F64, -1, 1, 3, 4), rnd(F64, 0, NULL, -1, 1)}});
-    run((vcase){.name = "pad crop", .p = NUMC_PRIM_PAD, .pr = {.n = 3, .i = {-2, -3, 2}},
-                .nin = 2, .in = {R(F64, -1, 1, 5), rnd(F64, 0, NULL, -1, 1)}});
-    run((vcase){.name = "concatenate", .p = NUMC_PRIM_CONCATENATE, .pr = {.n = 1, .i = {1}},
+    run((vcase){.name = "pad",
+                .p = NUMC_PRIM_PAD,
+                .pr = {.n = 6, .i = {1, -1, -1, 2, 1, 2}},
+                .nin = 2,
+                .in = {R(F64, -1, 1, 3, 4), rnd(F64, 0, NULL, -1, 1)}});
+    run((vcase){.name = "pad crop",
+                .p = NUMC_PRIM_PAD,
+                .pr = {.n = 3, .i = {-2, -3, 2}},
+                .nin = 2,
+                .in = {R(F64, -1, 1, 5), rnd(F64, 0, NULL, -1, 1)}});
+    run((vcase){.name = "concatenate",
+                .p = NUMC_PRIM_CONCATENATE,
+                .pr = {.n = 1, .i = {1}},
                 .nin = 3,
                 .in = {R(F64, -1, 1, 2, 1), R(F64, -1, 1, 2, 3), R(F64, -1, 1, 2, 2)}});
 }
 
 static void reduce_cases(void) {
-    run((vcase){.name = "reduce_sum", .p = NUMC_PRIM_REDUCE_SUM, .pr = {.n = 2, .i = {0, 2}},
-                .nin = 1, .in = {R(F64, -1, 1, 2, 3, 4)}});
-    run((vcase){.name = "reduce_prod", .p = NUMC_PRIM_REDUCE_PROD, .pr = {.n = 2, .i = {0, 2}},
-                .nin = 1, .in = {R(F64, 0.5, 1.5, 2, 3, 2)}});
-    run((vcase){.name = "reduce_prod c", .p = NUMC_PRIM_REDUCE_PROD, .pr = {.n = 1, .i = {1}},
-                .nin = 1, .in = {R(C128, -1, 1, 2, 3)}});
+    run((vcase){.name = "reduce_sum",
+                .p = NUMC_PRIM_REDUCE_SUM,
+                .pr = {.n = 2, .i = {0, 2}},
+                .nin = 1,
+                .in = {R(F64, -1, 1, 2, 3, 4)}});
+    run((vcase){.name = "reduce_prod",
+                .p = NUMC_PRIM_REDUCE_PROD,
+                .pr = {.n = 2, .i = {0, 2}},
+                .nin = 1,
+                .in = {R(F64, 0.5, 1.5, 2, 3, 2)}});
+    run((vcase){.name = "reduce_prod c",
+                .p = NUMC_PRIM_REDUCE_PROD,
+                .pr = {.n = 1, .i = {1}},
+                .nin = 1,
+                .in = {R(C128, -1, 1, 2, 3)}});
     {
         /* rows with no, one and two zeros: still exact (the product is
          * multilinear, so finite differences are exact there too) */
         double v[12] = {1.5, -2, 0.5, 3, 0, 2, -1, 0.5, 0, 2, 0, 1.5};
-        run((vcase){.name = "reduce_prod zeros", .p = NUMC_PRIM_REDUCE_PROD,
-                    .pr = {.n = 1, .i = {1}}, .nin = 1, .in = {vals(F64, 2, SH(3, 4), v)},
+        run((vcase){.name = "reduce_prod zeros",
+                    .p = NUMC_PRIM_REDUCE_PROD,
+                    .pr = {.n = 1, .i = {1}},
+                    .nin = 1,
+                    .in = {vals(F64, 2, SH(3, 4), v)},
                     .no_second = true});
     }
-    run((vcase){.name = "reduce_prod all", .p = NUMC_PRIM_REDUCE_PROD, .pr = {.n = 2, .i = {0, 1}},
-                .nin = 1, .in = {R(F64, 0.5, 1.5, 2, 3)}});
-    run((vcase){.name = "reduce_sum all", .p = NUMC_PRIM_REDUCE_SUM, .pr = {.n = 2, .i = {0, 1}},
-                .nin = 1, .in = {R(F64, -1, 1, 2, 3)}});
-    run((vcase){.name = "reduce_max", .p = NUMC_PRIM_REDUCE_MAX, .pr = {.n = 1, .i = {1}},
-                .nin = 1, .in = {R(F64, -1, 1, 3, 4)}});
-    run((vcase){.name = "reduce_min", .p = NUMC_PRIM_REDUCE_MIN, .pr = {.n = 2, .i = {0, 1}},
-                .nin = 1, .in = {R(F64, -1, 1, 3, 4)}});
-    run((vcase){.name = "cumsum", .p = NUMC_PRIM_CUMSUM, .pr = {.n = 2, .i = {1, 0}}, .nin = 1,
+    run((vcase){.name = "reduce_prod all",
+                .p = NUMC_PRIM_REDUCE_PROD,
+                .pr = {.n = 2, .i = {0, 1}},
+                .nin = 1,
+                .in = {R(F64, 0.5, 1.5, 2, 3)}});
+    run((vcase){.name = "reduce_sum all",
+                .p = NUMC_PRIM_REDUCE_SUM,
+                .pr = {.n = 2, .i = {0, 1}},
+                .nin = 1,
+                .in = {R(F64, -1, 1, 2, 3)}});
+    run((vcase){.name = "reduce_max",
+                .p = NUMC_PRIM_REDUCE_MAX,
+                .pr = {.n = 1, .i = {1}},
+                .nin = 1,
                 .in = {R(F64, -1, 1, 3, 4)}});
-    run((vcase){.name = "cumsum reverse", .p = NUMC_PRIM_CUMSUM, .pr = {.n = 2, .i = {0, 1}},
-                .nin = 1, .in = {R(F64, -1, 1, 3, 4)}});
-    run((vcase){.name = "cumprod", .p = NUMC_PRIM_CUMPROD, .pr = {.n = 2, .i = {1, 0}}, .nin = 1,
+    run((vcase){.name = "reduce_min",
+                .p = NUMC_PRIM_REDUCE_MIN,
+                .pr = {.n = 2, .i = {0, 1}},
+                .nin = 1,
+                .in = {R(F64, -1, 1, 3, 4)}});
+    run((vcase){.name = "cumsum",
+                .p = NUMC_PRIM_CUMSUM,
+                .pr = {.n = 2, .i = {1, 0}},
+                .nin = 1,
+                .in = {R(F64, -1, 1, 3, 4)}});
+    run((vcase){.name = "cumsum reverse",
+                .p = NUMC_PRIM_CUMSUM,
+                .pr = {.n = 2, .i = {0, 1}},
+                .nin = 1,
+                .in = {R(F64, -1, 1, 3, 4)}});
+    run((vcase){.name = "cumprod",
+                .p = NUMC_PRIM_CUMPROD,
+                .pr = {.n = 2, .i = {1, 0}},
+                .nin = 1,
                 .in = {R(F64, 0.5, 1.5, 3, 4)}});
-    run((vcase){.name = "cumprod reverse", .p = NUMC_PRIM_CUMPROD, .pr = {.n = 2, .i = {0, 1}},
-                .nin = 1, .in = {R(F64, -1.5, -0.5, 3, 4)}});
-    run((vcase){.name = "cummax", .p = NUMC_PRIM_CUMMAX, .pr = {.n = 2, .i = {1, 0}}, .nin = 1,
+    run((vcase){.name = "cumprod reverse",
+                .p = NUMC_PRIM_CUMPROD,
+                .pr = {.n = 2, .i = {0, 1}},
+                .nin = 1,
+                .in = {R(F64, -1.5, -0.5, 3, 4)}});
+    run((vcase){.name = "cummax",
+                .p = NUMC_PRIM_CUMMAX,
+                .pr = {.n = 2, .i = {1, 0}},
+                .nin = 1,
                 .in = {R(F64, -1, 1, 3, 5)}});
-    run((vcase){.name = "cummax reverse", .p = NUMC_PRIM_CUMMAX, .pr = {.n = 2, .i = {0, 1}},
-                .nin = 1, .in = {R(F64, -1, 1, 5, 3)}});
-    run((vcase){.name = "cummin", .p = NUMC_PRIM_CUMMIN, .pr = {.n = 2, .i = {1, 0}}, .nin = 1,
+    run((vcase){.name = "cummax reverse",
+                .p = NUMC_PRIM_CUMMAX,
+                .pr = {.n = 2, .i = {0, 1}},
+                .nin = 1,
+                .in = {R(F64, -1, 1, 5, 3)}});
+    run((vcase){.name = "cummin",
+                .p = NUMC_PRIM_CUMMIN,
+                .pr = {.n = 2, .i = {1, 0}},
+                .nin = 1,
                 .in = {R(F64, -1, 1, 3, 5)}});
-    run((vcase){.name = "cummin reverse", .p = NUMC_PRIM_CUMMIN, .pr = {.n = 2, .i = {1, 1}},
-                .nin = 1, .in = {R(F64, -1, 1, 3, 5)}});
+    run((vcase){.name = "cummin reverse",
+                .p = NUMC_PRIM_CUMMIN,
+                .pr = {.n = 2, .i = {1, 1}},
+                .nin = 1,
+                .in = {R(F64, -1, 1, 3, 5)}});
 }
 
 static numc_params dot_params(int nc, const int64_t *lc, const int64_t *rc, int nb,
                               const int64_t *lb, const int64_t *rb) {
     numc_params pr = {.n = 0};
     pr.i[pr.n++] = nc;
-    for (int k = 0; k < nc; k++) pr.i[pr.n++] = lc[k];
-    for (int k = 0; k < nc; k++) pr.i[pr.n++] = rc[k];
+    for (int k = 0; k < nc; k++)
+        pr.i[pr.n++] = lc[k];
+    for (int k = 0; k < nc; k++)
+        pr.i[pr.n++] = rc[k];
     pr.i[pr.n++] = nb;
-    for (int k = 0; k < nb; k++) pr.i[pr.n++] = lb[k];
-    for (int k = 0; k < nb; k++) pr.i[pr.n++] = rb[k];
+    for (int k = 0; k < nb; k++)
+        pr.i[pr.n++] = lb[k];
+    for (int k = 0; k < nb; k++)
+        pr.i[pr.n++] = rb[k];
     pr.i[pr.n++] = F64;
     return pr;
 }
 
 static void dot_cases(void) {
-    run((vcase){.name = "dot matmul", .p = NUMC_PRIM_DOT_GENERAL,
-                .pr = dot_params(1, SH(1), SH(0), 0, NULL, NULL), .nin = 2,
+    run((vcase){.name = "dot matmul",
+                .p = NUMC_PRIM_DOT_GENERAL,
+                .pr = dot_params(1, SH(1), SH(0), 0, NULL, NULL),
+                .nin = 2,
                 .in = {R(F64, -1, 1, 2, 3), R(F64, -1, 1, 3, 4)}});
     /* batched matmul (2,3,4) x (2,4,5) -> (2,3,5) */
-    run((vcase){.name = "dot batch", .p = NUMC_PRIM_DOT_GENERAL,
-                .pr = dot_params(1, SH(2), SH(1), 1, SH(0), SH(0)), .nin = 2,
+    run((vcase){.name = "dot batch",
+                .p = NUMC_PRIM_DOT_GENERAL,
+                .pr = dot_params(1, SH(2), SH(1), 1, SH(0), SH(0)),
+                .nin = 2,
                 .in = {R(F64, -1, 1, 2, 3, 4), R(F64, -1, 1, 2, 4, 5)}});
     /* batch dims not leading: (3,2,4) x (4,5,2), contract 2<->0, batch 1<->2
      * -> (2, 3, 5) */
-    run((vcase){.name = "dot batch inner", .p = NUMC_PRIM_DOT_GENERAL,
-                .pr = dot_params(1, SH(2), SH(0), 1, SH(1), SH(2)), .nin = 2,
+    run((vcase){.name = "dot batch inner",
+                .p = NUMC_PRIM_DOT_GENERAL,
+                .pr = dot_params(1, SH(2), SH(0), 1, SH(1), SH(2)),
+                .nin = 2,
                 .in = {R(F64, -1, 1, 3, 2, 4), R(F64, -1, 1, 4, 5, 2)}});
     /* two contracting dims paired out of order: (2,3,4) x (4,3,5) with
      * lhs 1<->rhs 1 and lhs 2<->rhs 0 -> (2, 5) */
-    run((vcase){.name = "dot two contract", .p = NUMC_PRIM_DOT_GENERAL,
-                .pr = dot_params(2, SH(1, 2), SH(1, 0), 0, NULL, NULL), .nin = 2,
+    run((vcase){.name = "dot two contract",
+                .p = NUMC_PRIM_DOT_GENERAL,
+                .pr = dot_params(2, SH(1, 2), SH(1, 0), 0, NULL, NULL),
+                .nin = 2,
                 .in = {R(F64, -1, 1, 2, 3, 4), R(F64, -1, 1, 4, 3, 5)}});
     /* outer product (no contraction) and a full contraction to 0-d */
-    run((vcase){.name = "dot outer", .p = NUMC_PRIM_DOT_GENERAL,
-                .pr = dot_params(0, NULL, NULL, 0, NULL, NULL), .nin = 2,
+    run((vcase){.name = "dot outer",
+                .p = NUMC_PRIM_DOT_GENERAL,
+                .pr = dot_params(0, NULL, NULL, 0, NULL, NULL),
+                .nin = 2,
                 .in = {R(F64, -1, 1, 3), R(F64, -1, 1, 2)}});
-    run((vcase){.name = "dot full", .p = NUMC_PRIM_DOT_GENERAL,
-                .pr = dot_params(2, SH(0, 1), SH(1, 0), 0, NULL, NULL), .nin = 2,
+    run((vcase){.name = "dot full",
+                .p = NUMC_PRIM_DOT_GENERAL,
+                .pr = dot_params(2, SH(0, 1), SH(1, 0), 0, NULL, NULL),
+                .nin = 2,
                 .in = {R(F64, -1, 1, 2, 3), R(F64, -1, 1, 3, 2)}});
     {
         numc_params pr = dot_params(1, SH(1), SH(0), 0, NULL, NULL);
         pr.i[pr.n - 1] = C128;
-        run((vcase){.name = "dot complex", .p = NUMC_PRIM_DOT_GENERAL, .pr = pr, .nin = 2,
+        run((vcase){.name = "dot complex",
+                    .p = NUMC_PRIM_DOT_GENERAL,
+                    .pr = pr,
+                    .nin = 2,
                     .in = {R(C128, -1, 1, 2, 3), R(C128, -1, 1, 3, 2)}});
     }
 }
 
 static void index_cases(void) {
     double ix[4] = {2, 0, 2, 3};
-    run((vcase){.name = "gather axis 0", .p = NUMC_PRIM_GATHER, .pr = {.n = 1, .i = {0}},
-                .nin = 2, .in = {R(F64, -1, 1, 4, 3), i64(2, SH(2, 2), ix)}});
+    run((vcase){.name = "gather axis 0",
+                .p = NUMC_PRIM_GATHER,
+                .pr = {.n = 1, .i = {0}},
+                .nin = 2,
+                .in = {R(F64, -1, 1, 4, 3), i64(2, SH(2, 2), ix)}});
     double ix1[3] = {1, 1, 0};
-    run((vcase){.name = "gather axis 1", .p = NUMC_PRIM_GATHER, .pr = {.n = 1, .i = {1}},
-                .nin = 2, .in = {R(F64, -1, 1, 2, 3, 2), i64(1, SH(3), ix1)}});
+    run((vcase){.name = "gather axis 1",
+                .p = NUMC_PRIM_GATHER,
+                .pr = {.n = 1, .i = {1}},
+                .nin = 2,
+                .in = {R(F64, -1, 1, 2, 3, 2), i64(1, SH(3), ix1)}});
     /* scatter along axis 1 of a (2,4) at indices [1,3,1] (a duplicate):
      * updates (2,3) */
     double sx[3] = {1, 3, 1};
@@ -571,27 +720,41 @@ static void index_cases(void) {
                             "scatter max"};
     for (int mode = 0; mode < 5; mode++) {
         double lo = mode == 2 ? 0.5 : -1, hi = mode == 2 ? 1.5 : 1;
-        run((vcase){.name = names[mode], .p = NUMC_PRIM_SCATTER, .pr = {.n = 2, .i = {1, mode}},
-                    .nin = 3, .in = {R(F64, lo, hi, 2, 4), i64(1, SH(3), sx), R(F64, lo, hi, 2, 3)}});
+        run((vcase){.name = names[mode],
+                    .p = NUMC_PRIM_SCATTER,
+                    .pr = {.n = 2, .i = {1, mode}},
+                    .nin = 3,
+                    .in = {R(F64, lo, hi, 2, 4), i64(1, SH(3), sx), R(F64, lo, hi, 2, 3)}});
     }
     /* 2-D indices along axis 0 of a (3,2): updates (2,2,2) */
     double sx2[4] = {2, 0, 0, 1};
-    run((vcase){.name = "scatter add 2-D indices", .p = NUMC_PRIM_SCATTER,
-                .pr = {.n = 2, .i = {0, 1}}, .nin = 3,
+    run((vcase){.name = "scatter add 2-D indices",
+                .p = NUMC_PRIM_SCATTER,
+                .pr = {.n = 2, .i = {0, 1}},
+                .nin = 3,
                 .in = {R(F64, -1, 1, 3, 2), i64(2, SH(2, 2), sx2), R(F64, -1, 1, 2, 2, 2)}});
-    run((vcase){.name = "scatter set 2-D indices", .p = NUMC_PRIM_SCATTER,
-                .pr = {.n = 2, .i = {0, 0}}, .nin = 3,
+    run((vcase){.name = "scatter set 2-D indices",
+                .p = NUMC_PRIM_SCATTER,
+                .pr = {.n = 2, .i = {0, 0}},
+                .nin = 3,
                 .in = {R(F64, -1, 1, 3, 2), i64(2, SH(2, 2), sx2), R(F64, -1, 1, 2, 2, 2)}});
     double s0[2] = {1, 2};
-    run((vcase){.name = "dynamic_slice", .p = NUMC_PRIM_DYNAMIC_SLICE, .pr = {.n = 2, .i = {2, 3}},
-                .nin = 3, .in = {R(F64, -1, 1, 4, 5), i64(0, NULL, s0), i64(0, NULL, s0 + 1)}});
+    run((vcase){.name = "dynamic_slice",
+                .p = NUMC_PRIM_DYNAMIC_SLICE,
+                .pr = {.n = 2, .i = {2, 3}},
+                .nin = 3,
+                .in = {R(F64, -1, 1, 4, 5), i64(0, NULL, s0), i64(0, NULL, s0 + 1)}});
     double s1[2] = {4, -1}; /* clamped to (2, 0) */
-    run((vcase){.name = "dynamic_slice clamped", .p = NUMC_PRIM_DYNAMIC_SLICE,
-                .pr = {.n = 2, .i = {2, 3}}, .nin = 3,
+    run((vcase){.name = "dynamic_slice clamped",
+                .p = NUMC_PRIM_DYNAMIC_SLICE,
+                .pr = {.n = 2, .i = {2, 3}},
+                .nin = 3,
                 .in = {R(F64, -1, 1, 4, 5), i64(0, NULL, s1), i64(0, NULL, s1 + 1)}});
-    run((vcase){.name = "dynamic_update_slice", .p = NUMC_PRIM_DYNAMIC_UPDATE_SLICE, .nin = 4,
-                .in = {R(F64, -1, 1, 4, 5), R(F64, -1, 1, 2, 3), i64(0, NULL, s0),
-                       i64(0, NULL, s0 + 1)}});
+    run((vcase){
+        .name = "dynamic_update_slice",
+        .p = NUMC_PRIM_DYNAMIC_UPDATE_SLICE,
+        .nin = 4,
+        .in = {R(F64, -1, 1, 4, 5), R(F64, -1, 1, 2, 3), i64(0, NULL, s0), i64(0, NULL, s0 + 1)}});
 }
 
 /* ---- exact checks of conventions at non-differentiable points ---- */
@@ -674,8 +837,8 @@ static void convention_cases(void) {
     /* a symbolic-zero cotangent gives symbolic zeros */
     numc_array *cti[2] = {x, x}, *out = numc_bind1(NUMC_PRIM_MUL, 2, xy, &none);
     const numc_array *outs[1] = {out}, *nocts[1] = {NULL};
-    CHECK(numc_prim_vjp(NUMC_PRIM_MUL)(&none, 2, xy, 1, outs, nocts, cti) == NUMC_OK &&
-          !cti[0] && !cti[1]);
+    CHECK(numc_prim_vjp(NUMC_PRIM_MUL)(&none, 2, xy, 1, outs, nocts, cti) == NUMC_OK && !cti[0] &&
+          !cti[1]);
     numc_array_release(out);
     /* rows without rules */
     CHECK(numc_prim_vjp(NUMC_PRIM_EQ) == NULL && numc_prim_vjp(NUMC_PRIM_FLOOR) == NULL &&

@@ -12,13 +12,17 @@ numc_status numc_cpu_exec(numc_device *d, numc_prim p, int nin, const numc_array
     if (flags & PF_SCAN) return numc_cpu_scan(p, nin, in, params, out);
     switch (p) {
     case NUMC_PRIM_CONSTANT:
-    case NUMC_PRIM_IOTA: return numc_cpu_layout(p, nin, in, params, out);
-    case NUMC_PRIM_DOT_GENERAL: return numc_cpu_dot_general(p, nin, in, params, out);
+    case NUMC_PRIM_IOTA:
+        return numc_cpu_layout(p, nin, in, params, out);
+    case NUMC_PRIM_DOT_GENERAL:
+        return numc_cpu_dot_general(p, nin, in, params, out);
     case NUMC_PRIM_GATHER:
     case NUMC_PRIM_SCATTER:
     case NUMC_PRIM_DYNAMIC_SLICE:
-    case NUMC_PRIM_DYNAMIC_UPDATE_SLICE: return numc_cpu_index(p, nin, in, params, out);
-    case NUMC_PRIM_STOP_GRADIENT: return numc_cpu_copy(in[0], out[0]);
+    case NUMC_PRIM_DYNAMIC_UPDATE_SLICE:
+        return numc_cpu_index(p, nin, in, params, out);
+    case NUMC_PRIM_STOP_GRADIENT:
+        return numc_cpu_copy(in[0], out[0]);
     default:
         return numc_error_set(NUMC_ERR_NOT_IMPLEMENTED, "%s: no CPU kernel",
                               numc_prim_info[p].name);

@@ -22,11 +22,23 @@ static const size_t ct_size[] = {4, 8, 8, 16, 8};
 
 static bool ct_for(numc_dtype out, numc_dtype in, ctype *ct) {
     switch (out) {
-    case NUMC_FLOAT16: case NUMC_BFLOAT16: case NUMC_FLOAT32: *ct = CT_F32; break;
-    case NUMC_FLOAT64: *ct = CT_F64; break;
-    case NUMC_COMPLEX64: *ct = CT_C64; break;
-    case NUMC_COMPLEX128: *ct = CT_C128; break;
-    default: *ct = CT_U64; break;
+    case NUMC_FLOAT16:
+    case NUMC_BFLOAT16:
+    case NUMC_FLOAT32:
+        *ct = CT_F32;
+        break;
+    case NUMC_FLOAT64:
+        *ct = CT_F64;
+        break;
+    case NUMC_COMPLEX64:
+        *ct = CT_C64;
+        break;
+    case NUMC_COMPLEX128:
+        *ct = CT_C128;
+        break;
+    default:
+        *ct = CT_U64;
+        break;
     }
     /* inputs must convert losslessly in kind: no complex -> real, no float -> int */
     if (numc_dt_is_complex(in) && *ct != CT_C64 && *ct != CT_C128) return false;
@@ -50,29 +62,42 @@ static bool native(ctype ct, numc_dtype dt) {
 
 /* ---- converting row copies ---- */
 
-#define CVT(TS, EXPR)                                                          \
-    for (int64_t j = 0; j < n; j++) {                                          \
-        TS v;                                                                  \
-        memcpy(&v, p + j * s, sizeof v);                                       \
-        d[j] = EXPR;                                                           \
-    }                                                                          \
+#define CVT(TS, EXPR)                                                                              \
+    for (int64_t j = 0; j < n; j++) {                                                              \
+        TS v;                                                                                      \
+        memcpy(&v, p + j * s, sizeof v);                                                           \
+        d[j] = EXPR;                                                                               \
+    }                                                                                              \
     break;
 
 /* every real source dtype, each value made into the target by MK(x) */
-#define CVT_REAL_CASES(MK)                                                     \
-    case NUMC_BOOL: CVT(uint8_t, MK(v != 0))                                   \
-    case NUMC_INT8: CVT(int8_t, MK(v))                                         \
-    case NUMC_INT16: CVT(int16_t, MK(v))                                       \
-    case NUMC_INT32: CVT(int32_t, MK(v))                                       \
-    case NUMC_INT64: CVT(int64_t, MK(v))                                       \
-    case NUMC_UINT8: CVT(uint8_t, MK(v))                                       \
-    case NUMC_UINT16: CVT(uint16_t, MK(v))                                     \
-    case NUMC_UINT32: CVT(uint32_t, MK(v))                                     \
-    case NUMC_UINT64: CVT(uint64_t, MK(v))                                     \
-    case NUMC_FLOAT16: CVT(uint16_t, MK(numc_f16_to_f32(v)))                   \
-    case NUMC_BFLOAT16: CVT(uint16_t, MK(numc_bf16_to_f32(v)))                 \
-    case NUMC_FLOAT32: CVT(float, MK(v))                                       \
-    case NUMC_FLOAT64: CVT(double, MK(v))
+#define CVT_REAL_CASES(MK)                                                                         \
+    case NUMC_BOOL:                                                                                \
+        CVT(uint8_t, MK(v != 0))                                                                   \
+    case NUMC_INT8:                                                                                \
+        CVT(int8_t, MK(v))                                                                         \
+    case NUMC_INT16:                                                                               \
+        CVT(int16_t, MK(v))                                                                        \
+    case NUMC_INT32:                                                                               \
+        CVT(int32_t, MK(v))                                                                        \
+    case NUMC_INT64:                                                                               \
+        CVT(int64_t, MK(v))                                                                        \
+    case NUMC_UINT8:                                                                               \
+        CVT(uint8_t, MK(v))                                                                        \
+    case NUMC_UINT16:                                                                              \
+        CVT(uint16_t, MK(v))                                                                       \
+    case NUMC_UINT32:                                                                              \
+        CVT(uint32_t, MK(v))                                                                       \
+    case NUMC_UINT64:                                                                              \
+        CVT(uint64_t, MK(v))                                                                       \
+    case NUMC_FLOAT16:                                                                             \
+        CVT(uint16_t, MK(numc_f16_to_f32(v)))                                                      \
+    case NUMC_BFLOAT16:                                                                            \
+        CVT(uint16_t, MK(numc_bf16_to_f32(v)))                                                     \
+    case NUMC_FLOAT32:                                                                             \
+        CVT(float, MK(v))                                                                          \
+    case NUMC_FLOAT64:                                                                             \
+        CVT(double, MK(v))
 
 #define MK_F32(x) ((float)(x))
 #define MK_F64(x) ((double)(x))
@@ -84,31 +109,37 @@ static void cvt_row(ctype ct, numc_dtype src, void *dst, const char *p, int64_t 
     switch (ct) {
     case CT_F32: {
         float *d = dst;
-        switch (src) { CVT_REAL_CASES(MK_F32) default: break; }
+        switch (src) { CVT_REAL_CASES(MK_F32) default : break; }
         break;
     }
     case CT_F64: {
         double *d = dst;
-        switch (src) { CVT_REAL_CASES(MK_F64) default: break; }
+        switch (src) { CVT_REAL_CASES(MK_F64) default : break; }
         break;
     }
     case CT_C64: {
         numc_complex64 *d = dst;
         switch (src) {
-        CVT_REAL_CASES(MK_C64)
-        case NUMC_COMPLEX64: CVT(numc_complex64, v)
-        case NUMC_COMPLEX128: CVT(numc_complex128, ((numc_complex64){(float)v.re, (float)v.im}))
-        default: break;
+            CVT_REAL_CASES(MK_C64)
+        case NUMC_COMPLEX64:
+            CVT(numc_complex64, v)
+        case NUMC_COMPLEX128:
+            CVT(numc_complex128, ((numc_complex64){(float)v.re, (float)v.im}))
+        default:
+            break;
         }
         break;
     }
     case CT_C128: {
         numc_complex128 *d = dst;
         switch (src) {
-        CVT_REAL_CASES(MK_C128)
-        case NUMC_COMPLEX64: CVT(numc_complex64, ((numc_complex128){v.re, v.im}))
-        case NUMC_COMPLEX128: CVT(numc_complex128, v)
-        default: break;
+            CVT_REAL_CASES(MK_C128)
+        case NUMC_COMPLEX64:
+            CVT(numc_complex64, ((numc_complex128){v.re, v.im}))
+        case NUMC_COMPLEX128:
+            CVT(numc_complex128, v)
+        default:
+            break;
         }
         break;
     }
@@ -116,16 +147,26 @@ static void cvt_row(ctype ct, numc_dtype src, void *dst, const char *p, int64_t 
         /* signed values sign-extend, so wrapping products match any width */
         uint64_t *d = dst;
         switch (src) {
-        case NUMC_BOOL: CVT(uint8_t, (uint64_t)(v != 0))
-        case NUMC_INT8: CVT(int8_t, (uint64_t)(int64_t)v)
-        case NUMC_INT16: CVT(int16_t, (uint64_t)(int64_t)v)
-        case NUMC_INT32: CVT(int32_t, (uint64_t)(int64_t)v)
-        case NUMC_INT64: CVT(int64_t, (uint64_t)v)
-        case NUMC_UINT8: CVT(uint8_t, (uint64_t)v)
-        case NUMC_UINT16: CVT(uint16_t, (uint64_t)v)
-        case NUMC_UINT32: CVT(uint32_t, (uint64_t)v)
-        case NUMC_UINT64: CVT(uint64_t, v)
-        default: break;
+        case NUMC_BOOL:
+            CVT(uint8_t, (uint64_t)(v != 0))
+        case NUMC_INT8:
+            CVT(int8_t, (uint64_t)(int64_t)v)
+        case NUMC_INT16:
+            CVT(int16_t, (uint64_t)(int64_t)v)
+        case NUMC_INT32:
+            CVT(int32_t, (uint64_t)(int64_t)v)
+        case NUMC_INT64:
+            CVT(int64_t, (uint64_t)v)
+        case NUMC_UINT8:
+            CVT(uint8_t, (uint64_t)v)
+        case NUMC_UINT16:
+            CVT(uint16_t, (uint64_t)v)
+        case NUMC_UINT32:
+            CVT(uint32_t, (uint64_t)v)
+        case NUMC_UINT64:
+            CVT(uint64_t, v)
+        default:
+            break;
         }
         break;
     }
@@ -192,7 +233,10 @@ static bool is_packed(int nd, const int64_t *shape, const int64_t *strides, size
  * A rows x cols matrix with element strides (srow, scol) fits BLAS row-major
  * as-is (ld = srow, unit column stride) or transposed (ld = scol, unit row
  * stride); strides of length-1 dims do not matter. */
-typedef struct { bool ok, trans; int64_t ld; } blas_mat;
+typedef struct {
+    bool ok, trans;
+    int64_t ld;
+} blas_mat;
 
 static blas_mat fit_matrix(int64_t rows, int64_t cols, int64_t srow, int64_t scol) {
     blas_mat m = {false, false, 0};
@@ -224,8 +268,8 @@ typedef struct {
 } loop_ctx;
 
 #define MADD_R(c, a, b) ((c) + (a) * (b))
-#define MADD_C(c, a, b)                                                        \
-    ((__typeof__(c)){(c).re + ((a).re * (b).re - (a).im * (b).im),             \
+#define MADD_C(c, a, b)                                                                            \
+    ((__typeof__(c)){(c).re + ((a).re * (b).re - (a).im * (b).im),                                 \
                      (c).im + ((a).re * (b).im + (a).im * (b).re)})
 
 /* The first k initialises the row (MADD onto ZERO, so bit for bit what
@@ -233,50 +277,59 @@ typedef struct {
  * a time through one pass over the row, each element still accumulated in
  * k order, so the results do not depend on the blocking. With K == 1 this
  * is a batched outer product: one vectorised write pass per row. */
-#define LOOP_ROWS(T, ZERO, MADD)                                               \
-    {                                                                          \
-        const int64_t M = x->M, N = x->N, K = x->K;                            \
-        const T *A = (const T *)x->a, *Bp = (const T *)x->b;                   \
-        T *C = (T *)x->c;                                                      \
-        int64_t bi = begin / M, ri = begin - bi * M; /* no division per row */ \
-        for (int64_t r = begin; r < end; r++, ri++) {                          \
-            if (ri == M) { ri = 0; bi++; }                                     \
-            const T *arow = A + r * K;                                         \
-            const T *bm = Bp + bi * K * N;                                     \
-            T *restrict crow = C + r * N;                                      \
-            const T a0 = arow[0];                                              \
-            for (int64_t j = 0; j < N; j++) crow[j] = MADD(ZERO, a0, bm[j]);   \
-            int64_t k = 1;                                                     \
-            for (; k + 4 <= K; k += 4) {                                       \
-                const T v0 = arow[k], v1 = arow[k + 1], v2 = arow[k + 2],      \
-                        v3 = arow[k + 3];                                      \
-                const T *b0 = bm + k * N, *b1 = b0 + N, *b2 = b1 + N, *b3 = b2 + N; \
-                for (int64_t j = 0; j < N; j++) {                              \
-                    T t = crow[j];                                             \
-                    t = MADD(t, v0, b0[j]);                                    \
-                    t = MADD(t, v1, b1[j]);                                    \
-                    t = MADD(t, v2, b2[j]);                                    \
-                    t = MADD(t, v3, b3[j]);                                    \
-                    crow[j] = t;                                               \
-                }                                                              \
-            }                                                                  \
-            for (; k < K; k++) {                                               \
-                const T av = arow[k];                                          \
-                const T *brow = bm + k * N;                                    \
-                for (int64_t j = 0; j < N; j++) crow[j] = MADD(crow[j], av, brow[j]); \
-            }                                                                  \
-        }                                                                      \
-    }                                                                          \
+#define LOOP_ROWS(T, ZERO, MADD)                                                                   \
+    {                                                                                              \
+        const int64_t M = x->M, N = x->N, K = x->K;                                                \
+        const T *A = (const T *)x->a, *Bp = (const T *)x->b;                                       \
+        T *C = (T *)x->c;                                                                          \
+        int64_t bi = begin / M, ri = begin - bi * M; /* no division per row */                     \
+        for (int64_t r = begin; r < end; r++, ri++) {                                              \
+            if (ri == M) {                                                                         \
+                ri = 0;                                                                            \
+                bi++;                                                                              \
+            }                                                                                      \
+            const T *arow = A + r * K;                                                             \
+            const T *bm = Bp + bi * K * N;                                                         \
+            T *restrict crow = C + r * N;                                                          \
+            const T a0 = arow[0];                                                                  \
+            for (int64_t j = 0; j < N; j++)                                                        \
+                crow[j] = MADD(ZERO, a0, bm[j]);                                                   \
+            int64_t k = 1;                                                                         \
+            for (; k + 4 <= K; k += 4) {                                                           \
+                const T v0 = arow[k], v1 = arow[k + 1], v2 = arow[k + 2], v3 = arow[k + 3];        \
+                const T *b0 = bm + k * N, *b1 = b0 + N, *b2 = b1 + N, *b3 = b2 + N;                \
+                for (int64_t j = 0; j < N; j++) {                                                  \
+                    T t = crow[j];                                                                 \
+                    t = MADD(t, v0, b0[j]);                                                        \
+                    t = MADD(t, v1, b1[j]);                                                        \
+                    t = MADD(t, v2, b2[j]);                                                        \
+                    t = MADD(t, v3, b3[j]);                                                        \
+                    crow[j] = t;                                                                   \
+                }                                                                                  \
+            }                                                                                      \
+            for (; k < K; k++) {                                                                   \
+                const T av = arow[k];                                                              \
+                const T *brow = bm + k * N;                                                        \
+                for (int64_t j = 0; j < N; j++)                                                    \
+                    crow[j] = MADD(crow[j], av, brow[j]);                                          \
+            }                                                                                      \
+        }                                                                                          \
+    }                                                                                              \
     break;
 
 static void loop_task(void *vctx, int64_t begin, int64_t end) {
     const loop_ctx *x = vctx;
     switch (x->ct) {
-    case CT_F32: LOOP_ROWS(float, 0.0f, MADD_R)
-    case CT_F64: LOOP_ROWS(double, 0.0, MADD_R)
-    case CT_C64: LOOP_ROWS(numc_complex64, ((numc_complex64){0, 0}), MADD_C)
-    case CT_C128: LOOP_ROWS(numc_complex128, ((numc_complex128){0, 0}), MADD_C)
-    case CT_U64: LOOP_ROWS(uint64_t, 0, MADD_R)
+    case CT_F32:
+        LOOP_ROWS(float, 0.0f, MADD_R)
+    case CT_F64:
+        LOOP_ROWS(double, 0.0, MADD_R)
+    case CT_C64:
+        LOOP_ROWS(numc_complex64, ((numc_complex64){0, 0}), MADD_C)
+    case CT_C128:
+        LOOP_ROWS(numc_complex128, ((numc_complex128){0, 0}), MADD_C)
+    case CT_U64:
+        LOOP_ROWS(uint64_t, 0, MADD_R)
     }
 }
 
@@ -288,17 +341,38 @@ static void store_result(ctype ct, const void *src, numc_array *out) {
     if (ct == CT_F32) {
         const float *s = src;
         uint16_t *h = (uint16_t *)d;
-        if (out->dtype == NUMC_FLOAT16) for (int64_t i = 0; i < n; i++) h[i] = numc_f32_to_f16(s[i]);
-        else for (int64_t i = 0; i < n; i++) h[i] = numc_f32_to_bf16(s[i]);
+        if (out->dtype == NUMC_FLOAT16)
+            for (int64_t i = 0; i < n; i++)
+                h[i] = numc_f32_to_f16(s[i]);
+        else
+            for (int64_t i = 0; i < n; i++)
+                h[i] = numc_f32_to_bf16(s[i]);
         return;
     }
     const uint64_t *s = src;
     switch (out->dtype) {
-    case NUMC_BOOL: for (int64_t i = 0; i < n; i++) ((uint8_t *)d)[i] = s[i] != 0; break;
-    case NUMC_INT8: case NUMC_UINT8: for (int64_t i = 0; i < n; i++) ((uint8_t *)d)[i] = (uint8_t)s[i]; break;
-    case NUMC_INT16: case NUMC_UINT16: for (int64_t i = 0; i < n; i++) ((uint16_t *)d)[i] = (uint16_t)s[i]; break;
-    case NUMC_INT32: case NUMC_UINT32: for (int64_t i = 0; i < n; i++) ((uint32_t *)d)[i] = (uint32_t)s[i]; break;
-    default: memcpy(d, s, sizeof(uint64_t) * (size_t)n); break;
+    case NUMC_BOOL:
+        for (int64_t i = 0; i < n; i++)
+            ((uint8_t *)d)[i] = s[i] != 0;
+        break;
+    case NUMC_INT8:
+    case NUMC_UINT8:
+        for (int64_t i = 0; i < n; i++)
+            ((uint8_t *)d)[i] = (uint8_t)s[i];
+        break;
+    case NUMC_INT16:
+    case NUMC_UINT16:
+        for (int64_t i = 0; i < n; i++)
+            ((uint16_t *)d)[i] = (uint16_t)s[i];
+        break;
+    case NUMC_INT32:
+    case NUMC_UINT32:
+        for (int64_t i = 0; i < n; i++)
+            ((uint32_t *)d)[i] = (uint32_t)s[i];
+        break;
+    default:
+        memcpy(d, s, sizeof(uint64_t) * (size_t)n);
+        break;
     }
 }
 
@@ -311,8 +385,8 @@ static void gemm(ctype ct, bool ta, bool tb, int64_t M, int64_t N, int64_t K, co
     static const numc_complex128 one128 = {1, 0}, zero128 = {0, 0};
     switch (ct) {
     case CT_F32:
-        cblas_sgemm(CblasRowMajor, TA, TB, (blasint)M, (blasint)N, (blasint)K, 1.0f, a, (blasint)lda,
-                    b, (blasint)ldb, 0.0f, c, (blasint)ldc);
+        cblas_sgemm(CblasRowMajor, TA, TB, (blasint)M, (blasint)N, (blasint)K, 1.0f, a,
+                    (blasint)lda, b, (blasint)ldb, 0.0f, c, (blasint)ldc);
         break;
     case CT_F64:
         cblas_dgemm(CblasRowMajor, TA, TB, (blasint)M, (blasint)N, (blasint)K, 1.0, a, (blasint)lda,
@@ -326,7 +400,8 @@ static void gemm(ctype ct, bool ta, bool tb, int64_t M, int64_t N, int64_t K, co
         cblas_zgemm(CblasRowMajor, TA, TB, (blasint)M, (blasint)N, (blasint)K, &one128, a,
                     (blasint)lda, b, (blasint)ldb, &zero128, c, (blasint)ldc);
         break;
-    default: break;
+    default:
+        break;
     }
 }
 
@@ -338,11 +413,20 @@ static void gemv(ctype ct, bool ta, int64_t rows, int64_t cols, const void *a, i
     static const numc_complex128 one128 = {1, 0}, zero128 = {0, 0};
     blasint r = (blasint)rows, c = (blasint)cols, l = (blasint)lda, ix = (blasint)incx;
     switch (ct) {
-    case CT_F32: cblas_sgemv(CblasRowMajor, TA, r, c, 1.0f, a, l, x, ix, 0.0f, y, 1); break;
-    case CT_F64: cblas_dgemv(CblasRowMajor, TA, r, c, 1.0, a, l, x, ix, 0.0, y, 1); break;
-    case CT_C64: cblas_cgemv(CblasRowMajor, TA, r, c, &one64, a, l, x, ix, &zero64, y, 1); break;
-    case CT_C128: cblas_zgemv(CblasRowMajor, TA, r, c, &one128, a, l, x, ix, &zero128, y, 1); break;
-    default: break;
+    case CT_F32:
+        cblas_sgemv(CblasRowMajor, TA, r, c, 1.0f, a, l, x, ix, 0.0f, y, 1);
+        break;
+    case CT_F64:
+        cblas_dgemv(CblasRowMajor, TA, r, c, 1.0, a, l, x, ix, 0.0, y, 1);
+        break;
+    case CT_C64:
+        cblas_cgemv(CblasRowMajor, TA, r, c, &one64, a, l, x, ix, &zero64, y, 1);
+        break;
+    case CT_C128:
+        cblas_zgemv(CblasRowMajor, TA, r, c, &one128, a, l, x, ix, &zero128, y, 1);
+        break;
+    default:
+        break;
     }
 }
 
@@ -362,7 +446,8 @@ numc_status numc_cpu_dot_general(numc_prim p, int nin, const numc_array *const *
     /* params: [nc, lc x nc, rc x nc, nb, lb x nb, rb x nb, out dtype] */
     if (pr->n < 2) return numc_error_set(NUMC_ERR_VALUE, "dot_general: malformed parameters");
     int64_t nc = pr->i[0];
-    if (nc < 0 || 2 + 2 * nc > pr->n) return numc_error_set(NUMC_ERR_VALUE, "dot_general: malformed parameters");
+    if (nc < 0 || 2 + 2 * nc > pr->n)
+        return numc_error_set(NUMC_ERR_VALUE, "dot_general: malformed parameters");
     int64_t nb = pr->i[1 + 2 * nc];
     if (nb < 0 || 3 + 2 * nc + 2 * nb > pr->n)
         return numc_error_set(NUMC_ERR_VALUE, "dot_general: malformed parameters");
@@ -377,7 +462,7 @@ numc_status numc_cpu_dot_general(numc_prim p, int nin, const numc_array *const *
     int64_t ls[NUMC_MAX_DIMS], rs[NUMC_MAX_DIMS];
     numc_struct_byte_strides(lhs, ls);
     numc_struct_byte_strides(rhs, rs);
-    int lrole[NUMC_MAX_DIMS] = {0}, rrole[NUMC_MAX_DIMS] = {0};  /* 0 free, 1 contract, 2 batch */
+    int lrole[NUMC_MAX_DIMS] = {0}, rrole[NUMC_MAX_DIMS] = {0}; /* 0 free, 1 contract, 2 batch */
     dims bl = {0}, br = {0}, kl = {0}, kr = {0}, m = {0}, n = {0};
     for (int64_t k = 0; k < nb + nc; k++) {
         bool batch = k < nb;
@@ -393,13 +478,20 @@ numc_status numc_cpu_dot_general(numc_prim p, int nin, const numc_array *const *
         dr->s[dr->n++] = rs[b];
     }
     for (int d = 0; d < lhs->ndim; d++)
-        if (!lrole[d]) { m.shape[m.n] = lhs->shape[d]; m.s[m.n++] = ls[d]; }
+        if (!lrole[d]) {
+            m.shape[m.n] = lhs->shape[d];
+            m.s[m.n++] = ls[d];
+        }
     for (int d = 0; d < rhs->ndim; d++)
-        if (!rrole[d]) { n.shape[n.n] = rhs->shape[d]; n.s[n.n++] = rs[d]; }
+        if (!rrole[d]) {
+            n.shape[n.n] = rhs->shape[d];
+            n.s[n.n++] = rs[d];
+        }
     int64_t B = numc_struct_prod(bl.n, bl.shape), M = numc_struct_prod(m.n, m.shape),
             N = numc_struct_prod(n.n, n.shape), K = numc_struct_prod(kl.n, kl.shape);
     if (out->size != B * M * N)
-        return numc_error_set(NUMC_ERR_VALUE, "dot_general: output has %lld elements, expected %lld",
+        return numc_error_set(NUMC_ERR_VALUE,
+                              "dot_general: output has %lld elements, expected %lld",
                               (long long)out->size, (long long)(B * M * N));
     if (out->size == 0) return NUMC_OK;
     size_t csz = ct_size[ct];
@@ -409,17 +501,37 @@ numc_status numc_cpu_dot_general(numc_prim p, int nin, const numc_array *const *
         return NUMC_OK;
     }
     if (M > INT_MAX || N > INT_MAX || K > INT_MAX)
-        return numc_error_set(NUMC_ERR_NOT_IMPLEMENTED, "dot_general: dimension too large for BLAS");
+        return numc_error_set(NUMC_ERR_NOT_IMPLEMENTED,
+                              "dot_general: dimension too large for BLAS");
 
     /* Full operand geometry in (batch, rows, cols) order, for packing. */
-    int64_t lsh[3 * NUMC_MAX_DIMS], lst[3 * NUMC_MAX_DIMS], rsh[3 * NUMC_MAX_DIMS], rst[3 * NUMC_MAX_DIMS];
+    int64_t lsh[3 * NUMC_MAX_DIMS], lst[3 * NUMC_MAX_DIMS], rsh[3 * NUMC_MAX_DIMS],
+        rst[3 * NUMC_MAX_DIMS];
     int ln = 0, rn = 0;
-    for (int d = 0; d < bl.n; d++) { lsh[ln] = bl.shape[d]; lst[ln++] = bl.s[d]; }
-    for (int d = 0; d < m.n; d++) { lsh[ln] = m.shape[d]; lst[ln++] = m.s[d]; }
-    for (int d = 0; d < kl.n; d++) { lsh[ln] = kl.shape[d]; lst[ln++] = kl.s[d]; }
-    for (int d = 0; d < br.n; d++) { rsh[rn] = br.shape[d]; rst[rn++] = br.s[d]; }
-    for (int d = 0; d < kr.n; d++) { rsh[rn] = kr.shape[d]; rst[rn++] = kr.s[d]; }
-    for (int d = 0; d < n.n; d++) { rsh[rn] = n.shape[d]; rst[rn++] = n.s[d]; }
+    for (int d = 0; d < bl.n; d++) {
+        lsh[ln] = bl.shape[d];
+        lst[ln++] = bl.s[d];
+    }
+    for (int d = 0; d < m.n; d++) {
+        lsh[ln] = m.shape[d];
+        lst[ln++] = m.s[d];
+    }
+    for (int d = 0; d < kl.n; d++) {
+        lsh[ln] = kl.shape[d];
+        lst[ln++] = kl.s[d];
+    }
+    for (int d = 0; d < br.n; d++) {
+        rsh[rn] = br.shape[d];
+        rst[rn++] = br.s[d];
+    }
+    for (int d = 0; d < kr.n; d++) {
+        rsh[rn] = kr.shape[d];
+        rst[rn++] = kr.s[d];
+    }
+    for (int d = 0; d < n.n; d++) {
+        rsh[rn] = n.shape[d];
+        rst[rn++] = n.s[d];
+    }
 
     const char *lp = numc_array_ptr(lhs), *rp = numc_array_ptr(rhs);
     char *lbuf = NULL, *rbuf = NULL, *cbuf = NULL;
@@ -438,8 +550,8 @@ numc_status numc_cpu_dot_general(numc_prim p, int nin, const numc_array *const *
         }
         if (lbuf) pack(ct, lhs->dtype, lp, ln, lsh, lst, lbuf);
         if (rbuf) pack(ct, rhs->dtype, rp, rn, rsh, rst, rbuf);
-        loop_ctx x = {ct, lbuf ? lbuf : lp, rbuf ? rbuf : rp, direct ? numc_array_ptr(out) : cbuf,
-                      M, N, K};
+        loop_ctx x = {
+            ct, lbuf ? lbuf : lp, rbuf ? rbuf : rp, direct ? numc_array_ptr(out) : cbuf, M, N, K};
         /* K == 1 (batched outer products) is one streaming write per row:
          * waking the pool costs more than it saves below a few MB */
         numc_parallel_for(B * M, K == 1 ? N / 16 + 1 : N * K + 1, loop_task, &x);
@@ -471,13 +583,19 @@ numc_status numc_cpu_dot_general(numc_prim p, int nin, const numc_array *const *
     }
     if (!A.ok) {
         lbuf = malloc((size_t)(B * M * K) * csz);
-        if (!lbuf) { st = numc_error_set(NUMC_ERR_MEMORY, "dot_general: out of memory"); goto done; }
+        if (!lbuf) {
+            st = numc_error_set(NUMC_ERR_MEMORY, "dot_general: out of memory");
+            goto done;
+        }
         pack(ct, lhs->dtype, lp, ln, lsh, lst, lbuf);
         A = (blas_mat){true, false, K};
     }
     if (!Bm.ok) {
         rbuf = malloc((size_t)(B * K * N) * csz);
-        if (!rbuf) { st = numc_error_set(NUMC_ERR_MEMORY, "dot_general: out of memory"); goto done; }
+        if (!rbuf) {
+            st = numc_error_set(NUMC_ERR_MEMORY, "dot_general: out of memory");
+            goto done;
+        }
         pack(ct, rhs->dtype, rp, rn, rsh, rst, rbuf);
         Bm = (blas_mat){true, false, N};
     }
@@ -485,7 +603,10 @@ numc_status numc_cpu_dot_general(numc_prim p, int nin, const numc_array *const *
     char *cp = numc_array_ptr(out);
     if (!direct) {
         cbuf = malloc((size_t)(B * M * N) * csz);
-        if (!cbuf) { st = numc_error_set(NUMC_ERR_MEMORY, "dot_general: out of memory"); goto done; }
+        if (!cbuf) {
+            st = numc_error_set(NUMC_ERR_MEMORY, "dot_general: out of memory");
+            goto done;
+        }
         cp = cbuf;
     }
     for (int64_t b = 0; b < B; b++) {
@@ -496,14 +617,18 @@ numc_status numc_cpu_dot_general(numc_prim p, int nin, const numc_array *const *
         char *c = cp + (size_t)(b * M * N) * csz;
         if (N == 1) {
             /* matrix-vector: the rhs column is a vector with stride ld (or 1) */
-            int64_t inc = Bm.trans ? 1 : Bm.ld;   /* transposed only when K == 1 */
-            if (A.trans) gemv(ct, true, K, M, a, A.ld, bb, inc, c);
-            else gemv(ct, false, M, K, a, A.ld, bb, inc, c);
+            int64_t inc = Bm.trans ? 1 : Bm.ld; /* transposed only when K == 1 */
+            if (A.trans)
+                gemv(ct, true, K, M, a, A.ld, bb, inc, c);
+            else
+                gemv(ct, false, M, K, a, A.ld, bb, inc, c);
         } else if (M == 1) {
             /* vector-matrix: y = B^T a, the lhs row is a vector */
             int64_t inc = A.trans ? A.ld : 1;
-            if (Bm.trans) gemv(ct, false, N, K, bb, Bm.ld, a, inc, c);
-            else gemv(ct, true, K, N, bb, Bm.ld, a, inc, c);
+            if (Bm.trans)
+                gemv(ct, false, N, K, bb, Bm.ld, a, inc, c);
+            else
+                gemv(ct, true, K, N, bb, Bm.ld, a, inc, c);
         } else {
             gemm(ct, A.trans, Bm.trans, M, N, K, a, A.ld, bb, Bm.ld, c, N);
         }

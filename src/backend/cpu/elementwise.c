@@ -27,18 +27,37 @@ numc_ew_loop numc_cpu_ew_loop(numc_prim p, numc_dtype in_dt, const numc_params *
 static int64_t ew_cost(numc_prim p, numc_dtype dt) {
     const bool cplx = numc_dt_is_complex(dt), f64 = dt == NUMC_FLOAT64;
     switch (p) {
-    case NUMC_PRIM_EXP: case NUMC_PRIM_EXP2: case NUMC_PRIM_EXPM1: case NUMC_PRIM_LOG:
-    case NUMC_PRIM_LOG2: case NUMC_PRIM_LOG10: case NUMC_PRIM_LOG1P: case NUMC_PRIM_CBRT:
-    case NUMC_PRIM_SIN: case NUMC_PRIM_COS: case NUMC_PRIM_TAN: case NUMC_PRIM_ASIN:
-    case NUMC_PRIM_ACOS: case NUMC_PRIM_ATAN: case NUMC_PRIM_SINH: case NUMC_PRIM_COSH:
-    case NUMC_PRIM_TANH: case NUMC_PRIM_ASINH: case NUMC_PRIM_ACOSH: case NUMC_PRIM_ATANH:
-    case NUMC_PRIM_ATAN2: case NUMC_PRIM_POW:
+    case NUMC_PRIM_EXP:
+    case NUMC_PRIM_EXP2:
+    case NUMC_PRIM_EXPM1:
+    case NUMC_PRIM_LOG:
+    case NUMC_PRIM_LOG2:
+    case NUMC_PRIM_LOG10:
+    case NUMC_PRIM_LOG1P:
+    case NUMC_PRIM_CBRT:
+    case NUMC_PRIM_SIN:
+    case NUMC_PRIM_COS:
+    case NUMC_PRIM_TAN:
+    case NUMC_PRIM_ASIN:
+    case NUMC_PRIM_ACOS:
+    case NUMC_PRIM_ATAN:
+    case NUMC_PRIM_SINH:
+    case NUMC_PRIM_COSH:
+    case NUMC_PRIM_TANH:
+    case NUMC_PRIM_ASINH:
+    case NUMC_PRIM_ACOSH:
+    case NUMC_PRIM_ATANH:
+    case NUMC_PRIM_ATAN2:
+    case NUMC_PRIM_POW:
         return cplx ? 64 : numc_dt_is_int(dt) ? 4 : f64 ? 8 : 3;
-    case NUMC_PRIM_HYPOT: case NUMC_PRIM_NEXTAFTER:
+    case NUMC_PRIM_HYPOT:
+    case NUMC_PRIM_NEXTAFTER:
         return 8;
-    case NUMC_PRIM_DIV: case NUMC_PRIM_REM:
+    case NUMC_PRIM_DIV:
+    case NUMC_PRIM_REM:
         return cplx || numc_dt_is_int(dt) ? 6 : 1;
-    case NUMC_PRIM_SQRT: case NUMC_PRIM_RSQRT:
+    case NUMC_PRIM_SQRT:
+    case NUMC_PRIM_RSQRT:
         return cplx ? 32 : 1;
     default:
         return cplx ? 2 : 1;
@@ -74,7 +93,8 @@ static void ew_run_range(const ew_job *j, int64_t begin, int64_t end) {
     }
     for (int a = 0; a < na; a++) {
         ptr[a] = j->base[a];
-        for (int d = 0; d < nd; d++) ptr[a] += idx[d] * j->strides[a][d];
+        for (int d = 0; d < nd; d++)
+            ptr[a] += idx[d] * j->strides[a][d];
         steps[a] = j->strides[a][last];
     }
     for (int64_t pos = begin; pos < end;) {
@@ -84,7 +104,8 @@ static void ew_run_range(const ew_job *j, int64_t begin, int64_t end) {
         pos += cnt;
         if (pos >= end) break;
         idx[last] += cnt;
-        for (int a = 0; a < na; a++) ptr[a] += cnt * steps[a];
+        for (int a = 0; a < na; a++)
+            ptr[a] += cnt * steps[a];
         for (int d = last; d > 0 && idx[d] == j->shape[d]; d--) {
             idx[d] = 0;
             idx[d - 1]++;
@@ -129,8 +150,8 @@ static void ew_run(const ew_job *j, int64_t cost) {
     numc_parallel_for(nt, NUMC_PARALLEL_THRESHOLD, ew_run_claimed, &s);
 }
 
-numc_status numc_ew_drive(numc_ew_loop loop, int nin, const numc_array *const *in,
-                          numc_array *out, const numc_params *params, int64_t cost) {
+numc_status numc_ew_drive(numc_ew_loop loop, int nin, const numc_array *const *in, numc_array *out,
+                          const numc_params *params, int64_t cost) {
     const int64_t size = out->size;
     const int ndim = out->ndim, nargs = nin + 1;
     if (size == 0) return NUMC_OK;
@@ -162,11 +183,15 @@ numc_status numc_ew_drive(numc_ew_loop loop, int nin, const numc_array *const *i
             if (x->strides[d] != 0) bcast = false;
             expect *= out->shape[d];
         }
-        if (contig) flat_steps[a] = isz;
-        else if (bcast) flat_steps[a] = 0;
-        else flat = false;
+        if (contig)
+            flat_steps[a] = isz;
+        else if (bcast)
+            flat_steps[a] = 0;
+        else
+            flat = false;
     }
-    for (int a = 0; a < nin; a++) j.base[a] = numc_array_ptr(in[a]);
+    for (int a = 0; a < nin; a++)
+        j.base[a] = numc_array_ptr(in[a]);
     j.base[nin] = numc_array_ptr(out);
     if (flat) {
         flat_steps[nin] = (int64_t)numc_dtype_info[out->dtype].itemsize;
@@ -176,7 +201,8 @@ numc_status numc_ew_drive(numc_ew_loop loop, int nin, const numc_array *const *i
         }
         j.ndim = 1;
         j.shape[0] = size;
-        for (int a = 0; a < nargs; a++) j.strides[a][0] = flat_steps[a];
+        for (int a = 0; a < nargs; a++)
+            j.strides[a][0] = flat_steps[a];
         ew_run(&j, cost);
         return NUMC_OK;
     }
@@ -203,16 +229,19 @@ numc_status numc_ew_drive(numc_ew_loop loop, int nin, const numc_array *const *i
             merge = j.strides[a][nd - 1] == st[a] * out->shape[d];
         if (merge) {
             j.shape[nd - 1] *= out->shape[d];
-            for (int a = 0; a < nargs; a++) j.strides[a][nd - 1] = st[a];
+            for (int a = 0; a < nargs; a++)
+                j.strides[a][nd - 1] = st[a];
         } else {
             j.shape[nd] = out->shape[d];
-            for (int a = 0; a < nargs; a++) j.strides[a][nd] = st[a];
+            for (int a = 0; a < nargs; a++)
+                j.strides[a][nd] = st[a];
             nd++;
         }
     }
     if (nd == 0) { /* unreachable: a single element always takes the flat path */
         j.shape[nd] = 1;
-        for (int a = 0; a < nargs; a++) j.strides[a][nd] = 0;
+        for (int a = 0; a < nargs; a++)
+            j.strides[a][nd] = 0;
         nd = 1;
     }
     j.ndim = nd;
@@ -224,11 +253,14 @@ numc_status numc_ew_drive(numc_ew_loop loop, int nin, const numc_array *const *i
 static numc_dtype ew_out_dtype(numc_prim p, numc_dtype dt, const numc_params *params) {
     if (numc_prim_info[p].flags & PF_BOOL_OUT) return NUMC_BOOL;
     switch (p) {
-    case NUMC_PRIM_ABS: case NUMC_PRIM_REAL: case NUMC_PRIM_IMAG:
+    case NUMC_PRIM_ABS:
+    case NUMC_PRIM_REAL:
+    case NUMC_PRIM_IMAG:
         return numc_dt_is_complex(dt) ? numc_dt_real_of(dt) : dt;
     case NUMC_PRIM_COMPLEX:
         return dt == NUMC_FLOAT64 ? NUMC_COMPLEX128 : NUMC_COMPLEX64;
-    case NUMC_PRIM_CONVERT: case NUMC_PRIM_BITCAST:
+    case NUMC_PRIM_CONVERT:
+    case NUMC_PRIM_BITCAST:
         return (numc_dtype)params->i[0];
     default:
         return dt;
@@ -252,10 +284,13 @@ numc_status numc_cpu_elementwise(numc_prim p, int nin, const numc_array *const *
     bool ok = nin == numc_prim_info[p].nin && out[0]->dtype == ew_out_dtype(p, dt, params);
     for (int a = 0; a < nin && ok; a++) {
         ok = in[a]->dtype == (sel && a == 0 ? NUMC_BOOL : dt) && in[a]->ndim == out[0]->ndim;
-        for (int d = 0; d < out[0]->ndim && ok; d++) ok = in[a]->shape[d] == out[0]->shape[d];
+        for (int d = 0; d < out[0]->ndim && ok; d++)
+            ok = in[a]->shape[d] == out[0]->shape[d];
     }
     if (NUMC_UNLIKELY(!ok))
-        return numc_error_set(NUMC_ERR_RUNTIME, "elementwise '%s': operands do not match "
-                              "the primitive's dtypes or shape", numc_prim_info[p].name);
+        return numc_error_set(NUMC_ERR_RUNTIME,
+                              "elementwise '%s': operands do not match "
+                              "the primitive's dtypes or shape",
+                              numc_prim_info[p].name);
     return numc_ew_drive(loop, nin, in, out[0], params, ew_cost(p, dt));
 }

@@ -50,8 +50,7 @@ static inline int32_t ew_cvtt32(double x) {
     return (x > -2147483649.0 && x < 2147483648.0) ? (int32_t)x : INT32_MIN;
 }
 static inline int64_t ew_cvtt64(double x) {
-    return (x >= -9223372036854775808.0 && x < 9223372036854775808.0) ? (int64_t)x
-                                                                        : INT64_MIN;
+    return (x >= -9223372036854775808.0 && x < 9223372036854775808.0) ? (int64_t)x : INT64_MIN;
 }
 static inline uint32_t ew_cvttu32(double x) {
     return x >= 2147483648.0 ? (uint32_t)ew_cvtt32(x - 2147483648.0) ^ 0x80000000u
@@ -63,11 +62,15 @@ static inline uint64_t ew_cvttu64(double x) {
                : (uint64_t)ew_cvtt64(x);
 }
 #define EW_F2S(t, x) (sizeof(t) <= 4 ? (t)ew_cvtt32(x) : (t)ew_cvtt64(x))
-#define EW_F2U(t, x)                                                           \
+#define EW_F2U(t, x)                                                                               \
     (sizeof(t) < 4 ? (t)ew_cvtt32(x) : sizeof(t) == 4 ? (t)ew_cvttu32(x) : (t)ew_cvttu64(x))
 
-static inline uint16_t ew_st64_FLOAT16(double d) { return ew_f64_to_f16(d); }
-static inline uint16_t ew_st64_BFLOAT16(double d) { return numc_f64_to_bf16(d); }
+static inline uint16_t ew_st64_FLOAT16(double d) {
+    return ew_f64_to_f16(d);
+}
+static inline uint16_t ew_st64_BFLOAT16(double d) {
+    return numc_f64_to_bf16(d);
+}
 
 /* destination value from a wide value v, per destination class and wide kind;
  * complex -> real takes the real part */
@@ -107,121 +110,128 @@ static inline uint16_t ew_st64_BFLOAT16(double d) { return numc_f64_to_bf16(d); 
 typedef void (*ew_cv_store_fn)(const void *wide, char *dst, int64_t step, int64_t m);
 
 /* ew_cvst_<E>_<W>: store m wide values of kind W into dtype E */
-#define EW_DEF_CVSTORE(E, t, K, W)                                             \
-    static void ew_cvst_##E##_##W(const void *wide, char *dst, int64_t step, int64_t m) { \
-        const EW_WTYPE_##W *restrict w = (const EW_WTYPE_##W *)wide;           \
-        if (step == (int64_t)sizeof(t)) {                                      \
-            t *restrict y = (t *)(void *)dst;                                  \
-            for (int64_t j = 0; j < m; j++) y[j] = EW_FROMWIDE_##K##_##W(E, t, w[j]); \
-        } else {                                                               \
-            for (int64_t j = 0; j < m; j++, dst += step)                       \
-                *(t *)(void *)dst = EW_FROMWIDE_##K##_##W(E, t, w[j]);         \
-        }                                                                      \
+#define EW_DEF_CVSTORE(E, t, K, W)                                                                 \
+    static void ew_cvst_##E##_##W(const void *wide, char *dst, int64_t step, int64_t m) {          \
+        const EW_WTYPE_##W *restrict w = (const EW_WTYPE_##W *)wide;                               \
+        if (step == (int64_t)sizeof(t)) {                                                          \
+            t *restrict y = (t *)(void *)dst;                                                      \
+            for (int64_t j = 0; j < m; j++)                                                        \
+                y[j] = EW_FROMWIDE_##K##_##W(E, t, w[j]);                                          \
+        } else {                                                                                   \
+            for (int64_t j = 0; j < m; j++, dst += step)                                           \
+                *(t *)(void *)dst = EW_FROMWIDE_##K##_##W(E, t, w[j]);                             \
+        }                                                                                          \
     }
-#define EW_DEF_CVSTORES_(E, t, K)                                              \
-    EW_DEF_CVSTORE(E, t, K, I)                                                 \
-    EW_DEF_CVSTORE(E, t, K, U)                                                 \
-    EW_DEF_CVSTORE(E, t, K, D)                                                 \
-    EW_DEF_CVSTORE(E, t, K, D16)                                                 \
+#define EW_DEF_CVSTORES_(E, t, K)                                                                  \
+    EW_DEF_CVSTORE(E, t, K, I)                                                                     \
+    EW_DEF_CVSTORE(E, t, K, U)                                                                     \
+    EW_DEF_CVSTORE(E, t, K, D)                                                                     \
+    EW_DEF_CVSTORE(E, t, K, D16)                                                                   \
     EW_DEF_CVSTORE(E, t, K, Z)
 #define EW_DEF_CVSTORES(E, n, t, s, k) EW_DEF_CVSTORES_(E, t, EW_CLASS(E))
 NUMC_DTYPE_LIST(EW_DEF_CVSTORES)
 
-#define EW_CVSTORE_ROW(E, n, t, s, k)                                          \
-    [NUMC_##E] = {ew_cvst_##E##_I, ew_cvst_##E##_U, ew_cvst_##E##_D, ew_cvst_##E##_D16,    \
+#define EW_CVSTORE_ROW(E, n, t, s, k)                                                              \
+    [NUMC_##E] = {ew_cvst_##E##_I, ew_cvst_##E##_U, ew_cvst_##E##_D, ew_cvst_##E##_D16,            \
                   ew_cvst_##E##_Z},
 static const ew_cv_store_fn ew_cv_stores[NUMC_DTYPE_COUNT][EW_WIDE_COUNT] = {
     NUMC_DTYPE_LIST(EW_CVSTORE_ROW)};
 
 /* ew_convert_<E>: the convert loop from dtype E; the target is params->i[0].
  * A contiguous source that already is its wide type skips the first pass. */
-#define EW_DEF_CONVERT_(E, t, K, W)                                            \
-    static EW_LOOP_SIG(ew_convert_##E) {                                       \
-        const ew_cv_store_fn store = ew_cv_stores[prm->i[0]][EW_WIDE_##W];    \
-        const int64_t s0 = steps[0], s1 = steps[1];                            \
-        if (s0 == (int64_t)sizeof(t) &&                                        \
-            __builtin_types_compatible_p(t, EW_WTYPE_##W)) {                   \
-            store(args[0], args[1], s1, n);                                    \
-            return;                                                            \
-        }                                                                      \
-        ew_wide_block blk;                                                     \
-        EW_WTYPE_##W *restrict w = (EW_WTYPE_##W *)(void *)&blk;               \
-        const char *xp = args[0];                                              \
-        char *yp = args[1];                                                    \
-        for (int64_t i = 0; i < n; i += EW_CVBLK) {                            \
-            int64_t m = n - i < EW_CVBLK ? n - i : EW_CVBLK;                   \
-            if (s0 == (int64_t)sizeof(t)) {                                    \
-                const t *restrict x = (const t *)(const void *)xp;             \
-                for (int64_t j = 0; j < m; j++) w[j] = EW_TOWIDE_##K(E, x[j]); \
-            } else {                                                           \
-                for (int64_t j = 0; j < m; j++)                                \
-                    w[j] = EW_TOWIDE_##K(E, *(const t *)(const void *)(xp + j * s0)); \
-            }                                                                  \
-            store(w, yp, s1, m);                                               \
-            xp += m * s0;                                                      \
-            yp += m * s1;                                                      \
-        }                                                                      \
+#define EW_DEF_CONVERT_(E, t, K, W)                                                                \
+    static EW_LOOP_SIG(ew_convert_##E) {                                                           \
+        const ew_cv_store_fn store = ew_cv_stores[prm->i[0]][EW_WIDE_##W];                         \
+        const int64_t s0 = steps[0], s1 = steps[1];                                                \
+        if (s0 == (int64_t)sizeof(t) && __builtin_types_compatible_p(t, EW_WTYPE_##W)) {           \
+            store(args[0], args[1], s1, n);                                                        \
+            return;                                                                                \
+        }                                                                                          \
+        ew_wide_block blk;                                                                         \
+        EW_WTYPE_##W *restrict w = (EW_WTYPE_##W *)(void *)&blk;                                   \
+        const char *xp = args[0];                                                                  \
+        char *yp = args[1];                                                                        \
+        for (int64_t i = 0; i < n; i += EW_CVBLK) {                                                \
+            int64_t m = n - i < EW_CVBLK ? n - i : EW_CVBLK;                                       \
+            if (s0 == (int64_t)sizeof(t)) {                                                        \
+                const t *restrict x = (const t *)(const void *)xp;                                 \
+                for (int64_t j = 0; j < m; j++)                                                    \
+                    w[j] = EW_TOWIDE_##K(E, x[j]);                                                 \
+            } else {                                                                               \
+                for (int64_t j = 0; j < m; j++)                                                    \
+                    w[j] = EW_TOWIDE_##K(E, *(const t *)(const void *)(xp + j * s0));              \
+            }                                                                                      \
+            store(w, yp, s1, m);                                                                   \
+            xp += m * s0;                                                                          \
+            yp += m * s1;                                                                          \
+        }                                                                                          \
     }
 #define EW_DEF_CONVERT__(E, t, K, W) EW_DEF_CONVERT_(E, t, K, W)
-#define EW_DEF_CONVERT(E, n, t, s, k)                                          \
+#define EW_DEF_CONVERT(E, n, t, s, k)                                                              \
     EW_DEF_CONVERT__(E, t, EW_CLASS(E), EW_CAT(EW_WIDE_OF_, EW_CLASS(E))(E))
 NUMC_DTYPE_LIST(EW_DEF_CONVERT)
 
 #define EW_CONVERT_CELL(E, n, t, s, k) [NUMC_##E] = ew_convert_##E,
-static const numc_ew_loop ew_convert_loops[NUMC_DTYPE_COUNT] = {
-    NUMC_DTYPE_LIST(EW_CONVERT_CELL)};
+static const numc_ew_loop ew_convert_loops[NUMC_DTYPE_COUNT] = {NUMC_DTYPE_LIST(EW_CONVERT_CELL)};
 
 /* ---- copy / select, by item size ---- */
-typedef struct { uint64_t lo, hi; } ew_u128;
+typedef struct {
+    uint64_t lo, hi;
+} ew_u128;
 #define EW_SIZES(Y) Y(1, uint8_t) Y(2, uint16_t) Y(4, uint32_t) Y(8, uint64_t) Y(16, ew_u128)
 
-#define EW_DEF_COPY(s, T)                                                      \
-    static EW_LOOP_SIG(ew_copy_##s) {                                          \
-        (void)prm;                                                             \
-        const int64_t s0 = steps[0], s1 = steps[1];                            \
-        if (s0 == s && s1 == s) {                                              \
-            memmove(args[1], args[0], (size_t)n * s);                          \
-        } else if (s0 == 0) {                                                  \
-            const T v = *(const T *)(const void *)args[0];                     \
-            char *yp = args[1];                                                \
-            for (int64_t i = 0; i < n; i++, yp += s1) *(T *)(void *)yp = v;    \
-        } else {                                                               \
-            const char *xp = args[0];                                          \
-            char *yp = args[1];                                                \
-            for (int64_t i = 0; i < n; i++, xp += s0, yp += s1)                \
-                *(T *)(void *)yp = *(const T *)(const void *)xp;               \
-        }                                                                      \
+#define EW_DEF_COPY(s, T)                                                                          \
+    static EW_LOOP_SIG(ew_copy_##s) {                                                              \
+        (void)prm;                                                                                 \
+        const int64_t s0 = steps[0], s1 = steps[1];                                                \
+        if (s0 == s && s1 == s) {                                                                  \
+            memmove(args[1], args[0], (size_t)n *s);                                               \
+        } else if (s0 == 0) {                                                                      \
+            const T v = *(const T *)(const void *)args[0];                                         \
+            char *yp = args[1];                                                                    \
+            for (int64_t i = 0; i < n; i++, yp += s1)                                              \
+                *(T *)(void *)yp = v;                                                              \
+        } else {                                                                                   \
+            const char *xp = args[0];                                                              \
+            char *yp = args[1];                                                                    \
+            for (int64_t i = 0; i < n; i++, xp += s0, yp += s1)                                    \
+                *(T *)(void *)yp = *(const T *)(const void *)xp;                                   \
+        }                                                                                          \
     }
 EW_SIZES(EW_DEF_COPY)
 
 /* select(pred, a, b): bitwise copies, so nan payloads survive as in NumPy's where */
-#define EW_DEF_SELECT(s, T)                                                    \
-    static EW_LOOP_SIG(ew_select_##s) {                                        \
-        (void)prm;                                                             \
-        const int64_t s0 = steps[0], s1 = steps[1], s2 = steps[2], s3 = steps[3]; \
-        if (s0 == 1 && s3 == s && (s1 == s || s1 == 0) && (s2 == s || s2 == 0)) { \
-            const uint8_t *restrict p = (const uint8_t *)args[0];              \
-            const T *restrict a = (const T *)(const void *)args[1];            \
-            const T *restrict b = (const T *)(const void *)args[2];            \
-            T *restrict y = (T *)(void *)args[3];                              \
-            const int64_t ia = s1 ? 1 : 0, ib = s2 ? 1 : 0;                    \
-            if (ia && ib) {                                                    \
-                for (int64_t i = 0; i < n; i++) y[i] = p[i] ? a[i] : b[i];     \
-            } else {                                                           \
-                for (int64_t i = 0; i < n; i++) y[i] = p[i] ? a[i * ia] : b[i * ib]; \
-            }                                                                  \
-            return;                                                            \
-        }                                                                      \
-        const char *pp = args[0], *ap = args[1], *bp = args[2];                \
-        char *yp = args[3];                                                    \
-        for (int64_t i = 0; i < n; i++, pp += s0, ap += s1, bp += s2, yp += s3) \
-            *(T *)(void *)yp = *(const T *)(const void *)(*pp ? ap : bp);      \
+#define EW_DEF_SELECT(s, T)                                                                        \
+    static EW_LOOP_SIG(ew_select_##s) {                                                            \
+        (void)prm;                                                                                 \
+        const int64_t s0 = steps[0], s1 = steps[1], s2 = steps[2], s3 = steps[3];                  \
+        if (s0 == 1 && s3 == s && (s1 == s || s1 == 0) && (s2 == s || s2 == 0)) {                  \
+            const uint8_t *restrict p = (const uint8_t *)args[0];                                  \
+            const T *restrict a = (const T *)(const void *)args[1];                                \
+            const T *restrict b = (const T *)(const void *)args[2];                                \
+            T *restrict y = (T *)(void *)args[3];                                                  \
+            const int64_t ia = s1 ? 1 : 0, ib = s2 ? 1 : 0;                                        \
+            if (ia && ib) {                                                                        \
+                for (int64_t i = 0; i < n; i++)                                                    \
+                    y[i] = p[i] ? a[i] : b[i];                                                     \
+            } else {                                                                               \
+                for (int64_t i = 0; i < n; i++)                                                    \
+                    y[i] = p[i] ? a[i * ia] : b[i * ib];                                           \
+            }                                                                                      \
+            return;                                                                                \
+        }                                                                                          \
+        const char *pp = args[0], *ap = args[1], *bp = args[2];                                    \
+        char *yp = args[3];                                                                        \
+        for (int64_t i = 0; i < n; i++, pp += s0, ap += s1, bp += s2, yp += s3)                    \
+            *(T *)(void *)yp = *(const T *)(const void *)(*pp ? ap : bp);                          \
     }
 EW_SIZES(EW_DEF_SELECT)
 
 numc_ew_loop numc_ew_copy_loop(size_t itemsize) {
     switch (itemsize) {
-#define EW_COPY_CASE(s, T) case s: return ew_copy_##s;
+#define EW_COPY_CASE(s, T)                                                                         \
+    case s:                                                                                        \
+        return ew_copy_##s;
         EW_SIZES(EW_COPY_CASE)
 #undef EW_COPY_CASE
     }
@@ -231,7 +241,9 @@ numc_ew_loop numc_ew_copy_loop(size_t itemsize) {
 numc_ew_loop numc_ew_select_loop(numc_dtype dt) {
     if ((unsigned)dt >= NUMC_DTYPE_COUNT) return NULL;
     switch (numc_dtype_info[dt].itemsize) {
-#define EW_SELECT_CASE(s, T) case s: return ew_select_##s;
+#define EW_SELECT_CASE(s, T)                                                                       \
+    case s:                                                                                        \
+        return ew_select_##s;
         EW_SIZES(EW_SELECT_CASE)
 #undef EW_SELECT_CASE
     }

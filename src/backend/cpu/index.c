@@ -26,7 +26,8 @@ static numc_status load_indices(const numc_array *idx, int64_t dim, int axis, co
         numc_struct_byte_strides(idx, st);
         const char *base = n > 0 ? numc_array_ptr(idx) : NULL;
         for (int64_t i = 0; i < n; i++)
-            w[i] = numc_struct_load_i64(idx->dtype, base + numc_struct_offset(idx->ndim, idx->shape, st, i));
+            w[i] = numc_struct_load_i64(idx->dtype,
+                                        base + numc_struct_offset(idx->ndim, idx->shape, st, i));
         v = w;
         *owned = true;
     }
@@ -35,7 +36,8 @@ static numc_status load_indices(const numc_array *idx, int64_t dim, int axis, co
             int64_t bad = v[i];
             if (*owned) free((void *)v);
             *owned = false;
-            return numc_error_set(NUMC_ERR_INDEX, "index %lld is out of bounds for axis %d with size %lld",
+            return numc_error_set(NUMC_ERR_INDEX,
+                                  "index %lld is out of bounds for axis %d with size %lld",
                                   (long long)bad, axis, (long long)dim);
         }
     }
@@ -50,17 +52,17 @@ typedef struct {
     char *out;
     size_t isz;
     const int64_t *ix;
-    int64_t ni, sa;                     /* index count, axis byte stride */
-    int no;                             /* outer dims (before the axis) */
+    int64_t ni, sa; /* index count, axis byte stride */
+    int no;         /* outer dims (before the axis) */
     int64_t oshape[NUMC_MAX_DIMS], ost[NUMC_MAX_DIMS];
-    int nin;                            /* inner dims (after the axis), coalesced */
+    int nin; /* inner dims (after the axis), coalesced */
     int64_t ishape[NUMC_MAX_DIMS], ist[NUMC_MAX_DIMS], ids[NUMC_MAX_DIMS];
     int64_t inner;
 } gather_ctx;
 
-#define GATHER_ELEMS(T)                                                        \
-    for (int64_t t = t0; t < t1; t++)                                          \
-        memcpy(d + (t - t0) * (int64_t)sizeof(T), src + c->ix[t] * c->sa, sizeof(T)); \
+#define GATHER_ELEMS(T)                                                                            \
+    for (int64_t t = t0; t < t1; t++)                                                              \
+        memcpy(d + (t - t0) * (int64_t)sizeof(T), src + c->ix[t] * c->sa, sizeof(T));              \
     break;
 
 static void gather_task(void *vctx, int64_t begin, int64_t end) {
@@ -73,11 +75,16 @@ static void gather_task(void *vctx, int64_t begin, int64_t end) {
         char *d = c->out + (size_t)(u * c->inner) * c->isz;
         if (c->inner == 1) {
             switch (c->isz) {
-            case 1: GATHER_ELEMS(uint8_t)
-            case 2: GATHER_ELEMS(uint16_t)
-            case 4: GATHER_ELEMS(uint32_t)
-            case 8: GATHER_ELEMS(uint64_t)
-            default: GATHER_ELEMS(numc_complex128)
+            case 1:
+                GATHER_ELEMS(uint8_t)
+            case 2:
+                GATHER_ELEMS(uint16_t)
+            case 4:
+                GATHER_ELEMS(uint32_t)
+            case 8:
+                GATHER_ELEMS(uint64_t)
+            default:
+                GATHER_ELEMS(numc_complex128)
             }
         } else {
             for (int64_t t = t0; t < t1; t++)
@@ -93,7 +100,8 @@ static numc_status run_gather(const numc_array *x, const numc_array *idx, const 
                               numc_array *out) {
     int axis = pr->n >= 1 ? (int)pr->i[0] : 0;
     if (axis < 0 || axis >= x->ndim)
-        return numc_error_set(NUMC_ERR_AXIS, "gather: axis %d out of range for ndim %d", axis, x->ndim);
+        return numc_error_set(NUMC_ERR_AXIS, "gather: axis %d out of range for ndim %d", axis,
+                              x->ndim);
     gather_ctx c;
     memset(&c, 0, sizeof c);
     c.isz = numc_struct_isz(x->dtype);
@@ -139,21 +147,22 @@ enum { SC_SET, SC_ADD, SC_MUL, SC_MIN, SC_MAX };
  * each update, as NumPy's ufunc.at does. */
 typedef void (*apply_fn)(char *dst, const char *src, int64_t n, int64_t s);
 
-#define DEFINE_APPLY(NAME, T, ACC, LOAD, STORE, OP)                             \
-    static void NAME(char *dc, const char *src, int64_t n, int64_t s) {         \
-        T *d = (T *)dc;                                                         \
-        for (int64_t j = 0; j < n; j++)                                         \
-            d[j] = STORE(OP(LOAD(d[j]), LOAD(LOADT(T, src + j * s))));          \
+#define DEFINE_APPLY(NAME, T, ACC, LOAD, STORE, OP)                                                \
+    static void NAME(char *dc, const char *src, int64_t n, int64_t s) {                            \
+        T *d = (T *)dc;                                                                            \
+        for (int64_t j = 0; j < n; j++)                                                            \
+            d[j] = STORE(OP(LOAD(d[j]), LOAD(LOADT(T, src + j * s))));                             \
     }
 
-#define DEFINE_APPLY4(SFX, T, ACC, LOAD, STORE, ADD, MUL, MIN, MAX)             \
-    DEFINE_APPLY(SFX##_add, T, ACC, LOAD, STORE, ADD)                           \
-    DEFINE_APPLY(SFX##_mul, T, ACC, LOAD, STORE, MUL)                           \
-    DEFINE_APPLY(SFX##_min, T, ACC, LOAD, STORE, MIN)                           \
+#define DEFINE_APPLY4(SFX, T, ACC, LOAD, STORE, ADD, MUL, MIN, MAX)                                \
+    DEFINE_APPLY(SFX##_add, T, ACC, LOAD, STORE, ADD)                                              \
+    DEFINE_APPLY(SFX##_mul, T, ACC, LOAD, STORE, MUL)                                              \
+    DEFINE_APPLY(SFX##_min, T, ACC, LOAD, STORE, MIN)                                              \
     DEFINE_APPLY(SFX##_max, T, ACC, LOAD, STORE, MAX)
 
 DEFINE_APPLY4(ap_b, uint8_t, uint8_t, LD_BOOL, LD_ID, OP_OR, OP_AND, OP_AND, OP_OR)
-#define DEFINE_APPLY_INT(SFX, T) DEFINE_APPLY4(ap_##SFX, T, T, LD_ID, LD_ID, SFX##_isum, SFX##_iprod, OP_LT, OP_GT)
+#define DEFINE_APPLY_INT(SFX, T)                                                                   \
+    DEFINE_APPLY4(ap_##SFX, T, T, LD_ID, LD_ID, SFX##_isum, SFX##_iprod, OP_LT, OP_GT)
 DEFINE_APPLY_INT(i8, int8_t)
 DEFINE_APPLY_INT(i16, int16_t)
 DEFINE_APPLY_INT(i32, int32_t)
@@ -166,37 +175,42 @@ DEFINE_APPLY4(ap_f16, uint16_t, float, LD_F16, ST_F16, OP_ADD, OP_MUL, OP_FMIN, 
 DEFINE_APPLY4(ap_bf16, uint16_t, float, LD_BF16, ST_BF16, OP_ADD, OP_MUL, OP_FMIN, OP_FMAX)
 DEFINE_APPLY4(ap_f32, float, float, LD_ID, LD_ID, OP_ADD, OP_MUL, OP_FMIN, OP_FMAX)
 DEFINE_APPLY4(ap_f64, double, double, LD_ID, LD_ID, OP_ADD, OP_MUL, OP_FMIN, OP_FMAX)
-DEFINE_APPLY4(ap_c64, numc_complex64, numc_complex64, LD_ID, LD_ID, c64_add, c64_mul, c64_min, c64_max)
-DEFINE_APPLY4(ap_c128, numc_complex128, numc_complex128, LD_ID, LD_ID, c128_add, c128_mul, c128_min, c128_max)
+DEFINE_APPLY4(ap_c64, numc_complex64, numc_complex64, LD_ID, LD_ID, c64_add, c64_mul, c64_min,
+              c64_max)
+DEFINE_APPLY4(ap_c128, numc_complex128, numc_complex128, LD_ID, LD_ID, c128_add, c128_mul, c128_min,
+              c128_max)
 
 static apply_fn apply_for(numc_dtype dt, int mode) {
-#define ROW4(S) { S##_add, S##_mul, S##_min, S##_max }
+#define ROW4(S)                                                                                    \
+    { S##_add, S##_mul, S##_min, S##_max }
     static const apply_fn table[NUMC_DTYPE_COUNT][4] = {
-        [NUMC_BOOL] = ROW4(ap_b), [NUMC_INT8] = ROW4(ap_i8), [NUMC_INT16] = ROW4(ap_i16),
-        [NUMC_INT32] = ROW4(ap_i32), [NUMC_INT64] = ROW4(ap_i64), [NUMC_UINT8] = ROW4(ap_u8),
-        [NUMC_UINT16] = ROW4(ap_u16), [NUMC_UINT32] = ROW4(ap_u32), [NUMC_UINT64] = ROW4(ap_u64),
-        [NUMC_FLOAT16] = ROW4(ap_f16), [NUMC_BFLOAT16] = ROW4(ap_bf16),
-        [NUMC_FLOAT32] = ROW4(ap_f32), [NUMC_FLOAT64] = ROW4(ap_f64),
-        [NUMC_COMPLEX64] = ROW4(ap_c64), [NUMC_COMPLEX128] = ROW4(ap_c128),
+        [NUMC_BOOL] = ROW4(ap_b),          [NUMC_INT8] = ROW4(ap_i8),
+        [NUMC_INT16] = ROW4(ap_i16),       [NUMC_INT32] = ROW4(ap_i32),
+        [NUMC_INT64] = ROW4(ap_i64),       [NUMC_UINT8] = ROW4(ap_u8),
+        [NUMC_UINT16] = ROW4(ap_u16),      [NUMC_UINT32] = ROW4(ap_u32),
+        [NUMC_UINT64] = ROW4(ap_u64),      [NUMC_FLOAT16] = ROW4(ap_f16),
+        [NUMC_BFLOAT16] = ROW4(ap_bf16),   [NUMC_FLOAT32] = ROW4(ap_f32),
+        [NUMC_FLOAT64] = ROW4(ap_f64),     [NUMC_COMPLEX64] = ROW4(ap_c64),
+        [NUMC_COMPLEX128] = ROW4(ap_c128),
     };
 #undef ROW4
     return table[dt][mode - 1];
 }
 
-#define SCATTER_CHUNK 4096   /* inner elements per work unit */
+#define SCATTER_CHUNK 4096 /* inner elements per work unit */
 
 typedef struct {
     char *out;
     const char *upd;
     size_t isz;
-    apply_fn apply;              /* NULL: set */
+    apply_fn apply; /* NULL: set */
     const int64_t *ix;
-    int64_t ni, dim;             /* index count, x.shape[axis] */
-    int no;                      /* outer dims of updates (shared with x) */
+    int64_t ni, dim; /* index count, x.shape[axis] */
+    int no;          /* outer dims of updates (shared with x) */
     int64_t oshape[NUMC_MAX_DIMS], ost[NUMC_MAX_DIMS];
-    int nt;                      /* index dims of updates */
+    int nt; /* index dims of updates */
     int64_t tshape[NUMC_MAX_DIMS], tst[NUMC_MAX_DIMS];
-    int nin;                     /* inner dims of updates (all but the last: rows) */
+    int nin; /* inner dims of updates (all but the last: rows) */
     int64_t ishape[NUMC_MAX_DIMS], ist[NUMC_MAX_DIMS];
     int64_t inner, w, sw, irows, nchunks;
 } scatter_ctx;
@@ -206,7 +220,8 @@ static void scatter_task(void *vctx, int64_t begin, int64_t end) {
     for (int64_t u = begin; u < end; u++) {
         int64_t ch = u % c->nchunks, rest = u / c->nchunks;
         int64_t r = rest % c->irows, o = rest / c->irows;
-        int64_t j0 = ch * SCATTER_CHUNK, len = c->w - j0 < SCATTER_CHUNK ? c->w - j0 : SCATTER_CHUNK;
+        int64_t j0 = ch * SCATTER_CHUNK,
+                len = c->w - j0 < SCATTER_CHUNK ? c->w - j0 : SCATTER_CHUNK;
         const char *src0 = c->upd + numc_struct_offset(c->no, c->oshape, c->ost, o) +
                            numc_struct_offset(c->nin - 1, c->ishape, c->ist, r) + j0 * c->sw;
         char *dst0 = c->out + (size_t)((o * c->dim) * c->inner + r * c->w + j0) * c->isz;
@@ -214,9 +229,13 @@ static void scatter_task(void *vctx, int64_t begin, int64_t end) {
         for (int64_t t = 0; t < c->ni; t++) {
             const char *src = src0 + numc_struct_offset(c->nt, c->tshape, c->tst, t);
             char *dst = dst0 + (size_t)(c->ix[t] * c->inner) * c->isz;
-            if (c->apply) c->apply(dst, src, len, c->sw);
-            else if (c->sw == (int64_t)c->isz) memcpy(dst, src, (size_t)len * c->isz);
-            else for (int64_t j = 0; j < len; j++) memcpy(dst + (size_t)j * c->isz, src + j * c->sw, c->isz);
+            if (c->apply)
+                c->apply(dst, src, len, c->sw);
+            else if (c->sw == (int64_t)c->isz)
+                memcpy(dst, src, (size_t)len * c->isz);
+            else
+                for (int64_t j = 0; j < len; j++)
+                    memcpy(dst + (size_t)j * c->isz, src + j * c->sw, c->isz);
         }
     }
 }
@@ -227,7 +246,8 @@ static void init_from(const numc_array *x, numc_array *out) {
         int64_t cs[NUMC_MAX_DIMS];
         numc_contig_strides(x->ndim, x->shape, cs);
         bool contig = true;
-        for (int d = 0; d < x->ndim; d++) contig = contig && (x->shape[d] <= 1 || x->strides[d] == cs[d]);
+        for (int d = 0; d < x->ndim; d++)
+            contig = contig && (x->shape[d] <= 1 || x->strides[d] == cs[d]);
         if (contig) return;
     }
     if (out->size) numc_struct_copy_array(x, numc_array_ptr(out));
@@ -251,18 +271,22 @@ static numc_status run_scatter(const numc_array *x, const numc_array *idx0, cons
     int axis = pr->n >= 1 ? (int)pr->i[0] : 0;
     int mode = pr->n >= 2 ? (int)pr->i[1] : SC_SET;
     if (axis < 0 || axis >= x->ndim)
-        return numc_error_set(NUMC_ERR_AXIS, "scatter: axis %d out of range for ndim %d", axis, x->ndim);
-    if (mode < SC_SET || mode > SC_MAX) return numc_error_set(NUMC_ERR_VALUE, "scatter: unknown mode %d", mode);
+        return numc_error_set(NUMC_ERR_AXIS, "scatter: axis %d out of range for ndim %d", axis,
+                              x->ndim);
+    if (mode < SC_SET || mode > SC_MAX)
+        return numc_error_set(NUMC_ERR_VALUE, "scatter: unknown mode %d", mode);
     /* updates: x.shape[:axis] + indices.shape + x.shape[axis+1:] */
     bool ok = upd0->dtype == x->dtype && out->dtype == x->dtype && out->size == x->size &&
               upd0->ndim == x->ndim - 1 + idx0->ndim;
     for (int d = 0; ok && d < upd0->ndim; d++) {
-        int64_t want = d < axis ? x->shape[d]
-                     : d < axis + idx0->ndim ? idx0->shape[d - axis]
-                     : x->shape[d - idx0->ndim + 1];
+        int64_t want = d < axis                ? x->shape[d]
+                       : d < axis + idx0->ndim ? idx0->shape[d - axis]
+                                               : x->shape[d - idx0->ndim + 1];
         ok = upd0->shape[d] == want;
     }
-    if (!ok) return numc_error_set(NUMC_ERR_VALUE, "scatter: updates do not match the operand and indices");
+    if (!ok)
+        return numc_error_set(NUMC_ERR_VALUE,
+                              "scatter: updates do not match the operand and indices");
     numc_array *own_idx, *own_upd;
     const numc_array *idx = unaliased(idx0, out, &own_idx), *upd = unaliased(upd0, out, &own_upd);
     if (!idx || !upd) {
@@ -319,8 +343,8 @@ static numc_status run_scatter(const numc_array *x, const numc_array *idx0, cons
         c.nchunks = (c.w + SCATTER_CHUNK - 1) / SCATTER_CHUNK;
         c.out = numc_array_ptr(out);
         c.upd = numc_array_ptr(upd);
-        numc_parallel_for(outer * c.irows * c.nchunks, c.ni * (c.w < SCATTER_CHUNK ? c.w : SCATTER_CHUNK),
-                          scatter_task, &c);
+        numc_parallel_for(outer * c.irows * c.nchunks,
+                          c.ni * (c.w < SCATTER_CHUNK ? c.w : SCATTER_CHUNK), scatter_task, &c);
     }
     if (owned) free((void *)ix);
     numc_array_release(own_idx);
@@ -362,7 +386,8 @@ static numc_status run_dynamic_slice(int nin, const numc_array *const *in, const
     for (int d = 0; d < nd; d++) {
         int64_t size = pr->i[d];
         if (size < 0 || size > x->shape[d] || out->shape[d] != size)
-            return numc_error_set(NUMC_ERR_VALUE, "dynamic_slice: slice size %lld does not fit dim %lld",
+            return numc_error_set(NUMC_ERR_VALUE,
+                                  "dynamic_slice: slice size %lld does not fit dim %lld",
                                   (long long)size, (long long)x->shape[d]);
         src += clamp_start(in[1 + d], x->shape[d], size) * xs[d];
     }
@@ -373,16 +398,19 @@ static numc_status run_dynamic_slice(int nin, const numc_array *const *in, const
 }
 
 static numc_status run_dynamic_update_slice(int nin, const numc_array *const *in, numc_array *out) {
-    if (nin < 2) return numc_error_set(NUMC_ERR_VALUE, "dynamic_update_slice takes x, update and starts");
+    if (nin < 2)
+        return numc_error_set(NUMC_ERR_VALUE, "dynamic_update_slice takes x, update and starts");
     const numc_array *x = in[0], *u = in[1];
     int nd = x->ndim;
     numc_status st = check_starts(nin, in, 2, nd);
     if (st != NUMC_OK) return st;
     if (u->ndim != nd || u->dtype != x->dtype || out->dtype != x->dtype || out->size != x->size)
-        return numc_error_set(NUMC_ERR_VALUE, "dynamic_update_slice: update does not match the operand");
+        return numc_error_set(NUMC_ERR_VALUE,
+                              "dynamic_update_slice: update does not match the operand");
     for (int d = 0; d < nd; d++)
         if (u->shape[d] > x->shape[d])
-            return numc_error_set(NUMC_ERR_VALUE, "dynamic_update_slice: update is larger than the operand");
+            return numc_error_set(NUMC_ERR_VALUE,
+                                  "dynamic_update_slice: update is larger than the operand");
     if (u->size == 0) {
         init_from(x, out);
         return NUMC_OK;
@@ -396,7 +424,8 @@ static numc_status run_dynamic_update_slice(int nin, const numc_array *const *in
     numc_struct_contig_bytes(nd, out->shape, isz, os);
     numc_struct_byte_strides(u, us);
     char *dst = numc_array_ptr(out);
-    for (int d = 0; d < nd; d++) dst += clamp_start(in[2 + d], x->shape[d], u->shape[d]) * os[d];
+    for (int d = 0; d < nd; d++)
+        dst += clamp_start(in[2 + d], x->shape[d], u->shape[d]) * os[d];
     numc_struct_copy(isz, nd, u->shape, dst, os, numc_array_ptr(u), us);
     numc_array_release(own);
     return NUMC_OK;

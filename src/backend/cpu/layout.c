@@ -7,32 +7,37 @@
 
 typedef struct {
     size_t isz;
-    int nd;                    /* coalesced dims; the last one is the row */
+    int nd; /* coalesced dims; the last one is the row */
     int64_t shape[NUMC_MAX_DIMS], ds[NUMC_MAX_DIMS], ss[NUMC_MAX_DIMS];
-    int64_t piece, npieces;    /* a row is cut into npieces of `piece` elements */
+    int64_t piece, npieces; /* a row is cut into npieces of `piece` elements */
     char *dst;
     const char *src;
 } copy_ctx;
 
-#define COPY_LOOP(T)                                                           \
-    for (int64_t i = 0; i < n; i++)                                            \
+#define COPY_LOOP(T)                                                                               \
+    for (int64_t i = 0; i < n; i++)                                                                \
         memcpy(d + i * dstep, s + i * sstep, sizeof(T));
 
-static void copy_row(char *d, int64_t dstep, const char *s, int64_t sstep, int64_t n,
-                     size_t isz) {
+static void copy_row(char *d, int64_t dstep, const char *s, int64_t sstep, int64_t n, size_t isz) {
     if (dstep == (int64_t)isz && sstep == (int64_t)isz) {
         memcpy(d, s, (size_t)n * isz);
         return;
     }
     /* fixed-size memcpy compiles to a single load/store per element */
     switch (isz) {
-    case 1: COPY_LOOP(uint8_t) break;
-    case 2: COPY_LOOP(uint16_t) break;
-    case 4: COPY_LOOP(uint32_t) break;
-    case 8: COPY_LOOP(uint64_t) break;
-    case 16: COPY_LOOP(numc_complex128) break;
+    case 1:
+        COPY_LOOP(uint8_t) break;
+    case 2:
+        COPY_LOOP(uint16_t) break;
+    case 4:
+        COPY_LOOP(uint32_t) break;
+    case 8:
+        COPY_LOOP(uint64_t) break;
+    case 16:
+        COPY_LOOP(numc_complex128) break;
     default:
-        for (int64_t i = 0; i < n; i++) memcpy(d + i * dstep, s + i * sstep, isz);
+        for (int64_t i = 0; i < n; i++)
+            memcpy(d + i * dstep, s + i * sstep, isz);
     }
 }
 
@@ -74,8 +79,10 @@ static void copy_impl(bool parallel, size_t isz, int ndim, const int64_t *shape,
     c.piece = row_len;
     if (rows < 64 && row_len >= (1 << 15)) c.piece = 1 << 14;
     c.npieces = (row_len + c.piece - 1) / c.piece;
-    if (parallel) numc_parallel_for(rows * c.npieces, c.piece * (int64_t)isz / 4 + 1, copy_task, &c);
-    else copy_task(&c, 0, rows * c.npieces);
+    if (parallel)
+        numc_parallel_for(rows * c.npieces, c.piece * (int64_t)isz / 4 + 1, copy_task, &c);
+    else
+        copy_task(&c, 0, rows * c.npieces);
 }
 
 void numc_struct_copy(size_t isz, int ndim, const int64_t *shape, char *dst,
@@ -84,7 +91,8 @@ void numc_struct_copy(size_t isz, int ndim, const int64_t *shape, char *dst,
 }
 
 void numc_struct_copy_serial(size_t isz, int ndim, const int64_t *shape, char *dst,
-                             const int64_t *dst_strides, const char *src, const int64_t *src_strides) {
+                             const int64_t *dst_strides, const char *src,
+                             const int64_t *src_strides) {
     copy_impl(false, isz, ndim, shape, dst, dst_strides, src, src_strides);
 }
 
@@ -100,7 +108,8 @@ void numc_struct_fill(char *dst, int64_t n, size_t isz, const void *val) {
     if (n <= 0) return;
     const uint8_t *v = val;
     bool zero = true;
-    for (size_t k = 0; k < isz; k++) zero = zero && v[k] == 0;
+    for (size_t k = 0; k < isz; k++)
+        zero = zero && v[k] == 0;
     if (zero) {
         memset(dst, 0, (size_t)n * isz);
         return;
@@ -123,39 +132,82 @@ void numc_struct_fill(char *dst, int64_t n, size_t isz, const void *val) {
 
 int64_t numc_struct_load_i64(numc_dtype dt, const void *p) {
     switch (dt) {
-    case NUMC_BOOL: return *(const uint8_t *)p != 0;
-    case NUMC_INT8: return *(const int8_t *)p;
-    case NUMC_INT16: return *(const int16_t *)p;
-    case NUMC_INT32: return *(const int32_t *)p;
-    case NUMC_INT64: return *(const int64_t *)p;
-    case NUMC_UINT8: return *(const uint8_t *)p;
-    case NUMC_UINT16: return *(const uint16_t *)p;
-    case NUMC_UINT32: return *(const uint32_t *)p;
-    case NUMC_UINT64: return (int64_t)*(const uint64_t *)p;
-    case NUMC_FLOAT16: return (int64_t)numc_f16_to_f32(*(const uint16_t *)p);
-    case NUMC_BFLOAT16: return (int64_t)numc_bf16_to_f32(*(const uint16_t *)p);
-    case NUMC_FLOAT32: return (int64_t)*(const float *)p;
-    case NUMC_FLOAT64: return (int64_t)*(const double *)p;
-    case NUMC_COMPLEX64: return (int64_t)((const numc_complex64 *)p)->re;
-    case NUMC_COMPLEX128: return (int64_t)((const numc_complex128 *)p)->re;
-    default: return 0;
+    case NUMC_BOOL:
+        return *(const uint8_t *)p != 0;
+    case NUMC_INT8:
+        return *(const int8_t *)p;
+    case NUMC_INT16:
+        return *(const int16_t *)p;
+    case NUMC_INT32:
+        return *(const int32_t *)p;
+    case NUMC_INT64:
+        return *(const int64_t *)p;
+    case NUMC_UINT8:
+        return *(const uint8_t *)p;
+    case NUMC_UINT16:
+        return *(const uint16_t *)p;
+    case NUMC_UINT32:
+        return *(const uint32_t *)p;
+    case NUMC_UINT64:
+        return (int64_t) * (const uint64_t *)p;
+    case NUMC_FLOAT16:
+        return (int64_t)numc_f16_to_f32(*(const uint16_t *)p);
+    case NUMC_BFLOAT16:
+        return (int64_t)numc_bf16_to_f32(*(const uint16_t *)p);
+    case NUMC_FLOAT32:
+        return (int64_t) * (const float *)p;
+    case NUMC_FLOAT64:
+        return (int64_t) * (const double *)p;
+    case NUMC_COMPLEX64:
+        return (int64_t)((const numc_complex64 *)p)->re;
+    case NUMC_COMPLEX128:
+        return (int64_t)((const numc_complex128 *)p)->re;
+    default:
+        return 0;
     }
 }
 
 void numc_struct_store_i64(numc_dtype dt, void *p, int64_t v) {
     switch (dt) {
-    case NUMC_BOOL: *(uint8_t *)p = v != 0; break;
-    case NUMC_INT8: case NUMC_UINT8: *(uint8_t *)p = (uint8_t)v; break;
-    case NUMC_INT16: case NUMC_UINT16: *(uint16_t *)p = (uint16_t)v; break;
-    case NUMC_INT32: case NUMC_UINT32: *(uint32_t *)p = (uint32_t)v; break;
-    case NUMC_INT64: case NUMC_UINT64: *(uint64_t *)p = (uint64_t)v; break;
-    case NUMC_FLOAT16: *(uint16_t *)p = numc_f64_to_f16((double)v); break;
-    case NUMC_BFLOAT16: *(uint16_t *)p = numc_f64_to_bf16((double)v); break;
-    case NUMC_FLOAT32: *(float *)p = (float)v; break;
-    case NUMC_FLOAT64: *(double *)p = (double)v; break;
-    case NUMC_COMPLEX64: *(numc_complex64 *)p = (numc_complex64){(float)v, 0.0f}; break;
-    case NUMC_COMPLEX128: *(numc_complex128 *)p = (numc_complex128){(double)v, 0.0}; break;
-    default: break;
+    case NUMC_BOOL:
+        *(uint8_t *)p = v != 0;
+        break;
+    case NUMC_INT8:
+    case NUMC_UINT8:
+        *(uint8_t *)p = (uint8_t)v;
+        break;
+    case NUMC_INT16:
+    case NUMC_UINT16:
+        *(uint16_t *)p = (uint16_t)v;
+        break;
+    case NUMC_INT32:
+    case NUMC_UINT32:
+        *(uint32_t *)p = (uint32_t)v;
+        break;
+    case NUMC_INT64:
+    case NUMC_UINT64:
+        *(uint64_t *)p = (uint64_t)v;
+        break;
+    case NUMC_FLOAT16:
+        *(uint16_t *)p = numc_f64_to_f16((double)v);
+        break;
+    case NUMC_BFLOAT16:
+        *(uint16_t *)p = numc_f64_to_bf16((double)v);
+        break;
+    case NUMC_FLOAT32:
+        *(float *)p = (float)v;
+        break;
+    case NUMC_FLOAT64:
+        *(double *)p = (double)v;
+        break;
+    case NUMC_COMPLEX64:
+        *(numc_complex64 *)p = (numc_complex64){(float)v, 0.0f};
+        break;
+    case NUMC_COMPLEX128:
+        *(numc_complex128 *)p = (numc_complex128){(double)v, 0.0};
+        break;
+    default:
+        break;
     }
 }
 
@@ -164,17 +216,18 @@ void numc_struct_store_i64(numc_dtype dt, void *p, int64_t v) {
 typedef struct {
     numc_dtype dt;
     char *out;
-    int64_t len, inner;   /* value = (flat / inner) % len */
+    int64_t len, inner; /* value = (flat / inner) % len */
 } iota_ctx;
 
-#define IOTA_LOOP(T, CONV)                                                     \
-    {                                                                          \
-        T *o = (T *)c->out;                                                    \
-        for (int64_t q = begin; q < end; q++) {                                \
-            T v = CONV(q % c->len);                                            \
-            for (int64_t j = 0; j < c->inner; j++) o[q * c->inner + j] = v;    \
-        }                                                                      \
-    }                                                                          \
+#define IOTA_LOOP(T, CONV)                                                                         \
+    {                                                                                              \
+        T *o = (T *)c->out;                                                                        \
+        for (int64_t q = begin; q < end; q++) {                                                    \
+            T v = CONV(q % c->len);                                                                \
+            for (int64_t j = 0; j < c->inner; j++)                                                 \
+                o[q * c->inner + j] = v;                                                           \
+        }                                                                                          \
+    }                                                                                              \
     break;
 #define IOTA_INT(v) (v)
 #define IOTA_F16(v) numc_f64_to_f16((double)(v))
@@ -185,22 +238,38 @@ typedef struct {
 static void iota_task(void *vctx, int64_t begin, int64_t end) {
     const iota_ctx *c = vctx;
     switch (c->dt) {
-    case NUMC_BOOL: IOTA_LOOP(uint8_t, 0 != )
-    case NUMC_INT8: IOTA_LOOP(int8_t, (int8_t))
-    case NUMC_INT16: IOTA_LOOP(int16_t, (int16_t))
-    case NUMC_INT32: IOTA_LOOP(int32_t, (int32_t))
-    case NUMC_INT64: IOTA_LOOP(int64_t, IOTA_INT)
-    case NUMC_UINT8: IOTA_LOOP(uint8_t, (uint8_t))
-    case NUMC_UINT16: IOTA_LOOP(uint16_t, (uint16_t))
-    case NUMC_UINT32: IOTA_LOOP(uint32_t, (uint32_t))
-    case NUMC_UINT64: IOTA_LOOP(uint64_t, (uint64_t))
-    case NUMC_FLOAT16: IOTA_LOOP(uint16_t, IOTA_F16)
-    case NUMC_BFLOAT16: IOTA_LOOP(uint16_t, IOTA_BF16)
-    case NUMC_FLOAT32: IOTA_LOOP(float, (float))
-    case NUMC_FLOAT64: IOTA_LOOP(double, (double))
-    case NUMC_COMPLEX64: IOTA_LOOP(numc_complex64, IOTA_C64)
-    case NUMC_COMPLEX128: IOTA_LOOP(numc_complex128, IOTA_C128)
-    default: break;
+    case NUMC_BOOL:
+        IOTA_LOOP(uint8_t, 0 !=)
+    case NUMC_INT8:
+        IOTA_LOOP(int8_t, (int8_t))
+    case NUMC_INT16:
+        IOTA_LOOP(int16_t, (int16_t))
+    case NUMC_INT32:
+        IOTA_LOOP(int32_t, (int32_t))
+    case NUMC_INT64:
+        IOTA_LOOP(int64_t, IOTA_INT)
+    case NUMC_UINT8:
+        IOTA_LOOP(uint8_t, (uint8_t))
+    case NUMC_UINT16:
+        IOTA_LOOP(uint16_t, (uint16_t))
+    case NUMC_UINT32:
+        IOTA_LOOP(uint32_t, (uint32_t))
+    case NUMC_UINT64:
+        IOTA_LOOP(uint64_t, (uint64_t))
+    case NUMC_FLOAT16:
+        IOTA_LOOP(uint16_t, IOTA_F16)
+    case NUMC_BFLOAT16:
+        IOTA_LOOP(uint16_t, IOTA_BF16)
+    case NUMC_FLOAT32:
+        IOTA_LOOP(float, (float))
+    case NUMC_FLOAT64:
+        IOTA_LOOP(double, (double))
+    case NUMC_COMPLEX64:
+        IOTA_LOOP(numc_complex64, IOTA_C64)
+    case NUMC_COMPLEX128:
+        IOTA_LOOP(numc_complex128, IOTA_C128)
+    default:
+        break;
     }
 }
 
@@ -211,8 +280,8 @@ static numc_status run_iota(const numc_params *pr, numc_array *out) {
         return NUMC_OK;
     }
     if (dim < 0 || dim >= out->ndim)
-        return numc_error_set(NUMC_ERR_VALUE, "iota: dimension %d out of range for ndim %d",
-                              dim, out->ndim);
+        return numc_error_set(NUMC_ERR_VALUE, "iota: dimension %d out of range for ndim %d", dim,
+                              out->ndim);
     if (out->size == 0) return NUMC_OK;
     iota_ctx c = {out->dtype, numc_array_ptr(out), out->shape[dim],
                   numc_struct_prod(out->ndim - dim - 1, out->shape + dim + 1)};
@@ -246,7 +315,7 @@ static numc_status run_pad(const numc_array *x, const numc_array *padv, const nu
         int64_t j0 = lo >= 0 ? 0 : (-lo + step - 1) / step;
         int64_t j1 = od - 1 - lo < 0 ? 0 : (od - 1 - lo) / step + 1;
         if (j1 > n) j1 = n;
-        if (j0 >= j1) return NUMC_OK;  /* nothing of x survives */
+        if (j0 >= j1) return NUMC_OK; /* nothing of x survives */
         shape[d] = j1 - j0;
         src += j0 * ss[d];
         dst += (lo + j0 * step) * ocs[d];
@@ -299,16 +368,19 @@ static numc_status run_view_copy(numc_prim p, const numc_array *x, const numc_pa
         memcpy(st, xs, sizeof(int64_t) * (size_t)nd);
         break;
     case NUMC_PRIM_TRANSPOSE:
-        if (ond != nd || pr->n < nd) return numc_error_set(NUMC_ERR_VALUE, "transpose: bad permutation");
+        if (ond != nd || pr->n < nd)
+            return numc_error_set(NUMC_ERR_VALUE, "transpose: bad permutation");
         for (int d = 0; d < nd; d++) {
             int64_t q = pr->i[d];
-            if (q < 0 || q >= nd) return numc_error_set(NUMC_ERR_VALUE, "transpose: bad permutation");
+            if (q < 0 || q >= nd)
+                return numc_error_set(NUMC_ERR_VALUE, "transpose: bad permutation");
             shape[d] = x->shape[q];
             st[d] = xs[q];
         }
         break;
     case NUMC_PRIM_SLICE:
-        if (ond != nd || pr->n < 3 * nd) return numc_error_set(NUMC_ERR_VALUE, "slice: malformed parameters");
+        if (ond != nd || pr->n < 3 * nd)
+            return numc_error_set(NUMC_ERR_VALUE, "slice: malformed parameters");
         for (int d = 0; d < nd; d++) {
             int64_t start = pr->i[d], stride = pr->i[2 * nd + d];
             shape[d] = out->shape[d];
@@ -327,7 +399,8 @@ static numc_status run_view_copy(numc_prim p, const numc_array *x, const numc_pa
         }
         break;
     case NUMC_PRIM_BROADCAST_IN_DIM:
-        if (pr->n < 1 + ond + nd) return numc_error_set(NUMC_ERR_VALUE, "broadcast_in_dim: malformed parameters");
+        if (pr->n < 1 + ond + nd)
+            return numc_error_set(NUMC_ERR_VALUE, "broadcast_in_dim: malformed parameters");
         for (int d = 0; d < ond; d++) {
             shape[d] = out->shape[d];
             st[d] = 0;
@@ -367,7 +440,8 @@ numc_status numc_cpu_layout(numc_prim p, int nin, const numc_array *const *in,
     case NUMC_PRIM_CONCATENATE:
         return run_concat(nin, in, params, o);
     default:
-        if (nin != 1) return numc_error_set(NUMC_ERR_VALUE, "%s takes 1 operand", numc_prim_info[p].name);
+        if (nin != 1)
+            return numc_error_set(NUMC_ERR_VALUE, "%s takes 1 operand", numc_prim_info[p].name);
         if (o->size == 0) return NUMC_OK;
         return run_view_copy(p, in[0], params, o);
     }

@@ -16,100 +16,109 @@
 /* ---- op tables ---- */
 
 typedef struct {
-    size_t asz;                                                   /* accumulator bytes */
-    void (*ident)(void *acc, int64_t n);                          /* acc[0..n) = identity */
-    void (*red1d)(void *acc, const char *p, int64_t n, int64_t s);/* *acc = op over n elems */
-    void (*rows)(void *acc, const char *p, int64_t n, int64_t s); /* acc[j] op= x[j] */
+    size_t asz;                                                    /* accumulator bytes */
+    void (*ident)(void *acc, int64_t n);                           /* acc[0..n) = identity */
+    void (*red1d)(void *acc, const char *p, int64_t n, int64_t s); /* *acc = op over n elems */
+    void (*rows)(void *acc, const char *p, int64_t n, int64_t s);  /* acc[j] op= x[j] */
     void (*rows4)(void *acc, const char *const *q, int64_t n, int64_t s); /* four rows */
-    void (*merge)(void *acc, const void *b, int64_t n);           /* acc[j] op= b[j] */
-    void (*store)(char *dst, const void *acc, int64_t n);         /* contiguous dst */
+    void (*merge)(void *acc, const void *b, int64_t n);                   /* acc[j] op= b[j] */
+    void (*store)(char *dst, const void *acc, int64_t n);                 /* contiguous dst */
 } red_ops;
 
-#define DEFINE_COMMON(NAME, T, ACC, LOAD, STORE, IDENT, OP)                     \
-    static void NAME##_ident(void *a, int64_t n) {                              \
-        ACC *x = a;                                                             \
-        for (int64_t j = 0; j < n; j++) x[j] = IDENT;                           \
-    }                                                                           \
-    static void NAME##_rows(void *av, const char *p, int64_t n, int64_t s) {    \
-        ACC *acc = av;                                                          \
-        if (s == (int64_t)sizeof(T)) {                                          \
-            const T *x = (const T *)p;                                          \
-            for (int64_t j = 0; j < n; j++) acc[j] = OP(acc[j], LOAD(x[j]));    \
-        } else {                                                                \
-            for (int64_t j = 0; j < n; j++)                                     \
-                acc[j] = OP(acc[j], LOAD(LOADT(T, p + j * s)));                 \
-        }                                                                       \
-    }                                                                           \
-    /* four rows at once: pairs them first, and touches acc a quarter as often */ \
-    static void NAME##_rows4(void *av, const char *const *q, int64_t n, int64_t s) { \
-        ACC *acc = av;                                                          \
-        if (s == (int64_t)sizeof(T)) {                                          \
-            const T *x0 = (const T *)q[0], *x1 = (const T *)q[1];               \
-            const T *x2 = (const T *)q[2], *x3 = (const T *)q[3];               \
-            for (int64_t j = 0; j < n; j++)                                     \
-                acc[j] = OP(acc[j], OP(OP(LOAD(x0[j]), LOAD(x1[j])),             \
-                                       OP(LOAD(x2[j]), LOAD(x3[j]))));          \
-        } else {                                                                \
-            for (int64_t j = 0; j < n; j++) {                                   \
-                ACC v0 = LOAD(LOADT(T, q[0] + j * s)), v1 = LOAD(LOADT(T, q[1] + j * s)); \
-                ACC v2 = LOAD(LOADT(T, q[2] + j * s)), v3 = LOAD(LOADT(T, q[3] + j * s)); \
-                acc[j] = OP(acc[j], OP(OP(v0, v1), OP(v2, v3)));                \
-            }                                                                   \
-        }                                                                       \
-    }                                                                           \
-    static void NAME##_merge(void *av, const void *bv, int64_t n) {             \
-        ACC *acc = av;                                                          \
-        const ACC *b = bv;                                                      \
-        for (int64_t j = 0; j < n; j++) acc[j] = OP(acc[j], b[j]);              \
-    }                                                                           \
-    static void NAME##_store(char *d, const void *av, int64_t n) {              \
-        T *o = (T *)d;                                                          \
-        const ACC *a = av;                                                      \
-        for (int64_t j = 0; j < n; j++) o[j] = STORE(a[j]);                     \
+#define DEFINE_COMMON(NAME, T, ACC, LOAD, STORE, IDENT, OP)                                        \
+    static void NAME##_ident(void *a, int64_t n) {                                                 \
+        ACC *x = a;                                                                                \
+        for (int64_t j = 0; j < n; j++)                                                            \
+            x[j] = IDENT;                                                                          \
+    }                                                                                              \
+    static void NAME##_rows(void *av, const char *p, int64_t n, int64_t s) {                       \
+        ACC *acc = av;                                                                             \
+        if (s == (int64_t)sizeof(T)) {                                                             \
+            const T *x = (const T *)p;                                                             \
+            for (int64_t j = 0; j < n; j++)                                                        \
+                acc[j] = OP(acc[j], LOAD(x[j]));                                                   \
+        } else {                                                                                   \
+            for (int64_t j = 0; j < n; j++)                                                        \
+                acc[j] = OP(acc[j], LOAD(LOADT(T, p + j * s)));                                    \
+        }                                                                                          \
+    }                                                                                              \
+    /* four rows at once: pairs them first, and touches acc a quarter as often */                  \
+    static void NAME##_rows4(void *av, const char *const *q, int64_t n, int64_t s) {               \
+        ACC *acc = av;                                                                             \
+        if (s == (int64_t)sizeof(T)) {                                                             \
+            const T *x0 = (const T *)q[0], *x1 = (const T *)q[1];                                  \
+            const T *x2 = (const T *)q[2], *x3 = (const T *)q[3];                                  \
+            for (int64_t j = 0; j < n; j++)                                                        \
+                acc[j] =                                                                           \
+                    OP(acc[j], OP(OP(LOAD(x0[j]), LOAD(x1[j])), OP(LOAD(x2[j]), LOAD(x3[j]))));    \
+        } else {                                                                                   \
+            for (int64_t j = 0; j < n; j++) {                                                      \
+                ACC v0 = LOAD(LOADT(T, q[0] + j * s)), v1 = LOAD(LOADT(T, q[1] + j * s));          \
+                ACC v2 = LOAD(LOADT(T, q[2] + j * s)), v3 = LOAD(LOADT(T, q[3] + j * s));          \
+                acc[j] = OP(acc[j], OP(OP(v0, v1), OP(v2, v3)));                                   \
+            }                                                                                      \
+        }                                                                                          \
+    }                                                                                              \
+    static void NAME##_merge(void *av, const void *bv, int64_t n) {                                \
+        ACC *acc = av;                                                                             \
+        const ACC *b = bv;                                                                         \
+        for (int64_t j = 0; j < n; j++)                                                            \
+            acc[j] = OP(acc[j], b[j]);                                                             \
+    }                                                                                              \
+    static void NAME##_store(char *d, const void *av, int64_t n) {                                 \
+        T *o = (T *)d;                                                                             \
+        const ACC *a = av;                                                                         \
+        for (int64_t j = 0; j < n; j++)                                                            \
+            o[j] = STORE(a[j]);                                                                    \
     }
 
 /* Order-insensitive ops (ints, max/min, bool): many independent lanes. */
-#define DEFINE_RED1D_LANES(NAME, T, ACC, LOAD, IDENT, OP)                       \
-    static void NAME##_red1d(void *av, const char *p, int64_t n, int64_t s) {   \
-        ACC r = IDENT;                                                          \
-        if (s == (int64_t)sizeof(T)) {                                          \
-            const T *x = (const T *)p;                                          \
-            ACC acc[32];                                                        \
-            for (int k = 0; k < 32; k++) acc[k] = IDENT;                        \
-            int64_t i = 0;                                                      \
-            for (; i + 32 <= n; i += 32)                                        \
-                for (int k = 0; k < 32; k++) acc[k] = OP(acc[k], LOAD(x[i + k])); \
-            for (; i < n; i++) acc[0] = OP(acc[0], LOAD(x[i]));                 \
-            for (int w = 16; w >= 1; w /= 2)                                    \
-                for (int k = 0; k < w; k++) acc[k] = OP(acc[k], acc[k + w]);    \
-            r = acc[0];                                                         \
-        } else {                                                                \
-            for (int64_t i = 0; i < n; i++) r = OP(r, LOAD(LOADT(T, p + i * s))); \
-        }                                                                       \
-        *(ACC *)av = r;                                                         \
+#define DEFINE_RED1D_LANES(NAME, T, ACC, LOAD, IDENT, OP)                                          \
+    static void NAME##_red1d(void *av, const char *p, int64_t n, int64_t s) {                      \
+        ACC r = IDENT;                                                                             \
+        if (s == (int64_t)sizeof(T)) {                                                             \
+            const T *x = (const T *)p;                                                             \
+            ACC acc[32];                                                                           \
+            for (int k = 0; k < 32; k++)                                                           \
+                acc[k] = IDENT;                                                                    \
+            int64_t i = 0;                                                                         \
+            for (; i + 32 <= n; i += 32)                                                           \
+                for (int k = 0; k < 32; k++)                                                       \
+                    acc[k] = OP(acc[k], LOAD(x[i + k]));                                           \
+            for (; i < n; i++)                                                                     \
+                acc[0] = OP(acc[0], LOAD(x[i]));                                                   \
+            for (int w = 16; w >= 1; w /= 2)                                                       \
+                for (int k = 0; k < w; k++)                                                        \
+                    acc[k] = OP(acc[k], acc[k + w]);                                               \
+            r = acc[0];                                                                            \
+        } else {                                                                                   \
+            for (int64_t i = 0; i < n; i++)                                                        \
+                r = OP(r, LOAD(LOADT(T, p + i * s)));                                              \
+        }                                                                                          \
+        *(ACC *)av = r;                                                                            \
     }
 
 /* Order-sensitive ops without a pairwise form (float/complex prod, complex
  * max/min): sequential, as NumPy does. */
-#define DEFINE_RED1D_SEQ(NAME, T, ACC, LOAD, IDENT, OP)                         \
-    static void NAME##_red1d(void *av, const char *p, int64_t n, int64_t s) {   \
-        ACC r = IDENT;                                                          \
-        for (int64_t i = 0; i < n; i++) r = OP(r, LOAD(LOADT(T, p + i * s)));   \
-        *(ACC *)av = r;                                                         \
+#define DEFINE_RED1D_SEQ(NAME, T, ACC, LOAD, IDENT, OP)                                            \
+    static void NAME##_red1d(void *av, const char *p, int64_t n, int64_t s) {                      \
+        ACC r = IDENT;                                                                             \
+        for (int64_t i = 0; i < n; i++)                                                            \
+            r = OP(r, LOAD(LOADT(T, p + i * s)));                                                  \
+        *(ACC *)av = r;                                                                            \
     }
 
-#define DEFINE_TABLE(NAME, ACC)                                                 \
-    static const red_ops NAME##_ops = {sizeof(ACC), NAME##_ident, NAME##_red1d, \
-                                       NAME##_rows, NAME##_rows4, NAME##_merge, \
-                                       NAME##_store};
+#define DEFINE_TABLE(NAME, ACC)                                                                    \
+    static const red_ops NAME##_ops = {sizeof(ACC),  NAME##_ident, NAME##_red1d, NAME##_rows,      \
+                                       NAME##_rows4, NAME##_merge, NAME##_store};
 
-#define DEFINE_LANES(NAME, T, ACC, LOAD, STORE, IDENT, OP)                      \
-    DEFINE_COMMON(NAME, T, ACC, LOAD, STORE, IDENT, OP)                         \
-    DEFINE_RED1D_LANES(NAME, T, ACC, LOAD, IDENT, OP)                           \
+#define DEFINE_LANES(NAME, T, ACC, LOAD, STORE, IDENT, OP)                                         \
+    DEFINE_COMMON(NAME, T, ACC, LOAD, STORE, IDENT, OP)                                            \
+    DEFINE_RED1D_LANES(NAME, T, ACC, LOAD, IDENT, OP)                                              \
     DEFINE_TABLE(NAME, ACC)
-#define DEFINE_SEQ(NAME, T, ACC, LOAD, STORE, IDENT, OP)                        \
-    DEFINE_COMMON(NAME, T, ACC, LOAD, STORE, IDENT, OP)                         \
-    DEFINE_RED1D_SEQ(NAME, T, ACC, LOAD, IDENT, OP)                             \
+#define DEFINE_SEQ(NAME, T, ACC, LOAD, STORE, IDENT, OP)                                           \
+    DEFINE_COMMON(NAME, T, ACC, LOAD, STORE, IDENT, OP)                                            \
+    DEFINE_RED1D_SEQ(NAME, T, ACC, LOAD, IDENT, OP)                                                \
     DEFINE_TABLE(NAME, ACC)
 
 /* ---- pairwise float sums ----
@@ -120,61 +129,73 @@ typedef struct {
 #define PW_LANES 32
 #define PW_BLOCK 512
 
-#define DEFINE_PAIRWISE(R, T, ACC, LOAD)                                        \
-    static void pw_contig_##R(ACC *lanes, const T *x, int64_t n) {              \
-        if (n <= PW_BLOCK) {                                                    \
-            ACC acc[PW_LANES];                                                  \
-            for (int k = 0; k < PW_LANES; k++) acc[k] = lanes[k];               \
-            int64_t i = 0;                                                      \
-            for (; i + PW_LANES <= n; i += PW_LANES)                            \
-                for (int k = 0; k < PW_LANES; k++) acc[k] += LOAD(x[i + k]);    \
-            for (int k = 0; i + k < n; k++) acc[k] += LOAD(x[i + k]);           \
-            for (int k = 0; k < PW_LANES; k++) lanes[k] = acc[k];               \
-            return;                                                             \
-        }                                                                       \
-        int64_t h = n / 2 / PW_LANES * PW_LANES;                                \
-        ACC right[PW_LANES] = {0};                                              \
-        pw_contig_##R(lanes, x, h);                                             \
-        pw_contig_##R(right, x + h, n - h);                                     \
-        for (int k = 0; k < PW_LANES; k++) lanes[k] += right[k];                \
-    }                                                                           \
-    static ACC pw_strided_##R(const char *p, int64_t n, int64_t s) {            \
-        if (n <= PW_BLOCK / 4) {                                                \
-            ACC acc[8] = {0};                                                   \
-            int64_t i = 0;                                                      \
-            for (; i + 8 <= n; i += 8)                                          \
-                for (int k = 0; k < 8; k++)                                     \
-                    acc[k] += LOAD(LOADT(T, p + (i + k) * s));                  \
-            for (int k = 0; i + k < n; k++) acc[k] += LOAD(LOADT(T, p + (i + k) * s)); \
-            return ((acc[0] + acc[1]) + (acc[2] + acc[3])) +                    \
-                   ((acc[4] + acc[5]) + (acc[6] + acc[7]));                     \
-        }                                                                       \
-        int64_t h = n / 2 / 8 * 8;                                              \
-        return pw_strided_##R(p, h, s) + pw_strided_##R(p + h * s, n - h, s);   \
-    }                                                                           \
-    /* sums n elements of nc interleaved components (1 real, 2 complex) */      \
-    static void pw_sum_##R(ACC *res, const char *p, int64_t n, int64_t s, int nc) { \
-        if (s == (int64_t)sizeof(T) * nc && n * nc <= 128) {                    \
-            /* short rows: one vector of lanes, less fixed cost */              \
-            const T *x = (const T *)p;                                          \
-            ACC acc[8] = {0};                                                   \
-            int64_t i = 0, m = n * nc;                                          \
-            for (; i + 8 <= m; i += 8)                                          \
-                for (int k = 0; k < 8; k++) acc[k] += LOAD(x[i + k]);           \
-            for (int k = 0; i + k < m; k++) acc[k] += LOAD(x[i + k]);           \
-            for (int w = 4; w >= nc; w /= 2)                                    \
-                for (int k = 0; k < w; k++) acc[k] += acc[k + w];               \
-            for (int c = 0; c < nc; c++) res[c] = acc[c];                       \
-        } else if (s == (int64_t)sizeof(T) * nc) {                              \
-            ACC lanes[PW_LANES] = {0};                                          \
-            pw_contig_##R(lanes, (const T *)p, n * nc);                         \
-            for (int w = PW_LANES / 2; w >= nc; w /= 2)                         \
-                for (int k = 0; k < w; k++) lanes[k] += lanes[k + w];           \
-            for (int c = 0; c < nc; c++) res[c] = lanes[c];                     \
-        } else {                                                                \
-            for (int c = 0; c < nc; c++)                                        \
-                res[c] = pw_strided_##R(p + c * (int64_t)sizeof(T), n, s);      \
-        }                                                                       \
+#define DEFINE_PAIRWISE(R, T, ACC, LOAD)                                                           \
+    static void pw_contig_##R(ACC *lanes, const T *x, int64_t n) {                                 \
+        if (n <= PW_BLOCK) {                                                                       \
+            ACC acc[PW_LANES];                                                                     \
+            for (int k = 0; k < PW_LANES; k++)                                                     \
+                acc[k] = lanes[k];                                                                 \
+            int64_t i = 0;                                                                         \
+            for (; i + PW_LANES <= n; i += PW_LANES)                                               \
+                for (int k = 0; k < PW_LANES; k++)                                                 \
+                    acc[k] += LOAD(x[i + k]);                                                      \
+            for (int k = 0; i + k < n; k++)                                                        \
+                acc[k] += LOAD(x[i + k]);                                                          \
+            for (int k = 0; k < PW_LANES; k++)                                                     \
+                lanes[k] = acc[k];                                                                 \
+            return;                                                                                \
+        }                                                                                          \
+        int64_t h = n / 2 / PW_LANES * PW_LANES;                                                   \
+        ACC right[PW_LANES] = {0};                                                                 \
+        pw_contig_##R(lanes, x, h);                                                                \
+        pw_contig_##R(right, x + h, n - h);                                                        \
+        for (int k = 0; k < PW_LANES; k++)                                                         \
+            lanes[k] += right[k];                                                                  \
+    }                                                                                              \
+    static ACC pw_strided_##R(const char *p, int64_t n, int64_t s) {                               \
+        if (n <= PW_BLOCK / 4) {                                                                   \
+            ACC acc[8] = {0};                                                                      \
+            int64_t i = 0;                                                                         \
+            for (; i + 8 <= n; i += 8)                                                             \
+                for (int k = 0; k < 8; k++)                                                        \
+                    acc[k] += LOAD(LOADT(T, p + (i + k) * s));                                     \
+            for (int k = 0; i + k < n; k++)                                                        \
+                acc[k] += LOAD(LOADT(T, p + (i + k) * s));                                         \
+            return ((acc[0] + acc[1]) + (acc[2] + acc[3])) +                                       \
+                   ((acc[4] + acc[5]) + (acc[6] + acc[7]));                                        \
+        }                                                                                          \
+        int64_t h = n / 2 / 8 * 8;                                                                 \
+        return pw_strided_##R(p, h, s) + pw_strided_##R(p + h * s, n - h, s);                      \
+    }                                                                                              \
+    /* sums n elements of nc interleaved components (1 real, 2 complex) */                         \
+    static void pw_sum_##R(ACC *res, const char *p, int64_t n, int64_t s, int nc) {                \
+        if (s == (int64_t)sizeof(T) * nc && n * nc <= 128) {                                       \
+            /* short rows: one vector of lanes, less fixed cost */                                 \
+            const T *x = (const T *)p;                                                             \
+            ACC acc[8] = {0};                                                                      \
+            int64_t i = 0, m = n * nc;                                                             \
+            for (; i + 8 <= m; i += 8)                                                             \
+                for (int k = 0; k < 8; k++)                                                        \
+                    acc[k] += LOAD(x[i + k]);                                                      \
+            for (int k = 0; i + k < m; k++)                                                        \
+                acc[k] += LOAD(x[i + k]);                                                          \
+            for (int w = 4; w >= nc; w /= 2)                                                       \
+                for (int k = 0; k < w; k++)                                                        \
+                    acc[k] += acc[k + w];                                                          \
+            for (int c = 0; c < nc; c++)                                                           \
+                res[c] = acc[c];                                                                   \
+        } else if (s == (int64_t)sizeof(T) * nc) {                                                 \
+            ACC lanes[PW_LANES] = {0};                                                             \
+            pw_contig_##R(lanes, (const T *)p, n *nc);                                             \
+            for (int w = PW_LANES / 2; w >= nc; w /= 2)                                            \
+                for (int k = 0; k < w; k++)                                                        \
+                    lanes[k] += lanes[k + w];                                                      \
+            for (int c = 0; c < nc; c++)                                                           \
+                res[c] = lanes[c];                                                                 \
+        } else {                                                                                   \
+            for (int c = 0; c < nc; c++)                                                           \
+                res[c] = pw_strided_##R(p + c * (int64_t)sizeof(T), n, s);                         \
+        }                                                                                          \
     }
 
 DEFINE_PAIRWISE(f32, float, float, LD_ID)
@@ -182,11 +203,11 @@ DEFINE_PAIRWISE(f64, double, double, LD_ID)
 DEFINE_PAIRWISE(f16, uint16_t, float, LD_F16)
 DEFINE_PAIRWISE(bf16, uint16_t, float, LD_BF16)
 
-#define DEFINE_SUM_PW(NAME, T, ACC, LOAD, STORE, R, NC)                         \
-    DEFINE_COMMON(NAME, T, ACC, LOAD, STORE, (ACC){0}, OP_ADD)                  \
-    static void NAME##_red1d(void *av, const char *p, int64_t n, int64_t s) {   \
-        pw_sum_##R((void *)av, p, n, s, NC);                                    \
-    }                                                                           \
+#define DEFINE_SUM_PW(NAME, T, ACC, LOAD, STORE, R, NC)                                            \
+    DEFINE_COMMON(NAME, T, ACC, LOAD, STORE, (ACC){0}, OP_ADD)                                     \
+    static void NAME##_red1d(void *av, const char *p, int64_t n, int64_t s) {                      \
+        pw_sum_##R((void *)av, p, n, s, NC);                                                       \
+    }                                                                                              \
     DEFINE_TABLE(NAME, ACC)
 
 /* ---- instantiations ---- */
@@ -196,10 +217,10 @@ DEFINE_PAIRWISE(bf16, uint16_t, float, LD_BF16)
 DEFINE_LANES(b_or, uint8_t, uint8_t, LD_BOOL, LD_ID, 0, OP_OR)
 DEFINE_LANES(b_and, uint8_t, uint8_t, LD_BOOL, LD_ID, 1, OP_AND)
 
-#define DEFINE_INT(SFX, T, TMIN, TMAX)                                          \
-    DEFINE_LANES(SFX##_sum, T, T, LD_ID, LD_ID, 0, SFX##_isum)                  \
-    DEFINE_LANES(SFX##_prod, T, T, LD_ID, LD_ID, 1, SFX##_iprod)                \
-    DEFINE_LANES(SFX##_max, T, T, LD_ID, LD_ID, TMIN, OP_GT)                    \
+#define DEFINE_INT(SFX, T, TMIN, TMAX)                                                             \
+    DEFINE_LANES(SFX##_sum, T, T, LD_ID, LD_ID, 0, SFX##_isum)                                     \
+    DEFINE_LANES(SFX##_prod, T, T, LD_ID, LD_ID, 1, SFX##_iprod)                                   \
+    DEFINE_LANES(SFX##_max, T, T, LD_ID, LD_ID, TMIN, OP_GT)                                       \
     DEFINE_LANES(SFX##_min, T, T, LD_ID, LD_ID, TMAX, OP_LT)
 
 DEFINE_INT(i8, int8_t, INT8_MIN, INT8_MAX)
@@ -211,67 +232,73 @@ DEFINE_INT(u16, uint16_t, 0, UINT16_MAX)
 DEFINE_INT(u32, uint32_t, 0, UINT32_MAX)
 DEFINE_INT(u64, uint64_t, 0, UINT64_MAX)
 
-#define DEFINE_FLOAT(SFX, T, ACC, LOAD, STORE, R)                               \
-    DEFINE_SUM_PW(SFX##_sum, T, ACC, LOAD, STORE, R, 1)                         \
+#define DEFINE_FLOAT(SFX, T, ACC, LOAD, STORE, R)                                                  \
+    DEFINE_SUM_PW(SFX##_sum, T, ACC, LOAD, STORE, R, 1)                                            \
     DEFINE_SEQ(SFX##_prod, T, ACC, LOAD, STORE, 1, OP_MUL)
 
 /* float32/float64 max and min: the contiguous loops on whole vectors */
-#define DEFINE_FMINMAX(NAME, T, VT, VI, IDENT, VOP, OP)                         \
-    static void NAME##_ident(void *a, int64_t n) {                              \
-        T *x = a;                                                               \
-        for (int64_t j = 0; j < n; j++) x[j] = IDENT;                           \
-    }                                                                           \
-    static void NAME##_red1d(void *av, const char *p, int64_t n, int64_t s) {   \
-        enum { L = sizeof(VT) / sizeof(T) };                                    \
-        T r = IDENT;                                                            \
-        int64_t i = 0;                                                          \
-        if (s == (int64_t)sizeof(T) && n >= 2 * L) {                            \
-            const T *x = (const T *)p;                                          \
-            VT a0, a1, v0, v1;                                                  \
-            memcpy(&a0, x, sizeof a0);                                          \
-            memcpy(&a1, x + L, sizeof a1);                                      \
-            for (i = 2 * L; i + 2 * L <= n; i += 2 * L) {                       \
-                memcpy(&v0, x + i, sizeof v0);                                  \
-                memcpy(&v1, x + i + L, sizeof v1);                              \
-                a0 = VOP(a0, v0, VI);                                           \
-                a1 = VOP(a1, v1, VI);                                           \
-            }                                                                   \
-            a0 = VOP(a0, a1, VI);                                               \
-            T l[L];                                                             \
-            memcpy(l, &a0, sizeof l);                                           \
-            for (int k = 0; k < L; k++) r = OP(r, l[k]);                        \
-        }                                                                       \
-        for (; i < n; i++) r = OP(r, LOADT(T, p + i * s));                      \
-        *(T *)av = r;                                                           \
-    }                                                                           \
-    static void NAME##_merge(void *av, const void *bv, int64_t n) {             \
-        enum { L = sizeof(VT) / sizeof(T) };                                    \
-        T *acc = av;                                                            \
-        const T *b = bv;                                                        \
-        int64_t j = 0;                                                          \
-        for (; j + L <= n; j += L) {                                            \
-            VT a, v;                                                            \
-            memcpy(&a, acc + j, sizeof a);                                      \
-            memcpy(&v, b + j, sizeof v);                                        \
-            a = VOP(a, v, VI);                                                  \
-            memcpy(acc + j, &a, sizeof a);                                      \
-        }                                                                       \
-        for (; j < n; j++) acc[j] = OP(acc[j], b[j]);                           \
-    }                                                                           \
-    static void NAME##_rows(void *av, const char *p, int64_t n, int64_t s) {    \
-        T *acc = av;                                                            \
-        if (s == (int64_t)sizeof(T)) {                                          \
-            NAME##_merge(av, p, n);                                             \
-        } else {                                                                \
-            for (int64_t j = 0; j < n; j++) acc[j] = OP(acc[j], LOADT(T, p + j * s)); \
-        }                                                                       \
-    }                                                                           \
-    static void NAME##_rows4(void *av, const char *const *q, int64_t n, int64_t s) { \
-        for (int u = 0; u < 4; u++) NAME##_rows(av, q[u], n, s);                \
-    }                                                                           \
-    static void NAME##_store(char *d, const void *av, int64_t n) {              \
-        memcpy(d, av, (size_t)n * sizeof(T));                                   \
-    }                                                                           \
+#define DEFINE_FMINMAX(NAME, T, VT, VI, IDENT, VOP, OP)                                            \
+    static void NAME##_ident(void *a, int64_t n) {                                                 \
+        T *x = a;                                                                                  \
+        for (int64_t j = 0; j < n; j++)                                                            \
+            x[j] = IDENT;                                                                          \
+    }                                                                                              \
+    static void NAME##_red1d(void *av, const char *p, int64_t n, int64_t s) {                      \
+        enum { L = sizeof(VT) / sizeof(T) };                                                       \
+        T r = IDENT;                                                                               \
+        int64_t i = 0;                                                                             \
+        if (s == (int64_t)sizeof(T) && n >= 2 * L) {                                               \
+            const T *x = (const T *)p;                                                             \
+            VT a0, a1, v0, v1;                                                                     \
+            memcpy(&a0, x, sizeof a0);                                                             \
+            memcpy(&a1, x + L, sizeof a1);                                                         \
+            for (i = 2 * L; i + 2 * L <= n; i += 2 * L) {                                          \
+                memcpy(&v0, x + i, sizeof v0);                                                     \
+                memcpy(&v1, x + i + L, sizeof v1);                                                 \
+                a0 = VOP(a0, v0, VI);                                                              \
+                a1 = VOP(a1, v1, VI);                                                              \
+            }                                                                                      \
+            a0 = VOP(a0, a1, VI);                                                                  \
+            T l[L];                                                                                \
+            memcpy(l, &a0, sizeof l);                                                              \
+            for (int k = 0; k < L; k++)                                                            \
+                r = OP(r, l[k]);                                                                   \
+        }                                                                                          \
+        for (; i < n; i++)                                                                         \
+            r = OP(r, LOADT(T, p + i * s));                                                        \
+        *(T *)av = r;                                                                              \
+    }                                                                                              \
+    static void NAME##_merge(void *av, const void *bv, int64_t n) {                                \
+        enum { L = sizeof(VT) / sizeof(T) };                                                       \
+        T *acc = av;                                                                               \
+        const T *b = bv;                                                                           \
+        int64_t j = 0;                                                                             \
+        for (; j + L <= n; j += L) {                                                               \
+            VT a, v;                                                                               \
+            memcpy(&a, acc + j, sizeof a);                                                         \
+            memcpy(&v, b + j, sizeof v);                                                           \
+            a = VOP(a, v, VI);                                                                     \
+            memcpy(acc + j, &a, sizeof a);                                                         \
+        }                                                                                          \
+        for (; j < n; j++)                                                                         \
+            acc[j] = OP(acc[j], b[j]);                                                             \
+    }                                                                                              \
+    static void NAME##_rows(void *av, const char *p, int64_t n, int64_t s) {                       \
+        T *acc = av;                                                                               \
+        if (s == (int64_t)sizeof(T)) {                                                             \
+            NAME##_merge(av, p, n);                                                                \
+        } else {                                                                                   \
+            for (int64_t j = 0; j < n; j++)                                                        \
+                acc[j] = OP(acc[j], LOADT(T, p + j * s));                                          \
+        }                                                                                          \
+    }                                                                                              \
+    static void NAME##_rows4(void *av, const char *const *q, int64_t n, int64_t s) {               \
+        for (int u = 0; u < 4; u++)                                                                \
+            NAME##_rows(av, q[u], n, s);                                                           \
+    }                                                                                              \
+    static void NAME##_store(char *d, const void *av, int64_t n) {                                 \
+        memcpy(d, av, (size_t)n * sizeof(T));                                                      \
+    }                                                                                              \
     DEFINE_TABLE(NAME, T)
 
 DEFINE_FLOAT(f16, uint16_t, float, LD_F16, ST_F16, f16)
@@ -287,14 +314,14 @@ DEFINE_FMINMAX(f32_min, float, numc_vf32, numc_vi32, INFINITY, VMIN, OP_FMIN)
 DEFINE_FMINMAX(f64_max, double, numc_vf64, numc_vi64, -INFINITY, VMAX, OP_FMAX)
 DEFINE_FMINMAX(f64_min, double, numc_vf64, numc_vi64, INFINITY, VMIN, OP_FMIN)
 
-#define DEFINE_COMPLEX(SFX, C, R)                                               \
-    DEFINE_COMMON(SFX##_sum, C, C, LD_ID, LD_ID, ((C){0, 0}), SFX##_add)        \
-    static void SFX##_sum_red1d(void *av, const char *p, int64_t n, int64_t s) { \
-        pw_sum_##R((void *)av, p, n, s, 2);                                     \
-    }                                                                           \
-    DEFINE_TABLE(SFX##_sum, C)                                                  \
-    DEFINE_SEQ(SFX##_prod, C, C, LD_ID, LD_ID, ((C){1, 0}), SFX##_mul)          \
-    DEFINE_SEQ(SFX##_cmax, C, C, LD_ID, LD_ID, ((C){-INFINITY, -INFINITY}), SFX##_max) \
+#define DEFINE_COMPLEX(SFX, C, R)                                                                  \
+    DEFINE_COMMON(SFX##_sum, C, C, LD_ID, LD_ID, ((C){0, 0}), SFX##_add)                           \
+    static void SFX##_sum_red1d(void *av, const char *p, int64_t n, int64_t s) {                   \
+        pw_sum_##R((void *)av, p, n, s, 2);                                                        \
+    }                                                                                              \
+    DEFINE_TABLE(SFX##_sum, C)                                                                     \
+    DEFINE_SEQ(SFX##_prod, C, C, LD_ID, LD_ID, ((C){1, 0}), SFX##_mul)                             \
+    DEFINE_SEQ(SFX##_cmax, C, C, LD_ID, LD_ID, ((C){-INFINITY, -INFINITY}), SFX##_max)             \
     DEFINE_SEQ(SFX##_cmin, C, C, LD_ID, LD_ID, ((C){INFINITY, INFINITY}), SFX##_min)
 
 DEFINE_COMPLEX(c64, numc_complex64, f32)
@@ -303,7 +330,8 @@ DEFINE_COMPLEX(c128, numc_complex128, f64)
 enum { OPK_SUM, OPK_PROD, OPK_MAX, OPK_MIN, OPK_AND, OPK_OR };
 
 static const red_ops *ops_for(int opk, numc_dtype dt) {
-#define ROW4(A, B, C, D) { &A##_ops, &B##_ops, &C##_ops, &D##_ops }
+#define ROW4(A, B, C, D)                                                                           \
+    { &A##_ops, &B##_ops, &C##_ops, &D##_ops }
     static const red_ops *const table[NUMC_DTYPE_COUNT][4] = {
         [NUMC_BOOL] = ROW4(b_or, b_and, b_or, b_and),
         [NUMC_INT8] = ROW4(i8_sum, i8_prod, i8_max, i8_min),
@@ -334,7 +362,7 @@ static const red_ops *ops_for(int opk, numc_dtype dt) {
  * whole rows: long contiguous runs keep the hardware prefetcher streaming,
  * and the tile stays in L1/L2. */
 #define ROW_TILE_BYTES 32768
-#define ROW_LEAF 128      /* rows summed straight into one tile before pairing */
+#define ROW_LEAF 128 /* rows summed straight into one tile before pairing */
 #define MAX_ASZ 16
 
 typedef struct {
@@ -345,31 +373,34 @@ typedef struct {
     int nk, nr;
     int64_t kshape[NUMC_MAX_DIMS], kst[NUMC_MAX_DIMS];
     int64_t rshape[NUMC_MAX_DIMS], rst[NUMC_MAX_DIMS];
-    int64_t k;            /* outputs */
-    int64_t rin;          /* product of rshape[1..nr) */
-    int64_t rmid;         /* product of rshape[1..nr-1) (lines per R0 step) */
+    int64_t k;    /* outputs */
+    int64_t rin;  /* product of rshape[1..nr) */
+    int64_t rmid; /* product of rshape[1..nr-1) (lines per R0 step) */
     bool rows;
-    int64_t tile;         /* row mode: outputs per tile */
-    size_t slot;          /* row mode: bytes of one scratch tile */
-    atomic_int failed;    /* a task could not get its scratch memory */
-    int64_t nsplit, chunk;/* R0 is cut into nsplit chunks of `chunk` */
-    char *partials;       /* nsplit x k accumulators, or NULL */
+    int64_t tile;          /* row mode: outputs per tile */
+    size_t slot;           /* row mode: bytes of one scratch tile */
+    atomic_int failed;     /* a task could not get its scratch memory */
+    int64_t nsplit, chunk; /* R0 is cut into nsplit chunks of `chunk` */
+    char *partials;        /* nsplit x k accumulators, or NULL */
 } red_ctx;
 
 /* Byte offset of reduced element f of the chunk starting at R0 = a. */
 static inline int64_t red_off(const red_ctx *c, int64_t a, int64_t f) {
     int64_t q = f / c->rin;
-    return (a + q) * c->rst[0] + numc_struct_offset(c->nr - 1, c->rshape + 1, c->rst + 1, f - q * c->rin);
+    return (a + q) * c->rst[0] +
+           numc_struct_offset(c->nr - 1, c->rshape + 1, c->rst + 1, f - q * c->rin);
 }
 
 /* Byte offset of line l (all reduced dims but the last) in the chunk at R0 = a. */
 static inline int64_t line_off(const red_ctx *c, int64_t a, int64_t l) {
     int64_t q = l / c->rmid;
-    return (a + q) * c->rst[0] + numc_struct_offset(c->nr - 2, c->rshape + 1, c->rst + 1, l - q * c->rmid);
+    return (a + q) * c->rst[0] +
+           numc_struct_offset(c->nr - 2, c->rshape + 1, c->rst + 1, l - q * c->rmid);
 }
 
 /* acc = reduction of lines [lo, hi), combined pairwise. */
-static void lines_pw(const red_ctx *c, void *acc, const char *p, int64_t a, int64_t lo, int64_t hi) {
+static void lines_pw(const red_ctx *c, void *acc, const char *p, int64_t a, int64_t lo,
+                     int64_t hi) {
     const red_ops *o = c->ops;
     int64_t n = c->rshape[c->nr - 1], s = c->rst[c->nr - 1];
     _Alignas(16) char t[MAX_ASZ];
@@ -388,14 +419,16 @@ static void lines_pw(const red_ctx *c, void *acc, const char *p, int64_t a, int6
 }
 
 static void reduce_one(const red_ctx *c, void *acc, const char *p, int64_t a, int64_t b) {
-    if (c->nr == 1) c->ops->red1d(acc, p + a * c->rst[0], b - a, c->rst[0]);
-    else lines_pw(c, acc, p, a, 0, (b - a) * c->rmid);
+    if (c->nr == 1)
+        c->ops->red1d(acc, p + a * c->rst[0], b - a, c->rst[0]);
+    else
+        lines_pw(c, acc, p, a, 0, (b - a) * c->rmid);
 }
 
 /* acc[0..len) op= rows [lo, hi) of the chunk at R0 = a, combined pairwise;
  * scratch holds one tile per recursion level. */
-static void rows_pw(const red_ctx *c, void *acc, const char *p, int64_t len, int64_t a,
-                    int64_t lo, int64_t hi, char *scratch, int level) {
+static void rows_pw(const red_ctx *c, void *acc, const char *p, int64_t len, int64_t a, int64_t lo,
+                    int64_t hi, char *scratch, int level) {
     const red_ops *o = c->ops;
     int64_t sc = c->kst[c->nk - 1];
     if (hi - lo <= ROW_LEAF) {
@@ -406,10 +439,12 @@ static void rows_pw(const red_ctx *c, void *acc, const char *p, int64_t len, int
         bool adjacent = c->nr == 1 && c->rst[0] == len * sc;
         for (; !adjacent && f + 4 <= hi; f += 4) {
             const char *q[4];
-            for (int u = 0; u < 4; u++) q[u] = p + red_off(c, a, f + u);
+            for (int u = 0; u < 4; u++)
+                q[u] = p + red_off(c, a, f + u);
             o->rows4(acc, q, len, sc);
         }
-        for (; f < hi; f++) o->rows(acc, p + red_off(c, a, f), len, sc);
+        for (; f < hi; f++)
+            o->rows(acc, p + red_off(c, a, f), len, sc);
         return;
     }
     int64_t mid = lo + (hi - lo) / 2;
@@ -423,7 +458,10 @@ static void rows_pw(const red_ctx *c, void *acc, const char *p, int64_t len, int
 /* scratch tiles: one per pairwise level plus the output tile */
 static int levels_for(int64_t n) {
     int l = 1;
-    while (n > ROW_LEAF) { n = (n + 1) / 2; l++; }
+    while (n > ROW_LEAF) {
+        n = (n + 1) / 2;
+        l++;
+    }
     return l + 1;
 }
 
@@ -482,11 +520,14 @@ static void task_chunks(void *vctx, int64_t begin, int64_t end) {
     red_ctx *c = vctx;
     char *scratch = row_scratch(c);
     if (c->rows && !scratch) return;
-    for (int64_t t = begin; t < end; t++) red_block(c, 0, c->k, t, scratch);
+    for (int64_t t = begin; t < end; t++)
+        red_block(c, 0, c->k, t, scratch);
     free(scratch);
 }
 
-typedef struct { int64_t n, s; } dim_pair;
+typedef struct {
+    int64_t n, s;
+} dim_pair;
 
 static int cmp_reduced(const void *x, const void *y) {
     /* outermost first: larger strides first, broadcast (0) dims outermost */
@@ -505,7 +546,8 @@ static numc_status run_reduce(const red_ops *ops, const numc_array *x, const int
     bool is_red[NUMC_MAX_DIMS] = {false};
     for (int k = 0; k < naxes; k++) {
         if (axes[k] < 0 || axes[k] >= x->ndim)
-            return numc_error_set(NUMC_ERR_AXIS, "reduce: axis %lld out of range", (long long)axes[k]);
+            return numc_error_set(NUMC_ERR_AXIS, "reduce: axis %lld out of range",
+                                  (long long)axes[k]);
         is_red[axes[k]] = true;
     }
     int64_t xs[NUMC_MAX_DIMS];
@@ -538,7 +580,8 @@ static numc_status run_reduce(const red_ops *ops, const numc_array *x, const int
         /* empty reduction: the identity (max/min of nothing is rejected upstream) */
         _Alignas(16) char acc[MAX_ASZ];
         ops->ident(acc, 1);
-        for (int64_t i = 0; i < c.k; i++) ops->store(c.out + (size_t)i * c.osz, acc, 1);
+        for (int64_t i = 0; i < c.k; i++)
+            ops->store(c.out + (size_t)i * c.osz, acc, 1);
         return NUMC_OK;
     }
     qsort(rd, (size_t)nr, sizeof rd[0], cmp_reduced);
@@ -616,7 +659,10 @@ static numc_status run_reduce(const red_ops *ops, const numc_array *x, const int
 
 #define ARG_TILE 512
 
-typedef struct { _Alignas(16) char best[MAX_ASZ]; int64_t idx; } arg_res;
+typedef struct {
+    _Alignas(16) char best[MAX_ASZ];
+    int64_t idx;
+} arg_res;
 
 typedef struct {
     size_t asz;
@@ -645,166 +691,176 @@ typedef struct {
 
 /* generic: one vectorised pass for the block extreme, then its first
  * occurrence (or the first NaN) */
-#define DEFINE_BLOCK_VEC(NAME, T, ACC, LOAD, ISNAN, EXT, CMP)                   \
-    static inline bool NAME##_block(const T *x, int64_t i, int64_t e, ACC *r, int64_t *ri) { \
-        if (e - i < 16) return false;                                           \
-        ACC v[16];                                                              \
-        for (int k = 0; k < 16; k++) v[k] = LOAD(x[i + k]);                     \
-        int64_t j = i + 16;                                                     \
-        for (; j + 16 <= e; j += 16)                                            \
-            for (int k = 0; k < 16; k++) v[k] = EXT(v[k], LOAD(x[j + k]));      \
-        for (; j < e; j++) v[0] = EXT(v[0], LOAD(x[j]));                        \
-        for (int w = 8; w >= 1; w /= 2)                                         \
-            for (int k = 0; k < w; k++) v[k] = EXT(v[k], v[k + w]);             \
-        j = i;                                                                  \
-        if (ISNAN(v[0])) while (!ISNAN(LOAD(x[j]))) j++;                        \
-        else while (!(LOAD(x[j]) == v[0])) j++;                                 \
-        *r = LOAD(x[j]);                                                        \
-        *ri = j;                                                                \
-        return true;                                                            \
+#define DEFINE_BLOCK_VEC(NAME, T, ACC, LOAD, ISNAN, EXT, CMP)                                      \
+    static inline bool NAME##_block(const T *x, int64_t i, int64_t e, ACC *r, int64_t *ri) {       \
+        if (e - i < 16) return false;                                                              \
+        ACC v[16];                                                                                 \
+        for (int k = 0; k < 16; k++)                                                               \
+            v[k] = LOAD(x[i + k]);                                                                 \
+        int64_t j = i + 16;                                                                        \
+        for (; j + 16 <= e; j += 16)                                                               \
+            for (int k = 0; k < 16; k++)                                                           \
+                v[k] = EXT(v[k], LOAD(x[j + k]));                                                  \
+        for (; j < e; j++)                                                                         \
+            v[0] = EXT(v[0], LOAD(x[j]));                                                          \
+        for (int w = 8; w >= 1; w /= 2)                                                            \
+            for (int k = 0; k < w; k++)                                                            \
+                v[k] = EXT(v[k], v[k + w]);                                                        \
+        j = i;                                                                                     \
+        if (ISNAN(v[0]))                                                                           \
+            while (!ISNAN(LOAD(x[j])))                                                             \
+                j++;                                                                               \
+        else                                                                                       \
+            while (!(LOAD(x[j]) == v[0]))                                                          \
+                j++;                                                                               \
+        *r = LOAD(x[j]);                                                                           \
+        *ri = j;                                                                                   \
+        return true;                                                                               \
     }
 
 /* float32/float64: lanes carry their best value and its index, so one pass
  * finds both; a NaN anywhere sends us back for the first one */
-#define DEFINE_BLOCK_SIMD(NAME, T, VT, VI, CMP)                                 \
-    static inline bool NAME##_block(const T *x, int64_t i, int64_t e, T *r, int64_t *ri) { \
-        enum { L = sizeof(VT) / sizeof(T) };                                    \
-        if (e - i < 2 * L) return false;                                        \
-        /* two independent chains (even and odd vectors) for more ILP */       \
-        VT b0, b1, v0, v1;                                                      \
-        VI i0, i1, c0, nan;                                                     \
-        memcpy(&b0, x + i, sizeof b0);                                          \
-        memcpy(&b1, x + i + L, sizeof b1);                                      \
-        for (int k = 0; k < L; k++) i0[k] = k;                                  \
-        i1 = i0 + L;                                                            \
-        c0 = i0 + 2 * L;                                                        \
-        nan = (b0 != b0) | (b1 != b1);                                          \
-        int64_t j = i + 2 * L;                                                  \
-        for (; j + 2 * L <= e; j += 2 * L) {                                    \
-            memcpy(&v0, x + j, sizeof v0);                                      \
-            memcpy(&v1, x + j + L, sizeof v1);                                  \
-            VI t0 = v0 CMP b0, t1 = v1 CMP b1;                                  \
-            b0 = VSEL(t0, v0, b0, VI);                                          \
-            b1 = VSEL(t1, v1, b1, VI);                                          \
-            i0 = (t0 & c0) | (~t0 & i0);                                        \
-            i1 = (t1 & (c0 + L)) | (~t1 & i1);                                  \
-            nan |= (v0 != v0) | (v1 != v1);                                     \
-            c0 += 2 * L;                                                        \
-        }                                                                       \
-        T m = b0[0];                                                            \
-        int64_t mi = i0[0];                                                     \
-        bool any_nan = false;                                                   \
-        for (int k = 0; k < L; k++) {                                           \
-            any_nan = any_nan || nan[k] != 0;                                   \
-            if (b0[k] CMP m || (b0[k] == m && i0[k] < mi)) {                    \
-                m = b0[k];                                                      \
-                mi = i0[k];                                                     \
-            }                                                                   \
-            if (b1[k] CMP m || (b1[k] == m && i1[k] < mi)) {                    \
-                m = b1[k];                                                      \
-                mi = i1[k];                                                     \
-            }                                                                   \
-        }                                                                       \
-        for (; j < e; j++) {                                                    \
-            any_nan = any_nan || x[j] != x[j];                                  \
-            if (x[j] CMP m) {                                                   \
-                m = x[j];                                                       \
-                mi = j - i;                                                     \
-            }                                                                   \
-        }                                                                       \
-        if (any_nan) {                                                          \
-            for (j = i; x[j] == x[j]; j++) {}                                   \
-            m = x[j];                                                           \
-            mi = j - i;                                                         \
-        }                                                                       \
-        *r = m;                                                                 \
-        *ri = i + mi;                                                           \
-        return true;                                                            \
+#define DEFINE_BLOCK_SIMD(NAME, T, VT, VI, CMP)                                                    \
+    static inline bool NAME##_block(const T *x, int64_t i, int64_t e, T *r, int64_t *ri) {         \
+        enum { L = sizeof(VT) / sizeof(T) };                                                       \
+        if (e - i < 2 * L) return false;                                                           \
+        /* two independent chains (even and odd vectors) for more ILP */                           \
+        VT b0, b1, v0, v1;                                                                         \
+        VI i0, i1, c0, nan;                                                                        \
+        memcpy(&b0, x + i, sizeof b0);                                                             \
+        memcpy(&b1, x + i + L, sizeof b1);                                                         \
+        for (int k = 0; k < L; k++)                                                                \
+            i0[k] = k;                                                                             \
+        i1 = i0 + L;                                                                               \
+        c0 = i0 + 2 * L;                                                                           \
+        nan = (b0 != b0) | (b1 != b1);                                                             \
+        int64_t j = i + 2 * L;                                                                     \
+        for (; j + 2 * L <= e; j += 2 * L) {                                                       \
+            memcpy(&v0, x + j, sizeof v0);                                                         \
+            memcpy(&v1, x + j + L, sizeof v1);                                                     \
+            VI t0 = v0 CMP b0, t1 = v1 CMP b1;                                                     \
+            b0 = VSEL(t0, v0, b0, VI);                                                             \
+            b1 = VSEL(t1, v1, b1, VI);                                                             \
+            i0 = (t0 & c0) | (~t0 & i0);                                                           \
+            i1 = (t1 & (c0 + L)) | (~t1 & i1);                                                     \
+            nan |= (v0 != v0) | (v1 != v1);                                                        \
+            c0 += 2 * L;                                                                           \
+        }                                                                                          \
+        T m = b0[0];                                                                               \
+        int64_t mi = i0[0];                                                                        \
+        bool any_nan = false;                                                                      \
+        for (int k = 0; k < L; k++) {                                                              \
+            any_nan = any_nan || nan[k] != 0;                                                      \
+            if (b0[k] CMP m || (b0[k] == m && i0[k] < mi)) {                                       \
+                m = b0[k];                                                                         \
+                mi = i0[k];                                                                        \
+            }                                                                                      \
+            if (b1[k] CMP m || (b1[k] == m && i1[k] < mi)) {                                       \
+                m = b1[k];                                                                         \
+                mi = i1[k];                                                                        \
+            }                                                                                      \
+        }                                                                                          \
+        for (; j < e; j++) {                                                                       \
+            any_nan = any_nan || x[j] != x[j];                                                     \
+            if (x[j] CMP m) {                                                                      \
+                m = x[j];                                                                          \
+                mi = j - i;                                                                        \
+            }                                                                                      \
+        }                                                                                          \
+        if (any_nan) {                                                                             \
+            for (j = i; x[j] == x[j]; j++) {                                                       \
+            }                                                                                      \
+            m = x[j];                                                                              \
+            mi = j - i;                                                                            \
+        }                                                                                          \
+        *r = m;                                                                                    \
+        *ri = i + mi;                                                                              \
+        return true;                                                                               \
     }
 
-#define DEFINE_BLOCK_NONE(NAME, T, ACC)                                         \
-    static inline bool NAME##_block(const T *x, int64_t i, int64_t e, ACC *r, int64_t *ri) { \
-        (void)x, (void)i, (void)e, (void)r, (void)ri;                           \
-        return false;                                                           \
+#define DEFINE_BLOCK_NONE(NAME, T, ACC)                                                            \
+    static inline bool NAME##_block(const T *x, int64_t i, int64_t e, ACC *r, int64_t *ri) {       \
+        (void)x, (void)i, (void)e, (void)r, (void)ri;                                              \
+        return false;                                                                              \
     }
 
 #define ARG_BLOCK 4096
 
-#define DEFINE_ARG(NAME, T, ACC, LOAD, BETTER, ISNAN, BLOCKDEF)                 \
-    BLOCKDEF                                                                    \
-    static void NAME##_scan(arg_res *res, const char *p, int64_t n, int64_t s, int64_t i0) { \
-        ACC m;                                                                  \
-        int64_t idx = res->idx, i = 0;                                          \
-        if (idx < 0) {                                                          \
-            if (n == 0) return;                                                 \
-            m = LOAD(LOADT(T, p));                                              \
-            idx = i0;                                                           \
-            i = 1;                                                              \
-        } else {                                                                \
-            memcpy(&m, res->best, sizeof m);                                    \
-        }                                                                       \
-        if (!ISNAN(m)) {                                                        \
-            int64_t e = n;                                                      \
-            while (i < n) {                                                     \
-                ACC r;                                                          \
-                int64_t ri;                                                     \
-                if (s == (int64_t)sizeof(T)) {                                  \
-                    e = i + ARG_BLOCK < n ? i + ARG_BLOCK : n;                  \
-                    if (NAME##_block((const T *)p, i, e, &r, &ri)) {            \
-                        if (BETTER(r, m)) {                                     \
-                            m = r;                                              \
-                            idx = i0 + ri;                                      \
-                            if (ISNAN(m)) break;                                \
-                        }                                                       \
-                        i = e;                                                  \
-                        continue;                                               \
-                    }                                                           \
-                }                                                               \
-                for (; i < e; i++) {                                            \
-                    ACC v = LOAD(LOADT(T, p + i * s));                          \
-                    if (BETTER(v, m)) {                                         \
-                        m = v;                                                  \
-                        idx = i0 + i;                                           \
-                        if (ISNAN(m)) break;                                    \
-                    }                                                           \
-                }                                                               \
-                if (ISNAN(m)) break;                                            \
-            }                                                                   \
-        }                                                                       \
-        memcpy(res->best, &m, sizeof m);                                        \
-        res->idx = idx;                                                         \
-    }                                                                           \
-    static void NAME##_rows(void *bv, int64_t *idx, const char *p, int64_t n, int64_t s, \
-                            int64_t i) {                                        \
-        ACC *best = bv;                                                         \
-        for (int64_t j = 0; j < n; j++) {                                       \
-            ACC v = LOAD(LOADT(T, p + j * s));                                  \
-            if (i == 0 || (!ISNAN(best[j]) && BETTER(v, best[j]))) {            \
-                best[j] = v;                                                    \
-                idx[j] = i;                                                     \
-            }                                                                   \
-        }                                                                       \
-    }                                                                           \
-    static bool NAME##_better(const void *av, const void *bv) {                 \
-        ACC a, b;                                                               \
-        memcpy(&a, av, sizeof a);                                               \
-        memcpy(&b, bv, sizeof b);                                               \
-        return !ISNAN(a) && BETTER(b, a);                                       \
-    }                                                                           \
+#define DEFINE_ARG(NAME, T, ACC, LOAD, BETTER, ISNAN, BLOCKDEF)                                    \
+    BLOCKDEF                                                                                       \
+    static void NAME##_scan(arg_res *res, const char *p, int64_t n, int64_t s, int64_t i0) {       \
+        ACC m;                                                                                     \
+        int64_t idx = res->idx, i = 0;                                                             \
+        if (idx < 0) {                                                                             \
+            if (n == 0) return;                                                                    \
+            m = LOAD(LOADT(T, p));                                                                 \
+            idx = i0;                                                                              \
+            i = 1;                                                                                 \
+        } else {                                                                                   \
+            memcpy(&m, res->best, sizeof m);                                                       \
+        }                                                                                          \
+        if (!ISNAN(m)) {                                                                           \
+            int64_t e = n;                                                                         \
+            while (i < n) {                                                                        \
+                ACC r;                                                                             \
+                int64_t ri;                                                                        \
+                if (s == (int64_t)sizeof(T)) {                                                     \
+                    e = i + ARG_BLOCK < n ? i + ARG_BLOCK : n;                                     \
+                    if (NAME##_block((const T *)p, i, e, &r, &ri)) {                               \
+                        if (BETTER(r, m)) {                                                        \
+                            m = r;                                                                 \
+                            idx = i0 + ri;                                                         \
+                            if (ISNAN(m)) break;                                                   \
+                        }                                                                          \
+                        i = e;                                                                     \
+                        continue;                                                                  \
+                    }                                                                              \
+                }                                                                                  \
+                for (; i < e; i++) {                                                               \
+                    ACC v = LOAD(LOADT(T, p + i * s));                                             \
+                    if (BETTER(v, m)) {                                                            \
+                        m = v;                                                                     \
+                        idx = i0 + i;                                                              \
+                        if (ISNAN(m)) break;                                                       \
+                    }                                                                              \
+                }                                                                                  \
+                if (ISNAN(m)) break;                                                               \
+            }                                                                                      \
+        }                                                                                          \
+        memcpy(res->best, &m, sizeof m);                                                           \
+        res->idx = idx;                                                                            \
+    }                                                                                              \
+    static void NAME##_rows(void *bv, int64_t *idx, const char *p, int64_t n, int64_t s,           \
+                            int64_t i) {                                                           \
+        ACC *best = bv;                                                                            \
+        for (int64_t j = 0; j < n; j++) {                                                          \
+            ACC v = LOAD(LOADT(T, p + j * s));                                                     \
+            if (i == 0 || (!ISNAN(best[j]) && BETTER(v, best[j]))) {                               \
+                best[j] = v;                                                                       \
+                idx[j] = i;                                                                        \
+            }                                                                                      \
+        }                                                                                          \
+    }                                                                                              \
+    static bool NAME##_better(const void *av, const void *bv) {                                    \
+        ACC a, b;                                                                                  \
+        memcpy(&a, av, sizeof a);                                                                  \
+        memcpy(&b, bv, sizeof b);                                                                  \
+        return !ISNAN(a) && BETTER(b, a);                                                          \
+    }                                                                                              \
     static const arg_ops NAME##_aops = {sizeof(ACC), NAME##_scan, NAME##_rows, NAME##_better};
 
-#define DEFINE_ARG_PAIR_VEC(SFX, T, ACC, LOAD, GT, LT, ISNAN, EMAX, EMIN)       \
-    DEFINE_ARG(SFX##_amax, T, ACC, LOAD, GT, ISNAN,                             \
-               DEFINE_BLOCK_VEC(SFX##_amax, T, ACC, LOAD, ISNAN, EMAX, >))      \
-    DEFINE_ARG(SFX##_amin, T, ACC, LOAD, LT, ISNAN,                             \
+#define DEFINE_ARG_PAIR_VEC(SFX, T, ACC, LOAD, GT, LT, ISNAN, EMAX, EMIN)                          \
+    DEFINE_ARG(SFX##_amax, T, ACC, LOAD, GT, ISNAN,                                                \
+               DEFINE_BLOCK_VEC(SFX##_amax, T, ACC, LOAD, ISNAN, EMAX, >))                         \
+    DEFINE_ARG(SFX##_amin, T, ACC, LOAD, LT, ISNAN,                                                \
                DEFINE_BLOCK_VEC(SFX##_amin, T, ACC, LOAD, ISNAN, EMIN, <))
-#define DEFINE_ARG_PAIR_SIMD(SFX, T, VT, VI)                                    \
-    DEFINE_ARG(SFX##_amax, T, T, LD_ID, BT_FGT, ISNAN_F,                        \
-               DEFINE_BLOCK_SIMD(SFX##_amax, T, VT, VI, >))                     \
-    DEFINE_ARG(SFX##_amin, T, T, LD_ID, BT_FLT, ISNAN_F,                        \
+#define DEFINE_ARG_PAIR_SIMD(SFX, T, VT, VI)                                                       \
+    DEFINE_ARG(SFX##_amax, T, T, LD_ID, BT_FGT, ISNAN_F,                                           \
+               DEFINE_BLOCK_SIMD(SFX##_amax, T, VT, VI, >))                                        \
+    DEFINE_ARG(SFX##_amin, T, T, LD_ID, BT_FLT, ISNAN_F,                                           \
                DEFINE_BLOCK_SIMD(SFX##_amin, T, VT, VI, <))
-#define DEFINE_ARG_PAIR_C(SFX, C)                                               \
-    DEFINE_ARG(SFX##_amax, C, C, LD_ID, BT_CGT, ISNAN_C, DEFINE_BLOCK_NONE(SFX##_amax, C, C)) \
+#define DEFINE_ARG_PAIR_C(SFX, C)                                                                  \
+    DEFINE_ARG(SFX##_amax, C, C, LD_ID, BT_CGT, ISNAN_C, DEFINE_BLOCK_NONE(SFX##_amax, C, C))      \
     DEFINE_ARG(SFX##_amin, C, C, LD_ID, BT_CLT, ISNAN_C, DEFINE_BLOCK_NONE(SFX##_amin, C, C))
 
 DEFINE_ARG_PAIR_VEC(b, uint8_t, uint8_t, LD_BOOL, BT_GT, BT_LT, ISNAN_NO, OP_GT, OP_LT)
@@ -824,11 +880,12 @@ DEFINE_ARG_PAIR_C(c64, numc_complex64)
 DEFINE_ARG_PAIR_C(c128, numc_complex128)
 
 static const arg_ops *arg_ops_for(bool is_max, numc_dtype dt) {
-#define P(S) { &S##_amax_aops, &S##_amin_aops }
+#define P(S)                                                                                       \
+    { &S##_amax_aops, &S##_amin_aops }
     static const arg_ops *const table[NUMC_DTYPE_COUNT][2] = {
-        [NUMC_BOOL] = P(b), [NUMC_INT8] = P(i8), [NUMC_INT16] = P(i16),
-        [NUMC_INT32] = P(i32), [NUMC_INT64] = P(i64), [NUMC_UINT8] = P(u8),
-        [NUMC_UINT16] = P(u16), [NUMC_UINT32] = P(u32), [NUMC_UINT64] = P(u64),
+        [NUMC_BOOL] = P(b),      [NUMC_INT8] = P(i8),       [NUMC_INT16] = P(i16),
+        [NUMC_INT32] = P(i32),   [NUMC_INT64] = P(i64),     [NUMC_UINT8] = P(u8),
+        [NUMC_UINT16] = P(u16),  [NUMC_UINT32] = P(u32),    [NUMC_UINT64] = P(u64),
         [NUMC_FLOAT16] = P(f16), [NUMC_BFLOAT16] = P(bf16), [NUMC_FLOAT32] = P(f32),
         [NUMC_FLOAT64] = P(f64), [NUMC_COMPLEX64] = P(c64), [NUMC_COMPLEX128] = P(c128),
     };
@@ -844,16 +901,18 @@ typedef struct {
     numc_dtype odt;
     int nk;
     int64_t kshape[NUMC_MAX_DIMS], kst[NUMC_MAX_DIMS];
-    int64_t n, s;            /* the reduced axis */
+    int64_t n, s; /* the reduced axis */
     int64_t k;
     bool rows;
     int64_t nsplit, chunk;
-    arg_res *partials;       /* nsplit x k */
+    arg_res *partials; /* nsplit x k */
 } arg_ctx;
 
 static inline void store_index(arg_ctx *c, int64_t i, int64_t v) {
-    if (c->odt == NUMC_INT64) ((int64_t *)c->out)[i] = v;
-    else numc_struct_store_i64(c->odt, c->out + (size_t)i * numc_struct_isz(c->odt), v);
+    if (c->odt == NUMC_INT64)
+        ((int64_t *)c->out)[i] = v;
+    else
+        numc_struct_store_i64(c->odt, c->out + (size_t)i * numc_struct_isz(c->odt), v);
 }
 
 static void arg_task_outputs(void *vctx, int64_t begin, int64_t end) {
@@ -861,7 +920,8 @@ static void arg_task_outputs(void *vctx, int64_t begin, int64_t end) {
     if (!c->rows) {
         for (int64_t i = begin; i < end; i++) {
             arg_res r = {.idx = -1};
-            c->ops->scan(&r, c->base + numc_struct_offset(c->nk, c->kshape, c->kst, i), c->n, c->s, 0);
+            c->ops->scan(&r, c->base + numc_struct_offset(c->nk, c->kshape, c->kst, i), c->n, c->s,
+                         0);
             store_index(c, i, r.idx);
         }
         return;
@@ -874,8 +934,10 @@ static void arg_task_outputs(void *vctx, int64_t begin, int64_t end) {
         if (len > end - i) len = end - i;
         if (len > ARG_TILE) len = ARG_TILE;
         const char *p = c->base + numc_struct_offset(c->nk - 1, c->kshape, c->kst, ko) + j0 * sc;
-        for (int64_t t = 0; t < c->n; t++) c->ops->rows(best, idx, p + t * c->s, len, sc, t);
-        for (int64_t j = 0; j < len; j++) store_index(c, i + j, idx[j]);
+        for (int64_t t = 0; t < c->n; t++)
+            c->ops->rows(best, idx, p + t * c->s, len, sc, t);
+        for (int64_t j = 0; j < len; j++)
+            store_index(c, i + j, idx[j]);
         i += len;
     }
 }
@@ -914,7 +976,8 @@ static numc_status run_arg(const arg_ops *ops, const numc_array *x, int axis, nu
     c.n = x->shape[axis];
     c.s = xs[axis];
     c.k = numc_struct_prod(c.nk, c.kshape);
-    if (c.k != out->size) return numc_error_set(NUMC_ERR_VALUE, "argmax/argmin: output size mismatch");
+    if (c.k != out->size)
+        return numc_error_set(NUMC_ERR_VALUE, "argmax/argmin: output size mismatch");
     if (c.k == 0) return NUMC_OK;
     if (c.n == 0)
         return numc_error_set(NUMC_ERR_VALUE, "attempt to get argmax of an empty sequence");
@@ -950,7 +1013,8 @@ static numc_status run_arg(const arg_ops *ops, const numc_array *x, int axis, nu
 
 numc_status numc_cpu_reduce(numc_prim p, int nin, const numc_array *const *in,
                             const numc_params *params, numc_array *const *out) {
-    if (nin != 1) return numc_error_set(NUMC_ERR_VALUE, "%s takes 1 operand", numc_prim_info[p].name);
+    if (nin != 1)
+        return numc_error_set(NUMC_ERR_VALUE, "%s takes 1 operand", numc_prim_info[p].name);
     const numc_array *x = in[0];
     if (p == NUMC_PRIM_ARGMAX || p == NUMC_PRIM_ARGMIN) {
         const arg_ops *ops = arg_ops_for(p == NUMC_PRIM_ARGMAX, x->dtype);
@@ -961,12 +1025,24 @@ numc_status numc_cpu_reduce(numc_prim p, int nin, const numc_array *const *in,
     }
     int opk;
     switch (p) {
-    case NUMC_PRIM_REDUCE_SUM: opk = OPK_SUM; break;
-    case NUMC_PRIM_REDUCE_PROD: opk = OPK_PROD; break;
-    case NUMC_PRIM_REDUCE_MAX: opk = OPK_MAX; break;
-    case NUMC_PRIM_REDUCE_MIN: opk = OPK_MIN; break;
-    case NUMC_PRIM_REDUCE_AND: opk = OPK_AND; break;
-    case NUMC_PRIM_REDUCE_OR: opk = OPK_OR; break;
+    case NUMC_PRIM_REDUCE_SUM:
+        opk = OPK_SUM;
+        break;
+    case NUMC_PRIM_REDUCE_PROD:
+        opk = OPK_PROD;
+        break;
+    case NUMC_PRIM_REDUCE_MAX:
+        opk = OPK_MAX;
+        break;
+    case NUMC_PRIM_REDUCE_MIN:
+        opk = OPK_MIN;
+        break;
+    case NUMC_PRIM_REDUCE_AND:
+        opk = OPK_AND;
+        break;
+    case NUMC_PRIM_REDUCE_OR:
+        opk = OPK_OR;
+        break;
     default:
         return numc_error_set(NUMC_ERR_NOT_IMPLEMENTED, "cpu reduce: unsupported primitive %s",
                               numc_prim_info[p].name);

@@ -36,33 +36,46 @@ typedef int64_t numc_vi64 __attribute__((vector_size(64)));
 #define VMIN(M, X, VI) VSEL(((X) < (M)) | ((X) != (X)), X, M, VI)
 
 /* Loads one T from a possibly unaligned strided position. */
-#define LOADT(T, p) ({ T v_; memcpy(&v_, (p), sizeof(T)); v_; })
+#define LOADT(T, p)                                                                                \
+    ({                                                                                             \
+        T v_;                                                                                      \
+        memcpy(&v_, (p), sizeof(T));                                                               \
+        v_;                                                                                        \
+    })
 
 /* complex: componentwise add, the textbook product, and max/min ordered
  * lexicographically with NumPy's NaN rule (an operand with a NaN part wins
  * and then sticks). */
-#define STRUCT_DEFINE_COMPLEX_OPS(SFX, C)                                       \
-    static inline C SFX##_add(C a, C b) { return (C){a.re + b.re, a.im + b.im}; } \
-    static inline C SFX##_mul(C a, C b) {                                       \
-        return (C){a.re * b.re - a.im * b.im, a.re * b.im + a.im * b.re};        \
-    }                                                                           \
-    static inline bool SFX##_nan(C a) { return a.re != a.re || a.im != a.im; }  \
-    static inline C SFX##_max(C a, C b) {                                       \
-        bool ge = (a.re > b.re && !SFX##_nan(a) && !SFX##_nan(b)) ||            \
-                  (a.re == b.re && a.im >= b.im);                               \
-        return (ge || SFX##_nan(a)) ? a : b;                                    \
-    }                                                                           \
-    static inline C SFX##_min(C a, C b) {                                       \
-        bool le = (a.re < b.re && !SFX##_nan(a) && !SFX##_nan(b)) ||            \
-                  (a.re == b.re && a.im <= b.im);                               \
-        return (le || SFX##_nan(a)) ? a : b;                                    \
+#define STRUCT_DEFINE_COMPLEX_OPS(SFX, C)                                                          \
+    static inline C SFX##_add(C a, C b) {                                                          \
+        return (C){a.re + b.re, a.im + b.im};                                                      \
+    }                                                                                              \
+    static inline C SFX##_mul(C a, C b) {                                                          \
+        return (C){a.re * b.re - a.im * b.im, a.re * b.im + a.im * b.re};                          \
+    }                                                                                              \
+    static inline bool SFX##_nan(C a) {                                                            \
+        return a.re != a.re || a.im != a.im;                                                       \
+    }                                                                                              \
+    static inline C SFX##_max(C a, C b) {                                                          \
+        bool ge =                                                                                  \
+            (a.re > b.re && !SFX##_nan(a) && !SFX##_nan(b)) || (a.re == b.re && a.im >= b.im);     \
+        return (ge || SFX##_nan(a)) ? a : b;                                                       \
+    }                                                                                              \
+    static inline C SFX##_min(C a, C b) {                                                          \
+        bool le =                                                                                  \
+            (a.re < b.re && !SFX##_nan(a) && !SFX##_nan(b)) || (a.re == b.re && a.im <= b.im);     \
+        return (le || SFX##_nan(a)) ? a : b;                                                       \
     }
 
 /* Integer sum/prod wrap modulo 2^bits, computed in uint64 to avoid signed
  * overflow (and int promotion of narrow unsigned types). */
-#define STRUCT_DEFINE_INT_OPS(SFX, T)                                           \
-    static inline T SFX##_isum(T a, T b) { return (T)((uint64_t)a + (uint64_t)b); } \
-    static inline T SFX##_iprod(T a, T b) { return (T)((uint64_t)a * (uint64_t)b); }
+#define STRUCT_DEFINE_INT_OPS(SFX, T)                                                              \
+    static inline T SFX##_isum(T a, T b) {                                                         \
+        return (T)((uint64_t)a + (uint64_t)b);                                                     \
+    }                                                                                              \
+    static inline T SFX##_iprod(T a, T b) {                                                        \
+        return (T)((uint64_t)a * (uint64_t)b);                                                     \
+    }
 
 STRUCT_DEFINE_INT_OPS(i8, int8_t)
 STRUCT_DEFINE_INT_OPS(i16, int16_t)

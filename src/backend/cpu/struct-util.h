@@ -8,7 +8,9 @@
 
 #include "cpu.h"
 
-static inline size_t numc_struct_isz(numc_dtype dt) { return numc_dtype_info[dt].itemsize; }
+static inline size_t numc_struct_isz(numc_dtype dt) {
+    return numc_dtype_info[dt].itemsize;
+}
 
 /* Drops length-1 dims and merges neighbours that are contiguous with each
  * other in every one of the nops stride arrays (all updated in place). Returns
@@ -23,12 +25,14 @@ static inline int numc_struct_coalesce(int ndim, int64_t *shape, int nops, int64
                 if (strides[k][nd - 1] != strides[k][d] * shape[d]) merge = false;
             if (merge) {
                 shape[nd - 1] *= shape[d];
-                for (int k = 0; k < nops; k++) strides[k][nd - 1] = strides[k][d];
+                for (int k = 0; k < nops; k++)
+                    strides[k][nd - 1] = strides[k][d];
                 continue;
             }
         }
         shape[nd] = shape[d];
-        for (int k = 0; k < nops; k++) strides[k][nd] = strides[k][d];
+        for (int k = 0; k < nops; k++)
+            strides[k][nd] = strides[k][d];
         nd++;
     }
     return nd;
@@ -48,14 +52,16 @@ static inline int64_t numc_struct_offset(int ndim, const int64_t *shape, const i
 
 static inline int64_t numc_struct_prod(int ndim, const int64_t *shape) {
     int64_t n = 1;
-    for (int d = 0; d < ndim; d++) n *= shape[d];
+    for (int d = 0; d < ndim; d++)
+        n *= shape[d];
     return n;
 }
 
 /* Byte strides of an array (its element strides times the itemsize). */
 static inline void numc_struct_byte_strides(const numc_array *a, int64_t *out) {
     int64_t isz = (int64_t)numc_struct_isz(a->dtype);
-    for (int d = 0; d < a->ndim; d++) out[d] = a->strides[d] * isz;
+    for (int d = 0; d < a->ndim; d++)
+        out[d] = a->strides[d] * isz;
 }
 
 /* C-order byte strides of a shape. */
@@ -74,7 +80,8 @@ void numc_struct_copy(size_t itemsize, int ndim, const int64_t *shape, char *dst
                       const int64_t *dst_strides, const char *src, const int64_t *src_strides);
 /* The same on the calling thread only, for use inside a parallel task. */
 void numc_struct_copy_serial(size_t itemsize, int ndim, const int64_t *shape, char *dst,
-                             const int64_t *dst_strides, const char *src, const int64_t *src_strides);
+                             const int64_t *dst_strides, const char *src,
+                             const int64_t *src_strides);
 /* Copies a whole array (any strides) into C-contiguous memory at dst. */
 void numc_struct_copy_array(const numc_array *src, char *dst);
 /* Writes n copies of the itemsize-byte value *val to contiguous dst. */
