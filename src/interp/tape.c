@@ -5,69 +5,10 @@
  * reference to it. */
 #include "../prim/prim.h"
 #include "tape.h"
+#include "../core/ptrmap.h"
 #include "../graph/graph.h"
 
 #include <stdio.h>
-
-/* ---- a pointer-keyed hash map (value: a retained array or a marker) ---- */
-typedef struct {
-    const numc_array **keys;
-    numc_array **vals;
-    size_t cap, n;
-} ptrmap;
-
-static size_t ptr_hash(const void *p) {
-    uintptr_t x = (uintptr_t)p;
-    x ^= x >> 17;
-    x *= 0xed5ad4bbu;
-    x ^= x >> 11;
-    return (size_t)x;
-}
-
-static numc_array **map_slot(ptrmap *m, const numc_array *k, bool insert) {
-    if (insert && (m->n + 1) * 2 > m->cap) {
-        size_t ncap = m->cap ? m->cap * 2 : 64;
-        ptrmap g = {calloc(ncap, sizeof *g.keys), calloc(ncap, sizeof *g.vals), ncap, 0};
-        if (!g.keys || !g.vals) {
-            free(g.keys);
-            free(g.vals);
-            return NULL;
-        }
-        for (size_t i = 0; i < m->cap; i++)
-            if (m->keys[i]) {
-                size_t j = ptr_hash(m->keys[i]) & (ncap - 1);
-                while (g.keys[j])
-                    j = (j + 1) & (ncap - 1);
-                g.keys[j] = m->keys[i];
-                g.vals[j] = m->vals[i];
-                g.n++;
-            }
-        free(m->keys);
-        free(m->vals);
-        *m = g;
-    }
-    if (!m->cap) return NULL;
-    size_t j = ptr_hash(k) & (m->cap - 1);
-    while (m->keys[j]) {
-        if (m->keys[j] == k) return &m->vals[j];
-        j = (j + 1) & (m->cap - 1);
-    }
-    if (!insert) return NULL;
-    m->keys[j] = k;
-    m->vals[j] = NULL;
-    m->n++;
-    return &m->vals[j];
-}
-
-static void map_clear(ptrmap *m, bool release_keys) {
-    for (size_t i = 0; i < m->cap; i++) {
-        if (m->keys[i] && release_keys) numc_array_release((numc_array *)m->keys[i]);
-        if (m->keys[i]) numc_array_release(m->vals[i]);
-    }
-    free(m->keys);
-    free(m->vals);
-    memset(m, 0, sizeof *m);
-}
 
 /* ---- the tape ---- */
 /* A custom record (numc_tape_record_custom): a caller-supplied backward. */
@@ -88,7 +29,7 @@ typedef struct {
 struct numc_tape {
     numc_interp it;
     bool persistent, active, used, in_backward, paused;
-    ptrmap watched; /* key retained; value unused (NULL) */
+    numc_ptrmap watched; /* key retained; value unused */
     record *recs;
     size_t nrecs, caprecs;
 };
@@ -98,13 +39,13 @@ static bool is_inexact(const numc_array *a) {
 }
 
 bool numc_tape_is_watched(const numc_tape *t, const numc_array *x) {
-    return map_slot((ptrmap *)&t->watched, x, false) != NULL;
+    return numc_ptrmap_slot((numc_ptrmap *)&t->watched, x, false) != NULL;
 }
 
 static numc_status watch(numc_tape *t, const numc_array *x) {
     if (numc_tape_is_watched(t, x)) return NUMC_OK;
-    numc_array **slot = map_slot(&t->watched, x, true);
-    if (!slot) return numc_error_set(NUMC_ERR_MEMORY, "GradientTape: out of memory");
+    if (!numc_ptrmap_slot(&t->watched, x, true))
+        return numc_error_set(NUMC_ERR_MEMORY, "GradientTape: out of memory");
     numc_array_retain((numc_array *)x);
     return NUMC_OK;
 }
@@ -345,7 +286,7 @@ void numc_tape_free(numc_tape *t) {
     if (!t) return;
     numc_tape_stop(t);
     drop_records(t);
-    map_clear(&t->watched, true);
+    numc_ptrmap_clear(&t->watched, true, false);
     free(t);
 }
 
@@ -362,22 +303,22 @@ static numc_array *filled(const numc_array *like, double v) {
 }
 
 /* ct[key] += v (v consumed). */
-static numc_status accumulate(ptrmap *ct, const numc_array *key, numc_array *v) {
-    numc_array **slot = map_slot(ct, key, true);
+static numc_status accumulate(numc_ptrmap *ct, const numc_array *key, numc_array *v) {
+    numc_ptrmap_val *slot = numc_ptrmap_slot(ct, key, true);
     if (!slot) {
         numc_array_release(v);
         return numc_error_set(NUMC_ERR_MEMORY, "GradientTape: out of memory");
     }
-    if (!*slot) {
-        *slot = v;
+    if (!slot->arr) {
+        slot->arr = v;
         return NUMC_OK;
     }
-    const numc_array *in[2] = {*slot, v};
+    const numc_array *in[2] = {slot->arr, v};
     numc_array *sum = numc_bind1(NUMC_PRIM_ADD, 2, in, NULL);
     numc_array_release(v);
     if (!sum) return numc_error_kind();
-    numc_array_release(*slot);
-    *slot = sum;
+    numc_array_release(slot->arr);
+    slot->arr = sum;
     return NUMC_OK;
 }
 
@@ -415,7 +356,7 @@ numc_status numc_tape_gradient_n(numc_tape *t, int ntargets, const numc_array *c
                                   "gradient: output_gradients must have the target's shape");
     }
     t->used = true;
-    ptrmap ct = {0};
+    numc_ptrmap ct = {0};
     numc_status st = NUMC_OK;
     for (int k = 0; k < ntargets && st == NUMC_OK; k++) {
         const numc_array *target = targets[k], *og = output_gradients ? output_gradients[k] : NULL;
@@ -442,8 +383,8 @@ numc_status numc_tape_gradient_n(numc_tape *t, int ntargets, const numc_array *c
         }
         bool any = false;
         for (int o = 0; o < r->nout; o++) {
-            numc_array **slot = r->out[o] ? map_slot(&ct, r->out[o], false) : NULL;
-            cto[o] = slot ? *slot : NULL;
+            numc_ptrmap_val *slot = r->out[o] ? numc_ptrmap_slot(&ct, r->out[o], false) : NULL;
+            cto[o] = slot ? slot->arr : NULL;
             any |= cto[o] != NULL;
         }
         if (!any) {
@@ -472,13 +413,13 @@ numc_status numc_tape_gradient_n(numc_tape *t, int ntargets, const numc_array *c
     t->in_backward = was_in_backward;
     for (int i = 0; i < nsources && st == NUMC_OK; i++) {
         if (!sources[i]) continue;
-        numc_array **slot = map_slot(&ct, sources[i], false);
-        if (slot && *slot)
-            grads[i] = numc_array_retain(*slot);
+        numc_ptrmap_val *slot = numc_ptrmap_slot(&ct, sources[i], false);
+        if (slot && slot->arr)
+            grads[i] = numc_array_retain(slot->arr);
         else if (unconnected_zero && is_inexact(sources[i]))
             st = (grads[i] = filled(sources[i], 0.0)) ? NUMC_OK : numc_error_kind();
     }
-    map_clear(&ct, false);
+    numc_ptrmap_clear(&ct, false, true);
     if (st) {
         for (int i = 0; i < nsources; i++) {
             numc_array_release(grads[i]);

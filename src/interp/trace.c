@@ -12,22 +12,17 @@
  * The trace state is reference counted: each tracer holds a reference, so a
  * tracer that outlives its trace (a leaked tracer) still knows, safely, that
  * its trace has ended and every use reports that clearly. */
+#include "../core/ptrmap.h"
 #include "../graph/graph.h"
 
 #include <stdio.h>
-
-typedef struct {
-    const numc_array **keys;
-    int *vals;
-    size_t cap, n;
-} liftmap;
 
 struct numc_trace {
     numc_interp it;
     atomic_long refcount; /* the builder + one per live tracer */
     bool active;
     numc_graph *g;
-    liftmap lifted;        /* operand not owned here -> value id (keys retained) */
+    numc_ptrmap lifted;    /* operand not owned here -> value id (keys retained) */
     numc_array **captured; /* outer tracers lifted as inputs, in input order */
     int ncaptured, capcaptured;
 };
@@ -59,58 +54,6 @@ static const tracer_payload *payload_of(const numc_array *a) {
 
 static numc_status oom(void) {
     return numc_error_set(NUMC_ERR_MEMORY, "trace: out of memory");
-}
-
-/* ---- the lift map (pointer -> value id) ---- */
-static size_t ptr_hash(const void *p) {
-    uintptr_t x = (uintptr_t)p;
-    x ^= x >> 17;
-    x *= 0xed5ad4bbu;
-    x ^= x >> 11;
-    return (size_t)x;
-}
-
-static int *lift_slot(liftmap *m, const numc_array *k, bool insert) {
-    if (insert && (m->n + 1) * 2 > m->cap) {
-        size_t nc = m->cap ? m->cap * 2 : 32;
-        liftmap g = {calloc(nc, sizeof *g.keys), calloc(nc, sizeof *g.vals), nc, 0};
-        if (!g.keys || !g.vals) {
-            free(g.keys);
-            free(g.vals);
-            return NULL;
-        }
-        for (size_t i = 0; i < m->cap; i++)
-            if (m->keys[i]) {
-                size_t j = ptr_hash(m->keys[i]) & (nc - 1);
-                while (g.keys[j])
-                    j = (j + 1) & (nc - 1);
-                g.keys[j] = m->keys[i];
-                g.vals[j] = m->vals[i];
-                g.n++;
-            }
-        free(m->keys);
-        free(m->vals);
-        *m = g;
-    }
-    if (!m->cap) return NULL;
-    size_t j = ptr_hash(k) & (m->cap - 1);
-    while (m->keys[j]) {
-        if (m->keys[j] == k) return &m->vals[j];
-        j = (j + 1) & (m->cap - 1);
-    }
-    if (!insert) return NULL;
-    m->keys[j] = k;
-    m->vals[j] = -1;
-    m->n++;
-    return &m->vals[j];
-}
-
-static void lift_clear(liftmap *m) {
-    for (size_t i = 0; i < m->cap; i++)
-        if (m->keys[i]) numc_array_release((numc_array *)m->keys[i]);
-    free(m->keys);
-    free(m->vals);
-    memset(m, 0, sizeof *m);
 }
 
 /* ---- tracers ---- */
@@ -151,8 +94,8 @@ static void aval_of(const numc_array *a, numc_aval *av) {
 static int value_of(numc_trace *t, const numc_array *a, const char *what) {
     const tracer_payload *tp = payload_of(a);
     if (tp && tp->t == t) return tp->id;
-    int *slot = lift_slot(&t->lifted, a, false);
-    if (slot) return *slot;
+    numc_ptrmap_val *slot = numc_ptrmap_slot(&t->lifted, a, false);
+    if (slot) return (int)slot->id;
     if (tp && !tp->t->active) return leaked(what), -1;
     int id;
     if (a->buffer) {
@@ -172,10 +115,10 @@ static int value_of(numc_trace *t, const numc_array *a, const char *what) {
         if (id >= 0) t->captured[t->ncaptured++] = numc_array_retain((numc_array *)a);
     }
     if (id < 0) return -1;
-    slot = lift_slot(&t->lifted, a, true);
+    slot = numc_ptrmap_slot(&t->lifted, a, true);
     if (!slot) return oom(), -1;
     numc_array_retain((numc_array *)a);
-    *slot = id;
+    slot->id = id;
     return id;
 }
 
@@ -289,16 +232,16 @@ int numc_trace_input_for(numc_trace *t, const numc_array *value) {
         numc_error_set(NUMC_ERR_VALUE, "numc_trace_input_for: the trace has ended");
         return -1;
     }
-    int *slot = lift_slot(&t->lifted, value, false);
+    numc_ptrmap_val *slot = numc_ptrmap_slot(&t->lifted, value, false);
     if (slot) return numc_error_set(NUMC_ERR_VALUE, "numc_trace_input_for: already an input"), -1;
     numc_aval av;
     aval_of(value, &av);
     int id = numc_graph_add_input(t->g, &av, numc_array_is_weak(value));
     if (id < 0) return -1;
-    slot = lift_slot(&t->lifted, value, true);
+    slot = numc_ptrmap_slot(&t->lifted, value, true);
     if (!slot) return oom(), -1;
     numc_array_retain((numc_array *)value);
-    *slot = id;
+    slot->id = id;
     return t->g->ninputs - 1;
 }
 
@@ -307,7 +250,7 @@ static void finish(numc_trace *t) {
     if (!t->active) return;
     t->active = false;
     numc_interp_pop(&t->it);
-    lift_clear(&t->lifted);
+    numc_ptrmap_clear(&t->lifted, true, false);
 }
 
 static void drop_captured(numc_trace *t) {

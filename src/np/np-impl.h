@@ -10,21 +10,22 @@
 
 #include "../prim/prim.h"
 
-/* ---- scope: temporaries released together ----
+/* ---- scope: temporaries released together (numc_scope, prim.h) ----
  * Every np_* helper that returns an array registers it in the scope, and
  * returns NULL (with the error already set) when any operand is NULL, so a
  * composition checks for failure once, at the end. */
-#define NP_SCOPE_INLINE 32
-typedef struct {
-    int n, cap;
-    numc_array **a;
-    numc_array *inl[NP_SCOPE_INLINE];
-} np_scope;
+typedef numc_scope np_scope;
 
-void np_scope_init(np_scope *s);
-void np_scope_end(np_scope *s);
+static inline void np_scope_init(np_scope *s) {
+    numc_scope_init(s);
+}
+static inline void np_scope_end(np_scope *s) {
+    numc_scope_end(s);
+}
 /* Registers a new reference (NULL passes through). */
-numc_array *np_keep(np_scope *s, numc_array *a);
+static inline numc_array *np_keep(np_scope *s, numc_array *a) {
+    return numc_scope_keep(s, a);
+}
 /* Ends the scope and returns a new reference to r (NULL on failure). A weak
  * r (an input returned unchanged) comes back strong: results of NumPy
  * functions are never Python scalars. */

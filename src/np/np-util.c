@@ -1,43 +1,11 @@
-/* np-util.c — the NumPy layer's plumbing: the temporaries scope, the
+/* np-util.c — the NumPy layer's plumbing: returning out of a scope, the
  * NULL-propagating bind wrappers, broadcasting, axis normalisation and the
  * ufunc dtype rules shared by every src/np file. */
 #include "np-impl.h"
 
 #include <stdio.h>
 
-/* ---- scope ---- */
-void np_scope_init(np_scope *s) {
-    s->n = 0;
-    s->cap = NP_SCOPE_INLINE;
-    s->a = s->inl;
-}
-
-void np_scope_end(np_scope *s) {
-    for (int i = s->n - 1; i >= 0; i--)
-        numc_array_release(s->a[i]);
-    if (s->a != s->inl) free(s->a);
-    np_scope_init(s);
-}
-
-numc_array *np_keep(np_scope *s, numc_array *a) {
-    if (!a) return NULL;
-    if (s->n == s->cap) {
-        int cap = s->cap * 2;
-        numc_array **na = malloc(sizeof(*na) * (size_t)cap);
-        if (!na) {
-            numc_array_release(a);
-            numc_error_set(NUMC_ERR_MEMORY, "out of memory");
-            return NULL;
-        }
-        memcpy(na, s->a, sizeof(*na) * (size_t)s->n);
-        if (s->a != s->inl) free(s->a);
-        s->a = na;
-        s->cap = cap;
-    }
-    s->a[s->n++] = a;
-    return a;
-}
-
+/* ---- references ---- */
 numc_array *np_new_ref(const numc_array *r) {
     if (!r) return NULL;
     if (!np_is_weak(r)) return numc_array_retain((numc_array *)r);

@@ -34,28 +34,11 @@
 
 /* ---- temporaries ---- */
 static numc_array *keep(numc_batch_ctx *c, numc_array *a) {
-    if (!a) return NULL;
-    if (c->ntmp == c->captmp) {
-        int cap = c->captmp * 2;
-        numc_array **t = malloc(sizeof(*t) * (size_t)cap);
-        if (!t) {
-            numc_array_release(a);
-            numc_error_set(NUMC_ERR_MEMORY, "vmap: out of memory");
-            return NULL;
-        }
-        memcpy(t, c->tmp, sizeof(*t) * (size_t)c->ntmp);
-        if (c->tmp != c->inl) free(c->tmp);
-        c->tmp = t;
-        c->captmp = cap;
-    }
-    c->tmp[c->ntmp++] = a;
-    return a;
+    return numc_scope_keep(&c->tmp, a);
 }
 
 numc_status numc_batch_apply(numc_batch_rule rule, numc_batch_ctx *c) {
-    c->ntmp = 0;
-    c->captmp = NUMC_BATCH_INLINE_TMP;
-    c->tmp = c->inl;
+    numc_scope_init(&c->tmp);
     for (int k = 0; k < c->nout; k++) {
         c->out[k] = NULL;
         c->out_bdim[k] = NM;
@@ -67,11 +50,7 @@ numc_status numc_batch_apply(numc_batch_rule rule, numc_batch_ctx *c) {
                                 "internal error: the batching rule of %s "
                                 "set no output %d",
                                 numc_prim_info[c->prim].name, k);
-    for (int i = c->ntmp - 1; i >= 0; i--)
-        numc_array_release(c->tmp[i]);
-    if (c->tmp != c->inl) free(c->tmp);
-    c->tmp = c->inl;
-    c->ntmp = 0;
+    numc_scope_end(&c->tmp);
     if (st) {
         for (int k = 0; k < c->nout; k++) {
             numc_array_release(c->out[k]);
@@ -1021,8 +1000,7 @@ numc_status numc_batch_fallback(numc_batch_ctx *c) {
                 numc_array_release(res[k]);
         }
         /* drop the slices of this example */
-        while (c->ntmp > 0)
-            numc_array_release(c->tmp[--c->ntmp]);
+        numc_scope_release_to(&c->tmp, 0);
     }
     numc_params cat = {.n = 1, .i = {0}};
     for (int k = 0; k < nout && !st; k++)

@@ -12,8 +12,6 @@
 
 #include "prim.h"
 
-#define NUMC_BATCH_INLINE_TMP 40
-
 typedef struct numc_batch_ctx {
     numc_prim prim;
     numc_interp *self;             /* the batch interpreter */
@@ -26,10 +24,7 @@ typedef struct numc_batch_ctx {
     int64_t size;                /* the batch size */
     numc_array **out;            /* the rule sets nout new references ... */
     int *out_bdim;               /* ... and their batch axes */
-    /* temporaries the context releases when the rule returns */
-    int ntmp, captmp;
-    numc_array **tmp;
-    numc_array *inl[NUMC_BATCH_INLINE_TMP];
+    numc_scope tmp;              /* temporaries released when the rule returns */
 } numc_batch_ctx;
 
 typedef numc_status (*numc_batch_rule)(numc_batch_ctx *c);

@@ -55,6 +55,27 @@ numc_status numc_bind(numc_prim p, int nin, const numc_array *const *in, const n
 numc_array *numc_bind1(numc_prim p, int nin, const numc_array *const *in,
                        const numc_params *params);
 
+/* ---- scope (scope.c): temporaries released together ----
+ * Compositions of primitives (the NumPy layer, VJP and batching rules)
+ * register each intermediate result in a scope and release them all at once.
+ * Keeping NULL passes it through (the error is already set), so a chain of
+ * helpers checks for failure once, at the end. */
+#define NUMC_SCOPE_INLINE 48
+typedef struct numc_scope {
+    int n, cap;
+    numc_array **a; /* inl until it outgrows it */
+    numc_array *inl[NUMC_SCOPE_INLINE];
+} numc_scope;
+
+void numc_scope_init(numc_scope *s);
+/* Registers a new reference and returns it; on allocation failure releases
+ * it, sets the error and returns NULL. */
+numc_array *numc_scope_keep(numc_scope *s, numc_array *a);
+/* Releases the temporaries registered after the first `mark` (newest first). */
+void numc_scope_release_to(numc_scope *s, int mark);
+/* Releases every temporary and leaves the scope empty (initialised). */
+void numc_scope_end(numc_scope *s);
+
 /* ---- VJP rules (vjp.c) ----
  * Given the primal inputs and outputs and the outputs' cotangents (NULL means
  * a symbolic zero), sets ct_in[i] to a new reference holding input i's

@@ -24,8 +24,6 @@
 #include <stdio.h>
 
 /* ---- the rule context: operands, cotangent, owned temporaries ---- */
-#define VJP_INLINE_TMP 48
-
 typedef struct {
     const char *name;
     const numc_params *pr;
@@ -34,9 +32,7 @@ typedef struct {
     const numc_array *z; /* the primal output */
     const numc_array *g; /* its cotangent; never NULL inside a rule */
     numc_array **ct;
-    int n, cap;
-    numc_array **tmp;
-    numc_array *inl[VJP_INLINE_TMP];
+    numc_scope tmp; /* owned temporaries */
 } vjp_ctx;
 
 typedef numc_status (*rule_fn)(vjp_ctx *c);
@@ -44,22 +40,7 @@ typedef numc_status (*rule_fn)(vjp_ctx *c);
 /* Registers a new reference so the context releases it; NULL passes through
  * so a chain of helpers checks for failure once, at put(). */
 static numc_array *keep(vjp_ctx *c, numc_array *a) {
-    if (!a) return NULL;
-    if (c->n == c->cap) {
-        int cap = c->cap * 2;
-        numc_array **t = malloc(sizeof(*t) * (size_t)cap);
-        if (!t) {
-            numc_array_release(a);
-            numc_error_set(NUMC_ERR_MEMORY, "out of memory");
-            return NULL;
-        }
-        memcpy(t, c->tmp, sizeof(*t) * (size_t)c->n);
-        if (c->tmp != c->inl) free(c->tmp);
-        c->tmp = t;
-        c->cap = cap;
-    }
-    c->tmp[c->n++] = a;
-    return a;
+    return numc_scope_keep(&c->tmp, a);
 }
 
 static bool want(const vjp_ctx *c, int i) {
@@ -273,13 +254,10 @@ static numc_status run_rule(const char *name, rule_fn fn, const numc_params *pr,
                  .in = in,
                  .z = out[0],
                  .g = ct_out[0],
-                 .ct = ct_in,
-                 .cap = VJP_INLINE_TMP};
-    c.tmp = c.inl;
+                 .ct = ct_in};
+    numc_scope_init(&c.tmp);
     numc_status st = fn(&c);
-    for (int i = c.n - 1; i >= 0; i--)
-        numc_array_release(c.tmp[i]);
-    if (c.tmp != c.inl) free(c.tmp);
+    numc_scope_end(&c.tmp);
     for (int i = 0; i < nin && st == NUMC_OK; i++) {
         const numc_array *a = ct_in[i], *x = in[i];
         if (!a) continue;
