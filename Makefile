@@ -38,12 +38,14 @@ bench: build
 
 test-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DNUMC_SANITIZE=ON -DNUMC_WERROR=$(WERROR) \
+	    -DNUMC_PY_OUT=$(abspath $(ASAN_BUILD))/py/numc \
 	    -DPython3_EXECUTABLE=$(abspath $(PY)) > $(ASAN_BUILD).log 2>&1 || (cat $(ASAN_BUILD).log; exit 1)
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+	@cp python/numc/__init__.py $(ASAN_BUILD)/py/numc/
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure
 	NUMC_ASAN_BUILD=1 ASAN_OPTIONS=detect_leaks=0 \
 	    LD_PRELOAD="$$(gcc -print-file-name=libasan.so) $$(gcc -print-file-name=libubsan.so)" \
-	    PYTHONPATH=python $(PY) -m pytest tests/python -q -p no:cacheprovider
+	    PYTHONPATH=$(ASAN_BUILD)/py $(PY) -m pytest tests/python -q -p no:cacheprovider
 
 format:
 	clang-format -i include/*.h src/*/*.[ch] src/*/*/*.[ch] python/numc/*.[ch] tests/c/*.c examples/c/*.c
