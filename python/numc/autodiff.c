@@ -30,7 +30,10 @@
  * the old value). Under numc.function (function.c) Variables are state: from
  * the registry (_live_variables) the values a traced function reads become
  * inputs of every call, and its assigns are written back with assign's
- * semantics (pynumc_variable_assign).
+ * semantics (pynumc_variable_assign). A call that assigns a Variable some
+ * active tape tracks runs its Python function as it is (eagerly), so that
+ * what it computes from the new value is differentiated with respect to it
+ * (pynumc_variables_tracked).
  *
  * custom_vjp. Calling the decorated function while some tape watches one of
  * its array inputs runs fwd with the innermost such tape paused (outer tapes
@@ -1054,6 +1057,28 @@ int pynumc_variable_assign(PyObject *var, numc_array *value) {
         return -1;
     }
     return var_set((VarObject *)var, value, "assign");
+}
+
+/* Whether an active tape of this thread tracks one of vars (a tuple of
+ * Variables): an assign to it would be watched there. 1, 0, or -1 with an
+ * exception. */
+int pynumc_variables_tracked(PyObject *vars) {
+    unsigned long me = PyThread_get_thread_ident();
+    for (Py_ssize_t i = 0; i < nactive; i++) {
+        TapeObject *t = active_tapes[i];
+        if (t->thread != me || !t->tape) continue;
+        for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(vars); k++) {
+            PyObject *o = PyTuple_GET_ITEM(vars, k);
+            if (!Var_Check(o)) continue;
+            if (t->watch_accessed && ((VarObject *)o)->trainable) return 1;
+            PyObject *key = PyLong_FromVoidPtr(o);
+            if (!key) return -1;
+            int tracked = PyDict_Contains(t->vars, key);
+            Py_DECREF(key);
+            if (tracked) return tracked;
+        }
+    }
+    return 0;
 }
 
 static PyObject *py_live_variables(PyObject *m, PyObject *unused) {

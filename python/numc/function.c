@@ -858,7 +858,17 @@ static PyObject *function_vectorcall(PyObject *self, PyObject *const *args, size
     PyObject *ent = get_entry(f, &c, args, nargs, kwnames, &ncap, &cap);
     PyObject *r = NULL;
     if (ent) {
-        r = run_entry(PyCapsule_GetPointer(ent, "numc.function.entry"), &c, ncap, cap);
+        entry_t *e = PyCapsule_GetPointer(ent, "numc.function.entry");
+        /* An assign is not differentiable: the tapes tracking the Variable
+         * watch its new value, and what f computes from it afterwards is
+         * differentiated with respect to that value. One `call` record cannot
+         * say that (inside the graph the new value is cut from the inputs and
+         * is no input itself), so under such a tape f runs as it is. */
+        int eager = PyTuple_GET_SIZE(e->vars_out) ? pynumc_variables_tracked(e->vars_out) : 0;
+        if (eager > 0)
+            r = PyObject_Vectorcall(f->fn, args, nargsf, kwnames);
+        else if (eager == 0)
+            r = run_entry(e, &c, ncap, cap);
         Py_DECREF(ent);
     }
     if (cap) {

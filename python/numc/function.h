@@ -27,6 +27,10 @@ PyObject *pynumc_live_variables(void);
  * every tape, watched by the active tapes tracking var. 0, or -1 with an
  * exception. */
 int pynumc_variable_assign(PyObject *var, numc_array *value);
+/* Whether an active tape of this thread tracks one of the Variables of the
+ * tuple vars (it would watch the value an assign gives them). 1, 0, or -1
+ * with an exception. */
+int pynumc_variables_tracked(PyObject *vars);
 
 /* Registers the control-flow functions (control.c); called by
  * pynumc_init_function. */

@@ -1114,3 +1114,38 @@ def test_call_outputs_aliasing_inputs_and_each_other(nc):
     g = nc.function(lambda a, b: nc.sum(a * b * b))
     close(nc.grad(lambda x: g(x, x))(x), 3.0 * x * x)
     close(nc.grad(g, argnums=(0, 1))(x, x), (x * x, 2.0 * x * x))
+
+
+def _grads_assign_then_read(nc, body, traced, watch_accessed=True):
+    """Gradients w.r.t. x and the Variable of body(v, x) under an outer tape."""
+    v = nc.Variable(nc.asarray(3.0))
+    f = nc.function(lambda x: body(v, x)) if traced else (lambda x: body(v, x))
+    out = []
+    for _ in range(2):                     # the second call hits the cache
+        with nc.GradientTape(persistent=True,
+                             watch_accessed_variables=watch_accessed) as t:
+            if not watch_accessed:
+                t.watch(v)
+            x = nc.asarray(1.5)
+            t.watch(x)
+            y = f(x)
+        gx, gv = t.gradient(y, x), t.gradient(y, v)
+        out.append((float(y), float(nc.asarray(v)),
+                    None if gx is None else float(gx), None if gv is None else float(gv)))
+    return out
+
+
+@pytest.mark.parametrize("watch_accessed", [True, False])
+@pytest.mark.parametrize("body", [
+    lambda v, x: (v.assign(x * 2.0), v * v)[1],                  # reads the assigned value
+    lambda v, x: (v.assign(x * 2.0), v * x)[1],
+    lambda v, x: (v.assign_add(x), v * v)[1],                    # old value + x, then read
+    lambda v, x: (lambda a: (v.assign(x), a * v)[1])(v * x),     # read, assign, read
+    lambda v, x: (v.assign(x * 2.0), x * 3.0)[1],                # assigned, never read
+])
+def test_variable_assigned_then_read_under_outer_tape(nc, body, watch_accessed):
+    """An assign inside a function is not differentiable and the tapes
+    tracking the Variable watch its new value: gradients through a call that
+    assigns and then reads a Variable are those of the same body run eagerly."""
+    assert (_grads_assign_then_read(nc, body, True, watch_accessed)
+            == _grads_assign_then_read(nc, body, False, watch_accessed))
