@@ -70,26 +70,30 @@ numc_array *numc_take(const numc_array *a, const numc_array *indices, const int6
         numc_error_set(NUMC_ERR_INDEX, "cannot do a non-empty take from an empty axes.");
         return np_ret(&s, NULL);
     }
-    /* gather needs in-range indices: NumPy's IndexError needs the values,
-     * so it is raised when the indices are concrete (under a trace the
-     * primitive clamps) */
+    numc_array *idx = np_cvt(&s, indices, NUMC_INT64);
+    numc_params pr = {.n = 1, .i = {ax}};
     if (np_concrete(indices)) {
-        for (int64_t i = 0; i < indices->size; i++) {
-            double v, im;
-            if (numc_array_get_f64(indices, i, &v, &im)) return np_ret(&s, NULL);
-            if (v < (double)-dim || v >= (double)dim) {
-                numc_error_set(NUMC_ERR_INDEX,
-                               "index %.0f is out of bounds for axis %lld with "
-                               "size %lld",
-                               v, (long long)ax, (long long)dim);
-                return np_ret(&s, NULL);
+        /* concrete indices: the kernel wraps the negative ones and raises
+         * NumPy's IndexError (gather's i[1] = 1). Under a trace of x the
+         * bind only records, so the range is checked here, at trace time. */
+        if (!np_concrete(x)) {
+            for (int64_t i = 0; i < indices->size; i++) {
+                double v, im;
+                if (numc_array_get_f64(indices, i, &v, &im)) return np_ret(&s, NULL);
+                if (v < (double)-dim || v >= (double)dim) {
+                    numc_error_set(NUMC_ERR_INDEX,
+                                   "index %.0f is out of bounds for axis %lld with "
+                                   "size %lld",
+                                   v, (long long)ax, (long long)dim);
+                    return np_ret(&s, NULL);
+                }
             }
         }
-    }
-    numc_array *idx = np_cvt(&s, indices, NUMC_INT64);
-    if (numc_dt_is_signed(it))
+        if (numc_dt_is_signed(it)) pr = (numc_params){.n = 2, .i = {ax, 1}};
+    } else if (numc_dt_is_signed(it)) {
+        /* traced indices: wrap them by select */
         idx = np_sel(&s, np_binc(&s, NUMC_PRIM_LT, idx, 0),
                      np_binc(&s, NUMC_PRIM_ADD, idx, (double)dim), idx);
-    numc_params pr = {.n = 1, .i = {ax}};
+    }
     return np_ret(&s, np_bind(&s, NUMC_PRIM_GATHER, 2, NP_ARRAY_OF(x, idx), &pr));
 }

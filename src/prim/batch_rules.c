@@ -458,9 +458,14 @@ static numc_status batch_dot_general(numc_batch_ctx *c) {
 /* Indices (operand i, batched) as int64 with the batch axis at 0, clamped to
  * [0, dim) and offset by example * dim: indices into the merged
  * (batch x dim) axis. */
-static numc_array *merged_indices(numc_batch_ctx *c, int i, int64_t dim) {
+static numc_array *merged_indices(numc_batch_ctx *c, int i, int64_t dim, bool wrap) {
     const numc_array *idx = cvt(c, at(c, i, 0), NUMC_INT64);
     if (!idx) return NULL;
+    if (wrap) /* negative indices wrap (gather's i[1] = 1) */
+        idx =
+            bindp(c, NUMC_PRIM_SELECT, 3,
+                  ARR(binc(c, NUMC_PRIM_LT, idx, 0), binc(c, NUMC_PRIM_ADD, idx, (double)dim), idx),
+                  NULL);
     idx = bin(c, NUMC_PRIM_MAX, binc(c, NUMC_PRIM_MIN, idx, (double)(dim > 0 ? dim - 1 : 0)),
               full_like(c, idx, 0));
     const numc_array *off = iota(c, NUMC_INT64, 0, idx->ndim, idx->shape);
@@ -483,9 +488,10 @@ static numc_status batch_gather(numc_batch_ctx *c) {
     const numc_array *idx = c->in[1];
     int bx = c->bdim[0], bi = c->bdim[1];
     int64_t axis = c->pr->i[0];
+    bool wrap = c->pr->n >= 2 && c->pr->i[1] == 1;
     if (bi == NM) {
         int64_t a = ax(bx, axis);
-        numc_params pr = {.n = 1, .i = {a}};
+        numc_params pr = {.n = wrap ? 2 : 1, .i = {a, wrap}};
         return rebind(c, 2, c->in, &pr, bx < a ? bx : bx - 1 + idx->ndim);
     }
     if (bx == NM) {
@@ -496,7 +502,7 @@ static numc_status batch_gather(numc_batch_ctx *c) {
     if (!x0) return put(c, 0, NULL, 0);
     int64_t dim = x0->shape[axis + 1];
     int npre = (int)axis, npost = x0->ndim - 2 - (int)axis, ni = idx->ndim - 1;
-    const numc_array *g = gather(c, merge_axis(c, x0, axis), merged_indices(c, 1, dim), 0);
+    const numc_array *g = gather(c, merge_axis(c, x0, axis), merged_indices(c, 1, dim, wrap), 0);
     /* g: (n, I..., pre..., post...) -> (n, pre..., I..., post...) */
     int64_t perm[NUMC_MAX_DIMS];
     int k = 0;
@@ -532,7 +538,7 @@ static numc_status batch_scatter(numc_batch_ctx *c) {
         perm[k++] = 1 + i;
     for (int i = 0; i < npost; i++)
         perm[k++] = 1 + npre + ni + i;
-    const numc_array *s = scatter(c, merge_axis(c, x0, axis), merged_indices(c, 1, dim),
+    const numc_array *s = scatter(c, merge_axis(c, x0, axis), merged_indices(c, 1, dim, false),
                                   transpose(c, u0, perm), 0, mode);
     if (!s) return put(c, 0, NULL, 0);
     /* (n * A, pre, post) -> (n, A, pre, post) -> (n, pre, A, post) */

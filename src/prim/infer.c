@@ -306,6 +306,7 @@ numc_status numc_prim_infer(numc_prim p, int nin, const numc_array *const *in,
         const numc_array *idx = in[1];
         int64_t axis = pr->i[0];
         if (check_axis(p, axis, x->ndim)) return numc_error_kind();
+        if (pr->n >= 2 && (pr->i[1] < 0 || pr->i[1] > 1)) return bad(p, "wrap must be 0 or 1");
         if (!numc_dt_is_int(idx->dtype)) return bad(p, "indices must be integers");
         if (x->ndim - 1 + idx->ndim > NUMC_MAX_DIMS) return bad(p, "too many dimensions");
         out->dtype = x->dtype;

@@ -829,7 +829,16 @@ RULE(dot_general) {
 
 /* ---- indexing ---- */
 RULE(gather) {
-    return put(c, 0, scatter(c, full_like(c, X0, 0), X1, G, c->pr->i[0], 1));
+    int64_t axis = c->pr->i[0];
+    const numc_array *idx = X1;
+    if (c->pr->n >= 2 && c->pr->i[1] == 1) {
+        /* wrapping indices: scatter the cotangent to the same, wrapped,
+         * positions (scatter wants them in [0, dim)) */
+        idx = cvt(c, idx, NUMC_INT64);
+        idx = sel(c, binc(c, NUMC_PRIM_LT, idx, 0),
+                  binc(c, NUMC_PRIM_ADD, idx, (double)X0->shape[axis]), idx);
+    }
+    return put(c, 0, scatter(c, full_like(c, X0, 0), idx, G, axis, 1));
 }
 
 enum { SC_SET, SC_ADD, SC_MUL, SC_MIN, SC_MAX };

@@ -7,10 +7,12 @@
 
 /* ---- indices ---- */
 
-/* The indices as a C-order int64 vector, checked against [0, dim). *owned
- * says whether the caller must free the result. */
-static numc_status load_indices(const numc_array *idx, int64_t dim, int axis, const int64_t **out,
-                                bool *owned) {
+/* The indices as a C-order int64 vector, checked against [0, dim) — or,
+ * with wrap, against [-dim, dim) with the negative ones wrapped by adding
+ * dim, as NumPy does (the error names the index as given). *owned says
+ * whether the caller must free the result. */
+static numc_status load_indices(const numc_array *idx, int64_t dim, int axis, bool wrap,
+                                const int64_t **out, bool *owned) {
     *owned = false;
     int64_t n = idx->size;
     if (!numc_dt_is_int(idx->dtype) && idx->dtype != NUMC_BOOL)
@@ -31,15 +33,28 @@ static numc_status load_indices(const numc_array *idx, int64_t dim, int axis, co
         v = w;
         *owned = true;
     }
+    int64_t lo = wrap ? -dim : 0;
     for (int64_t i = 0; i < n; i++) {
-        if (v[i] < 0 || v[i] >= dim) {
-            int64_t bad = v[i];
-            if (*owned) free((void *)v);
-            *owned = false;
-            return numc_error_set(NUMC_ERR_INDEX,
-                                  "index %lld is out of bounds for axis %d with size %lld",
-                                  (long long)bad, axis, (long long)dim);
+        if (v[i] >= 0 && v[i] < dim) continue;
+        if (v[i] >= lo && v[i] < 0) {
+            /* negative and wrapping: wrap in place, in a copy if the
+             * vector still is the operand's buffer */
+            if (!*owned) {
+                int64_t *w = malloc(sizeof(int64_t) * (size_t)n);
+                if (!w) return numc_error_set(NUMC_ERR_MEMORY, "out of memory loading indices");
+                memcpy(w, v, sizeof(int64_t) * (size_t)n);
+                v = w;
+                *owned = true;
+            }
+            ((int64_t *)v)[i] += dim;
+            continue;
         }
+        int64_t bad = v[i];
+        if (*owned) free((void *)v);
+        *owned = false;
+        return numc_error_set(NUMC_ERR_INDEX,
+                              "index %lld is out of bounds for axis %d with size %lld",
+                              (long long)bad, axis, (long long)dim);
     }
     *out = v;
     return NUMC_OK;
@@ -123,7 +138,8 @@ static numc_status run_gather(const numc_array *x, const numc_array *idx, const 
         return numc_error_set(NUMC_ERR_VALUE, "gather: output does not match the operands");
     const int64_t *ix;
     bool owned;
-    numc_status st = load_indices(idx, x->shape[axis], axis, &ix, &owned);
+    bool wrap = pr->n >= 2 && pr->i[1] == 1;
+    numc_status st = load_indices(idx, x->shape[axis], axis, wrap, &ix, &owned);
     if (st != NUMC_OK) return st;
     if (out->size > 0) {
         c.x = numc_array_ptr(x);
@@ -296,7 +312,7 @@ static numc_status run_scatter(const numc_array *x, const numc_array *idx0, cons
     }
     const int64_t *ix;
     bool owned;
-    numc_status st = load_indices(idx, x->shape[axis], axis, &ix, &owned);
+    numc_status st = load_indices(idx, x->shape[axis], axis, false, &ix, &owned);
     if (st != NUMC_OK) {
         numc_array_release(own_idx);
         numc_array_release(own_upd);
