@@ -25,10 +25,7 @@ numc_array *np_ret(np_scope *s, const numc_array *r) {
 /* ---- binding ---- */
 numc_array *np_bind(np_scope *s, numc_prim p, int nin, const numc_array *const *in,
                     const numc_params *pr) {
-    for (int i = 0; i < nin; i++)
-        if (!in[i]) return NULL;
-    static const numc_params none;
-    return np_keep(s, numc_bind1(p, nin, in, pr ? pr : &none));
+    return numc_scope_bind(s, p, nin, in, pr);
 }
 
 numc_array *np_un(np_scope *s, numc_prim p, const numc_array *x) {
@@ -127,12 +124,7 @@ numc_array *np_reduce(np_scope *s, numc_prim p, const numc_array *x, const int64
 }
 
 numc_array *np_const(np_scope *s, numc_dtype dt, double re, double im) {
-    numc_array *v = numc_scalar_of(dt, re, im);
-    if (!v) return NULL;
-    numc_params pr = {.n = 0, .ptr = v};
-    numc_array *c = numc_bind1(NUMC_PRIM_CONSTANT, 0, NULL, &pr);
-    numc_array_release(v);
-    return np_keep(s, c);
+    return numc_scope_const(s, dt, re, im);
 }
 
 numc_array *np_fill(np_scope *s, numc_dtype dt, double v, int ndim, const int64_t *shape) {

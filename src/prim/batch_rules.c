@@ -77,10 +77,7 @@ static numc_status put(numc_batch_ctx *c, int k, const numc_array *v, int bdim) 
 /* ---- binding helpers (NULL in, NULL out: a chain checks once, at put) ---- */
 static numc_array *bindp(numc_batch_ctx *c, numc_prim p, int nin, const numc_array *const *in,
                          const numc_params *pr) {
-    for (int i = 0; i < nin; i++)
-        if (!in[i]) return NULL;
-    static const numc_params none;
-    return keep(c, numc_bind1(p, nin, in, pr ? pr : &none));
+    return numc_scope_bind(&c->tmp, p, nin, in, pr);
 }
 
 static numc_array *bin(numc_batch_ctx *c, numc_prim p, const numc_array *x, const numc_array *y) {
@@ -88,22 +85,12 @@ static numc_array *bin(numc_batch_ctx *c, numc_prim p, const numc_array *x, cons
 }
 
 static numc_array *cst(numc_batch_ctx *c, numc_dtype dt, double v) {
-    numc_array *s = numc_scalar_of(dt, v, 0);
-    if (!s) return NULL;
-    numc_params pr = {.n = 0, .ptr = s};
-    numc_array *r = numc_bind1(NUMC_PRIM_CONSTANT, 0, NULL, &pr);
-    numc_array_release(s);
-    return keep(c, r);
+    return numc_scope_const(&c->tmp, dt, v, 0);
 }
 
 static numc_array *bcast(numc_batch_ctx *c, const numc_array *x, int nd, const int64_t *shape,
                          const int64_t *dims) {
-    if (!x) return NULL;
-    numc_params pr = {.n = 1 + nd + x->ndim};
-    pr.i[0] = nd;
-    memcpy(pr.i + 1, shape, sizeof(int64_t) * (size_t)nd);
-    memcpy(pr.i + 1 + nd, dims, sizeof(int64_t) * (size_t)x->ndim);
-    return bindp(c, NUMC_PRIM_BROADCAST_IN_DIM, 1, ARR(x), &pr);
+    return numc_scope_broadcast_in_dim(&c->tmp, x, nd, shape, dims);
 }
 
 static numc_array *full(numc_batch_ctx *c, numc_dtype dt, double v, int nd, const int64_t *shape) {
@@ -121,9 +108,7 @@ static numc_array *binc(numc_batch_ctx *c, numc_prim p, const numc_array *x, dou
 }
 
 static numc_array *cvt(numc_batch_ctx *c, const numc_array *x, numc_dtype dt) {
-    if (!x || x->dtype == dt) return (numc_array *)x;
-    numc_params pr = {.n = 1, .i = {dt}};
-    return bindp(c, NUMC_PRIM_CONVERT, 1, ARR(x), &pr);
+    return numc_scope_convert(&c->tmp, x, dt);
 }
 
 static numc_array *reshape(numc_batch_ctx *c, const numc_array *x, int nd, const int64_t *shape) {

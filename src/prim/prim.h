@@ -76,6 +76,19 @@ void numc_scope_release_to(numc_scope *s, int mark);
 /* Releases every temporary and leaves the scope empty (initialised). */
 void numc_scope_end(numc_scope *s);
 
+/* Builders shared by the NumPy layer and the VJP and batching rules: each
+ * binds a primitive, keeps the result in the scope, and passes NULL operands
+ * through. */
+numc_array *numc_scope_bind(numc_scope *s, numc_prim p, int nin, const numc_array *const *in,
+                            const numc_params *pr);
+/* A 0-d CONSTANT node of dtype dt (a literal in traces). */
+numc_array *numc_scope_const(numc_scope *s, numc_dtype dt, double re, double im);
+/* x itself when it already has dtype dt. */
+numc_array *numc_scope_convert(numc_scope *s, const numc_array *x, numc_dtype dt);
+/* broadcast_in_dim to (nd, shape); dims[i] is the output dim of x's dim i. */
+numc_array *numc_scope_broadcast_in_dim(numc_scope *s, const numc_array *x, int nd,
+                                        const int64_t *shape, const int64_t *dims);
+
 /* ---- VJP rules (vjp.c) ----
  * Given the primal inputs and outputs and the outputs' cotangents (NULL means
  * a symbolic zero), sets ct_in[i] to a new reference holding input i's

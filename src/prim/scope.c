@@ -37,3 +37,36 @@ void numc_scope_end(numc_scope *s) {
     if (s->a != s->inl) free(s->a);
     numc_scope_init(s);
 }
+
+numc_array *numc_scope_bind(numc_scope *s, numc_prim p, int nin, const numc_array *const *in,
+                            const numc_params *pr) {
+    for (int i = 0; i < nin; i++)
+        if (!in[i]) return NULL;
+    static const numc_params none;
+    return numc_scope_keep(s, numc_bind1(p, nin, in, pr ? pr : &none));
+}
+
+numc_array *numc_scope_const(numc_scope *s, numc_dtype dt, double re, double im) {
+    numc_array *v = numc_scalar_of(dt, re, im);
+    if (!v) return NULL;
+    numc_params pr = {.n = 0, .ptr = v};
+    numc_array *r = numc_bind1(NUMC_PRIM_CONSTANT, 0, NULL, &pr);
+    numc_array_release(v);
+    return numc_scope_keep(s, r);
+}
+
+numc_array *numc_scope_convert(numc_scope *s, const numc_array *x, numc_dtype dt) {
+    if (!x || x->dtype == dt) return (numc_array *)x;
+    numc_params pr = {.n = 1, .i = {dt}};
+    return numc_scope_bind(s, NUMC_PRIM_CONVERT, 1, &x, &pr);
+}
+
+numc_array *numc_scope_broadcast_in_dim(numc_scope *s, const numc_array *x, int nd,
+                                        const int64_t *shape, const int64_t *dims) {
+    if (!x) return NULL;
+    numc_params pr = {.n = 1 + nd + x->ndim};
+    pr.i[0] = nd;
+    memcpy(pr.i + 1, shape, sizeof(int64_t) * (size_t)nd);
+    memcpy(pr.i + 1 + nd, dims, sizeof(int64_t) * (size_t)x->ndim);
+    return numc_scope_bind(s, NUMC_PRIM_BROADCAST_IN_DIM, 1, &x, &pr);
+}

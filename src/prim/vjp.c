@@ -37,12 +37,6 @@ typedef struct {
 
 typedef numc_status (*rule_fn)(vjp_ctx *c);
 
-/* Registers a new reference so the context releases it; NULL passes through
- * so a chain of helpers checks for failure once, at put(). */
-static numc_array *keep(vjp_ctx *c, numc_array *a) {
-    return numc_scope_keep(&c->tmp, a);
-}
-
 static bool want(const vjp_ctx *c, int i) {
     return numc_dt_is_inexact(c->in[i]->dtype);
 }
@@ -62,10 +56,7 @@ static numc_status put(vjp_ctx *c, int i, const numc_array *v) {
 
 static numc_array *bindp(vjp_ctx *c, numc_prim p, int nin, const numc_array *const *in,
                          const numc_params *pr) {
-    for (int i = 0; i < nin; i++)
-        if (!in[i]) return NULL;
-    static const numc_params none;
-    return keep(c, numc_bind1(p, nin, in, pr ? pr : &none));
+    return numc_scope_bind(&c->tmp, p, nin, in, pr);
 }
 
 static numc_array *un(vjp_ctx *c, numc_prim p, const numc_array *x) {
@@ -99,30 +90,17 @@ static numc_array *sel(vjp_ctx *c, const numc_array *pred, const numc_array *x,
 }
 
 static numc_array *cvt(vjp_ctx *c, const numc_array *x, numc_dtype dt) {
-    if (!x) return NULL;
-    if (x->dtype == dt) return (numc_array *)x;
-    numc_params pr = {.n = 1, .i = {dt}};
-    return bindp(c, NUMC_PRIM_CONVERT, 1, ARR(x), &pr);
+    return numc_scope_convert(&c->tmp, x, dt);
 }
 
 /* A 0-d constant of dtype dt (a CONSTANT node, so traces see a literal). */
 static numc_array *cst(vjp_ctx *c, numc_dtype dt, double re, double im) {
-    numc_array *v = numc_scalar_of(dt, re, im);
-    if (!v) return NULL;
-    numc_params pr = {.n = 0, .ptr = v};
-    numc_array *r = numc_bind1(NUMC_PRIM_CONSTANT, 0, NULL, &pr);
-    numc_array_release(v);
-    return keep(c, r);
+    return numc_scope_const(&c->tmp, dt, re, im);
 }
 
 static numc_array *bcast(vjp_ctx *c, const numc_array *x, int nd, const int64_t *shape,
                          const int64_t *dims) {
-    if (!x) return NULL;
-    numc_params pr = {.n = 1 + nd + x->ndim};
-    pr.i[0] = nd;
-    memcpy(pr.i + 1, shape, sizeof(int64_t) * (size_t)nd);
-    memcpy(pr.i + 1 + nd, dims, sizeof(int64_t) * (size_t)x->ndim);
-    return bindp(c, NUMC_PRIM_BROADCAST_IN_DIM, 1, ARR(x), &pr);
+    return numc_scope_broadcast_in_dim(&c->tmp, x, nd, shape, dims);
 }
 
 static numc_array *full(vjp_ctx *c, numc_dtype dt, double v, int nd, const int64_t *shape) {
