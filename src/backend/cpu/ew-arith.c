@@ -333,8 +333,8 @@ static inline uint16_t ew_hnextafter(uint16_t x, uint16_t y, float fx, float fy,
     M(E, t, K, MIN, min, B_SAME, EWO_CMIN)                                                         \
     EW_ROWS_COMPARE(M, E, t, K, EWO_C)
 
-#define EW_GEN_LOOPS(E, n, t, s, k) EW_FOR_DTYPE(EW_STAMP, E, t)
+#define EW_GEN_LOOPS(E, n, t, s, k, K) EW_FOR_DTYPE(EW_STAMP, E, t, K)
 NUMC_DTYPE_LIST(EW_GEN_LOOPS)
 
-#define EW_GEN_CELLS(E, n, t, s, k) EW_FOR_DTYPE(EW_CELL, E, t)
+#define EW_GEN_CELLS(E, n, t, s, k, K) EW_FOR_DTYPE(EW_CELL, E, t, K)
 const numc_ew_table numc_ew_arith_loops = {NUMC_DTYPE_LIST(EW_GEN_CELLS)};

@@ -10,29 +10,12 @@
 #include <math.h>
 
 /* ---- kernel classes ----
- * Kernels are written once per class and stamped per dtype:
+ * Kernels are written once per class and stamped per dtype; the class of a
+ * dtype is the last column of NUMC_DTYPE_LIST:
  *   B bool   S signed int   U unsigned int   H float16/bfloat16 (storage
- *   only: computed in float32)   F float32/float64   C complex.
- * A dtype added to NUMC_DTYPE_LIST fails to compile until it gets a class. */
-#define EWK_BOOL B
-#define EWK_INT8 S
-#define EWK_INT16 S
-#define EWK_INT32 S
-#define EWK_INT64 S
-#define EWK_UINT8 U
-#define EWK_UINT16 U
-#define EWK_UINT32 U
-#define EWK_UINT64 U
-#define EWK_FLOAT16 H
-#define EWK_BFLOAT16 H
-#define EWK_FLOAT32 F
-#define EWK_FLOAT64 F
-#define EWK_COMPLEX64 C
-#define EWK_COMPLEX128 C
-
+ *   only: computed in float32)   F float32/float64   C complex. */
 #define EW_CAT(a, b) EW_CAT_(a, b)
 #define EW_CAT_(a, b) a##b
-#define EW_CLASS(E) EW_CAT(EWK_, E)
 
 /* The compute type of a class and the load/store between storage and compute
  * values. H converts; B normalises any nonzero byte to 1. */
@@ -366,9 +349,9 @@ static inline void ew_stblk_BFLOAT16(const float *restrict x, uint16_t *restrict
 /* Applies M (EW_STAMP or EW_CELL) to every row of dtype E's op list. The
  * lists are file-local macros EW_OPS_<class>(M, E, t, K) of the including
  * file, so each file builds its own table from its own rows:
- *     #define EW_GEN(E, n, t, s, k) EW_FOR_DTYPE(EW_STAMP, E, t)
+ *     #define EW_GEN(E, n, t, s, k, K) EW_FOR_DTYPE(EW_STAMP, E, t, K)
  *     NUMC_DTYPE_LIST(EW_GEN) */
-#define EW_FOR_DTYPE(M, E, t) EW_CAT(EW_OPS_, EW_CLASS(E))(M, E, t, EW_CLASS(E))
+#define EW_FOR_DTYPE(M, E, t, K) EW_OPS_##K(M, E, t, K)
 
 /* ---- scalar helpers shared by several files ---- */
 #define EW_TG(x, f, d) _Generic((x), float : f, double : d)
@@ -499,7 +482,7 @@ static inline void ew_stblk_BFLOAT16(const float *restrict x, uint16_t *restrict
 #define EW_CPLX_HELPERS_U(E, T)
 #define EW_CPLX_HELPERS_H(E, T)
 #define EW_CPLX_HELPERS_F(E, T)
-#define EW_CPLX_HELPERS_X_(E, n, t, s, k) EW_CAT(EW_CPLX_HELPERS_, EW_CLASS(E))(E, t)
+#define EW_CPLX_HELPERS_X_(E, n, t, s, k, K) EW_CPLX_HELPERS_##K(E, t)
 NUMC_DTYPE_LIST(EW_CPLX_HELPERS_X_)
 #undef EW_CPLX_HELPERS_X_
 

@@ -65,19 +65,18 @@
  * the results need the range fix-up ew_fix_<op> below (FIX or NOFIX). */
 #define EW_SLEEF_UNARY(Y, ...)                                                                     \
     Y(EXP, exp, C, NOFIX, __VA_ARGS__)                                                             \
-    Y(EXP2, exp2, C, NOFIX, __VA_ARGS__) Y(EXPM1, expm1, C, NOFIX, __VA_ARGS__)                    \
-        Y(LOG, log, C, NOFIX, __VA_ARGS__) Y(LOG2, log2, C, NOFIX, __VA_ARGS__)                    \
-            Y(LOG10, log10, C, NOFIX, __VA_ARGS__) Y(LOG1P, log1p, C, FIX, __VA_ARGS__)            \
-                Y(CBRT, cbrt, N, NOFIX, __VA_ARGS__) Y(SIN, sin, C, NOFIX, __VA_ARGS__)            \
-                    Y(COS, cos, C, NOFIX, __VA_ARGS__) Y(TAN, tan, C, NOFIX, __VA_ARGS__)          \
-                        Y(ASIN, asin, C, NOFIX, __VA_ARGS__) Y(ACOS, acos, C, NOFIX, __VA_ARGS__)  \
-                            Y(ATAN, atan, C, NOFIX, __VA_ARGS__)                                   \
-                                Y(SINH, sinh, C, FIX, __VA_ARGS__)                                 \
-                                    Y(COSH, cosh, C, FIX, __VA_ARGS__)                             \
-                                        Y(TANH, tanh, C, NOFIX, __VA_ARGS__)                       \
-                                            Y(ASINH, asinh, C, FIX, __VA_ARGS__)                   \
-                                                Y(ACOSH, acosh, C, FIX, __VA_ARGS__)               \
-                                                    Y(ATANH, atanh, C, NOFIX, __VA_ARGS__)
+    Y(EXP2, exp2, C, NOFIX, __VA_ARGS__)                                                           \
+    Y(EXPM1, expm1, C, NOFIX, __VA_ARGS__) Y(LOG, log, C, NOFIX, __VA_ARGS__)                      \
+        Y(LOG2, log2, C, NOFIX, __VA_ARGS__) Y(LOG10, log10, C, NOFIX, __VA_ARGS__)                \
+            Y(LOG1P, log1p, C, FIX, __VA_ARGS__) Y(CBRT, cbrt, N, NOFIX, __VA_ARGS__)              \
+                Y(SIN, sin, C, NOFIX, __VA_ARGS__) Y(COS, cos, C, NOFIX, __VA_ARGS__)              \
+                    Y(TAN, tan, C, NOFIX, __VA_ARGS__) Y(ASIN, asin, C, NOFIX, __VA_ARGS__)        \
+                        Y(ACOS, acos, C, NOFIX, __VA_ARGS__) Y(ATAN, atan, C, NOFIX, __VA_ARGS__)  \
+                            Y(SINH, sinh, C, FIX, __VA_ARGS__) Y(COSH, cosh, C, FIX, __VA_ARGS__)  \
+                                Y(TANH, tanh, C, NOFIX, __VA_ARGS__)                               \
+                                    Y(ASINH, asinh, C, FIX, __VA_ARGS__)                           \
+                                        Y(ACOSH, acosh, C, FIX, __VA_ARGS__)                       \
+                                            Y(ATANH, atanh, C, NOFIX, __VA_ARGS__)
 #define EW_SLEEF_BINARY(Y, ...)                                                                    \
     Y(ATAN2, atan2, N, NOFIX, __VA_ARGS__) Y(POW, pow, C, NOFIX, __VA_ARGS__)
 
@@ -334,7 +333,7 @@ EW_SLEEF_BINARY(EW_DEF_VEC2, )
 #define EW_CMATH_HELPERS_U(E, T)
 #define EW_CMATH_HELPERS_H(E, T)
 #define EW_CMATH_HELPERS_F(E, T)
-#define EW_CMATH_HELPERS_X_(E, n, t, s, k) EW_CAT(EW_CMATH_HELPERS_, EW_CLASS(E))(E, t)
+#define EW_CMATH_HELPERS_X_(E, n, t, s, k, K) EW_CAT(EW_CMATH_HELPERS_, K)(E, t)
 NUMC_DTYPE_LIST(EW_CMATH_HELPERS_X_)
 
 /* complex rows call their helper ew_c_<op>_<E> directly */
@@ -381,8 +380,8 @@ NUMC_DTYPE_LIST(EW_CMATH_HELPERS_X_)
 #define EW_OPS_S(M, E, t, K)
 #define EW_OPS_U(M, E, t, K)
 
-#define EW_GEN_LOOPS(E, n, t, s, k) EW_FOR_DTYPE(EW_STAMP, E, t)
+#define EW_GEN_LOOPS(E, n, t, s, k, K) EW_FOR_DTYPE(EW_STAMP, E, t, K)
 NUMC_DTYPE_LIST(EW_GEN_LOOPS)
 
-#define EW_GEN_CELLS(E, n, t, s, k) EW_FOR_DTYPE(EW_CELL, E, t)
+#define EW_GEN_CELLS(E, n, t, s, k, K) EW_FOR_DTYPE(EW_CELL, E, t, K)
 const numc_ew_table numc_ew_math_loops = {NUMC_DTYPE_LIST(EW_GEN_CELLS)};
