@@ -43,26 +43,29 @@ extern "C" {
 
 #define NUMC_MAX_DIMS 32
 
-/* ---- dtypes: one X-macro list (ENUM, name, C storage type, itemsize, kind) ----
+/* ---- dtypes: one X-macro list (ENUM, name, C storage type, itemsize, kind,
+ * class) ----
  * kind is NumPy's dtype.kind: 'b' bool, 'i' signed, 'u' unsigned, 'f' float,
- * 'c' complex. float16/bfloat16 are stored as uint16_t bit patterns and
- * computed in float32. */
+ * 'c' complex. class says how values are loaded, stored and computed: B bool,
+ * S signed, U unsigned, H float16/bfloat16 (uint16_t bit patterns computed in
+ * float32), F float, C complex. The list drives the enum below, the dtype
+ * table, the scalar codec (numc_value) and the kernels' per-dtype loops. */
 #define NUMC_DTYPE_LIST(X)                                                                         \
-    X(BOOL, bool, uint8_t, 1, 'b')                                                                 \
-    X(INT8, int8, int8_t, 1, 'i')                                                                  \
-    X(INT16, int16, int16_t, 2, 'i')                                                               \
-    X(INT32, int32, int32_t, 4, 'i')                                                               \
-    X(INT64, int64, int64_t, 8, 'i')                                                               \
-    X(UINT8, uint8, uint8_t, 1, 'u')                                                               \
-    X(UINT16, uint16, uint16_t, 2, 'u')                                                            \
-    X(UINT32, uint32, uint32_t, 4, 'u')                                                            \
-    X(UINT64, uint64, uint64_t, 8, 'u')                                                            \
-    X(FLOAT16, float16, uint16_t, 2, 'f')                                                          \
-    X(BFLOAT16, bfloat16, uint16_t, 2, 'f')                                                        \
-    X(FLOAT32, float32, float, 4, 'f')                                                             \
-    X(FLOAT64, float64, double, 8, 'f')                                                            \
-    X(COMPLEX64, complex64, numc_complex64, 8, 'c')                                                \
-    X(COMPLEX128, complex128, numc_complex128, 16, 'c')
+    X(BOOL, bool, uint8_t, 1, 'b', B)                                                              \
+    X(INT8, int8, int8_t, 1, 'i', S)                                                               \
+    X(INT16, int16, int16_t, 2, 'i', S)                                                            \
+    X(INT32, int32, int32_t, 4, 'i', S)                                                            \
+    X(INT64, int64, int64_t, 8, 'i', S)                                                            \
+    X(UINT8, uint8, uint8_t, 1, 'u', U)                                                            \
+    X(UINT16, uint16, uint16_t, 2, 'u', U)                                                         \
+    X(UINT32, uint32, uint32_t, 4, 'u', U)                                                         \
+    X(UINT64, uint64, uint64_t, 8, 'u', U)                                                         \
+    X(FLOAT16, float16, uint16_t, 2, 'f', H)                                                       \
+    X(BFLOAT16, bfloat16, uint16_t, 2, 'f', H)                                                     \
+    X(FLOAT32, float32, float, 4, 'f', F)                                                          \
+    X(FLOAT64, float64, double, 8, 'f', F)                                                         \
+    X(COMPLEX64, complex64, numc_complex64, 8, 'c', C)                                             \
+    X(COMPLEX128, complex128, numc_complex128, 16, 'c', C)
 
 typedef struct {
     float re, im;
@@ -72,7 +75,7 @@ typedef struct {
 } numc_complex128;
 
 typedef enum {
-#define NUMC_X_(E, n, t, s, k) NUMC_##E,
+#define NUMC_X_(E, n, t, s, k, K) NUMC_##E,
     NUMC_DTYPE_LIST(NUMC_X_)
 #undef NUMC_X_
         NUMC_DTYPE_COUNT,
@@ -83,6 +86,21 @@ const char *numc_dtype_name(numc_dtype dt); /* "float32" */
 size_t numc_dtype_itemsize(numc_dtype dt);
 char numc_dtype_kind(numc_dtype dt);               /* 'b' 'i' 'u' 'f' 'c' */
 numc_dtype numc_dtype_from_name(const char *name); /* NUMC_DTYPE_NONE if unknown */
+
+/* One element of any dtype, widened: kind 'b' and 'i' hold it in i, 'u' in u,
+ * 'f' in re, 'c' in re and im. */
+typedef struct {
+    char kind;
+    int64_t i;
+    uint64_t u;
+    double re, im;
+} numc_value;
+/* Reads one element of dtype dt from host memory (any alignment). */
+numc_value numc_value_load(numc_dtype dt, const void *src);
+/* Writes v as one element of dtype dt with NumPy's (unsafe) cast: to bool
+ * nonzero; complex to real drops the imaginary part; float to integer
+ * truncates; integers wrap; float16/bfloat16 round to nearest even. */
+void numc_value_store(numc_dtype dt, void *dst, numc_value v);
 
 /* ---- errors ---- */
 typedef enum {
@@ -153,6 +171,23 @@ numc_array *numc_scalar_c128(double re, double im);
 numc_array *numc_scalar_of(numc_dtype dt, double re, double im);
 /* Reads element `flat_index` (C order) as double / complex. */
 numc_status numc_array_get_f64(const numc_array *a, int64_t flat_index, double *re, double *im);
+/* Reads element `flat_index` (C order) exactly (int64/uint64 included), through
+ * the array's device. */
+numc_status numc_array_item(const numc_array *a, int64_t flat_index, numc_value *out);
+
+/* ---- devices ----
+ * Every array's buffer lives on a device; "cpu:0" is always present and is
+ * the default. Names are "<kind>:<index>"; "cpu" means "cpu:0". */
+int numc_device_count(void);
+/* Name of device i (0 <= i < numc_device_count()), NULL otherwise. */
+const char *numc_device_name(int i);
+/* Index of the device called `name`; -1 and a ValueError naming it if there
+ * is none. */
+int numc_device_find(const char *name);
+const char *numc_default_device(void);
+/* The device holding a's value ("cpu:0"); a tracer reports the default
+ * device, where its value will be computed. */
+const char *numc_array_device(const numc_array *a);
 
 /* NumPy-formatted output (repr is "array([...], dtype=...)"). Returned strings
  * are malloc'ed; free them with free(). */

@@ -1,6 +1,7 @@
-/* array.c — array headers (freelisted), views, host data in and out, scalars
- * and the public accessors. Values are immutable: a view shares the buffer. */
-#include "core-impl.h"
+/* array.c — array headers (freelisted), views, host data in and out (through
+ * the buffer's device), scalars and the public accessors. Values are
+ * immutable: a view shares the buffer. */
+#include "codec.h"
 
 static atomic_long live_arrays;
 
@@ -95,8 +96,7 @@ numc_array *numc_array_alloc_header(numc_dtype dt, int ndim, const int64_t *shap
 numc_array *numc_array_new(numc_dtype dt, int ndim, const int64_t *shape) {
     numc_array *a = numc_array_alloc_header(dt, ndim, shape);
     if (!a) return NULL;
-    a->buffer =
-        numc_buffer_new(numc_allocator_cpu(), NULL, (size_t)a->size * numc_dtype_info[dt].itemsize);
+    a->buffer = numc_buffer_new(numc_device_host(), (size_t)a->size * numc_dtype_info[dt].itemsize);
     if (!a->buffer) {
         numc_array_release(a);
         return NULL;
@@ -156,31 +156,11 @@ bool numc_array_is_contiguous(const numc_array *a) {
     return (a->flags & NUMC_AF_CONTIG) != 0;
 }
 const void *numc_array_data(const numc_array *a) {
-    if (!a->buffer || a->buffer->device) return NULL;
+    if (!a->buffer || !a->buffer->device->host_addressable) return NULL;
     return numc_array_ptr(a);
 }
 void numc_array_mark_exported(numc_array *a) {
     if (a->buffer) atomic_store(&a->buffer->exported, 1);
-}
-
-/* Copies a strided array of `itemsize`-byte elements into contiguous dst. */
-static void strided_to_contig(char *dst, const char *src, int ndim, const int64_t *shape,
-                              const int64_t *byte_strides, size_t itemsize, int64_t size) {
-    if (size == 0) return;
-    int64_t idx[NUMC_MAX_DIMS] = {0};
-    const char *p = src;
-    for (int64_t k = 0; k < size; k++) {
-        memcpy(dst, p, itemsize);
-        dst += itemsize;
-        for (int d = ndim - 1; d >= 0; d--) {
-            if (++idx[d] < shape[d]) {
-                p += byte_strides[d];
-                break;
-            }
-            p -= byte_strides[d] * (shape[d] - 1);
-            idx[d] = 0;
-        }
-    }
 }
 
 numc_array *numc_array_from_strided(numc_dtype dt, int ndim, const int64_t *shape,
@@ -199,7 +179,7 @@ numc_array *numc_array_from_strided(numc_dtype dt, int ndim, const int64_t *shap
     else if (!byte_strides)
         memcpy(a->buffer->data, data, (size_t)size * isz);
     else
-        strided_to_contig(a->buffer->data, data, ndim, shape, byte_strides, isz, size);
+        numc_strided_copy(a->buffer->data, data, ndim, shape, byte_strides, isz);
     return a;
 }
 
@@ -210,106 +190,27 @@ numc_array *numc_array_from_data(numc_dtype dt, int ndim, const int64_t *shape, 
 numc_status numc_array_to_host(const numc_array *a, void *dst) {
     if (!a->buffer) return numc_error_set(NUMC_ERR_TYPE, "cannot read the value of a traced array");
     size_t isz = numc_dtype_info[a->dtype].itemsize;
+    numc_device *dev = a->buffer->device;
     if (a->flags & NUMC_AF_CONTIG) {
-        memcpy(dst, numc_array_ptr(a), (size_t)a->size * isz);
-        return NUMC_OK;
+        int64_t n = a->size;
+        return dev->to_host(dev, dst, numc_array_ptr(a), 1, &n, NULL, isz);
     }
     int64_t bs[NUMC_MAX_DIMS];
     for (int i = 0; i < a->ndim; i++)
         bs[i] = a->strides[i] * (int64_t)isz;
-    strided_to_contig(dst, numc_array_ptr(a), a->ndim, a->shape, bs, isz, a->size);
-    return NUMC_OK;
+    return dev->to_host(dev, dst, numc_array_ptr(a), a->ndim, a->shape, bs, isz);
 }
 
-/* Stores (re, im) into one element of dtype dt with C's conversions (the
- * NumPy layer range-checks weak Python integers before they get here). */
-static void store_value(numc_dtype dt, void *p, double re, double im) {
-    switch (dt) {
-    case NUMC_BOOL:
-        *(uint8_t *)p = (re != 0 || im != 0);
-        break;
-#define INT_CASE(E, T)                                                                             \
-    case NUMC_##E:                                                                                 \
-        *(T *)p = (T)re;                                                                           \
-        break;
-        INT_CASE(INT8, int8_t)
-        INT_CASE(INT16, int16_t)
-        INT_CASE(INT32, int32_t)
-        INT_CASE(INT64, int64_t)
-        INT_CASE(UINT8, uint8_t)
-        INT_CASE(UINT16, uint16_t)
-        INT_CASE(UINT32, uint32_t)
-        INT_CASE(UINT64, uint64_t)
-#undef INT_CASE
-    case NUMC_FLOAT16:
-        *(uint16_t *)p = numc_f64_to_f16(re);
-        break;
-    case NUMC_BFLOAT16:
-        *(uint16_t *)p = numc_f64_to_bf16(re);
-        break;
-    case NUMC_FLOAT32:
-        *(float *)p = (float)re;
-        break;
-    case NUMC_FLOAT64:
-        *(double *)p = re;
-        break;
-    case NUMC_COMPLEX64:
-        ((float *)p)[0] = (float)re, ((float *)p)[1] = (float)im;
-        break;
-    case NUMC_COMPLEX128:
-        ((double *)p)[0] = re, ((double *)p)[1] = im;
-        break;
-    default:
-        break;
-    }
+numc_value numc_value_load(numc_dtype dt, const void *src) {
+    return numc_codec_load(dt, src);
 }
-
-static void load_value(numc_dtype dt, const void *p, double *re, double *im) {
-    *im = 0;
-    switch (dt) {
-    case NUMC_BOOL:
-        *re = *(const uint8_t *)p != 0;
-        break;
-#define INT_CASE(E, T)                                                                             \
-    case NUMC_##E:                                                                                 \
-        *re = (double)*(const T *)p;                                                               \
-        break;
-        INT_CASE(INT8, int8_t)
-        INT_CASE(INT16, int16_t)
-        INT_CASE(INT32, int32_t)
-        INT_CASE(INT64, int64_t)
-        INT_CASE(UINT8, uint8_t)
-        INT_CASE(UINT16, uint16_t)
-        INT_CASE(UINT32, uint32_t)
-        INT_CASE(UINT64, uint64_t)
-#undef INT_CASE
-    case NUMC_FLOAT16:
-        *re = numc_f16_to_f32(*(const uint16_t *)p);
-        break;
-    case NUMC_BFLOAT16:
-        *re = numc_bf16_to_f32(*(const uint16_t *)p);
-        break;
-    case NUMC_FLOAT32:
-        *re = *(const float *)p;
-        break;
-    case NUMC_FLOAT64:
-        *re = *(const double *)p;
-        break;
-    case NUMC_COMPLEX64:
-        *re = ((const float *)p)[0], *im = ((const float *)p)[1];
-        break;
-    case NUMC_COMPLEX128:
-        *re = ((const double *)p)[0], *im = ((const double *)p)[1];
-        break;
-    default:
-        *re = 0;
-        break;
-    }
+void numc_value_store(numc_dtype dt, void *dst, numc_value v) {
+    numc_codec_store(dt, dst, v);
 }
 
 numc_array *numc_scalar_of(numc_dtype dt, double re, double im) {
     numc_array *a = numc_array_new(dt, 0, NULL);
-    if (a) store_value(dt, a->buffer->data, re, im);
+    if (a) numc_codec_store(dt, a->buffer->data, numc_value_c128(re, im));
     return a;
 }
 
@@ -332,7 +233,7 @@ numc_array *numc_scalar_c128(double re, double im) {
     return weak(numc_scalar_of(NUMC_COMPLEX128, re, im));
 }
 
-numc_status numc_array_get_f64(const numc_array *a, int64_t flat, double *re, double *im) {
+numc_status numc_array_item(const numc_array *a, int64_t flat, numc_value *out) {
     if (!a->buffer) return numc_error_set(NUMC_ERR_TYPE, "cannot read the value of a traced array");
     if (flat < 0 || flat >= a->size)
         return numc_error_set(NUMC_ERR_INDEX, "index %lld is out of bounds for size %lld",
@@ -342,7 +243,21 @@ numc_status numc_array_get_f64(const numc_array *a, int64_t flat, double *re, do
         off += (flat % a->shape[d]) * a->strides[d];
         flat /= a->shape[d];
     }
-    load_value(a->dtype, numc_array_ptr(a) + off * (int64_t)numc_dtype_info[a->dtype].itemsize, re,
-               im);
+    size_t isz = numc_dtype_info[a->dtype].itemsize;
+    unsigned char tmp[16];
+    numc_device *dev = a->buffer->device;
+    numc_status st =
+        dev->to_host(dev, tmp, numc_array_ptr(a) + off * (int64_t)isz, 0, NULL, NULL, isz);
+    if (st) return st;
+    *out = numc_codec_load(a->dtype, tmp);
+    return NUMC_OK;
+}
+
+numc_status numc_array_get_f64(const numc_array *a, int64_t flat, double *re, double *im) {
+    numc_value v;
+    numc_status st = numc_array_item(a, flat, &v);
+    if (st) return st;
+    *re = numc_value_re(v);
+    *im = numc_value_im(v);
     return NUMC_OK;
 }

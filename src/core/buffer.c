@@ -1,4 +1,5 @@
-/* buffer.c — reference-counted device buffers and the caching allocator.
+/* buffer.c — reference-counted device buffers, the caching allocator and the
+ * CPU device's memory side (host allocation, host copies).
  * Freed blocks are kept in per-size-class free lists (powers of two up to
  * 4 MiB, 2 MiB multiples above) so steady-state loops never reach malloc or
  * page-fault fresh memory; on failure the cache is released and retried. */
@@ -59,10 +60,10 @@ numc_allocator *numc_allocator_create(void *(*raw_alloc)(void *, size_t),
     return al;
 }
 
+static numc_allocator cpu_allocator = {
+    .lock = PTHREAD_MUTEX_INITIALIZER, .raw_alloc = cpu_raw_alloc, .raw_free = cpu_raw_free};
 numc_allocator *numc_allocator_cpu(void) {
-    static numc_allocator al = {
-        .lock = PTHREAD_MUTEX_INITIALIZER, .raw_alloc = cpu_raw_alloc, .raw_free = cpu_raw_free};
-    return &al;
+    return &cpu_allocator;
 }
 
 static size_t size_class(size_t n, int *cls) {
@@ -188,14 +189,14 @@ void numc_allocator_trim(void) {
 static _Thread_local numc_buffer *buf_freelist[BUF_FREELIST_MAX];
 static _Thread_local int buf_nfree;
 
-numc_buffer *numc_buffer_new(numc_allocator *al, struct numc_device *dev, size_t nbytes) {
+numc_buffer *numc_buffer_new(numc_device *dev, size_t nbytes) {
     numc_buffer *b = buf_nfree ? buf_freelist[--buf_nfree] : malloc(sizeof *b);
     if (!b) {
         numc_error_set(NUMC_ERR_MEMORY, "Unable to allocate buffer header");
         return NULL;
     }
     size_t cap;
-    void *p = cache_alloc(al, nbytes ? nbytes : 1, &cap);
+    void *p = cache_alloc(dev->allocator, nbytes ? nbytes : 1, &cap);
     if (!p) {
         if (buf_nfree < BUF_FREELIST_MAX)
             buf_freelist[buf_nfree++] = b;
@@ -206,7 +207,6 @@ numc_buffer *numc_buffer_new(numc_allocator *al, struct numc_device *dev, size_t
     }
     atomic_init(&b->refcount, 1);
     atomic_init(&b->exported, 0);
-    b->allocator = al;
     b->device = dev;
     b->data = p;
     b->nbytes = nbytes;
@@ -216,9 +216,72 @@ numc_buffer *numc_buffer_new(numc_allocator *al, struct numc_device *dev, size_t
 
 void numc_buffer_release(numc_buffer *b) {
     if (atomic_fetch_sub_explicit(&b->refcount, 1, memory_order_acq_rel) != 1) return;
-    cache_free(b->allocator, b->data, b->capacity);
+    cache_free(b->device->allocator, b->data, b->capacity);
     if (buf_nfree < BUF_FREELIST_MAX)
         buf_freelist[buf_nfree++] = b;
     else
         free(b);
+}
+
+void numc_strided_copy(char *dst, const char *src, int ndim, const int64_t *shape,
+                       const int64_t *byte_strides, size_t itemsize) {
+    int64_t size = 1;
+    for (int d = 0; d < ndim; d++)
+        size *= shape[d];
+    if (size == 0) return;
+    int64_t idx[NUMC_MAX_DIMS] = {0};
+    const char *p = src;
+    for (int64_t k = 0; k < size; k++) {
+        memcpy(dst, p, itemsize);
+        dst += itemsize;
+        for (int d = ndim - 1; d >= 0; d--) {
+            if (++idx[d] < shape[d]) {
+                p += byte_strides[d];
+                break;
+            }
+            p -= byte_strides[d] * (shape[d] - 1);
+            idx[d] = 0;
+        }
+    }
+}
+
+/* ---- the CPU device's memory side (its kernels are installed by
+ * src/backend when it registers the device) ---- */
+static numc_status host_to_host(numc_device *d, void *dst, const void *src, int ndim,
+                                const int64_t *shape, const int64_t *byte_strides,
+                                size_t itemsize) {
+    (void)d;
+    if (byte_strides) {
+        numc_strided_copy(dst, src, ndim, shape, byte_strides, itemsize);
+        return NUMC_OK;
+    }
+    size_t n = itemsize;
+    for (int i = 0; i < ndim; i++)
+        n *= (size_t)shape[i];
+    if (n) memcpy(dst, src, n);
+    return NUMC_OK;
+}
+static numc_status host_from_host(numc_device *d, void *dst, const void *src, size_t n) {
+    (void)d;
+    if (n) memcpy(dst, src, n);
+    return NUMC_OK;
+}
+static void host_synchronize(numc_device *d) {
+    (void)d;
+}
+
+static numc_device host_device = {
+    .name = "cpu:0",
+    .kind = NUMC_DEVICE_CPU,
+    .index = 0,
+    .host_addressable = true,
+    .allocator = &cpu_allocator,
+    .to_host = host_to_host,
+    .from_host = host_from_host,
+    .synchronize = host_synchronize,
+    .exec = NULL,
+};
+
+numc_device *numc_device_host(void) {
+    return &host_device;
 }

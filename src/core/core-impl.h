@@ -127,22 +127,55 @@ numc_allocator *numc_allocator_cpu(void);
 void numc_allocator_get_stats(numc_allocator *al, numc_alloc_stats *out);
 void numc_allocator_release_cache(numc_allocator *al);
 
-struct numc_device;
+/* ---- devices ----
+ * A device owns memory: its caching allocator, copies between its memory and
+ * the host, and (installed by the backend that registers it) the kernels that
+ * run primitives on it. Core reaches a device only through these pointers; the
+ * registry (lookup by name, enumeration) lives in src/backend/device.c. */
+typedef enum { NUMC_DEVICE_CPU = 0, NUMC_DEVICE_CUDA = 1 } numc_device_kind;
+struct numc_params;
+typedef struct numc_device numc_device;
+struct numc_device {
+    const char *name; /* "cpu:0" */
+    numc_device_kind kind;
+    int index;
+    bool host_addressable; /* buffer->data is host memory (the CPU device) */
+    numc_allocator *allocator;
+    /* Copies the ndim-d region at device address src (element strides in
+     * bytes; byte_strides NULL: contiguous) into host dst in C order. */
+    numc_status (*to_host)(numc_device *d, void *dst, const void *src, int ndim,
+                           const int64_t *shape, const int64_t *byte_strides, size_t itemsize);
+    /* Copies n contiguous bytes from host src to device address dst. */
+    numc_status (*from_host)(numc_device *d, void *dst, const void *src, size_t n);
+    void (*synchronize)(numc_device *d);
+    /* Runs primitive `prim` (a numc_prim): outputs are preallocated,
+     * C-contiguous, on this device. Set by the backend when it registers
+     * the device; NULL before. */
+    numc_status (*exec)(numc_device *d, int prim, int nin, const numc_array *const *in,
+                        const struct numc_params *params, numc_array *const *out);
+};
+/* The CPU device ("cpu:0"): host memory, numc_allocator_cpu(). New arrays
+ * made by core (from host data, scalars) live on it. */
+numc_device *numc_device_host(void);
+
 typedef struct numc_buffer {
     atomic_long refcount;
-    numc_allocator *allocator;
-    struct numc_device *device; /* NULL = the CPU device */
-    void *data;
+    numc_device *device; /* never NULL */
+    void *data;          /* a device address */
     size_t nbytes;
     size_t capacity;     /* size class actually allocated */
     atomic_int exported; /* a foreign view exists: never update in place */
 } numc_buffer;
 
-numc_buffer *numc_buffer_new(numc_allocator *al, struct numc_device *dev, size_t nbytes);
+/* An uninitialised buffer of nbytes from dev's allocator. */
+numc_buffer *numc_buffer_new(numc_device *dev, size_t nbytes);
 static inline void numc_buffer_retain(numc_buffer *b) {
     atomic_fetch_add_explicit(&b->refcount, 1, memory_order_relaxed);
 }
 void numc_buffer_release(numc_buffer *b);
+/* Copies the ndim-d region at host src (byte strides) to host dst in C order. */
+void numc_strided_copy(char *dst, const char *src, int ndim, const int64_t *shape,
+                       const int64_t *byte_strides, size_t itemsize);
 
 /* ---- arrays ---- */
 enum {
@@ -168,7 +201,7 @@ struct numc_array {
 
 /* A new array header with shape set, C-contiguous strides, no buffer. */
 numc_array *numc_array_alloc_header(numc_dtype dt, int ndim, const int64_t *shape);
-/* Header + a fresh (uninitialised) CPU buffer. */
+/* Header + a fresh (uninitialised) buffer on the CPU device. */
 numc_array *numc_array_new(numc_dtype dt, int ndim, const int64_t *shape);
 /* A view of `base`'s buffer with the given geometry (retains the buffer). */
 numc_array *numc_array_view(const numc_array *base, int ndim, const int64_t *shape,

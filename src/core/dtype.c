@@ -3,7 +3,7 @@
 #include "core-impl.h"
 
 const numc_dtype_info_t numc_dtype_info[NUMC_DTYPE_COUNT] = {
-#define X(E, n, t, s, k) {#n, s, k},
+#define X(E, n, t, s, k, K) {#n, s, k},
     NUMC_DTYPE_LIST(X)
 #undef X
 };

@@ -111,13 +111,11 @@ numc_status numc_eager_run(numc_prim p, int nin, const numc_array *const *in,
         if (try_view(p, in[0], params, &av[0], &out[0]))
             return out[0] ? NUMC_OK : numc_error_kind();
     }
-    numc_device *dev = nin && in[0]->buffer->device ? in[0]->buffer->device : numc_device_default();
-    for (int i = 1; i < nin; i++) {
-        numc_device *d = in[i]->buffer->device ? in[i]->buffer->device : numc_device_cpu();
-        if (d != (in[0]->buffer->device ? in[0]->buffer->device : numc_device_cpu()))
+    numc_device *dev = nin ? in[0]->buffer->device : numc_device_default();
+    for (int i = 1; i < nin; i++)
+        if (in[i]->buffer->device != dev)
             return numc_error_set(NUMC_ERR_VALUE, "%s: operands are on different devices (%s, %s)",
-                                  info->name, dev->name, d->name);
-    }
+                                  info->name, dev->name, in[i]->buffer->device->name);
     int nout = info->nout;
     for (int k = 0; k < nout; k++) {
         numc_array *o = numc_array_alloc_header(av[k].dtype, av[k].ndim, av[k].shape);
@@ -137,8 +135,7 @@ numc_status numc_eager_run(numc_prim p, int nin, const numc_array *const *in,
             nout = k + 1;
             goto fail;
         }
-        o->buffer = numc_buffer_new(dev->allocator, dev->kind == NUMC_DEVICE_CPU ? NULL : dev,
-                                    (size_t)nbytes);
+        o->buffer = numc_buffer_new(dev, (size_t)nbytes);
         out[k] = o;
         if (!o->buffer) {
             nout = k + 1;

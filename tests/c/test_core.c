@@ -1,7 +1,8 @@
 /* test_core.c — the core objects: reference counts and leak accounting,
  * views that share one buffer and read correctly through their strides, the
  * caching allocator, NumPy 2's promotion table (bfloat16 as ml_dtypes defines
- * it), NEP 50 weak scalars, and error kinds with NumPy's messages. */
+ * it), NEP 50 weak scalars, error kinds with NumPy's messages, the device
+ * registry and the scalar codec. */
 #include "core/core-impl.h"
 
 #include <stdio.h>
@@ -308,6 +309,104 @@ static void test_errors(void) {
     CHECK(numc_live_arrays() == live0);
 }
 
+static void test_devices(void) {
+    CHECK(numc_device_count() >= 1);
+    CHECK(strcmp(numc_device_name(0), "cpu:0") == 0);
+    CHECK(numc_device_name(-1) == NULL);
+    CHECK(numc_device_name(numc_device_count()) == NULL);
+    CHECK(strcmp(numc_default_device(), "cpu:0") == 0);
+    CHECK(numc_device_find("cpu:0") == 0);
+    CHECK(numc_device_find("cpu") == 0);
+    CHECK(numc_device_find("gpu:3") == -1);
+    CHECK(numc_error_kind() == NUMC_ERR_VALUE);
+    CHECK(strstr(numc_error_message(), "'gpu:3'") != NULL);
+    numc_error_clear();
+    CHECK(numc_device_find("cpu:1") == -1);
+    numc_error_clear();
+    int64_t shape[2] = {2, 3};
+    numc_array *a = arange_f64(2, shape);
+    numc_array *b = numc_exp(a);
+    CHECK(strcmp(numc_array_device(a), "cpu:0") == 0);
+    CHECK(strcmp(numc_array_device(b), "cpu:0") == 0);
+    CHECK(a->buffer->device != NULL && a->buffer->device == b->buffer->device);
+    /* a strided view reads back through the device's to_host */
+    numc_array *t = numc_transpose(a, NULL, 0);
+    double host[6];
+    CHECK(numc_array_to_host(t, host) == NUMC_OK);
+    double want[6] = {0, 3, 1, 4, 2, 5};
+    for (int i = 0; i < 6; i++)
+        CHECK(host[i] == want[i]);
+    numc_value v;
+    CHECK(numc_array_item(t, 1, &v) == NUMC_OK && v.kind == 'f' && v.re == 3);
+    CHECK(numc_array_item(t, 6, &v) == NUMC_ERR_INDEX);
+    numc_error_clear();
+    numc_array_release(t);
+    numc_array_release(a);
+    numc_array_release(b);
+}
+
+/* numc_value_load/store agree with C loops and NumPy's casts */
+static void test_codec(void) {
+    unsigned char buf[16];
+    /* integers are exact (not through double) */
+    int64_t big = INT64_MAX - 1;
+    numc_value v = numc_value_load(NUMC_INT64, &big);
+    CHECK(v.kind == 'i' && v.i == big);
+    uint64_t ubig = UINT64_MAX;
+    v = numc_value_load(NUMC_UINT64, &ubig);
+    CHECK(v.kind == 'u' && v.u == UINT64_MAX);
+    numc_array *s = numc_scalar_i64(INT64_MIN + 3);
+    CHECK(numc_array_item(s, 0, &v) == NUMC_OK && v.i == INT64_MIN + 3);
+    numc_array_release(s);
+    /* integers wrap; floats truncate toward zero; bool is nonzero */
+    numc_value_store(NUMC_UINT8, buf, (numc_value){.kind = 'i', .i = 300});
+    CHECK(buf[0] == 44);
+    numc_value_store(NUMC_INT8, buf, (numc_value){.kind = 'u', .u = 255});
+    CHECK(*(int8_t *)buf == -1);
+    numc_value_store(NUMC_INT32, buf, (numc_value){.kind = 'f', .re = -2.7});
+    int32_t i32;
+    memcpy(&i32, buf, 4);
+    CHECK(i32 == -2);
+    numc_value_store(NUMC_BOOL, buf, (numc_value){.kind = 'c', .re = 0, .im = 1});
+    CHECK(buf[0] == 1);
+    numc_value_store(NUMC_BOOL, buf, (numc_value){.kind = 'f', .re = -0.0});
+    CHECK(buf[0] == 0);
+    /* float32 from int64 rounds once: 2^24 + 1 is a tie that goes to even */
+    numc_value_store(NUMC_FLOAT32, buf, (numc_value){.kind = 'i', .i = (1 << 24) + 1});
+    float f;
+    memcpy(&f, buf, 4);
+    CHECK(f == 16777216.0f);
+    /* halves round to nearest even: 1 + 2^-11 is a tie between 1 and 1 + 2^-10 */
+    uint16_t h;
+    numc_value_store(NUMC_FLOAT16, &h, (numc_value){.kind = 'f', .re = 1 + 0x1p-11});
+    CHECK(h == 0x3c00);
+    numc_value_store(NUMC_FLOAT16, &h, (numc_value){.kind = 'f', .re = 1 + 3 * 0x1p-11});
+    CHECK(h == 0x3c02);
+    v = numc_value_load(NUMC_FLOAT16, &h);
+    CHECK(v.kind == 'f' && v.re == 1 + 0x1p-9);
+    numc_value_store(NUMC_BFLOAT16, &h, (numc_value){.kind = 'f', .re = 1 + 0x1p-8});
+    CHECK(h == 0x3f80);
+    numc_value_store(NUMC_BFLOAT16, &h, (numc_value){.kind = 'f', .re = 1 + 3 * 0x1p-8});
+    CHECK(h == 0x3f82);
+    /* complex keeps both parts; complex to real drops the imaginary one */
+    numc_value_store(NUMC_COMPLEX64, buf, (numc_value){.kind = 'c', .re = 1.5, .im = -2});
+    v = numc_value_load(NUMC_COMPLEX64, buf);
+    CHECK(v.kind == 'c' && v.re == 1.5 && v.im == -2);
+    numc_value_store(NUMC_FLOAT64, buf, v);
+    v = numc_value_load(NUMC_FLOAT64, buf);
+    CHECK(v.kind == 'f' && v.re == 1.5);
+    /* every dtype round-trips a small integer */
+    for (int dt = 0; dt < NUMC_DTYPE_COUNT; dt++) {
+        numc_value_store((numc_dtype)dt, buf, (numc_value){.kind = 'i', .i = 1});
+        v = numc_value_load((numc_dtype)dt, buf);
+        double re = v.kind == 'u'                    ? (double)v.u
+                    : v.kind == 'i' || v.kind == 'b' ? (double)v.i
+                                                     : v.re;
+        CHECK(re == 1);
+        CHECK(v.kind == numc_dtype_kind((numc_dtype)dt));
+    }
+}
+
 int main(void) {
     int64_t live0 = numc_live_arrays();
     test_refcounts();
@@ -316,6 +415,8 @@ int main(void) {
     test_promotion();
     test_weak_scalars();
     test_errors();
+    test_devices();
+    test_codec();
     CHECK(numc_live_arrays() == live0);
     printf("test_core: %d failure(s)\n", failures);
     return failures != 0;

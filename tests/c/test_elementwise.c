@@ -3,8 +3,10 @@
  * division/remainder/shift rules, NaN-propagating maximum, complex order and
  * division, casts (float -> int without UB, float64 -> float16 rounding
  * once), and strided, reversed and broadcast operands through the nd driver
- * (numc_cpu_elementwise, numc_cpu_copy), including a threaded size. */
+ * (numc_cpu_elementwise, numc_cpu_copy), including a threaded size; the
+ * expressions' text (ew-expr.h) covers exactly the CPU loops. */
 #include "backend/cpu/cpu.h"
+#include "backend/ew-expr.h"
 
 #include <stdio.h>
 
@@ -261,6 +263,35 @@ static void test_threaded(void) {
         numc_array_release(arrs[i]);
 }
 
+static void test_expr_text(void) {
+    CHECK(strcmp(numc_ew_expr_text(NUMC_PRIM_ADD, NUMC_FLOAT32), "((a) + (b))") == 0);
+    CHECK(strcmp(numc_ew_expr_text(NUMC_PRIM_ADD, NUMC_INT32),
+                 "((int32_t)((uint64_t)(a) + (uint64_t)(b)))") == 0);
+    CHECK(strcmp(numc_ew_expr_text(NUMC_PRIM_ADD, NUMC_COMPLEX64), "ew_c_add_COMPLEX64(a, b)") ==
+          0);
+    CHECK(strstr(numc_ew_expr_text(NUMC_PRIM_EXP, NUMC_FLOAT32), "expf") != NULL);
+    CHECK(strstr(numc_ew_expr_text(NUMC_PRIM_EXP, NUMC_FLOAT16), "expf") != NULL);
+    CHECK(strcmp(numc_ew_expr_text(NUMC_PRIM_EXP, NUMC_COMPLEX128), "ew_c_exp_COMPLEX128(x)") == 0);
+    CHECK(numc_ew_expr_text(NUMC_PRIM_SQRT, NUMC_INT32) == NULL);
+    CHECK(numc_ew_expr_text(NUMC_PRIM_DOT_GENERAL, NUMC_FLOAT32) == NULL);
+    /* every elementwise loop of the CPU has its expression and vice versa
+     * (select/convert/bitcast move data and have none) */
+    numc_params prm = {0};
+    for (int p = 0; p < NUMC_PRIM_COUNT; p++) {
+        if (!(numc_prim_info[p].flags & PF_EW) || p == NUMC_PRIM_SELECT || p == NUMC_PRIM_CONVERT ||
+            p == NUMC_PRIM_BITCAST)
+            continue;
+        for (int dt = 0; dt < NUMC_DTYPE_COUNT; dt++) {
+            bool loop = numc_cpu_ew_loop((numc_prim)p, (numc_dtype)dt, &prm) != NULL;
+            bool text = numc_ew_expr_text((numc_prim)p, (numc_dtype)dt) != NULL;
+            if (loop != text)
+                fprintf(stderr, "%s %s: loop %d text %d\n", numc_prim_info[p].name,
+                        numc_dtype_name((numc_dtype)dt), loop, text);
+            CHECK(loop == text);
+        }
+    }
+}
+
 int main(void) {
     test_half_rounding();
     test_int_rules();
@@ -268,6 +299,7 @@ int main(void) {
     test_complex();
     test_strided();
     test_threaded();
+    test_expr_text();
     if (failures) fprintf(stderr, "%d failures\n", failures);
     return failures != 0;
 }

@@ -7,12 +7,16 @@
 
 #include "../device.h"
 
+/* cpu.c: the CPU device's exec entry (installed by the registry, device.c). */
+numc_status numc_cpu_exec(numc_device *d, numc_prim p, int nin, const numc_array *const *in,
+                          const numc_params *params, numc_array *const *out);
+
 typedef numc_status (*numc_cpu_kernel)(numc_prim p, int nin, const numc_array *const *in,
                                        const numc_params *params, numc_array *const *out);
 
 /* Inner loop of an elementwise primitive, NumPy-ufunc style: args[0..nin) are
- * inputs, args[nin] the output; steps are byte strides; n elements. The same
- * loops serve eager execution and the fused tiled executor. */
+ * inputs, args[nin] the output; steps are byte strides; n elements. The nd
+ * driver (elementwise.c) calls it once per contiguous run of the output. */
 typedef void (*numc_ew_loop)(char **args, const int64_t *steps, int64_t n,
                              const numc_params *params);
 /* The loop for primitive p whose (first data) input has dtype in_dt; for
@@ -23,7 +27,7 @@ numc_ew_loop numc_cpu_ew_loop(numc_prim p, numc_dtype in_dt, const numc_params *
 numc_status numc_cpu_elementwise(numc_prim p, int nin, const numc_array *const *in,
                                  const numc_params *params, numc_array *const *out);
 /* copy.c: materialise any strided array into a C-contiguous one of the same
- * dtype and shape (used for reshape of non-contiguous values, to_host, ...). */
+ * dtype and shape (used for reshape of non-contiguous values, stop_gradient). */
 numc_status numc_cpu_copy(const numc_array *src, numc_array *dst);
 
 /* layout.c: iota, constant, pad, concatenate (and the materialising fallback

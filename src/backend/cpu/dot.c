@@ -11,6 +11,7 @@
  * strides fit a (possibly transposed) leading-dimension layout; otherwise they
  * are packed (and converted) into contiguous buffers first. BLAS threads
  * itself, so it is never called from inside numc_parallel_for. */
+#include "ew-impl.h"
 #include "struct-util.h"
 
 #include <cblas.h>
@@ -60,117 +61,15 @@ static bool native(ctype ct, numc_dtype dt) {
     return dt == ct_dtype(ct);
 }
 
-/* ---- converting row copies ---- */
-
-#define CVT(TS, EXPR)                                                                              \
-    for (int64_t j = 0; j < n; j++) {                                                              \
-        TS v;                                                                                      \
-        memcpy(&v, p + j * s, sizeof v);                                                           \
-        d[j] = EXPR;                                                                               \
-    }                                                                                              \
-    break;
-
-/* every real source dtype, each value made into the target by MK(x) */
-#define CVT_REAL_CASES(MK)                                                                         \
-    case NUMC_BOOL:                                                                                \
-        CVT(uint8_t, MK(v != 0))                                                                   \
-    case NUMC_INT8:                                                                                \
-        CVT(int8_t, MK(v))                                                                         \
-    case NUMC_INT16:                                                                               \
-        CVT(int16_t, MK(v))                                                                        \
-    case NUMC_INT32:                                                                               \
-        CVT(int32_t, MK(v))                                                                        \
-    case NUMC_INT64:                                                                               \
-        CVT(int64_t, MK(v))                                                                        \
-    case NUMC_UINT8:                                                                               \
-        CVT(uint8_t, MK(v))                                                                        \
-    case NUMC_UINT16:                                                                              \
-        CVT(uint16_t, MK(v))                                                                       \
-    case NUMC_UINT32:                                                                              \
-        CVT(uint32_t, MK(v))                                                                       \
-    case NUMC_UINT64:                                                                              \
-        CVT(uint64_t, MK(v))                                                                       \
-    case NUMC_FLOAT16:                                                                             \
-        CVT(uint16_t, MK(numc_f16_to_f32(v)))                                                      \
-    case NUMC_BFLOAT16:                                                                            \
-        CVT(uint16_t, MK(numc_bf16_to_f32(v)))                                                     \
-    case NUMC_FLOAT32:                                                                             \
-        CVT(float, MK(v))                                                                          \
-    case NUMC_FLOAT64:                                                                             \
-        CVT(double, MK(v))
-
-#define MK_F32(x) ((float)(x))
-#define MK_F64(x) ((double)(x))
-#define MK_C64(x) ((numc_complex64){(float)(x), 0.0f})
-#define MK_C128(x) ((numc_complex128){(double)(x), 0.0})
-#define MK_U64(x) ((uint64_t)(x))
+/* ---- converting row copies: the elementwise convert loops (astype) ---- */
 
 static void cvt_row(ctype ct, numc_dtype src, void *dst, const char *p, int64_t n, int64_t s) {
-    switch (ct) {
-    case CT_F32: {
-        float *d = dst;
-        switch (src) { CVT_REAL_CASES(MK_F32) default : break; }
-        break;
-    }
-    case CT_F64: {
-        double *d = dst;
-        switch (src) { CVT_REAL_CASES(MK_F64) default : break; }
-        break;
-    }
-    case CT_C64: {
-        numc_complex64 *d = dst;
-        switch (src) {
-            CVT_REAL_CASES(MK_C64)
-        case NUMC_COMPLEX64:
-            CVT(numc_complex64, v)
-        case NUMC_COMPLEX128:
-            CVT(numc_complex128, ((numc_complex64){(float)v.re, (float)v.im}))
-        default:
-            break;
-        }
-        break;
-    }
-    case CT_C128: {
-        numc_complex128 *d = dst;
-        switch (src) {
-            CVT_REAL_CASES(MK_C128)
-        case NUMC_COMPLEX64:
-            CVT(numc_complex64, ((numc_complex128){v.re, v.im}))
-        case NUMC_COMPLEX128:
-            CVT(numc_complex128, v)
-        default:
-            break;
-        }
-        break;
-    }
-    case CT_U64: {
-        /* signed values sign-extend, so wrapping products match any width */
-        uint64_t *d = dst;
-        switch (src) {
-        case NUMC_BOOL:
-            CVT(uint8_t, (uint64_t)(v != 0))
-        case NUMC_INT8:
-            CVT(int8_t, (uint64_t)(int64_t)v)
-        case NUMC_INT16:
-            CVT(int16_t, (uint64_t)(int64_t)v)
-        case NUMC_INT32:
-            CVT(int32_t, (uint64_t)(int64_t)v)
-        case NUMC_INT64:
-            CVT(int64_t, (uint64_t)v)
-        case NUMC_UINT8:
-            CVT(uint8_t, (uint64_t)v)
-        case NUMC_UINT16:
-            CVT(uint16_t, (uint64_t)v)
-        case NUMC_UINT32:
-            CVT(uint32_t, (uint64_t)v)
-        case NUMC_UINT64:
-            CVT(uint64_t, v)
-        default:
-            break;
-        }
-        break;
-    }
-    }
+    numc_dtype to = ct == CT_U64 ? NUMC_UINT64 : ct_dtype(ct);
+    char *args[2] = {(char *)p, dst};
+    const int64_t steps[2] = {s, (int64_t)ct_size[ct]};
+    numc_params prm; /* the convert loop reads its target dtype from i[0] */
+    prm.i[0] = to;
+    numc_ew_convert_loop(src, to)(args, steps, n, &prm);
 }
 
 /* ---- packing: strided operand -> contiguous compute-type buffer ---- */
@@ -336,44 +235,12 @@ static void loop_task(void *vctx, int64_t begin, int64_t end) {
 /* ---- compute-type result -> output dtype ---- */
 
 static void store_result(ctype ct, const void *src, numc_array *out) {
-    int64_t n = out->size;
-    char *d = numc_array_ptr(out);
-    if (ct == CT_F32) {
-        const float *s = src;
-        uint16_t *h = (uint16_t *)d;
-        if (out->dtype == NUMC_FLOAT16)
-            for (int64_t i = 0; i < n; i++)
-                h[i] = numc_f32_to_f16(s[i]);
-        else
-            for (int64_t i = 0; i < n; i++)
-                h[i] = numc_f32_to_bf16(s[i]);
-        return;
-    }
-    const uint64_t *s = src;
-    switch (out->dtype) {
-    case NUMC_BOOL:
-        for (int64_t i = 0; i < n; i++)
-            ((uint8_t *)d)[i] = s[i] != 0;
-        break;
-    case NUMC_INT8:
-    case NUMC_UINT8:
-        for (int64_t i = 0; i < n; i++)
-            ((uint8_t *)d)[i] = (uint8_t)s[i];
-        break;
-    case NUMC_INT16:
-    case NUMC_UINT16:
-        for (int64_t i = 0; i < n; i++)
-            ((uint16_t *)d)[i] = (uint16_t)s[i];
-        break;
-    case NUMC_INT32:
-    case NUMC_UINT32:
-        for (int64_t i = 0; i < n; i++)
-            ((uint32_t *)d)[i] = (uint32_t)s[i];
-        break;
-    default:
-        memcpy(d, s, sizeof(uint64_t) * (size_t)n);
-        break;
-    }
+    numc_dtype from = ct == CT_U64 ? NUMC_UINT64 : ct_dtype(ct);
+    char *args[2] = {(char *)src, numc_array_ptr(out)};
+    const int64_t steps[2] = {(int64_t)ct_size[ct], (int64_t)numc_dtype_info[out->dtype].itemsize};
+    numc_params prm;
+    prm.i[0] = out->dtype;
+    numc_ew_convert_loop(from, out->dtype)(args, steps, out->size, &prm);
 }
 
 /* ---- BLAS calls ---- */

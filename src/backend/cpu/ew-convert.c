@@ -128,10 +128,10 @@ typedef void (*ew_cv_store_fn)(const void *wide, char *dst, int64_t step, int64_
     EW_DEF_CVSTORE(E, t, K, D)                                                                     \
     EW_DEF_CVSTORE(E, t, K, D16)                                                                   \
     EW_DEF_CVSTORE(E, t, K, Z)
-#define EW_DEF_CVSTORES(E, n, t, s, k) EW_DEF_CVSTORES_(E, t, EW_CLASS(E))
+#define EW_DEF_CVSTORES(E, n, t, s, k, K) EW_DEF_CVSTORES_(E, t, K)
 NUMC_DTYPE_LIST(EW_DEF_CVSTORES)
 
-#define EW_CVSTORE_ROW(E, n, t, s, k)                                                              \
+#define EW_CVSTORE_ROW(E, n, t, s, k, K)                                                           \
     [NUMC_##E] = {ew_cvst_##E##_I, ew_cvst_##E##_U, ew_cvst_##E##_D, ew_cvst_##E##_D16,            \
                   ew_cvst_##E##_Z},
 static const ew_cv_store_fn ew_cv_stores[NUMC_DTYPE_COUNT][EW_WIDE_COUNT] = {
@@ -167,11 +167,10 @@ static const ew_cv_store_fn ew_cv_stores[NUMC_DTYPE_COUNT][EW_WIDE_COUNT] = {
         }                                                                                          \
     }
 #define EW_DEF_CONVERT__(E, t, K, W) EW_DEF_CONVERT_(E, t, K, W)
-#define EW_DEF_CONVERT(E, n, t, s, k)                                                              \
-    EW_DEF_CONVERT__(E, t, EW_CLASS(E), EW_CAT(EW_WIDE_OF_, EW_CLASS(E))(E))
+#define EW_DEF_CONVERT(E, n, t, s, k, K) EW_DEF_CONVERT__(E, t, K, EW_CAT(EW_WIDE_OF_, K)(E))
 NUMC_DTYPE_LIST(EW_DEF_CONVERT)
 
-#define EW_CONVERT_CELL(E, n, t, s, k) [NUMC_##E] = ew_convert_##E,
+#define EW_CONVERT_CELL(E, n, t, s, k, K) [NUMC_##E] = ew_convert_##E,
 static const numc_ew_loop ew_convert_loops[NUMC_DTYPE_COUNT] = {NUMC_DTYPE_LIST(EW_CONVERT_CELL)};
 
 /* ---- copy / select, by item size ---- */

@@ -60,27 +60,6 @@
 /* elements staged per block for strided and float16/bfloat16 operands */
 #define EW_BLK 256
 
-/* The SLEEF-backed primitives: row (PRIM, op, cx, fix); op is also SLEEF's
- * name; cx says whether NumPy has a complex loop (C) or not (N); fix whether
- * the results need the range fix-up ew_fix_<op> below (FIX or NOFIX). */
-#define EW_SLEEF_UNARY(Y, ...)                                                                     \
-    Y(EXP, exp, C, NOFIX, __VA_ARGS__)                                                             \
-    Y(EXP2, exp2, C, NOFIX, __VA_ARGS__) Y(EXPM1, expm1, C, NOFIX, __VA_ARGS__)                    \
-        Y(LOG, log, C, NOFIX, __VA_ARGS__) Y(LOG2, log2, C, NOFIX, __VA_ARGS__)                    \
-            Y(LOG10, log10, C, NOFIX, __VA_ARGS__) Y(LOG1P, log1p, C, FIX, __VA_ARGS__)            \
-                Y(CBRT, cbrt, N, NOFIX, __VA_ARGS__) Y(SIN, sin, C, NOFIX, __VA_ARGS__)            \
-                    Y(COS, cos, C, NOFIX, __VA_ARGS__) Y(TAN, tan, C, NOFIX, __VA_ARGS__)          \
-                        Y(ASIN, asin, C, NOFIX, __VA_ARGS__) Y(ACOS, acos, C, NOFIX, __VA_ARGS__)  \
-                            Y(ATAN, atan, C, NOFIX, __VA_ARGS__)                                   \
-                                Y(SINH, sinh, C, FIX, __VA_ARGS__)                                 \
-                                    Y(COSH, cosh, C, FIX, __VA_ARGS__)                             \
-                                        Y(TANH, tanh, C, NOFIX, __VA_ARGS__)                       \
-                                            Y(ASINH, asinh, C, FIX, __VA_ARGS__)                   \
-                                                Y(ACOSH, acosh, C, FIX, __VA_ARGS__)               \
-                                                    Y(ATANH, atanh, C, NOFIX, __VA_ARGS__)
-#define EW_SLEEF_BINARY(Y, ...)                                                                    \
-    Y(ATAN2, atan2, N, NOFIX, __VA_ARGS__) Y(POW, pow, C, NOFIX, __VA_ARGS__)
-
 /* ---- range fix-ups ----
  * Some SLEEF functions give inf well before the true result overflows (their
  * documented domains end early): log1p, asinh, acosh for huge x, where the
@@ -164,8 +143,8 @@ EW_DEF_FIXES(d, double, __typeof__(EW_VLOAD_D((double *)0)), EW_VL_D, EW_VLOAD_D
 #define EW_DEF_VEC2(P, op, cx, fix, ...)                                                           \
     EW_DEF_VEC2_(ew_v##op##_f, float, EW_VL_F, EW_SLEEF_F(op), EW_VLOAD_F, EW_VSTORE_F)            \
     EW_DEF_VEC2_(ew_v##op##_d, double, EW_VL_D, EW_SLEEF_D(op), EW_VLOAD_D, EW_VSTORE_D)
-EW_SLEEF_UNARY(EW_DEF_VEC1, )
-EW_SLEEF_BINARY(EW_DEF_VEC2, )
+EW_MATH_UNARY(EW_DEF_VEC1, )
+EW_MATH_BINARY(EW_DEF_VEC2, )
 
 /* ---- loops over the vector kernels ----
  * F: contiguous runs go straight to the kernel; anything else is gathered
@@ -334,7 +313,7 @@ EW_SLEEF_BINARY(EW_DEF_VEC2, )
 #define EW_CMATH_HELPERS_U(E, T)
 #define EW_CMATH_HELPERS_H(E, T)
 #define EW_CMATH_HELPERS_F(E, T)
-#define EW_CMATH_HELPERS_X_(E, n, t, s, k) EW_CAT(EW_CMATH_HELPERS_, EW_CLASS(E))(E, t)
+#define EW_CMATH_HELPERS_X_(E, n, t, s, k, K) EW_CAT(EW_CMATH_HELPERS_, K)(E, t)
 NUMC_DTYPE_LIST(EW_CMATH_HELPERS_X_)
 
 /* complex rows call their helper ew_c_<op>_<E> directly */
@@ -361,10 +340,10 @@ NUMC_DTYPE_LIST(EW_CMATH_HELPERS_X_)
 #define EW_ROW_VEC1(P, op, cx, fix, M, E, t, K) M(E, t, K, P, op, VEC1, op)
 #define EW_ROW_VEC2(P, op, cx, fix, M, E, t, K) M(E, t, K, P, op, VEC2, op)
 #define EW_ROWS_SLEEF(M, E, t, K)                                                                  \
-    EW_SLEEF_UNARY(EW_ROW_VEC1, M, E, t, K)                                                        \
-    EW_SLEEF_BINARY(EW_ROW_VEC2, M, E, t, K)
-#define EW_OPS_F(M, E, t, K) EW_ROWS_SLEEF(M, E, t, K)
-#define EW_OPS_H(M, E, t, K) EW_ROWS_SLEEF(M, E, t, K)
+    EW_MATH_UNARY(EW_ROW_VEC1, M, E, t, K)                                                         \
+    EW_MATH_BINARY(EW_ROW_VEC2, M, E, t, K)
+#define EW_MATH_OPS_F(M, E, t, K) EW_ROWS_SLEEF(M, E, t, K)
+#define EW_MATH_OPS_H(M, E, t, K) EW_ROWS_SLEEF(M, E, t, K)
 
 #define EW_ROW_CFN1(P, op, cx, fix, M, E, t, K) EW_ROW_CFN1_##cx(P, op, M, E, t, K)
 #define EW_ROW_CFN1_C(P, op, M, E, t, K) M(E, t, K, P, op, CFN1, op)
@@ -372,17 +351,16 @@ NUMC_DTYPE_LIST(EW_CMATH_HELPERS_X_)
 #define EW_ROW_CFN2(P, op, cx, fix, M, E, t, K) EW_ROW_CFN2_##cx(P, op, M, E, t, K)
 #define EW_ROW_CFN2_C(P, op, M, E, t, K) M(E, t, K, P, op, CFN2, op)
 #define EW_ROW_CFN2_N(P, op, M, E, t, K)
-#define EW_OPS_C(M, E, t, K)                                                                       \
-    EW_SLEEF_UNARY(EW_ROW_CFN1, M, E, t, K)                                                        \
-    EW_SLEEF_BINARY(EW_ROW_CFN2, M, E, t, K)                                                       \
-    M(E, t, K, SQRT, sqrt, CFN1, sqrt)                                                             \
-    M(E, t, K, RSQRT, rsqrt, CFN1, rsqrt)
-#define EW_OPS_B(M, E, t, K)
-#define EW_OPS_S(M, E, t, K)
-#define EW_OPS_U(M, E, t, K)
+#define EW_MATH_OPS_C(M, E, t, K)                                                                  \
+    EW_MATH_UNARY(EW_ROW_CFN1, M, E, t, K)                                                         \
+    EW_MATH_BINARY(EW_ROW_CFN2, M, E, t, K)                                                        \
+    EW_MATH_COMPLEX_UNARY(EW_ROW_CFN1, M, E, t, K)
+#define EW_MATH_OPS_B(M, E, t, K)
+#define EW_MATH_OPS_S(M, E, t, K)
+#define EW_MATH_OPS_U(M, E, t, K)
 
-#define EW_GEN_LOOPS(E, n, t, s, k) EW_FOR_DTYPE(EW_STAMP, E, t)
+#define EW_GEN_LOOPS(E, n, t, s, k, K) EW_FOR_DTYPE(EW_MATH_OPS, EW_STAMP, E, t, K)
 NUMC_DTYPE_LIST(EW_GEN_LOOPS)
 
-#define EW_GEN_CELLS(E, n, t, s, k) EW_FOR_DTYPE(EW_CELL, E, t)
+#define EW_GEN_CELLS(E, n, t, s, k, K) EW_FOR_DTYPE(EW_MATH_OPS, EW_CELL, E, t, K)
 const numc_ew_table numc_ew_math_loops = {NUMC_DTYPE_LIST(EW_GEN_CELLS)};

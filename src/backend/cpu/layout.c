@@ -128,87 +128,15 @@ void numc_struct_fill(char *dst, int64_t n, size_t isz, const void *val) {
     }
 }
 
-/* ---- scalar conversions ---- */
+/* ---- scalar conversions (the core codec) ---- */
 
 int64_t numc_struct_load_i64(numc_dtype dt, const void *p) {
-    switch (dt) {
-    case NUMC_BOOL:
-        return *(const uint8_t *)p != 0;
-    case NUMC_INT8:
-        return *(const int8_t *)p;
-    case NUMC_INT16:
-        return *(const int16_t *)p;
-    case NUMC_INT32:
-        return *(const int32_t *)p;
-    case NUMC_INT64:
-        return *(const int64_t *)p;
-    case NUMC_UINT8:
-        return *(const uint8_t *)p;
-    case NUMC_UINT16:
-        return *(const uint16_t *)p;
-    case NUMC_UINT32:
-        return *(const uint32_t *)p;
-    case NUMC_UINT64:
-        return (int64_t) * (const uint64_t *)p;
-    case NUMC_FLOAT16:
-        return (int64_t)numc_f16_to_f32(*(const uint16_t *)p);
-    case NUMC_BFLOAT16:
-        return (int64_t)numc_bf16_to_f32(*(const uint16_t *)p);
-    case NUMC_FLOAT32:
-        return (int64_t) * (const float *)p;
-    case NUMC_FLOAT64:
-        return (int64_t) * (const double *)p;
-    case NUMC_COMPLEX64:
-        return (int64_t)((const numc_complex64 *)p)->re;
-    case NUMC_COMPLEX128:
-        return (int64_t)((const numc_complex128 *)p)->re;
-    default:
-        return 0;
-    }
+    numc_value v = numc_codec_load(dt, p);
+    return v.kind == 'u' ? (int64_t)v.u : v.kind == 'b' || v.kind == 'i' ? v.i : (int64_t)v.re;
 }
 
 void numc_struct_store_i64(numc_dtype dt, void *p, int64_t v) {
-    switch (dt) {
-    case NUMC_BOOL:
-        *(uint8_t *)p = v != 0;
-        break;
-    case NUMC_INT8:
-    case NUMC_UINT8:
-        *(uint8_t *)p = (uint8_t)v;
-        break;
-    case NUMC_INT16:
-    case NUMC_UINT16:
-        *(uint16_t *)p = (uint16_t)v;
-        break;
-    case NUMC_INT32:
-    case NUMC_UINT32:
-        *(uint32_t *)p = (uint32_t)v;
-        break;
-    case NUMC_INT64:
-    case NUMC_UINT64:
-        *(uint64_t *)p = (uint64_t)v;
-        break;
-    case NUMC_FLOAT16:
-        *(uint16_t *)p = numc_f64_to_f16((double)v);
-        break;
-    case NUMC_BFLOAT16:
-        *(uint16_t *)p = numc_f64_to_bf16((double)v);
-        break;
-    case NUMC_FLOAT32:
-        *(float *)p = (float)v;
-        break;
-    case NUMC_FLOAT64:
-        *(double *)p = (double)v;
-        break;
-    case NUMC_COMPLEX64:
-        *(numc_complex64 *)p = (numc_complex64){(float)v, 0.0f};
-        break;
-    case NUMC_COMPLEX128:
-        *(numc_complex128 *)p = (numc_complex128){(double)v, 0.0};
-        break;
-    default:
-        break;
-    }
+    numc_codec_store(dt, p, numc_value_i64(v));
 }
 
 /* ---- iota ---- */
@@ -219,55 +147,21 @@ typedef struct {
     int64_t len, inner; /* value = (flat / inner) % len */
 } iota_ctx;
 
-#define IOTA_LOOP(T, CONV)                                                                         \
-    {                                                                                              \
-        T *o = (T *)c->out;                                                                        \
-        for (int64_t q = begin; q < end; q++) {                                                    \
-            T v = CONV(q % c->len);                                                                \
-            for (int64_t j = 0; j < c->inner; j++)                                                 \
-                o[q * c->inner + j] = v;                                                           \
-        }                                                                                          \
-    }                                                                                              \
-    break;
-#define IOTA_INT(v) (v)
-#define IOTA_F16(v) numc_f64_to_f16((double)(v))
-#define IOTA_BF16(v) numc_f64_to_bf16((double)(v))
-#define IOTA_C64(v) ((numc_complex64){(float)(v), 0.0f})
-#define IOTA_C128(v) ((numc_complex128){(double)(v), 0.0})
-
 static void iota_task(void *vctx, int64_t begin, int64_t end) {
     const iota_ctx *c = vctx;
     switch (c->dt) {
-    case NUMC_BOOL:
-        IOTA_LOOP(uint8_t, 0 !=)
-    case NUMC_INT8:
-        IOTA_LOOP(int8_t, (int8_t))
-    case NUMC_INT16:
-        IOTA_LOOP(int16_t, (int16_t))
-    case NUMC_INT32:
-        IOTA_LOOP(int32_t, (int32_t))
-    case NUMC_INT64:
-        IOTA_LOOP(int64_t, IOTA_INT)
-    case NUMC_UINT8:
-        IOTA_LOOP(uint8_t, (uint8_t))
-    case NUMC_UINT16:
-        IOTA_LOOP(uint16_t, (uint16_t))
-    case NUMC_UINT32:
-        IOTA_LOOP(uint32_t, (uint32_t))
-    case NUMC_UINT64:
-        IOTA_LOOP(uint64_t, (uint64_t))
-    case NUMC_FLOAT16:
-        IOTA_LOOP(uint16_t, IOTA_F16)
-    case NUMC_BFLOAT16:
-        IOTA_LOOP(uint16_t, IOTA_BF16)
-    case NUMC_FLOAT32:
-        IOTA_LOOP(float, (float))
-    case NUMC_FLOAT64:
-        IOTA_LOOP(double, (double))
-    case NUMC_COMPLEX64:
-        IOTA_LOOP(numc_complex64, IOTA_C64)
-    case NUMC_COMPLEX128:
-        IOTA_LOOP(numc_complex128, IOTA_C128)
+#define IOTA_CASE(E, n, t, s, k, K)                                                                \
+    case NUMC_##E: {                                                                               \
+        t *o = (t *)c->out;                                                                        \
+        for (int64_t q = begin; q < end; q++) {                                                    \
+            const t v = NUMC_CODEC_ST_##K(E, t, numc_value_i64(q % c->len));                       \
+            for (int64_t j = 0; j < c->inner; j++)                                                 \
+                o[q * c->inner + j] = v;                                                           \
+        }                                                                                          \
+        break;                                                                                     \
+    }
+        NUMC_DTYPE_LIST(IOTA_CASE)
+#undef IOTA_CASE
     default:
         break;
     }

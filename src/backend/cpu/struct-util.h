@@ -6,6 +6,7 @@
 #ifndef NUMC_CPU_STRUCT_UTIL_H
 #define NUMC_CPU_STRUCT_UTIL_H
 
+#include "../../core/codec.h"
 #include "cpu.h"
 
 static inline size_t numc_struct_isz(numc_dtype dt) {
