@@ -4,7 +4,7 @@
  * These pin the C API; randomised comparison over every dtype and shape
  * belongs with the Python tests, where NumPy is at hand. */
 #include "core/core-impl.h"
-#include "core/format.h"
+#include "np/format.h"
 
 #include <stdio.h>
 

@@ -8,7 +8,7 @@
  * cut-off or extended digit string is the exactly rounded one from "%.*e",
  * which is what Dragon4 produces. bfloat16 prints as ml_dtypes prints it ("%g"), since NumPy
  * treats that dtype as opaque and calls str() per element. */
-#include "core-impl.h"
+#include "../core/core-impl.h"
 #include "format.h"
 
 #include <inttypes.h>

@@ -1,7 +1,7 @@
 /* format.h — NumPy's print options and the array formatter's internal entry
  * points (numc_array_repr/str/print in numc.h are thin wrappers over these;
  * the Python module's set_printoptions, array2string, array_repr and
- * format_float_* use them directly). Owned by src/core/format.c. */
+ * format_float_* use them directly). Owned by src/np/format.c. */
 #ifndef NUMC_FORMAT_H
 #define NUMC_FORMAT_H
 
