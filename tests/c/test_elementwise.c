@@ -5,18 +5,9 @@
  * once), and strided, reversed and broadcast operands through the nd driver
  * (numc_cpu_elementwise, numc_cpu_copy), including a threaded size. */
 #include "backend/cpu/cpu.h"
+#include "check.h"
 
 #include <stdio.h>
-
-static int failures;
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c)) {                                                                                \
-            fprintf(stderr, "%s:%d: CHECK failed: %s (last error: %s)\n", __FILE__, __LINE__, #c,  \
-                    numc_error_message());                                                         \
-            failures++;                                                                            \
-        }                                                                                          \
-    } while (0)
 
 static numc_array *from(numc_dtype dt, int64_t n, const void *data) {
     return numc_array_from_data(dt, 1, &n, data);
@@ -268,6 +259,5 @@ int main(void) {
     test_complex();
     test_strided();
     test_threaded();
-    if (failures) fprintf(stderr, "%d failures\n", failures);
-    return failures != 0;
+    return CHECK_DONE();
 }
