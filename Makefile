@@ -1,18 +1,25 @@
 # The README's commands: make demo, make test, make bench, make test-asan.
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+NATIVE_BUILD ?= build-native
 JOBS ?= $(shell nproc)
 PY := .venv/bin/python
 WERROR := $(if $(CI),ON,OFF)
 
-.PHONY: all deps build demo test test-c test-python bench test-asan format clean
+.PHONY: all deps build demo test test-c test-python bench test-asan check-layers format clean FORCE
 
 all: build
 
-deps:
+# Dependencies are installed once: the stamp remembers it and is remade when
+# the installer or requirements.txt change, or when .venv is missing.
+DEPS_STAMP := .deps.stamp
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): scripts/install-deps.sh requirements.txt $(if $(wildcard $(PY)),,FORCE)
 	@bash scripts/install-deps.sh
+	@touch $@
+FORCE:
 
-build: deps
+build: $(DEPS_STAMP)
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DNUMC_WERROR=$(WERROR) \
 	    -DPython3_EXECUTABLE=$(abspath $(PY)) > $(BUILD).log 2>&1 || (cat $(BUILD).log; exit 1)
 	@cmake --build $(BUILD) -j $(JOBS)
@@ -32,11 +39,23 @@ test: build
 	PYTHONPATH=python $(PY) -m pytest tests/python -q
 	cd $(BUILD) && ctest --output-on-failure
 
-bench: build
-	PYTHONPATH=python $(PY) bench/bench.py
-	PYTHONPATH=python $(PY) bench/bench_transforms.py
+# Benchmarks use their own build compiled for this machine (NUMC_NATIVE);
+# the default build stays portable to any x86-64.
+bench: $(DEPS_STAMP)
+	@cmake -S . -B $(NATIVE_BUILD) -DCMAKE_BUILD_TYPE=Release -DNUMC_NATIVE=ON -DNUMC_WERROR=$(WERROR) \
+	    -DNUMC_PY_OUT=$(abspath $(NATIVE_BUILD))/py/numc \
+	    -DPython3_EXECUTABLE=$(abspath $(PY)) > $(NATIVE_BUILD).log 2>&1 || (cat $(NATIVE_BUILD).log; exit 1)
+	@cmake --build $(NATIVE_BUILD) -j $(JOBS) --target _numc
+	@cp python/numc/__init__.py $(NATIVE_BUILD)/py/numc/
+	@echo "bench: numc built with -march=native in $(NATIVE_BUILD)/ (NUMC_NATIVE=ON)"
+	PYTHONPATH=$(NATIVE_BUILD)/py $(PY) bench/bench.py
+	PYTHONPATH=$(NATIVE_BUILD)/py $(PY) bench/bench_transforms.py
 
-test-asan: deps
+# The layering check (scripts/check_layers.py) reads the build's object files.
+check-layers: build
+	$(PY) scripts/check_layers.py --build $(BUILD)
+
+test-asan: $(DEPS_STAMP)
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DNUMC_SANITIZE=ON -DNUMC_WERROR=$(WERROR) \
 	    -DNUMC_PY_OUT=$(abspath $(ASAN_BUILD))/py/numc \
 	    -DPython3_EXECUTABLE=$(abspath $(PY)) > $(ASAN_BUILD).log 2>&1 || (cat $(ASAN_BUILD).log; exit 1)
@@ -51,4 +70,4 @@ format:
 	clang-format -i include/*.h src/*/*.[ch] src/*/*/*.[ch] python/numc/*.[ch] tests/c/*.c examples/c/*.c
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) python/numc/_numc*.so
+	rm -rf $(BUILD) $(ASAN_BUILD) $(NATIVE_BUILD) python/numc/_numc*.so

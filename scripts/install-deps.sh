@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what building and testing numc needs, only when it is missing:
 # Debian packages through apt-get and the Python packages into .venv.
+# `make` runs it once and remembers that in .deps.stamp (see the Makefile).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-pkgs=(cmake make gcc libopenblas-dev liblapacke-dev libsleef-dev libdlpack-dev)
+pkgs=(cmake make gcc pkg-config libopenblas-dev liblapacke-dev libsleef-dev libdlpack-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

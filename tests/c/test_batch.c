@@ -6,19 +6,9 @@
  * gradients and gradients of a mapped function); the public C API
  * (numc_vmap, wrap/unwrap, out axes, errors, leaked tracers, leaks). */
 #include "prim/prim.h"
+#include "check.h"
 
 #include <stdio.h>
-
-static int failures, checks;
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        checks++;                                                                                  \
-        if (!(c)) {                                                                                \
-            fprintf(stderr, "%s:%d: CHECK failed: %s (%s)\n", __FILE__, __LINE__, #c,              \
-                    numc_error_message());                                                         \
-            failures++;                                                                            \
-        }                                                                                          \
-    } while (0)
 
 #define NM NUMC_NOT_MAPPED
 
@@ -740,10 +730,5 @@ int main(void) {
     tape_cases();
     empty_batch_cases();
     CHECK(numc_live_arrays() == live);
-    if (failures) {
-        fprintf(stderr, "test_batch: %d of %d checks failed\n", failures, checks);
-        return 1;
-    }
-    printf("test_batch: all %d checks passed\n", checks);
-    return 0;
+    return CHECK_DONE();
 }

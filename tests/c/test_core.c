@@ -4,31 +4,9 @@
  * it), NEP 50 weak scalars, error kinds with NumPy's messages, the device
  * registry and the scalar codec. */
 #include "core/core-impl.h"
+#include "check.h"
 
 #include <stdio.h>
-
-static int failures;
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c)) {                                                                                \
-            fprintf(stderr, "%s:%d: CHECK failed: %s (last error: %s)\n", __FILE__, __LINE__, #c,  \
-                    numc_error_message());                                                         \
-            failures++;                                                                            \
-        }                                                                                          \
-    } while (0)
-
-/* The call failed with this kind and exactly NumPy's message. */
-#define CHECK_ERROR(result, kind, msg)                                                             \
-    do {                                                                                           \
-        CHECK((result) == NULL);                                                                   \
-        CHECK(numc_error_kind() == (kind));                                                        \
-        if (strcmp(numc_error_message(), (msg)) != 0) {                                            \
-            fprintf(stderr, "%s:%d: message\n  want: %s\n  got:  %s\n", __FILE__, __LINE__, (msg), \
-                    numc_error_message());                                                         \
-            failures++;                                                                            \
-        }                                                                                          \
-        numc_error_clear();                                                                        \
-    } while (0)
 
 static numc_array *arange_f64(int ndim, const int64_t *shape) {
     int64_t n = 1;
@@ -418,6 +396,5 @@ int main(void) {
     test_devices();
     test_codec();
     CHECK(numc_live_arrays() == live0);
-    printf("test_core: %d failure(s)\n", failures);
-    return failures != 0;
+    return CHECK_DONE();
 }

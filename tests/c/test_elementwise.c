@@ -7,18 +7,9 @@
  * expressions' text (ew-expr.h) covers exactly the CPU loops. */
 #include "backend/cpu/cpu.h"
 #include "backend/ew-expr.h"
+#include "check.h"
 
 #include <stdio.h>
-
-static int failures;
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c)) {                                                                                \
-            fprintf(stderr, "%s:%d: CHECK failed: %s (last error: %s)\n", __FILE__, __LINE__, #c,  \
-                    numc_error_message());                                                         \
-            failures++;                                                                            \
-        }                                                                                          \
-    } while (0)
 
 static numc_array *from(numc_dtype dt, int64_t n, const void *data) {
     return numc_array_from_data(dt, 1, &n, data);
@@ -300,6 +291,5 @@ int main(void) {
     test_strided();
     test_threaded();
     test_expr_text();
-    if (failures) fprintf(stderr, "%d failures\n", failures);
-    return failures != 0;
+    return CHECK_DONE();
 }

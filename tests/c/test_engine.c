@@ -3,18 +3,9 @@
  * when the strides demand it, the interpreter stack routes to eager, and the
  * thread pool covers every index exactly once. */
 #include "prim/prim.h"
+#include "check.h"
 
 #include <stdio.h>
-
-static int failures;
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c)) {                                                                                \
-            fprintf(stderr, "%s:%d: CHECK failed: %s (%s)\n", __FILE__, __LINE__, #c,              \
-                    numc_error_message());                                                         \
-            failures++;                                                                            \
-        }                                                                                          \
-    } while (0)
 
 static numc_array *arange_f64(int ndim, const int64_t *shape) {
     int64_t n = 1;
@@ -125,9 +116,5 @@ int main(void) {
     test_threadpool();
     test_stack();
     CHECK(numc_live_arrays() == live);
-    if (failures)
-        fprintf(stderr, "%d failures\n", failures);
-    else
-        printf("test_engine: all checks passed\n");
-    return failures != 0;
+    return CHECK_DONE();
 }

@@ -5,12 +5,12 @@
  * belongs with the Python tests, where NumPy is at hand. */
 #include "core/core-impl.h"
 #include "np/format.h"
+#include "check.h"
 
 #include <stdio.h>
 
-static int failures;
-
 static void expect(const char *what, char *got, const char *want) {
+    checks++;
     if (!got || strcmp(got, want) != 0) {
         fprintf(stderr, "%s:\n  want: %s\n  got:  %s (%s)\n", what, want, got ? got : "NULL",
                 got ? "" : numc_error_message());
@@ -229,10 +229,7 @@ int main(void) {
     test_shapes();
     test_options();
     test_print();
-    if (numc_live_arrays() != live0) {
-        fprintf(stderr, "leaked %lld arrays\n", (long long)(numc_live_arrays() - live0));
-        failures++;
-    }
-    printf("test_format: %d failure(s)\n", failures);
-    return failures != 0;
+    if (numc_live_arrays() != live0)
+        FAIL("leaked %lld arrays", (long long)(numc_live_arrays() - live0));
+    return CHECK_DONE();
 }

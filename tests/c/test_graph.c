@@ -3,18 +3,9 @@
  * under a tape), leaked tracers, and the control-flow API (numc_cond,
  * numc_while_loop, numc_scan) traced and eager. */
 #include "graph/graph.h"
+#include "check.h"
 
 #include <stdio.h>
-
-static int failures;
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c)) {                                                                                \
-            fprintf(stderr, "%s:%d: CHECK failed: %s (%s)\n", __FILE__, __LINE__, #c,              \
-                    numc_error_message());                                                         \
-            failures++;                                                                            \
-        }                                                                                          \
-    } while (0)
 
 static numc_array *vec(int64_t n, double start, double step) {
     double *d = malloc(sizeof(double) * (size_t)(n ? n : 1));
@@ -295,10 +286,5 @@ int main(void) {
     int64_t leaked = numc_live_arrays() - live0;
     CHECK(leaked == 0);
     if (leaked) fprintf(stderr, "%lld arrays leaked\n", (long long)leaked);
-    if (failures) {
-        fprintf(stderr, "test_graph: %d failures\n", failures);
-        return 1;
-    }
-    printf("test_graph: ok\n");
-    return 0;
+    return CHECK_DONE();
 }

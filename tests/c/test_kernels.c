@@ -2,18 +2,9 @@
  * dot_general, index) called directly on hand-built arrays, including
  * non-contiguous views, against hand-computed values. */
 #include "backend/cpu/cpu.h"
+#include "check.h"
 
 #include <stdio.h>
-
-static int failures;
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c)) {                                                                                \
-            fprintf(stderr, "%s:%d: CHECK failed: %s (last error: %s)\n", __FILE__, __LINE__, #c,  \
-                    numc_error_message());                                                         \
-            failures++;                                                                            \
-        }                                                                                          \
-    } while (0)
 
 static numc_array *make(numc_dtype dt, int ndim, const int64_t *shape, const void *data) {
     numc_array *a = numc_array_new(dt, ndim, shape);
@@ -330,10 +321,5 @@ int main(void) {
     test_scan();
     test_dot();
     test_index();
-    if (failures) {
-        fprintf(stderr, "test_kernels: %d failure(s)\n", failures);
-        return 1;
-    }
-    printf("test_kernels: ok\n");
-    return 0;
+    return CHECK_DONE();
 }

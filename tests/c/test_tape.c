@@ -5,20 +5,10 @@
  * pausing, out-of-order stops, error kinds, and no leaked arrays. */
 #include "interp/tape.h"
 #include "prim/prim.h"
+#include "check.h"
 
 #include <math.h>
 #include <stdio.h>
-
-static int failures, checks;
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        checks++;                                                                                  \
-        if (!(c)) {                                                                                \
-            fprintf(stderr, "%s:%d: CHECK failed: %s (%s)\n", __FILE__, __LINE__, #c,              \
-                    numc_error_message());                                                         \
-            failures++;                                                                            \
-        }                                                                                          \
-    } while (0)
 
 static numc_array *vec(int n, const double *v) {
     int64_t shape[1] = {n};
@@ -362,10 +352,5 @@ int main(void) {
     custom_records();
     stack_order();
     CHECK(numc_live_arrays() == live);
-    if (failures) {
-        fprintf(stderr, "test_tape: %d of %d checks failed\n", failures, checks);
-        return 1;
-    }
-    printf("test_tape: all %d checks passed\n", checks);
-    return 0;
+    return CHECK_DONE();
 }
