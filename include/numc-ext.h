@@ -20,6 +20,20 @@
 
 /* ---- values (src/np/ext.c) ---- */
 
+/* The leading fields of every numc_array, so that the hottest test (is the
+ * handle weak?) stays inline in a binding's wrap path; src/np/ext.c checks at
+ * compile time that they match the engine's layout. Read-only. */
+typedef struct {
+    long refcount_; /* atomic in the engine: never read it */
+    numc_dtype dtype;
+    int ndim;
+    int flags;
+} numc_array_head;
+#define NUMC_ARRAY_HEAD_WEAK 1
+static inline bool numc_array_head_is_weak(const numc_array *a) {
+    return (((const numc_array_head *)(const void *)a)->flags & NUMC_ARRAY_HEAD_WEAK) != 0;
+}
+
 /* Whether a holds a value (a buffer): false for the tracers of numc.function,
  * vmap and control flow, whose slots must not read elements. */
 bool numc_array_is_concrete(const numc_array *a);

@@ -25,7 +25,7 @@ PyObject *pynumc_wrap(numc_array *a) {
         }
     }
     PyObject_Init((PyObject *)o, &NumcArray_Type);
-    o->arr = numc_array_strengthen(a);
+    o->arr = NUMC_LIKELY(!numc_array_head_is_weak(a)) ? a : numc_array_strengthen(a);
     o->weakreflist = NULL;
     o->exports = 0;
     return (PyObject *)o;

@@ -8,6 +8,14 @@
 #include "interp/tape.h"
 #include "prim/prim.h"
 
+#include <stddef.h>
+
+_Static_assert(offsetof(numc_array_head, flags) == offsetof(struct numc_array, flags) &&
+                   offsetof(numc_array_head, dtype) == offsetof(struct numc_array, dtype) &&
+                   offsetof(numc_array_head, ndim) == offsetof(struct numc_array, ndim) &&
+                   NUMC_ARRAY_HEAD_WEAK == NUMC_AF_WEAK,
+               "numc-ext.h's numc_array_head must match core's numc_array");
+
 bool numc_array_is_concrete(const numc_array *a) {
     return a->buffer != NULL;
 }
