@@ -6,7 +6,8 @@
  * objects: they are benchmarked against NumPy. */
 #include "pynumc.h"
 
-#include "core/core-impl.h"
+#include <math.h>
+#include <string.h>
 
 /* Leaf kinds in promotion order; OTHER means "not a plain Python scalar". */
 enum { K_NONE = -1, K_BOOL = 0, K_INT, K_FLOAT, K_COMPLEX, K_OTHER };
@@ -55,12 +56,12 @@ static int store_int(numc_dtype dt, void *dst, PyObject *v) {
             *(uint8_t *)dst = 1;
             return 0;
         case NUMC_FLOAT16: {
-            uint16_t h = numc_f64_to_f16(d);
+            uint16_t h = numc_half_from_f64(NUMC_FLOAT16, d);
             memcpy(dst, &h, 2);
             return 0;
         }
         case NUMC_BFLOAT16: {
-            uint16_t h = numc_f64_to_bf16(d);
+            uint16_t h = numc_half_from_f64(NUMC_BFLOAT16, d);
             memcpy(dst, &h, 2);
             return 0;
         }
@@ -110,12 +111,12 @@ static int store_int(numc_dtype dt, void *dst, PyObject *v) {
         *(uint64_t *)dst = (uint64_t)i;
         return 0;
     case NUMC_FLOAT16: {
-        uint16_t h = numc_f64_to_f16((double)i);
+        uint16_t h = numc_half_from_f64(NUMC_FLOAT16, (double)i);
         memcpy(dst, &h, 2);
         return 0;
     }
     case NUMC_BFLOAT16: {
-        uint16_t h = numc_f64_to_bf16((double)i);
+        uint16_t h = numc_half_from_f64(NUMC_BFLOAT16, (double)i);
         memcpy(dst, &h, 2);
         return 0;
     }
@@ -147,12 +148,12 @@ static int store_double(numc_dtype dt, void *dst, double d, double im) {
         *(uint8_t *)dst = d != 0 || im != 0;
         return 0;
     case NUMC_FLOAT16: {
-        uint16_t h = numc_f64_to_f16(d);
+        uint16_t h = numc_half_from_f64(NUMC_FLOAT16, d);
         memcpy(dst, &h, 2);
         return 0;
     }
     case NUMC_BFLOAT16: {
-        uint16_t h = numc_f64_to_bf16(d);
+        uint16_t h = numc_half_from_f64(NUMC_BFLOAT16, d);
         memcpy(dst, &h, 2);
         return 0;
     }
@@ -290,16 +291,12 @@ static numc_array *weak_cache[K_COMPLEX + 1];
 
 static numc_array *weak_cached(int kind, const void *val, size_t n) {
     numc_array *c = weak_cache[kind];
-    if (c && atomic_load(&c->refcount) == 1 && atomic_load(&c->buffer->refcount) == 1 &&
-        !atomic_load(&c->buffer->exported) && (c->flags & NUMC_AF_WEAK)) {
-        memcpy(numc_array_ptr(c), val, n);
-        return numc_array_retain(c);
-    }
+    if (c && numc_array_overwrite_scalar(c, val, n)) return numc_array_retain(c);
     return NULL;
 }
 
 static numc_array *weak_remember(int kind, numc_array *a) {
-    if (a && a->buffer && !a->owner && !a->buffer->device && (a->flags & NUMC_AF_WEAK)) {
+    if (a && numc_array_is_plain(a) && numc_array_is_weak(a)) {
         if (weak_cache[kind]) numc_array_release(weak_cache[kind]);
         weak_cache[kind] = numc_array_retain(a);
     }
@@ -767,9 +764,9 @@ static PyObject *scalar_from_ptr(numc_dtype dt, const void *p) {
     case NUMC_UINT64:
         return PyLong_FromUnsignedLongLong(*(const uint64_t *)p);
     case NUMC_FLOAT16:
-        return PyFloat_FromDouble(numc_f16_to_f32(*(const uint16_t *)p));
+        return PyFloat_FromDouble(numc_half_to_f64(NUMC_FLOAT16, *(const uint16_t *)p));
     case NUMC_BFLOAT16:
-        return PyFloat_FromDouble(numc_bf16_to_f32(*(const uint16_t *)p));
+        return PyFloat_FromDouble(numc_half_to_f64(NUMC_BFLOAT16, *(const uint16_t *)p));
     case NUMC_FLOAT32:
         return PyFloat_FromDouble(*(const float *)p);
     case NUMC_FLOAT64:
@@ -846,8 +843,4 @@ PyObject *pynumc_tolist(numc_array *a) {
         build_list(dt, numc_dtype_itemsize(dt), 0, numc_array_ndim(a), numc_array_shape(a), &p);
     free(host);
     return r;
-}
-
-int pynumc_init_convert(PyObject *m) {
-    return 0;
 }

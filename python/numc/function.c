@@ -12,7 +12,9 @@
  * The control-flow functions (numc.cond, switch, while_loop, fori_loop,
  * scan) are in control.c; the array/pytree helpers both use are declared in
  * function.h. */
+#include "autodiff.h"
 #include "function.h"
+#include "pyops.h"
 #include "pytree.h"
 
 #include <stdio.h>
@@ -1171,5 +1173,5 @@ int pynumc_init_function(PyObject *m) {
     if (PyModule_AddObjectRef(m, "function", (PyObject *)&Function_Type) < 0) return -1;
     if (PyModule_AddObjectRef(m, "jit", (PyObject *)&Function_Type) < 0) return -1;
     if (PyModule_AddFunctions(m, function_module_methods) < 0) return -1;
-    return pynumc_init_control(m);
+    return 0;
 }

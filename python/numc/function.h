@@ -1,7 +1,6 @@
 /* function.h — shared by function.c (numc.function) and control.c (numc.cond,
- * switch, while_loop, fori_loop, scan): moving values between traced arrays
- * and pytrees of Python objects; and the Variable hooks autodiff.c gives
- * numc.function. Private to those three files. */
+ * switch, while_loop, fori_loop, scan), which sits above it: moving values
+ * between traced arrays and pytrees of Python objects. */
 #ifndef PYNUMC_FUNCTION_H
 #define PYNUMC_FUNCTION_H
 
@@ -19,21 +18,5 @@ numc_array **pynumc_leaves_to_arrays(PyObject *leaves, const char *who);
 /* Wraps n arrays (stealing them, even on failure) and rebuilds treedef's
  * structure (pytree.h). New reference or NULL. */
 PyObject *pynumc_unflatten_arrays(PyObject *treedef, numc_array **a, Py_ssize_t n);
-
-/* Variables (autodiff.c), which numc.function treats as state. */
-/* The live Variable objects, newest first (a new list), or NULL. */
-PyObject *pynumc_live_variables(void);
-/* var.assign(value) (steals value): cast to the Variable's dtype, cut from
- * every tape, watched by the active tapes tracking var. 0, or -1 with an
- * exception. */
-int pynumc_variable_assign(PyObject *var, numc_array *value);
-/* Whether an active tape of this thread tracks one of the Variables of the
- * tuple vars (it would watch the value an assign gives them). 1, 0, or -1
- * with an exception. */
-int pynumc_variables_tracked(PyObject *vars);
-
-/* Registers the control-flow functions (control.c); called by
- * pynumc_init_function. */
-int pynumc_init_control(PyObject *m);
 
 #endif

@@ -1,23 +1,19 @@
-/* functions.c — binds the spec table (functions.def) to Python: compiles each
- * row's signature once at import (interned keyword names, converted
- * defaults), parses vectorcall arguments generically, and calls the row's C
- * function through the invoker its KIND names. Also the shared argument
- * helpers (axes, shape, int) and the `_spec` export. */
-#include "pynumc.h"
-
-#include "core/core-impl.h"
-
-#define MAXP 16
+/* functions.c — binds the spec table (functions.def) to Python: compiles
+ * each row's signature at import (parser.c), and calls the row's C function
+ * through the invoker its KIND names; also the `_spec` export. */
+#include "parser.h"
+#include "pyops.h"
 
 #define PYNUMC_KINDS(K)                                                                            \
     K(UNARY)                                                                                       \
-    K(BINARY) K(ALIAS) K(DIVMOD) K(MODF) K(WHERE) K(CLIP) K(ROUND) K(TENSORDOT) K(REDUCE)          \
-        K(VARSTD) K(COUNT_NONZERO) K(ARGRED) K(CUMUL) K(CUMULATIVE) K(ARRAY) K(ASARRAY) K(CREATE)  \
-            K(FULL) K(LIKE) K(FULL_LIKE) K(ARANGE) K(LINSPACE) K(EYE) K(IDENTITY) K(COPY)          \
-                K(ASTYPE) K(RESHAPE) K(RAVEL) K(TRANSPOSE) K(SWAPAXES) K(MOVEAXIS) K(EXPAND_DIMS)  \
-                    K(SQUEEZE) K(BROADCAST_TO) K(BROADCAST_ARRAYS) K(CONCAT) K(STACK) K(SEQ)       \
-                        K(SPLIT) K(FLIP) K(TAKE) K(NONZERO) K(RESULT_TYPE) K(PROMOTE_TYPES)        \
-                            K(CAN_CAST) K(SHAPE) K(NDIM) K(SIZE)
+    K(BINARY)                                                                                      \
+    K(ALIAS) K(DIVMOD) K(MODF) K(WHERE) K(CLIP) K(ROUND) K(TENSORDOT) K(REDUCE) K(VARSTD)          \
+        K(COUNT_NONZERO) K(ARGRED) K(CUMUL) K(CUMULATIVE) K(ARRAY) K(ASARRAY) K(CREATE) K(FULL)    \
+            K(LIKE) K(FULL_LIKE) K(ARANGE) K(LINSPACE) K(EYE) K(IDENTITY) K(COPY) K(ASTYPE)        \
+                K(RESHAPE) K(RAVEL) K(TRANSPOSE) K(SWAPAXES) K(MOVEAXIS) K(EXPAND_DIMS) K(SQUEEZE) \
+                    K(BROADCAST_TO) K(BROADCAST_ARRAYS) K(CONCAT) K(STACK) K(SEQ) K(SPLIT) K(FLIP) \
+                        K(TAKE) K(NONZERO) K(RESULT_TYPE) K(PROMOTE_TYPES) K(CAN_CAST) K(SHAPE)    \
+                            K(NDIM) K(SIZE)
 
 enum {
 #define K(n) KIND_##n,
@@ -31,28 +27,6 @@ static const char *const kind_names[] = {
 #undef K
 };
 
-/* Keyword parameters the invokers look up by name (operands are read by
- * position: v[0], v[1], ...). */
-#define PYNUMC_SLOTS(S)                                                                            \
-    S(axis)                                                                                        \
-    S(dtype) S(out) S(keepdims) S(ddof) S(correction) S(decimals) S(copy) S(ndmin) S(device)       \
-        S(shape) S(num) S(endpoint) S(retstep) S(M) S(k) S(axes) S(axis1) S(axis2) S(source)       \
-            S(destination) S(include_initial) S(fill_value) S(stop) S(step) S(a_min) S(a_max)      \
-                S(min) S(max) S(indices_or_sections) S(newshape) S(casting) S(x) S(y) S(to)
-
-enum {
-#define S(n) SLOT_##n,
-    PYNUMC_SLOTS(S)
-#undef S
-        SLOT_COUNT
-};
-static const char *const slot_names[] = {
-#define S(n) #n,
-    PYNUMC_SLOTS(S)
-#undef S
-};
-
-typedef void (*anyfn)(void);
 typedef struct {
     const char *name;
     int kind;
@@ -68,456 +42,8 @@ static const row_t rows[] = {
 };
 #define NROWS ((int)(sizeof rows / sizeof *rows))
 
-/* A parsed argument. */
-typedef struct {
-    int none;          /* None given (optional types) */
-    numc_array *arr;   /* A, a */
-    numc_dtype dt;     /* D */
-    int64_t i;         /* I, C (-1 None), B */
-    double d;          /* F */
-    int n;             /* X/S/x count (-1 None for X), L count */
-    int64_t *ax;       /* X, S, x */
-    numc_array **list; /* L */
-    PyObject *obj;     /* the object (borrowed) for O, P, and all others */
-} pval;
-
-typedef struct {
-    PyObject *name; /* interned */
-    char type;
-    char opt, kwonly, posonly, required;
-    PyObject *dflt;
-    pval dval; /* the default, converted once */
-    int64_t dbuf[1];
-} param_t;
-
-typedef struct {
-    const char *name;
-    int kind;
-    anyfn cfunc;
-    const char *cname;
-    const char *sig;
-    int np, npos, var; /* params, how many take positionals, the V param or -1 */
-    param_t p[MAXP];
-    signed char pos_of[SLOT_COUNT];
-    PyMethodDef def;
-} spec_t;
-
 static spec_t specs[NROWS];
 static int nspecs;
-
-typedef struct {
-    const spec_t *s;
-    pval v[MAXP];
-    int64_t axbuf[MAXP][NUMC_MAX_DIMS];
-    numc_array *owned[MAXP * 2];
-    int nowned;
-    struct {
-        numc_array **v;
-        int n;
-    } lists[MAXP]; /* L arguments: members are owned through the list */
-    int nlists;
-    PyObject *const *var;
-    Py_ssize_t nvar;
-} frame_t;
-
-/* ---- shared argument helpers ---- */
-
-int pynumc_parse_int(PyObject *obj, int64_t *out) {
-    if (PyLong_CheckExact(obj)) {
-        long long v = PyLong_AsLongLong(obj);
-        if (v == -1 && PyErr_Occurred()) return -1;
-        *out = v;
-        return 0;
-    }
-    if (PyFloat_Check(obj) || !PyIndex_Check(obj)) {
-        PyErr_Format(PyExc_TypeError, "'%.200s' object cannot be interpreted as an integer",
-                     Py_TYPE(obj)->tp_name);
-        return -1;
-    }
-    PyObject *i = PyNumber_Index(obj);
-    if (!i) return -1;
-    long long v = PyLong_AsLongLong(i);
-    Py_DECREF(i);
-    if (v == -1 && PyErr_Occurred()) return -1;
-    *out = v;
-    return 0;
-}
-
-static int parse_int_seq(PyObject *obj, int64_t *out, int *n, const char *what) {
-    PyObject *seq = PySequence_Fast(obj, what);
-    if (!seq) return -1;
-    Py_ssize_t len = PySequence_Fast_GET_SIZE(seq);
-    if (len > NUMC_MAX_DIMS) {
-        Py_DECREF(seq);
-        PyErr_Format(PyExc_ValueError,
-                     "maximum supported dimension for an ndarray is %d, found %zd", NUMC_MAX_DIMS,
-                     len);
-        return -1;
-    }
-    for (Py_ssize_t i = 0; i < len; i++)
-        if (pynumc_parse_int(PySequence_Fast_GET_ITEM(seq, i), &out[i]) < 0) {
-            Py_DECREF(seq);
-            return -1;
-        }
-    *n = (int)len;
-    Py_DECREF(seq);
-    return 0;
-}
-
-int pynumc_parse_axes(PyObject *obj, int64_t *axes, int *naxes) {
-    if (obj == Py_None) {
-        *naxes = -1;
-        return 0;
-    }
-    if (PyLong_Check(obj) ||
-        (PyIndex_Check(obj) && !PyFloat_Check(obj) && !PySequence_Check(obj))) {
-        *naxes = 1;
-        return pynumc_parse_int(obj, axes);
-    }
-    if (NumcArray_Check(obj) && numc_array_ndim(NumcArray_ARR(obj)) == 0) {
-        *naxes = 1;
-        return pynumc_parse_int(obj, axes);
-    }
-    if (!PyTuple_Check(obj) && !PyList_Check(obj)) {
-        PyErr_Format(PyExc_TypeError, "'%.200s' object cannot be interpreted as an integer",
-                     Py_TYPE(obj)->tp_name);
-        return -1;
-    }
-    return parse_int_seq(obj, axes, naxes, "axis must be an int or a tuple of ints");
-}
-
-int pynumc_parse_shape(PyObject *obj, int64_t *shape, int *ndim) {
-    if (PyLong_Check(obj) || (PyIndex_Check(obj) && !PyFloat_Check(obj) &&
-                              !(NumcArray_Check(obj) && numc_array_ndim(NumcArray_ARR(obj)) > 0))) {
-        *ndim = 1;
-        return pynumc_parse_int(obj, shape);
-    }
-    if (NumcArray_Check(obj) || pynumc_is_numpy_object(obj)) {
-        PyObject *l = PyObject_CallMethod(obj, "tolist", NULL);
-        if (!l) return -1;
-        int r = pynumc_parse_shape(l, shape, ndim);
-        Py_DECREF(l);
-        return r;
-    }
-    if (!PySequence_Check(obj)) {
-        PyErr_Format(PyExc_TypeError, "'%.200s' object cannot be interpreted as an integer",
-                     Py_TYPE(obj)->tp_name);
-        return -1;
-    }
-    return parse_int_seq(obj, shape, ndim, "shape must be an int or a sequence of ints");
-}
-
-/* ---- compiling signatures ---- */
-
-static PyObject *parse_literal(const char *s, size_t n) {
-    char buf[64];
-    if (n >= sizeof buf) n = sizeof buf - 1;
-    memcpy(buf, s, n);
-    buf[n] = 0;
-    if (!strcmp(buf, "None")) return Py_NewRef(Py_None);
-    if (!strcmp(buf, "True")) return Py_NewRef(Py_True);
-    if (!strcmp(buf, "False")) return Py_NewRef(Py_False);
-    if (buf[0] == '\'') {
-        buf[n - 1] = 0;
-        return PyUnicode_InternFromString(buf + 1);
-    }
-    char *end;
-    long long v = strtoll(buf, &end, 10);
-    if (!*end) return PyLong_FromLongLong(v);
-    return PyFloat_FromDouble(strtod(buf, NULL));
-}
-
-static int convert_param(const spec_t *s, const param_t *p, PyObject *o, pval *v, frame_t *f,
-                         int64_t *axbuf);
-
-static int compile_sig(spec_t *s) {
-    const char *c = s->sig;
-    int kwonly = 0;
-    s->np = 0;
-    s->var = -1;
-    memset(s->pos_of, -1, sizeof s->pos_of);
-    while (*c) {
-        while (*c == ' ' || *c == ',')
-            c++;
-        if (!*c) break;
-        const char *tok = c;
-        while (*c && *c != ',')
-            c++;
-        size_t len = (size_t)(c - tok);
-        while (len && tok[len - 1] == ' ')
-            len--;
-        if (len == 1 && tok[0] == '/') {
-            for (int i = 0; i < s->np; i++)
-                s->p[i].posonly = 1;
-            continue;
-        }
-        if (len == 1 && tok[0] == '*') {
-            kwonly = 1;
-            continue;
-        }
-        if (s->np >= MAXP) goto bad;
-        param_t *p = &s->p[s->np];
-        memset(p, 0, sizeof *p);
-        const char *colon = memchr(tok, ':', len);
-        if (!colon) goto bad;
-        char name[64];
-        size_t nl = (size_t)(colon - tok);
-        if (nl >= sizeof name) goto bad;
-        memcpy(name, tok, nl);
-        name[nl] = 0;
-        p->name = PyUnicode_InternFromString(name);
-        if (!p->name) return -1;
-        p->type = colon[1];
-        const char *rest = colon + 2;
-        if (*rest == '?') {
-            p->opt = 1;
-            rest++;
-        }
-        p->kwonly = (char)kwonly;
-        if (rest < tok + len && *rest == '=') {
-            p->dflt = parse_literal(rest + 1, (size_t)(tok + len - rest - 1));
-            if (!p->dflt) return -1;
-            if (p->dflt == Py_None) p->opt = 1;
-        } else if (p->type != 'V') {
-            p->required = 1;
-        }
-        if (p->type == 'V') {
-            s->var = s->np;
-            kwonly = 1;
-        }
-        for (int sl = 0; sl < SLOT_COUNT; sl++)
-            if (!strcmp(slot_names[sl], name)) s->pos_of[sl] = (signed char)s->np;
-        s->np++;
-    }
-    s->npos = 0;
-    for (int i = 0; i < s->np; i++)
-        if (!s->p[i].kwonly && s->p[i].type != 'V') s->npos = i + 1;
-    /* defaults are converted once; they may not own arrays */
-    for (int i = 0; i < s->np; i++) {
-        param_t *p = &s->p[i];
-        memset(&p->dval, 0, sizeof p->dval);
-        if (!p->dflt) continue;
-        if (convert_param(s, p, p->dflt, &p->dval, NULL, p->dbuf) < 0) return -1;
-        p->dval.obj = p->dflt;
-    }
-    return 0;
-bad:
-    PyErr_Format(PyExc_SystemError, "numc: bad signature for %s: %s", s->name, s->sig);
-    return -1;
-}
-
-/* ---- parsing a call ---- */
-
-static int own(frame_t *f, numc_array *a) {
-    f->owned[f->nowned++] = a;
-    return 0;
-}
-
-static void frame_release(frame_t *f) {
-    for (int i = 0; i < f->nowned; i++)
-        numc_array_release(f->owned[i]);
-    for (int i = 0; i < f->nlists; i++) {
-        for (int j = 0; j < f->lists[i].n; j++)
-            numc_array_release(f->lists[i].v[j]);
-        PyMem_Free(f->lists[i].v);
-    }
-}
-
-static int check_order_arg(PyObject *o) {
-    if (o == Py_None) return 0;
-    const char *s = PyUnicode_Check(o) ? PyUnicode_AsUTF8(o) : NULL;
-    if (s && (!strcmp(s, "C") || !strcmp(s, "K") || !strcmp(s, "A"))) return 0;
-    if (s && !strcmp(s, "F")) {
-        PyErr_SetString(PyExc_NotImplementedError,
-                        "numc arrays are C-ordered: order='F' is not supported");
-        return -1;
-    }
-    PyErr_SetString(PyExc_ValueError, "order must be one of 'C', 'F', 'A', or 'K'");
-    return -1;
-}
-
-static int convert_param(const spec_t *s, const param_t *p, PyObject *o, pval *v, frame_t *f,
-                         int64_t *axbuf) {
-    v->obj = o;
-    v->none = o == Py_None;
-    if (v->none && p->opt && p->type != 'X' && p->type != 'D' && p->type != 'x' && p->type != 'C') {
-        v->arr = NULL;
-        v->n = -1;
-        return 0;
-    }
-    switch (p->type) {
-    case 'A':
-    case 'a':
-        v->arr = p->type == 'A' ? pynumc_from_object(o, NUMC_DTYPE_NONE)
-                                : pynumc_asarray(o, NUMC_DTYPE_NONE);
-        if (!v->arr) return -1;
-        return own(f, v->arr);
-    case 'D':
-        return pynumc_parse_dtype(o, &v->dt);
-    case 'X':
-        v->ax = axbuf;
-        return pynumc_parse_axes(o, axbuf, &v->n);
-    case 'x':
-        v->ax = axbuf;
-        if (o == Py_None) {
-            v->n = 0;
-            return 0;
-        }
-        v->n = 1;
-        return pynumc_parse_int(o, axbuf);
-    case 'I':
-        return pynumc_parse_int(o, &v->i);
-    case 'F':
-        v->d = PyFloat_AsDouble(o);
-        return (v->d == -1.0 && PyErr_Occurred()) ? -1 : 0;
-    case 'B': {
-        int t = PyObject_IsTrue(o);
-        if (t < 0) return -1;
-        v->i = t;
-        return 0;
-    }
-    case 'C':
-        if (o == Py_None)
-            v->i = -1;
-        else {
-            int t = PyObject_IsTrue(o);
-            if (t < 0) return -1;
-            v->i = t;
-        }
-        return 0;
-    case 'S':
-        v->ax = axbuf;
-        return pynumc_parse_shape(o, axbuf, &v->n);
-    case 'L': {
-        /* an array is a sequence of its rows */
-        PyObject *seq = NumcArray_Check(o) ? PySequence_List(o)
-                                           : PySequence_Fast(o, "expected a sequence of arrays");
-        if (!seq) return -1;
-        Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
-        numc_array **list = PyMem_Calloc((size_t)(n ? n : 1), sizeof(numc_array *));
-        if (!list) {
-            Py_DECREF(seq);
-            return PyErr_NoMemory(), -1;
-        }
-        int k = f->nlists++;
-        f->lists[k].v = list;
-        f->lists[k].n = 0;
-        v->list = list;
-        v->n = 0;
-        for (Py_ssize_t i = 0; i < n; i++) {
-            numc_array *a = pynumc_asarray(PySequence_Fast_GET_ITEM(seq, i), NUMC_DTYPE_NONE);
-            if (!a) {
-                Py_DECREF(seq);
-                return -1;
-            }
-            list[i] = a;
-            f->lists[k].n = v->n = (int)i + 1;
-        }
-        Py_DECREF(seq);
-        return 0;
-    }
-    case 'R':
-        return check_order_arg(o);
-    case 'U':
-        if (p->dflt && o != p->dflt) {
-            int eq = PyObject_RichCompareBool(o, p->dflt, Py_EQ);
-            if (eq < 0) return -1;
-            if (!eq) {
-                PyErr_Format(PyExc_NotImplementedError, "numc.%s: argument '%U' is not supported",
-                             s->name, p->name);
-                return -1;
-            }
-        }
-        return 0;
-    case 'P':
-        if (o != Py_None && !NumcArray_Check(o) &&
-            !(PyTuple_Check(o) && PyTuple_GET_SIZE(o) == 1 &&
-              NumcArray_Check(PyTuple_GET_ITEM(o, 0)))) {
-            PyErr_SetString(PyExc_TypeError, "return arrays must be of numc.ndarray type");
-            return -1;
-        }
-        return 0;
-    default:
-        return 0; /* O */
-    }
-}
-
-static int parse_call(const spec_t *s, PyObject *self, PyObject *const *args, Py_ssize_t nargs,
-                      PyObject *kwnames, frame_t *f) {
-    PyObject *objs[MAXP] = {0};
-    int pi = 0;
-    f->s = s;
-    f->nowned = f->nlists = 0;
-    f->var = NULL;
-    f->nvar = 0;
-    if (self) objs[pi++] = self;
-    Py_ssize_t i = 0;
-    for (; i < nargs; i++) {
-        if (pi == s->var) {
-            f->var = args + i;
-            f->nvar = nargs - i;
-            i = nargs;
-            break;
-        }
-        if (pi >= s->npos) {
-            PyErr_Format(PyExc_TypeError, "%s() takes at most %d positional arguments (%zd given)",
-                         s->name, s->npos - (self != NULL), nargs);
-            return -1;
-        }
-        objs[pi++] = args[i];
-    }
-    if (kwnames) {
-        Py_ssize_t nk = PyTuple_GET_SIZE(kwnames);
-        for (Py_ssize_t k = 0; k < nk; k++) {
-            PyObject *key = PyTuple_GET_ITEM(kwnames, k);
-            int j = -1;
-            for (int q = 0; q < s->np; q++)
-                if (s->p[q].name == key) {
-                    j = q;
-                    break;
-                }
-            if (j < 0)
-                for (int q = 0; q < s->np; q++)
-                    if (PyUnicode_Compare(s->p[q].name, key) == 0) {
-                        j = q;
-                        break;
-                    }
-            if (j < 0 || s->p[j].type == 'V') {
-                PyErr_Format(PyExc_TypeError, "%s() got an unexpected keyword argument '%U'",
-                             s->name, key);
-                return -1;
-            }
-            if (s->p[j].posonly) {
-                PyErr_Format(PyExc_TypeError,
-                             "%s() got some positional-only arguments passed as keyword "
-                             "arguments: '%U'",
-                             s->name, key);
-                return -1;
-            }
-            if (objs[j]) {
-                PyErr_Format(PyExc_TypeError, "%s() got multiple values for argument '%U'", s->name,
-                             key);
-                return -1;
-            }
-            objs[j] = args[nargs + k];
-        }
-    }
-    for (int j = 0; j < s->np; j++) {
-        const param_t *p = &s->p[j];
-        if (p->type == 'V') continue;
-        if (!objs[j]) {
-            if (p->required) {
-                PyErr_Format(PyExc_TypeError, "%s() missing required argument '%U' (pos %d)",
-                             s->name, p->name, j + 1 - (self != NULL));
-                return -1;
-            }
-            f->v[j] = p->dval;
-            continue;
-        }
-        if (convert_param(s, p, objs[j], &f->v[j], f, f->axbuf[j]) < 0) return -1;
-    }
-    return 0;
-}
 
 /* ---- invokers ---- */
 
@@ -555,7 +81,7 @@ static PyObject *finish(frame_t *f, numc_array *r) {
 static const numc_array *cast_input(frame_t *f, const numc_array *a, numc_dtype dt) {
     if (dt == NUMC_DTYPE_NONE || numc_array_dtype(a) == dt) return a;
     numc_array *c = numc_astype(a, dt);
-    if (c) own(f, c);
+    if (c) pynumc_frame_own(f, c);
     return c;
 }
 
@@ -869,7 +395,7 @@ static PyObject *do_cumulative(frame_t *f) {
         int64_t one = 1;
         numc_array *r1 = numc_reshape(x, 1, &one);
         if (!r1) return pynumc_raise();
-        own(f, r1);
+        pynumc_frame_own(f, r1);
         x = r1;
         nd = 1;
     }
@@ -1261,8 +787,8 @@ static PyObject *call_spec(const spec_t *s, PyObject *self, PyObject *const *arg
                            PyObject *kwnames) {
     frame_t f;
     PyObject *r = NULL;
-    if (parse_call(s, self, args, nargs, kwnames, &f) == 0) r = invoke(&f);
-    frame_release(&f);
+    if (pynumc_parse_call(s, self, args, nargs, kwnames, &f) == 0) r = invoke(&f);
+    pynumc_frame_release(&f);
     return r;
 }
 
@@ -1349,7 +875,7 @@ int pynumc_init_functions(PyObject *m) {
             s->kind = t->kind;
             s->sig = t->sig;
         }
-        if (compile_sig(s) < 0) goto fail;
+        if (pynumc_compile_sig(s) < 0) goto fail;
         s->def.ml_name = s->name;
         s->def.ml_meth = (PyCFunction)(void (*)(void))dispatch;
         s->def.ml_flags = METH_FASTCALL | METH_KEYWORDS;
@@ -1379,7 +905,7 @@ int pynumc_init_functions(PyObject *m) {
         Py_XDECREF(t);
         return -1;
     }
-    return pynumc_init_ndarray_methods();
+    return 0;
 fail:
     Py_DECREF(spec_list);
     return -1;

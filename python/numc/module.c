@@ -1,97 +1,9 @@
-/* module.c — the _numc module object: init order, the numc-error to Python
- * exception mapping, and lazy access to NumPy and ml_dtypes (interop only;
- * numc itself never needs them). */
+/* module.c — the top of the extension: the _numc module object's
+ * configuration functions and PyInit__numc, which initialises every layer
+ * from the bottom up (each file registers its types and functions; upper
+ * files install their slots and methods into the ndarray type). */
 #include "pynumc.h"
-#include "pytree.h"
-
-PyObject *numc_module;
-PyObject *pynumc_AxisError;
-PyObject *pynumc_LinAlgError;
-
-static PyObject *numpy_mod;
-static PyObject *bfloat16_type;
-
-PyObject *pynumc_numpy(void) {
-    if (!numpy_mod) numpy_mod = PyImport_ImportModule("numpy");
-    return numpy_mod;
-}
-
-PyObject *pynumc_bfloat16_type(void) {
-    if (!bfloat16_type) {
-        PyObject *m = PyImport_ImportModule("ml_dtypes");
-        if (!m) return NULL;
-        bfloat16_type = PyObject_GetAttrString(m, "bfloat16");
-        Py_DECREF(m);
-    }
-    return bfloat16_type;
-}
-
-PyObject *pynumc_raise(void) {
-    if (PyErr_Occurred()) return NULL;
-    PyObject *exc;
-    switch (numc_error_kind()) {
-    case NUMC_ERR_VALUE:
-        exc = PyExc_ValueError;
-        break;
-    case NUMC_ERR_TYPE:
-        exc = PyExc_TypeError;
-        break;
-    case NUMC_ERR_INDEX:
-        exc = PyExc_IndexError;
-        break;
-    case NUMC_ERR_AXIS:
-        exc = pynumc_AxisError;
-        break;
-    case NUMC_ERR_MEMORY:
-        exc = PyExc_MemoryError;
-        break;
-    case NUMC_ERR_OVERFLOW:
-        exc = PyExc_OverflowError;
-        break;
-    case NUMC_ERR_ZERO_DIVISION:
-        exc = PyExc_ZeroDivisionError;
-        break;
-    case NUMC_ERR_NOT_IMPLEMENTED:
-        exc = PyExc_NotImplementedError;
-        break;
-    case NUMC_ERR_LINALG:
-        exc = pynumc_LinAlgError;
-        break;
-    case NUMC_OK:
-        PyErr_SetString(PyExc_RuntimeError, "numc: operation failed without an error message");
-        return NULL;
-    default:
-        exc = PyExc_RuntimeError;
-        break;
-    }
-    const char *msg = numc_error_message();
-    PyErr_SetString(exc, msg && *msg ? msg : "numc error");
-    numc_error_clear();
-    return NULL;
-}
-
-/* AxisError comes from NumPy so `except np.exceptions.AxisError` works; a
- * local ValueError+IndexError subclass stands in when NumPy is absent. */
-static int init_errors(PyObject *m) {
-    PyObject *exc_mod = PyImport_ImportModule("numpy.exceptions");
-    if (exc_mod) {
-        pynumc_AxisError = PyObject_GetAttrString(exc_mod, "AxisError");
-        Py_DECREF(exc_mod);
-    }
-    if (!pynumc_AxisError) {
-        PyErr_Clear();
-        PyObject *bases = PyTuple_Pack(2, PyExc_ValueError, PyExc_IndexError);
-        if (!bases) return -1;
-        pynumc_AxisError = PyErr_NewException("numc.AxisError", bases, NULL);
-        Py_DECREF(bases);
-        if (!pynumc_AxisError) return -1;
-    }
-    pynumc_LinAlgError = PyErr_NewException("numc.linalg.LinAlgError", PyExc_ValueError, NULL);
-    if (!pynumc_LinAlgError) return -1;
-    if (PyModule_AddObjectRef(m, "AxisError", pynumc_AxisError) < 0) return -1;
-    if (PyModule_AddObjectRef(m, "LinAlgError", pynumc_LinAlgError) < 0) return -1;
-    return 0;
-}
+#include "pyinit.h"
 
 static PyObject *py_set_default_float(PyObject *self, PyObject *arg) {
     numc_dtype dt;
@@ -187,17 +99,20 @@ static struct PyModuleDef module_def = {
     NULL,
 };
 
-int pynumc_init_vmap(PyObject *m);     /* vmap.c */
-int pynumc_init_function(PyObject *m); /* function.c */
-int pynumc_init_autodiff(PyObject *m); /* autodiff.c */
-
+/* Bottom first; the ndarray type is readied once every layer installed its
+ * slots, and methods that need the ready type (or the compiled spec table)
+ * come after. */
 PyMODINIT_FUNC PyInit__numc(void) {
     PyObject *m = PyModule_Create(&module_def);
     if (!m) return NULL;
     numc_module = m;
-    if (init_errors(m) < 0 || pynumc_init_dtypes(m) < 0 || pynumc_init_ndarray(m) < 0 ||
-        pynumc_init_convert(m) < 0 || pynumc_init_functions(m) < 0 || pynumc_init_pytree(m) < 0 ||
-        pynumc_init_vmap(m) < 0 || pynumc_init_function(m) < 0 || pynumc_init_autodiff(m) < 0) {
+    if (pynumc_init_errors(m) < 0 || pynumc_init_dtypes(m) < 0 || pynumc_init_ndarray(m) < 0 ||
+        pynumc_init_export(m) < 0 || pynumc_init_arrayslots(m) < 0 ||
+        pynumc_array_type_ready(m) < 0 || pynumc_init_export_methods() < 0 ||
+        pynumc_init_functions(m) < 0 || pynumc_init_spec_methods() < 0 ||
+        pynumc_init_pytree(m) < 0 || pynumc_init_variable(m) < 0 || pynumc_init_tape(m) < 0 ||
+        pynumc_init_transforms(m) < 0 || pynumc_init_custom_vjp(m) < 0 ||
+        pynumc_init_function(m) < 0 || pynumc_init_control(m) < 0 || pynumc_init_vmap(m) < 0) {
         Py_DECREF(m);
         numc_module = NULL;
         return NULL;

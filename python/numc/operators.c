@@ -4,8 +4,7 @@
  * rebind the handle", and the shared `out=` assignment used by the function
  * table. This is the `a + b` / `a * 2.0` hot path: no Python-level work. */
 #include "pynumc.h"
-
-#include "core/core-impl.h"
+#include "pyops.h"
 
 typedef numc_array *(*binfn)(const numc_array *, const numc_array *);
 

@@ -1,13 +1,17 @@
-/* pynumc.h — shared declarations of the numc CPython extension (_numc): the
- * ndarray handle, conversions, the dtype objects, the argument parser driven by
- * the spec table (functions.def) and the per-file init hooks. */
+/* pynumc.h — the bottom layer of the numc CPython extension (_numc), which
+ * every file may include: module state and errors (errors.c), the ndarray
+ * handle (arraytype.c), dtypes (dtypes.c), conversion (convert.c), argument
+ * helpers (args.c) and the ndarray type's own behaviour (ndarray.c). Upper
+ * layers declare their interfaces in pyops.h (parser, functions, operators,
+ * indexing), pytree.h, transforms.h, function.h and pyinit.h. The extension
+ * sees the engine only through numc.h and numc-ext.h. */
 #ifndef PYNUMC_H
 #define PYNUMC_H
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
-#include "numc.h"
+#include "numc-ext.h"
 
 /* The Python ndarray: a mutable handle to an immutable numc value. Mutation
  * syntax (a[i] = v, a += b) computes the functional update and rebinds `arr`. */
@@ -17,8 +21,25 @@ typedef struct {
     Py_ssize_t exports; /* live buffer-protocol views */
 } NumcArrayObject;
 
-extern PyTypeObject NumcArray_Type;
+/* ---- module state and errors (errors.c) ---- */
 extern PyObject *numc_module; /* the _numc module object */
+/* Module-level exception classes (AxisError from NumPy when importable). */
+extern PyObject *pynumc_AxisError;
+extern PyObject *pynumc_LinAlgError;
+/* Raises the Python exception matching numc_error_kind(); returns NULL. An
+ * already-set Python exception is left alone. */
+PyObject *pynumc_raise(void);
+/* The NumPy module (imported on first use); borrowed, NULL with an exception. */
+PyObject *pynumc_numpy(void);
+/* ml_dtypes.bfloat16 (imported on first use); borrowed, NULL with an exception. */
+PyObject *pynumc_bfloat16_type(void);
+
+#define PYNUMC_FASTKW (METH_FASTCALL | METH_KEYWORDS)
+#define PYNUMC_FN(f) ((PyCFunction)(void (*)(void))(f))
+
+/* ---- the handle (arraytype.c) ---- */
+/* The type object is bare until the layers above install their slots. */
+extern PyTypeObject NumcArray_Type;
 
 #define NumcArray_Check(o) PyObject_TypeCheck((o), &NumcArray_Type)
 #define NumcArray_ARR(o) (((NumcArrayObject *)(o))->arr)
@@ -28,9 +49,23 @@ extern PyObject *numc_module; /* the _numc module object */
 PyObject *pynumc_wrap(numc_array *a);
 /* Wraps into a given (possibly subclass) type. */
 PyObject *pynumc_wrap_type(PyTypeObject *tp, numc_array *a);
-/* Raises the Python exception matching numc_error_kind(); returns NULL. An
- * already-set Python exception is left alone. */
-PyObject *pynumc_raise(void);
+/* Raises the error for reading the value of tracer a in `what` (TypeError
+ * naming numc.cond & co., or the leaked-tracer error). */
+void pynumc_tracer_error(const numc_array *a, const char *what);
+/* Slots and methods that read the value test for a tracer first: one call
+ * on the concrete fast path. */
+#define PYNUMC_TRACER_GUARD(a, what, fail)                                                         \
+    do {                                                                                           \
+        if (NUMC_UNLIKELY(!numc_array_is_concrete(a))) {                                           \
+            pynumc_tracer_error(a, what);                                                          \
+            return fail;                                                                           \
+        }                                                                                          \
+    } while (0)
+/* PyType_Ready for the ndarray type once every layer installed its slots,
+ * and adds it to the module. */
+int pynumc_array_type_ready(PyObject *m);
+/* Adds methods to the readied type (upper layers' methods). */
+int pynumc_array_add_methods(PyMethodDef *defs);
 
 /* ---- conversion (convert.c) ---- */
 /* Any array-like (numc array, NumPy array, buffer, list/tuple, Python scalar,
@@ -51,10 +86,6 @@ PyObject *pynumc_tolist(numc_array *a);
 void *pynumc_host_copy(const numc_array *a);
 /* True for NumPy arrays and NumPy scalars (by type name, without importing). */
 int pynumc_is_numpy_object(PyObject *obj);
-/* The NumPy module (imported on first use); borrowed, NULL with an exception. */
-PyObject *pynumc_numpy(void);
-/* ml_dtypes.bfloat16 (imported on first use); borrowed, NULL with an exception. */
-PyObject *pynumc_bfloat16_type(void);
 
 /* ---- dtypes (dtypes.c) ---- */
 /* dtype argument (None, numc/NumPy dtype, type object, string) to numc_dtype;
@@ -69,7 +100,7 @@ typedef struct {
     PyObject_HEAD numc_dtype dt;
 } PyNumcDTypeObject;
 
-/* ---- argument helpers ---- */
+/* ---- argument helpers (args.c) ---- */
 /* axis argument (None, int, tuple of ints) to an axis list; *naxes = -1 for None. */
 int pynumc_parse_axes(PyObject *obj, int64_t *axes, int *naxes);
 /* shape argument (int or sequence of ints) */
@@ -90,36 +121,8 @@ int pynumc_parse_int(PyObject *obj, int64_t *out);
         }                                                                                          \
     } while (0)
 
-/* Module-level exception classes (AxisError from NumPy when importable). */
-extern PyObject *pynumc_AxisError;
-extern PyObject *pynumc_LinAlgError;
-
-/* ---- shared ndarray helpers ---- */
-/* Applies a ufunc-style result to an `out=` argument: casts with same_kind
- * (ufunc named `ufunc` in the message), broadcasts to out's shape and rebinds
- * out. Steals r; returns a new reference to out. */
-PyObject *pynumc_assign_out(PyObject *out, numc_array *r, const char *ufunc);
-/* Casts r to dt under same_kind for an in-place operator; steals r. */
-numc_array *pynumc_cast_inplace(numc_array *r, numc_dtype dt, const char *ufunc);
-/* a[key] and a[key] = v on values (index.c). */
-numc_array *pynumc_getitem(numc_array *a, PyObject *key);
-numc_array *pynumc_setitem(numc_array *a, PyObject *key, PyObject *value);
-/* Eager (concrete, no transform active) values may take C fast paths that skip
- * numc_bind; traced or taped values must go through the public API. */
-int pynumc_is_eager(const numc_array *a);
-/* nonzero of a concrete array: ndim int64 arrays in *out (new references). */
-int pynumc_nonzero(numc_array *a, numc_array **out);
-/* Calls a spec-table function by name with self prepended (ndarray methods). */
-PyObject *pynumc_call_spec(int spec_index, PyObject *self, PyObject *const *args, Py_ssize_t nargs,
-                           PyObject *kwnames);
-int pynumc_spec_index(const char *name);
-
-/* Each source file registers its parts into the module at import. */
-int pynumc_init_ndarray(PyObject *m);
-int pynumc_init_dtypes(PyObject *m);
-int pynumc_init_functions(PyObject *m);
-int pynumc_init_convert(PyObject *m);
-/* Resolves ndarray methods against the compiled spec table (drops missing ones). */
-int pynumc_init_ndarray_methods(void);
+/* ---- the ndarray type's own behaviour (ndarray.c) ---- */
+/* Conversion dunders (bool, int, float, index) for the number protocol. */
+extern PyNumberMethods pynumc_array_dunders;
 
 #endif

@@ -1,0 +1,89 @@
+/* args.c — argument helpers shared by every layer: a Python integer (or
+ * __index__ object), an axis argument (None, int, tuple of ints) and a shape
+ * argument (int or sequence of ints) to C. */
+#include "pynumc.h"
+
+int pynumc_parse_int(PyObject *obj, int64_t *out) {
+    if (PyLong_CheckExact(obj)) {
+        long long v = PyLong_AsLongLong(obj);
+        if (v == -1 && PyErr_Occurred()) return -1;
+        *out = v;
+        return 0;
+    }
+    if (PyFloat_Check(obj) || !PyIndex_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "'%.200s' object cannot be interpreted as an integer",
+                     Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    PyObject *i = PyNumber_Index(obj);
+    if (!i) return -1;
+    long long v = PyLong_AsLongLong(i);
+    Py_DECREF(i);
+    if (v == -1 && PyErr_Occurred()) return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_int_seq(PyObject *obj, int64_t *out, int *n, const char *what) {
+    PyObject *seq = PySequence_Fast(obj, what);
+    if (!seq) return -1;
+    Py_ssize_t len = PySequence_Fast_GET_SIZE(seq);
+    if (len > NUMC_MAX_DIMS) {
+        Py_DECREF(seq);
+        PyErr_Format(PyExc_ValueError,
+                     "maximum supported dimension for an ndarray is %d, found %zd", NUMC_MAX_DIMS,
+                     len);
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < len; i++)
+        if (pynumc_parse_int(PySequence_Fast_GET_ITEM(seq, i), &out[i]) < 0) {
+            Py_DECREF(seq);
+            return -1;
+        }
+    *n = (int)len;
+    Py_DECREF(seq);
+    return 0;
+}
+
+int pynumc_parse_axes(PyObject *obj, int64_t *axes, int *naxes) {
+    if (obj == Py_None) {
+        *naxes = -1;
+        return 0;
+    }
+    if (PyLong_Check(obj) ||
+        (PyIndex_Check(obj) && !PyFloat_Check(obj) && !PySequence_Check(obj))) {
+        *naxes = 1;
+        return pynumc_parse_int(obj, axes);
+    }
+    if (NumcArray_Check(obj) && numc_array_ndim(NumcArray_ARR(obj)) == 0) {
+        *naxes = 1;
+        return pynumc_parse_int(obj, axes);
+    }
+    if (!PyTuple_Check(obj) && !PyList_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "'%.200s' object cannot be interpreted as an integer",
+                     Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    return parse_int_seq(obj, axes, naxes, "axis must be an int or a tuple of ints");
+}
+
+int pynumc_parse_shape(PyObject *obj, int64_t *shape, int *ndim) {
+    if (PyLong_Check(obj) || (PyIndex_Check(obj) && !PyFloat_Check(obj) &&
+                              !(NumcArray_Check(obj) && numc_array_ndim(NumcArray_ARR(obj)) > 0))) {
+        *ndim = 1;
+        return pynumc_parse_int(obj, shape);
+    }
+    if (NumcArray_Check(obj) || pynumc_is_numpy_object(obj)) {
+        PyObject *l = PyObject_CallMethod(obj, "tolist", NULL);
+        if (!l) return -1;
+        int r = pynumc_parse_shape(l, shape, ndim);
+        Py_DECREF(l);
+        return r;
+    }
+    if (!PySequence_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "'%.200s' object cannot be interpreted as an integer",
+                     Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    return parse_int_seq(obj, shape, ndim, "shape must be an int or a sequence of ints");
+}

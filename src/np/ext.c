@@ -1,0 +1,72 @@
+/* ext.c — the value facts, scalar reuse and half codecs that numc-ext.h
+ * offers language bindings; each is a few lines over core's private view of
+ * an array. Including interp/tape.h next to numc-ext.h makes the compiler
+ * check that the tape declarations numc-ext.h repeats still match. */
+#include "numc-ext.h"
+
+#include "backend/device.h"
+#include "interp/tape.h"
+#include "prim/prim.h"
+
+#include <stddef.h>
+
+_Static_assert(offsetof(numc_array_head, flags) == offsetof(struct numc_array, flags) &&
+                   offsetof(numc_array_head, dtype) == offsetof(struct numc_array, dtype) &&
+                   offsetof(numc_array_head, ndim) == offsetof(struct numc_array, ndim) &&
+                   NUMC_ARRAY_HEAD_WEAK == NUMC_AF_WEAK,
+               "numc-ext.h's numc_array_head must match core's numc_array");
+
+bool numc_array_is_concrete(const numc_array *a) {
+    return a->buffer != NULL;
+}
+
+bool numc_array_is_plain(const numc_array *a) {
+    return a->buffer && !a->owner && !a->buffer->device;
+}
+
+numc_array *numc_array_strengthen(numc_array *a) {
+    if (NUMC_LIKELY(!(a->flags & NUMC_AF_WEAK))) return a;
+    if (atomic_load(&a->refcount) == 1 || !a->buffer) {
+        a->flags &= ~NUMC_AF_WEAK;
+        return a;
+    }
+    numc_array *v = numc_array_view(a, a->ndim, a->shape, a->strides, a->offset);
+    if (!v) return a;
+    v->flags &= ~NUMC_AF_WEAK;
+    numc_array_release(a);
+    return v;
+}
+
+bool numc_array_overwrite_scalar(numc_array *a, const void *val, size_t nbytes) {
+    if (a->ndim != 0 || !(a->flags & NUMC_AF_WEAK) || !numc_array_is_plain(a) ||
+        nbytes > numc_dtype_info[a->dtype].itemsize || atomic_load(&a->refcount) != 1 ||
+        atomic_load(&a->buffer->refcount) != 1 || atomic_load(&a->buffer->exported))
+        return false;
+    memcpy(numc_array_ptr(a), val, nbytes);
+    return true;
+}
+
+const char *numc_array_device_name(const numc_array *a) {
+    if (a->buffer && a->buffer->device && a->buffer->device->name) return a->buffer->device->name;
+    return "cpu:0";
+}
+
+numc_array *numc_array_fresh_handle(const numc_array *a) {
+    numc_params p = {.n = a->ndim};
+    memcpy(p.i, a->shape, sizeof(int64_t) * (size_t)a->ndim);
+    const numc_array *in[1] = {a};
+    return numc_bind1(NUMC_PRIM_RESHAPE, 1, in, &p);
+}
+
+numc_array *numc_array_detach(const numc_array *a) {
+    const numc_array *in[1] = {a};
+    return numc_bind1(NUMC_PRIM_STOP_GRADIENT, 1, in, NULL);
+}
+
+uint16_t numc_half_from_f64(numc_dtype dt, double d) {
+    return dt == NUMC_BFLOAT16 ? numc_f64_to_bf16(d) : numc_f64_to_f16(d);
+}
+
+double numc_half_to_f64(numc_dtype dt, uint16_t h) {
+    return dt == NUMC_BFLOAT16 ? numc_bf16_to_f32(h) : numc_f16_to_f32(h);
+}
