@@ -47,7 +47,7 @@
 
 #include "core/core-impl.h"
 #include "interp/tape.h"
-#include "prim/prim.h"
+#include "interp/interp.h"
 
 /* ------------------------------------------------------------------ helpers */
 

@@ -3,10 +3,9 @@
  * value; gradient() walks the records backwards through the VJP rules. Values
  * are immutable, so an array's address identifies it while the tape holds a
  * reference to it. */
-#include "../prim/prim.h"
 #include "tape.h"
 #include "../core/ptrmap.h"
-#include "../graph/graph.h"
+#include "interp.h"
 
 #include <stdio.h>
 
@@ -65,9 +64,7 @@ static numc_status tape_process(numc_interp *self, numc_prim p, int nin,
     for (int i = 0; i < nin && !any; i++)
         any = numc_tape_is_watched(t, in[i]);
     if (!any || !numc_prim_vjp(p)) return NUMC_OK;
-    /* control primitives (call) have as many outputs as their body */
-    bool control = numc_prim_is_control(p);
-    int nout = control ? numc_graph_prim_nout(p, params) : numc_prim_info[p].nout;
+    int nout = numc_prim_nout(p, params); /* call: as many as its body */
     if (nout < 0) return numc_error_kind();
     /* An output that is an operand (or an earlier output) already shares that
      * value's cotangent slot: a single-output primitive returning an operand
@@ -80,7 +77,7 @@ static numc_status tape_process(numc_interp *self, numc_prim p, int nin,
             alias = out[k] == in[i];
         for (int j = 0; j < k && !alias; j++)
             alias = out[k] == out[j];
-        if (alias && !control) return NUMC_OK; /* an identity: nothing to record */
+        if (alias && nout == 1) return NUMC_OK; /* an identity: nothing to record */
         if (!alias) diff_out |= is_inexact(out[k]);
     }
     if (!diff_out) return NUMC_OK;
@@ -97,14 +94,17 @@ static numc_status tape_process(numc_interp *self, numc_prim p, int nin,
     r->nout = nout;
     r->custom = NULL;
     r->params.n = params ? params->n : 0;
+    r->params.ptr = NULL;
     if (params) {
         memcpy(r->params.i, params->i, sizeof(int64_t) * (size_t)params->n);
         r->params.f = params->f;
-        r->params.ptr = params->ptr;
-        if (control) numc_subgraphs_retain((numc_subgraphs *)params->ptr);
     }
     r->in = malloc(sizeof(numc_array *) * (size_t)(nin + nout));
     if (!r->in) return numc_error_set(NUMC_ERR_MEMORY, "GradientTape: out of memory");
+    if (params) {
+        r->params.ptr = params->ptr;
+        numc_params_ptr_retain(p, params->ptr);
+    }
     r->out = r->in + nin;
     for (int i = 0; i < nin; i++)
         r->in[i] = numc_array_retain((numc_array *)in[i]);
@@ -189,6 +189,17 @@ numc_tape *numc_tape_innermost(int n, const numc_array *const *xs) {
     return NULL;
 }
 
+bool numc_tape_stack_watches(int n, const numc_array *const *xs) {
+    for (numc_interp *it = numc_interp_current(); it && it != numc_interp_eager();
+         it = it->parent) {
+        if (numc_interp_is_trace(it)) break;
+        if (it->vt != &tape_vt) continue;
+        for (int i = 0; i < n; i++)
+            if (numc_tape_is_watched((const numc_tape *)it->state, xs[i])) return true;
+    }
+    return false;
+}
+
 bool numc_tape_accessed(const numc_tape *t, const numc_array *x) {
     for (size_t k = 0; k < t->nrecs; k++)
         for (int i = 0; i < t->recs[k].nin; i++)
@@ -266,8 +277,7 @@ static void drop_records(numc_tape *t) {
         for (int i = 0; i < r->nin + r->nout; i++)
             numc_array_release(r->in[i]);
         free(r->in);
-        if (!r->custom && numc_prim_is_control(r->prim))
-            numc_subgraphs_release((numc_subgraphs *)r->params.ptr);
+        if (!r->custom) numc_params_ptr_release(r->prim, r->params.ptr);
         if (r->custom) {
             if (r->custom->payload_free) r->custom->payload_free(r->custom->payload);
             free(r->custom);

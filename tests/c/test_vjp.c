@@ -6,7 +6,7 @@
  *
  * Pairing (JAX's): L(x) = Re(sum f(x) * ct). For an input element x_k,
  * dL/dRe(x_k) must equal Re(ct_in_k) and dL/dIm(x_k) must equal -Im(ct_in_k). */
-#include "prim/prim.h"
+#include "interp/interp.h"
 
 #include <stdio.h>
 
