@@ -300,16 +300,20 @@ void numc_tape_free(numc_tape *t) {
     free(t);
 }
 
-static numc_array *filled(const numc_array *like, double v) {
-    numc_array *s = numc_scalar_of(like->dtype, v, 0);
-    if (!s || like->ndim == 0) return s;
-    numc_params bc = {.n = 1 + like->ndim};
-    bc.i[0] = like->ndim;
-    memcpy(bc.i + 1, like->shape, sizeof(int64_t) * (size_t)like->ndim);
+/* A new array of (dt, nd, shape) filled with v. */
+static numc_array *filled_as(numc_dtype dt, int nd, const int64_t *shape, double v) {
+    numc_array *s = numc_scalar_of(dt, v, 0);
+    if (!s || nd == 0) return s;
+    numc_params bc = {.n = 1 + nd};
+    bc.i[0] = nd;
+    memcpy(bc.i + 1, shape, sizeof(int64_t) * (size_t)nd);
     const numc_array *in[1] = {s};
     numc_array *r = numc_bind1(NUMC_PRIM_BROADCAST_IN_DIM, 1, in, &bc);
     numc_array_release(s);
     return r;
+}
+static numc_array *filled(const numc_array *like, double v) {
+    return filled_as(like->dtype, like->ndim, like->shape, v);
 }
 
 /* ct[key] += v (v consumed). */
@@ -438,6 +442,106 @@ numc_status numc_tape_gradient_n(numc_tape *t, int ntargets, const numc_array *c
     }
     if (!t->persistent) drop_records(t);
     return st;
+}
+
+/* Column s of the jacobian: rows[e] (e < n; NULL = zero) are d target[e] /
+ * d x, stacked along a new axis and shaped target.shape + x.shape. */
+static numc_array *jacobian_of(const numc_array *target, const numc_array *x, numc_array **rows,
+                               int64_t n, int ns) {
+    numc_scope sc;
+    numc_scope_init(&sc);
+    int nd = target->ndim + x->ndim;
+    int64_t shape[NUMC_MAX_DIMS], row_shape[NUMC_MAX_DIMS];
+    memcpy(shape, target->shape, sizeof(int64_t) * (size_t)target->ndim);
+    memcpy(shape + target->ndim, x->shape, sizeof(int64_t) * (size_t)x->ndim);
+    row_shape[0] = 1;
+    memcpy(row_shape + 1, x->shape, sizeof(int64_t) * (size_t)x->ndim);
+    const numc_array **col = malloc(sizeof *col * (size_t)n);
+    numc_array *zero_row = NULL, *r = NULL;
+    numc_status st = col ? NUMC_OK : numc_error_set(NUMC_ERR_MEMORY, "jacobian: out of memory");
+    for (int64_t e = 0; !st && e < n; e++) {
+        const numc_array *g = rows[e * ns];
+        if (!g && !zero_row && !(zero_row = numc_scope_keep(&sc, filled(x, 0.0))))
+            st = numc_error_kind();
+        if (!st && !(col[e] = numc_scope_reshape(&sc, g ? g : zero_row, x->ndim + 1, row_shape)))
+            st = numc_error_kind();
+    }
+    if (!st && n > INT32_MAX) st = numc_error_set(NUMC_ERR_VALUE, "jacobian: target too large");
+    numc_params cat = {.n = 1, .i = {0}};
+    const numc_array *stacked =
+        st ? NULL : numc_scope_bind(&sc, NUMC_PRIM_CONCATENATE, (int)n, col, &cat);
+    const numc_array *j = numc_scope_reshape(&sc, stacked, nd, shape);
+    if (j) r = numc_array_retain((numc_array *)j);
+    free(col);
+    numc_scope_end(&sc);
+    return r;
+}
+
+numc_status numc_tape_jacobian(numc_tape *t, const numc_array *target, int nsources,
+                               const numc_array *const *sources, bool unconnected_zero,
+                               numc_array **jac) {
+    for (int s = 0; s < nsources; s++)
+        jac[s] = NULL;
+    if (t->used && !t->persistent)
+        return numc_error_set(NUMC_ERR_RUNTIME,
+                              "A non-persistent GradientTape can only be used to compute one set "
+                              "of gradients (or jacobians)");
+    for (int s = 0; s < nsources; s++)
+        if (sources[s] && target->ndim + sources[s]->ndim > NUMC_MAX_DIMS)
+            return numc_error_set(NUMC_ERR_VALUE, "jacobian: the result has too many dimensions");
+    int64_t n = target->size;
+    numc_array **rows = calloc((size_t)(n * nsources + 1), sizeof *rows);
+    double *buf = calloc((size_t)n + 1, sizeof *buf);
+    numc_status st =
+        rows && buf ? NUMC_OK : numc_error_set(NUMC_ERR_MEMORY, "jacobian: out of memory");
+    /* one backward pass per element of target: the records must survive them */
+    bool persistent = t->persistent;
+    t->persistent = true;
+    for (int64_t e = 0; !st && e < n; e++) {
+        buf[e] = 1.0; /* a float64 one-hot seed; gradient converts it */
+        numc_array *seed = numc_array_from_data(NUMC_FLOAT64, target->ndim, target->shape, buf);
+        buf[e] = 0.0;
+        const numc_array *tg[1] = {target}, *og[1] = {seed};
+        st = seed
+                 ? numc_tape_gradient_n(t, 1, tg, og, nsources, sources, false, rows + e * nsources)
+                 : numc_error_kind();
+        numc_array_release(seed);
+    }
+    t->persistent = persistent;
+    t->used = true;
+    if (!persistent) drop_records(t);
+    for (int s = 0; !st && s < nsources; s++) {
+        const numc_array *x = sources[s];
+        if (!x || !is_inexact(x)) continue;
+        bool any = false;
+        for (int64_t e = 0; e < n; e++)
+            any |= rows[e * nsources + s] != NULL;
+        if (!any && !unconnected_zero) continue;
+        if (!any || n == 0) {
+            int64_t shape[NUMC_MAX_DIMS];
+            memcpy(shape, target->shape, sizeof(int64_t) * (size_t)target->ndim);
+            memcpy(shape + target->ndim, x->shape, sizeof(int64_t) * (size_t)x->ndim);
+            jac[s] = filled_as(x->dtype, target->ndim + x->ndim, shape, 0.0);
+        } else {
+            jac[s] = jacobian_of(target, x, rows + s, n, nsources);
+        }
+        if (!jac[s]) st = numc_error_kind();
+    }
+    if (rows)
+        for (int64_t k = 0; k < n * nsources; k++)
+            numc_array_release(rows[k]);
+    free(rows);
+    free(buf);
+    if (st)
+        for (int s = 0; s < nsources; s++) {
+            numc_array_release(jac[s]);
+            jac[s] = NULL;
+        }
+    return st;
+}
+
+numc_array *numc_stop_gradient(const numc_array *x) {
+    return numc_bind1(NUMC_PRIM_STOP_GRADIENT, 1, &x, NULL);
 }
 
 /* A new handle for a's value through a differentiable identity (reshape to
