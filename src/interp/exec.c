@@ -1,7 +1,7 @@
-/* exec.c — the graph executor. Runs the nodes in their (topological) order
- * over a table of value slots: inputs and constants are borrowed, node
- * results owned and released right after their last use (computed once by
- * numc_graph_analyse).
+/* exec.c — the graph executor, and the public numc_graph_optimise (the graph
+ * passes with numc_eager_run as constant folding's evaluator). Runs the nodes in their
+ * (topological) order over a table of value slots: inputs and constants are borrowed, node results
+ * owned and released right after their last use (computed once by numc_graph_analyse).
  *
  * Two modes. With no transform active (the common case) each node computes
  * directly through numc_eager_run, the same kernels eager mode uses, so

@@ -1,4 +1,4 @@
-/* test_vjp.c — every VJP rule in src/prim/vjp.c against central finite
+/* test_vjp.c — every VJP rule in src/rules/vjp.c against central finite
  * differences in float64 / complex128, plus exact checks of the tie and
  * zero conventions, and second-order checks (a rule differentiated by the
  * tape, through the rules of the primitives it binds, against finite
