@@ -596,24 +596,6 @@ static numc_array *tbind(numc_prim p, int nin, const numc_array *const *in, cons
     return numc_bind1(p, nin, in, pr ? pr : &none);
 }
 
-static numc_array *tconst(numc_dtype dt, double v) {
-    numc_array *s = numc_scalar_of(dt, v, 0);
-    if (!s) return NULL;
-    numc_params pr = {.n = 0, .ptr = s};
-    numc_array *r = numc_bind1(NUMC_PRIM_CONSTANT, 0, NULL, &pr);
-    numc_array_release(s);
-    return r;
-}
-
-/* x (0-d) broadcast to the shape of like. New reference. */
-static numc_array *tbcast_to(const numc_array *x, int nd, const int64_t *shape) {
-    if (nd == 0) return numc_array_retain((numc_array *)x);
-    numc_params pr = {.n = 1 + nd};
-    pr.i[0] = nd;
-    memcpy(pr.i + 1, shape, sizeof(int64_t) * (size_t)nd);
-    return tbind(NUMC_PRIM_BROADCAST_IN_DIM, 1, ARR(x), &pr);
-}
-
 static void release_n(numc_array **a, int n) {
     for (int i = 0; i < n; i++) {
         numc_array_release(a[i]);
@@ -704,14 +686,14 @@ static numc_status batch_cond(numc_batch_ctx *c) {
                 if (idx->dtype == NUMC_BOOL) {
                     mask = numc_array_retain((numc_array *)idx);
                 } else {
-                    numc_array *kc = tconst(idx->dtype, b);
+                    numc_array *kc = numc_ctl_const(idx->dtype, b);
                     mask = tbind(b == nb - 1 ? NUMC_PRIM_GE : NUMC_PRIM_EQ, 2, ARR(idx, kc), NULL);
                     numc_array_release(kc);
                 }
                 if (!mask) st = numc_error_kind();
             }
             for (int k = 0; !st && k < nout; k++) {
-                numc_array *m = tbcast_to(mask, c->out_aval[k].ndim, c->out_aval[k].shape);
+                numc_array *m = numc_ctl_bcast_to(mask, c->out_aval[k].ndim, c->out_aval[k].shape);
                 numc_array *r = tbind(NUMC_PRIM_SELECT, 3, ARR(m, tmp[k], o[k]), NULL);
                 numc_array_release(m);
                 if (!r)
@@ -776,7 +758,7 @@ static numc_status batch_while(numc_batch_ctx *c) {
         st = numc_graph_run(s->g[1], nbc + ncarry, args, next);
         /* examples whose predicate is false keep their carry */
         for (int k = 0; !st && batched && k < ncarry; k++) {
-            numc_array *m = tbcast_to(pred, carry[k]->ndim, carry[k]->shape);
+            numc_array *m = numc_ctl_bcast_to(pred, carry[k]->ndim, carry[k]->shape);
             numc_array *r = tbind(NUMC_PRIM_SELECT, 3, ARR(m, next[k], carry[k]), NULL);
             numc_array_release(m);
             if (!r) st = numc_error_kind();
@@ -868,8 +850,8 @@ static numc_status batch_scan_loop(numc_batch_ctx *c) {
     for (int j = 0; !st && j < nys; j++) {
         const numc_aval *av = &c->out_aval[ncarry + j];
         if (length == 0) {
-            numc_array *z = tconst(av->dtype, 0);
-            o[ncarry + j] = z ? tbcast_to(z, av->ndim, av->shape) : NULL;
+            numc_array *z = numc_ctl_const(av->dtype, 0);
+            o[ncarry + j] = z ? numc_ctl_bcast_to(z, av->ndim, av->shape) : NULL;
             numc_array_release(z);
         } else {
             numc_params cp = {.n = 1, .i = {0}};

@@ -99,7 +99,7 @@ static numc_subgraphs *call_bwd(numc_graph *g) {
 static numc_array *zeros_of(const numc_aval *av) {
     numc_array *z = numc_ctl_const(av->dtype, 0);
     if (!z) return NULL;
-    numc_array *r = numc_ctl_bcast_to(z, av);
+    numc_array *r = numc_ctl_bcast_to(z, av->ndim, av->shape);
     numc_array_release(z);
     return r;
 }

@@ -394,11 +394,12 @@ numc_array *numc_ctl_const(numc_dtype dt, double v) {
     return r;
 }
 
-numc_array *numc_ctl_bcast_to(const numc_array *x, const numc_aval *av) {
-    if (av->ndim == 0) return numc_array_retain((numc_array *)x);
-    numc_params bc = {.n = 1 + av->ndim};
-    bc.i[0] = av->ndim;
-    memcpy(bc.i + 1, av->shape, sizeof(int64_t) * (size_t)av->ndim);
+numc_array *numc_ctl_bcast_to(const numc_array *x, int nd, const int64_t *shape) {
+    if (!x) return NULL;
+    if (nd == 0) return numc_array_retain((numc_array *)x);
+    numc_params bc = {.n = 1 + nd};
+    bc.i[0] = nd;
+    memcpy(bc.i + 1, shape, sizeof(int64_t) * (size_t)nd);
     const numc_array *in[1] = {x};
     return numc_bind1(NUMC_PRIM_BROADCAST_IN_DIM, 1, in, &bc);
 }
@@ -427,7 +428,7 @@ static numc_status cond_select(const numc_subgraphs *s, int nin, const numc_arra
         if (!mask) st = numc_error_kind();
         for (int k = 0; !st && k < nout; k++) {
             const numc_aval *av = &s->g[0]->values[s->g[0]->outputs[k]].aval;
-            numc_array *m = numc_ctl_bcast_to(mask, av);
+            numc_array *m = numc_ctl_bcast_to(mask, av->ndim, av->shape);
             const numc_array *si[3] = {m, tmp[k], out[k]};
             numc_array *r = m ? numc_bind1(NUMC_PRIM_SELECT, 3, si, NULL) : NULL;
             numc_array_release(m);

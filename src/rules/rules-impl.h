@@ -68,7 +68,7 @@ numc_status numc_ctl_read_index(const numc_array *idx, int n, int *branch);
 numc_status numc_ctl_read_bool(const numc_array *p, bool *v);
 /* A 0-d constant of dtype dt, bound (a literal in traces). */
 numc_array *numc_ctl_const(numc_dtype dt, double v);
-/* x (0-d) broadcast to av's shape, bound. */
-numc_array *numc_ctl_bcast_to(const numc_array *x, const numc_aval *av);
+/* x (0-d) broadcast to (nd, shape), bound; NULL x passes through. */
+numc_array *numc_ctl_bcast_to(const numc_array *x, int nd, const int64_t *shape);
 
 #endif
