@@ -389,6 +389,18 @@ bool numc_tape_is_watched(const numc_tape *t, const numc_array *x);
 numc_status numc_tape_gradient(numc_tape *t, const numc_array *target, int nsources,
                                const numc_array *const *sources, const numc_array *output_gradient,
                                bool unconnected_zero, numc_array **grads);
+/* TensorFlow's GradientTape.jacobian: jac[i] = d(target)/d(sources[i]), of
+ * shape target.shape + sources[i].shape (one backward pass per element of
+ * target). jac[i] is a new reference, or NULL when sources[i] is unconnected
+ * (zeros instead when unconnected_zero) or not inexact. ValueError when a
+ * result would have more than NUMC_MAX_DIMS dimensions. A non-persistent tape
+ * answers one gradient() or jacobian() call. */
+numc_status numc_tape_jacobian(numc_tape *t, const numc_array *target, int nsources,
+                               const numc_array *const *sources, bool unconnected_zero,
+                               numc_array **jac);
+/* x's value, cut from every tape (and from differentiation under every
+ * transform): its derivative is zero. New reference, or NULL on error. */
+numc_array *numc_stop_gradient(const numc_array *x);
 
 /* A function of arrays for numc_value_and_grad: sets *result (a new
  * reference) and returns NUMC_OK, or returns an error. */
@@ -572,6 +584,25 @@ numc_status numc_while_loop(numc_traced_fn cond, void *cond_payload, numc_traced
 numc_status numc_scan(numc_traced_fn f, void *payload, int ncarry, const numc_array *const *init,
                       int nxs, const numc_array *const *xs, int64_t length, bool reverse,
                       numc_array **carry_out, int *nys, numc_array ***ys);
+
+/* Traced functions: trace once, call many times (Python's numc.function).
+ * The first call with a given signature (each input's dtype, shape and weak
+ * flag) traces fn on tracers of those avals, optimises the graph and caches
+ * it; later calls with that signature run the cached graph (directly with no
+ * transform active; as one `call` primitive under a tape, vmap or an outer
+ * trace). fn must be pure: it runs only when a signature is new. A trace that
+ * captures tracers of an outer trace (through payload) is run once and not
+ * cached. Thread-safe. */
+typedef struct numc_function numc_function;
+/* payload_free (may be NULL) runs on payload in numc_function_free. */
+numc_function *numc_function_new(numc_traced_fn fn, void *payload, void (*payload_free)(void *));
+void numc_function_free(numc_function *f);
+/* out[0..*nout) = fn(in): new references; *nout (if not NULL) receives the
+ * count. ValueError when fn returns more than nout_max arrays. */
+numc_status numc_function_call(numc_function *f, int nin, const numc_array *const *in,
+                               int nout_max, numc_array **out, int *nout);
+/* How many times fn was traced (a new signature, or an uncached capture). */
+int64_t numc_function_trace_count(const numc_function *f);
 
 #ifdef __cplusplus
 }

@@ -10,7 +10,7 @@
 #include "pynumc.h"
 
 #include "core/core-impl.h"
-#include "prim/prim.h"
+#include "interp/interp.h"
 
 int pynumc_is_eager(const numc_array *a) {
     return a->owner == NULL && a->buffer != NULL && numc_interp_current() == numc_interp_eager();

@@ -28,19 +28,20 @@ numc_graph *numc_graph_ref(numc_graph *g) {
     return numc_graph_retain(g);
 }
 
-/* params.ptr of constant and control nodes is owned by the node */
-static void ptr_retain(numc_prim p, const void *ptr) {
+const int numc_call_vjp_inline_marker = 0;
+
+void numc_params_ptr_retain(numc_prim p, const void *ptr) {
     if (!ptr) return;
     if (p == NUMC_PRIM_CONSTANT)
         numc_array_retain((numc_array *)ptr);
-    else if (numc_prim_is_control(p))
+    else if (numc_prim_info[p].flags & PF_BODIES)
         numc_subgraphs_retain((numc_subgraphs *)ptr);
 }
-static void ptr_release(numc_prim p, const void *ptr) {
+void numc_params_ptr_release(numc_prim p, const void *ptr) {
     if (!ptr) return;
     if (p == NUMC_PRIM_CONSTANT)
         numc_array_release((numc_array *)ptr);
-    else if (numc_prim_is_control(p))
+    else if (numc_prim_info[p].flags & PF_BODIES)
         numc_subgraphs_release((numc_subgraphs *)ptr);
 }
 
@@ -50,7 +51,7 @@ void numc_graph_release(numc_graph *g) {
     if (vb && vb != NUMC_CALL_VJP_INLINE) numc_subgraphs_release(vb);
     for (int i = 0; i < g->nnodes; i++) {
         numc_gnode *n = &g->nodes[i];
-        ptr_release(n->prim, n->params.ptr);
+        numc_params_ptr_release(n->prim, n->params.ptr);
         free(n->in);
         free(n->dead_after);
     }
@@ -148,7 +149,7 @@ numc_status numc_graph_add_node(numc_graph *g, numc_prim p, int nin, const int *
         memcpy(n->params.i, params->i, sizeof(int64_t) * (size_t)params->n);
         n->params.f = params->f;
         n->params.ptr = params->ptr;
-        ptr_retain(p, params->ptr);
+        numc_params_ptr_retain(p, params->ptr);
     }
     n->nin = nin;
     n->nout = nout;
@@ -217,27 +218,6 @@ void numc_subgraphs_release(numc_subgraphs *s) {
     for (int k = 0; k < s->n; k++)
         numc_graph_release(s->g[k]);
     free(s);
-}
-
-int numc_graph_prim_nout(numc_prim p, const numc_params *pr) {
-    if (!numc_prim_is_control(p)) return numc_prim_info[p].nout;
-    const numc_subgraphs *s = pr ? pr->ptr : NULL;
-    if (!s || s->n < 1) {
-        numc_error_set(NUMC_ERR_VALUE, "%s: missing body", numc_prim_info[p].name);
-        return -1;
-    }
-    switch (p) {
-    case NUMC_PRIM_CALL:
-    case NUMC_PRIM_COND:
-        return s->g[0]->noutputs;
-    case NUMC_PRIM_WHILE:
-        return s->n == 2 ? s->g[1]->noutputs
-                         : (numc_error_set(NUMC_ERR_VALUE, "while: needs cond and body"), -1);
-    case NUMC_PRIM_SCAN_LOOP:
-        return s->g[0]->noutputs;
-    default:
-        return -1;
-    }
 }
 
 numc_status numc_graph_prune_inputs(numc_graph *g, int first, int n, bool *kept) {
@@ -400,7 +380,7 @@ static void dump(sbuf *b, const numc_graph *g, int indent) {
             put_aval(b, &g->values[n->out[0]].aval);
         }
         put(b, "\n");
-        if (numc_prim_is_control(n->prim) && n->params.ptr) {
+        if ((numc_prim_info[n->prim].flags & PF_BODIES) && n->params.ptr) {
             const numc_subgraphs *s = n->params.ptr;
             for (int k = 0; k < s->n; k++) {
                 put(b, "%*s  body %d: ", indent + 2, "", k);

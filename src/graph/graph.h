@@ -1,5 +1,6 @@
-/* graph.h — the graph IR (graph mode), its passes and executor, the trace
- * interpreter's internals and the control-flow primitives.
+/* graph.h — the graph IR (graph mode) as data, and its passes. Nothing here
+ * executes: the executor is interp/exec.c, and constant folding evaluates
+ * through a function its caller passes in.
  *
  * A graph is SSA: values are numbered; each is a graph input, a constant (a
  * concrete array the graph holds) or an output of exactly one node. Nodes are
@@ -12,8 +13,8 @@
  * code generation are meant to work on this same IR: a fused group is a run of
  * nodes, and the per-value producer/uses tables are what they need.
  *
- * Control primitives (call, cond, while, scan_loop) hold their bodies in
- * params->ptr as a numc_subgraphs (refcounted; a node retains it). */
+ * Control primitives (call, cond, while, scan_loop; flag PF_BODIES) hold their
+ * bodies in params->ptr as a numc_subgraphs (refcounted; a node retains it). */
 #ifndef NUMC_GRAPH_H
 #define NUMC_GRAPH_H
 
@@ -64,8 +65,9 @@ struct numc_graph {
     int *const_ids, nconst; /* analysis: the constants the executor loads */
     int64_t work;           /* analysis: elements produced per run (a cost estimate) */
     numc_graph_stats_t stats;
-    /* the compiled backward body of a call of this graph (numc_call_vjp),
-     * built on first use; NUMC_CALL_VJP_INLINE when it could not be traced */
+    /* the compiled backward body of a call of this graph (the VJP rule of
+     * call, rules/call_vjp.c), built on first use; NUMC_CALL_VJP_INLINE when
+     * it could not be traced */
     _Atomic(struct numc_subgraphs *) vjp_body;
 };
 typedef struct numc_graph numc_graph;
@@ -99,72 +101,26 @@ numc_subgraphs *numc_subgraphs_new(int n, numc_graph *const *g); /* retains each
 void numc_subgraphs_release(numc_subgraphs *s);
 numc_subgraphs *numc_subgraphs_retain(numc_subgraphs *s);
 
-static inline bool numc_prim_is_control(numc_prim p) {
-    return p == NUMC_PRIM_CALL || p == NUMC_PRIM_COND || p == NUMC_PRIM_WHILE ||
-           p == NUMC_PRIM_SCAN_LOOP;
-}
-/* Number of outputs of any primitive (control prims: from their bodies);
- * -1 with the error set if the params are malformed. */
-int numc_graph_prim_nout(numc_prim p, const numc_params *params);
+/* params.ptr of a node is owned by it: the value of a constant, the bodies
+ * of a PF_BODIES primitive. These retain / release it (others: no-op). */
+void numc_params_ptr_retain(numc_prim p, const void *ptr);
+void numc_params_ptr_release(numc_prim p, const void *ptr);
+
+/* The marker NUMC_CALL_VJP_INLINE points at (graph.c owns the cache slot). */
+#define NUMC_CALL_VJP_INLINE ((struct numc_subgraphs *)&numc_call_vjp_inline_marker)
+extern const int numc_call_vjp_inline_marker;
 
 /* ---- passes (passes.c) ---- */
 #define NUMC_FOLD_MAX_ELEMENTS ((int64_t)1 << 16) /* larger results stay computed at run time */
 numc_status numc_graph_dce(numc_graph *g);
 numc_status numc_graph_cse(numc_graph *g);
-numc_status numc_graph_fold(numc_graph *g);
+/* Constant folding evaluates nodes with eval (the executor passes
+ * numc_eager_run); the graph layer itself never executes. */
+numc_status numc_graph_fold(numc_graph *g, numc_apply_fn eval);
 void numc_graph_compact(numc_graph *g);
 numc_status numc_graph_analyse(numc_graph *g);
-/* All of the above, in order (idempotent). */
-numc_status numc_graph_optimise(numc_graph *g);
-
-/* ---- execution (exec.c) ---- */
-/* Runs g on inputs (borrowed); out receives noutputs new references. With no
- * transform active it computes directly (numc_eager_run); otherwise each node
- * is bound with numc_bind so the active transforms see it (the graph is
- * inlined into them). */
-numc_status numc_graph_run(numc_graph *g, int nin, const numc_array *const *in, numc_array **out);
-/* Forces the direct (eager) path, whatever is active: constant folding, and
- * control primitives reached by the eager interpreter. */
-numc_status numc_graph_run_eager(numc_graph *g, int nin, const numc_array *const *in,
-                                 numc_array **out);
-
-/* Runs g as ONE `call` primitive: directly with nothing active, otherwise
- * numc_bind(call) so a tape records one record, a trace adds one node and
- * vmap applies call's batching rule (numc_graph_execute). */
-numc_status numc_graph_call(numc_graph *g, int nin, const numc_array *const *in, numc_array **out);
-
-/* ---- control primitives (control.c) ---- */
-/* VJP rule of `call` (the table in prim/vjp.c points here). It transforms the
- * body graph: the first time, it traces "run the body under a tape, then the
- * tape's gradient with the given cotangents" into a backward graph, cached on
- * the body (inputs: the body's inputs then the cotangents of its inexact
- * outputs; outputs: the cotangents of its inexact inputs), and binds a `call`
- * of it, so grad(function(f)) runs a compiled backward pass and higher orders
- * differentiate that call in turn. A body that cannot be traced that way (a
- * while_loop whose trip count depends on the inputs) is differentiated by
- * re-running it node by node under a local tape on the concrete values. */
-numc_status numc_call_vjp(const numc_params *params, int nin, const numc_array *const *in, int nout,
-                          const numc_array *const *out, const numc_array *const *ct_out,
-                          numc_array **ct_in);
-#define NUMC_CALL_VJP_INLINE ((struct numc_subgraphs *)&numc_call_vjp_inline_marker)
-extern const int numc_call_vjp_inline_marker;
-
-/* Runs a control primitive on concrete values, computing directly. */
-numc_status numc_control_eager(numc_prim p, int nin, const numc_array *const *in,
-                               const numc_params *params, numc_array **out);
-/* Binds a control primitive the best way for the active transforms: eagerly
- * with nothing active; as a node when a trace is on top; otherwise inlined
- * (its bodies bound op by op, so a tape or vmap sees them), lowering cond with
- * a non-concrete predicate to select. */
-numc_status numc_control_bind(numc_prim p, int nin, const numc_array *const *in,
-                              const numc_params *params, numc_array **out);
-/* Inference of control primitives (called by numc_prim_infer). */
-numc_status numc_control_infer(numc_prim p, int nin, const numc_array *const *in,
-                               const numc_params *params, numc_aval *out);
-
-/* ---- trace interpreter internals (interp/trace.c) ---- */
-bool numc_trace_is_current(void);
-/* True if a is a tracer made by a trace interpreter (live or not). */
-bool numc_is_trace_tracer(const numc_array *a);
+/* All of the above, in order (idempotent). The public numc_graph_optimise
+ * (interp/exec.c) calls it with numc_eager_run. */
+numc_status numc_graph_optimise_with(numc_graph *g, numc_apply_fn eval);
 
 #endif

@@ -3,7 +3,8 @@
  * executor uses. Each is one sweep over the nodes in topological order; value
  * ids never move (a merged value's uses are redirected to its representative).
  * Control primitives take part like any other node: they are pure, and their
- * bodies were optimised when they were traced. */
+ * bodies were optimised when they were traced. Folding evaluates through the
+ * function its caller passes (graph never executes by itself). */
 #include "graph.h"
 
 static numc_status oom(void) {
@@ -64,7 +65,7 @@ static bool node_equal(const numc_gnode *a, const numc_gnode *b) {
 #define CSE_CONST_MAX_BYTES 256
 static bool const_key(const numc_gvalue *v, unsigned char *bytes, size_t *nbytes) {
     const numc_array *a = v->konst;
-    if (!a || !a->buffer || a->buffer->device) return false;
+    if (!a || !a->buffer) return false; /* read through the device: any device will do */
     size_t nb = (size_t)a->size * numc_dtype_info[a->dtype].itemsize;
     if (nb > CSE_CONST_MAX_BYTES) return false;
     if (numc_array_to_host(a, bytes) != NUMC_OK) {
@@ -150,7 +151,7 @@ numc_status numc_graph_cse(numc_graph *g) {
 }
 
 /* ---- constant folding ---- */
-numc_status numc_graph_fold(numc_graph *g) {
+numc_status numc_graph_fold(numc_graph *g, numc_apply_fn eval) {
     for (int i = 0; i < g->nnodes; i++) {
         numc_gnode *n = &g->nodes[i];
         if (n->dead || n->nout < 1) continue;
@@ -175,10 +176,7 @@ numc_status numc_graph_fold(numc_graph *g) {
         numc_status st = in && out ? NUMC_OK : oom();
         for (int k = 0; !st && k < n->nin; k++)
             in[k] = g->values[n->in[k]].konst;
-        if (!st)
-            st = numc_prim_is_control(n->prim)
-                     ? numc_control_eager(n->prim, n->nin, in, &n->params, out)
-                     : numc_eager_run(n->prim, n->nin, in, &n->params, out);
+        if (!st) st = eval(n->prim, n->nin, in, &n->params, out);
         if (!st) {
             for (int k = 0; k < n->nout; k++) {
                 numc_gvalue *v = &g->values[n->out[k]];
@@ -232,12 +230,7 @@ void numc_graph_compact(numc_graph *g) {
         if (n->dead) {
             for (int k = 0; k < n->nout; k++)
                 if (g->values[n->out[k]].kind == GV_NODE) g->values[n->out[k]].kind = GV_DEAD;
-            if (n->params.ptr) {
-                if (n->prim == NUMC_PRIM_CONSTANT)
-                    numc_array_release((numc_array *)n->params.ptr);
-                else if (numc_prim_is_control(n->prim))
-                    numc_subgraphs_release((numc_subgraphs *)n->params.ptr);
-            }
+            numc_params_ptr_release(n->prim, n->params.ptr);
             free(n->in);
             free(n->dead_after);
             continue;
@@ -331,10 +324,10 @@ numc_status numc_graph_analyse(numc_graph *g) {
     return NUMC_OK;
 }
 
-numc_status numc_graph_optimise(numc_graph *g) {
+numc_status numc_graph_optimise_with(numc_graph *g, numc_apply_fn eval) {
     if (g->optimised && g->analysed) return NUMC_OK;
     numc_status st = numc_graph_cse(g);
-    if (!st) st = numc_graph_fold(g);
+    if (!st) st = numc_graph_fold(g, eval);
     if (!st) st = numc_graph_cse(g);
     if (!st) st = numc_graph_dce(g);
     if (st) return st;

@@ -6,13 +6,13 @@
  *
  * process(): a primitive none of whose operands is one of this interpreter's
  * tracers goes down the stack unchanged. Otherwise the primitive's batching
- * rule (src/prim/batch_rules.c) runs on the underlying values, binding
- * primitives through numc_bind, and its outputs are wrapped as new tracers.
- * Per primitive this costs one inference (errors come out in per-example
- * terms), the rule's binds, and one header (+ a freelisted payload) per
- * output. */
-#include "../prim/batch_rules.h"
-#include "../graph/graph.h"
+ * rule (its rule record's, src/rules/batch.c) runs on the underlying values,
+ * binding primitives through numc_bind, and its outputs are wrapped as new
+ * tracers. Per primitive this costs one inference (errors come out in
+ * per-example terms), the rule's binds, and one header (+ a freelisted
+ * payload) per output. A primitive without a rule, or every primitive under
+ * numc_batch_force_fallback, takes the loop-and-stack fallback (below). */
+#include "batch.h"
 
 struct numc_batch {
     numc_interp it;
@@ -93,6 +93,121 @@ static inline bool owns(const numc_interp *self, const numc_array *a) {
     return a->owner == self;
 }
 
+/* Runs a rule with the context's temporaries set up and released; on failure
+ * the outputs are NULL. */
+static numc_status apply(numc_batch_rule rule, numc_batch_ctx *c) {
+    numc_scope_init(&c->tmp);
+    for (int k = 0; k < c->nout; k++) {
+        c->out[k] = NULL;
+        c->out_bdim[k] = NUMC_NOT_MAPPED;
+    }
+    numc_status st = rule(c);
+    for (int k = 0; k < c->nout && st == NUMC_OK; k++)
+        if (!c->out[k])
+            st = numc_error_set(NUMC_ERR_RUNTIME,
+                                "internal error: the batching rule of %s "
+                                "set no output %d",
+                                numc_prim_info[c->prim].name, k);
+    numc_scope_end(&c->tmp);
+    if (st) {
+        for (int k = 0; k < c->nout; k++) {
+            numc_array_release(c->out[k]);
+            c->out[k] = NULL;
+        }
+    }
+    return st;
+}
+
+numc_status numc_batch_put(numc_batch_ctx *c, int k, const numc_array *v, int bdim) {
+    if (!v) {
+        numc_status st = numc_error_kind();
+        return st ? st
+                  : numc_error_set(NUMC_ERR_RUNTIME, "vmap of %s failed",
+                                   numc_prim_info[c->prim].name);
+    }
+    numc_array_release(c->out[k]);
+    c->out[k] = numc_array_retain((numc_array *)v);
+    c->out_bdim[k] = bdim;
+    return NUMC_OK;
+}
+
+/* ---- the loop-and-stack fallback ---- */
+
+/* Example i of operand j: a slice along its batch axis, the axis dropped. */
+static numc_array *example(numc_batch_ctx *c, int j, int64_t i) {
+    const numc_array *x = c->in[j];
+    int b = c->bdim[j], nd = x->ndim;
+    numc_params pr = {.n = 3 * nd};
+    int64_t shape[NUMC_MAX_DIMS];
+    for (int d = 0, k = 0; d < nd; d++) {
+        pr.i[d] = d == b ? i : 0;
+        pr.i[nd + d] = d == b ? i + 1 : x->shape[d];
+        pr.i[2 * nd + d] = 1;
+        if (d != b) shape[k++] = x->shape[d];
+    }
+    return numc_scope_reshape(&c->tmp, numc_scope_bind(&c->tmp, NUMC_PRIM_SLICE, 1, &x, &pr),
+                              nd - 1, shape);
+}
+
+numc_status numc_batch_fallback(numc_batch_ctx *c) {
+    int nin = c->nin, nout = c->nout;
+    int64_t n = c->size;
+    if (n == 0) {
+        static const int64_t no_dims[1];
+        for (int k = 0; k < nout; k++) {
+            int64_t shape[NUMC_MAX_DIMS];
+            shape[0] = 0;
+            memcpy(shape + 1, c->out_aval[k].shape, sizeof(int64_t) * (size_t)c->out_aval[k].ndim);
+            numc_array *z = numc_scope_const(&c->tmp, c->out_aval[k].dtype, 0, 0);
+            numc_status st = numc_batch_put(
+                c, k,
+                numc_scope_broadcast_in_dim(&c->tmp, z, c->out_aval[k].ndim + 1, shape, no_dims),
+                0);
+            if (st) return st;
+        }
+        return NUMC_OK;
+    }
+    const numc_array **ops = malloc(sizeof *ops * (size_t)(nin > 0 ? nin : 1));
+    numc_array **pieces = calloc((size_t)(n * nout), sizeof *pieces);
+    numc_array **res = malloc(sizeof *res * (size_t)(nout > 0 ? nout : 1));
+    numc_status st =
+        ops && pieces && res ? NUMC_OK : numc_error_set(NUMC_ERR_MEMORY, "vmap: out of memory");
+    for (int64_t i = 0; i < n && !st; i++) {
+        for (int j = 0; j < nin; j++)
+            ops[j] = c->bdim[j] == NUMC_NOT_MAPPED ? c->in[j] : example(c, j, i);
+        for (int j = 0; j < nin && !st; j++)
+            if (!ops[j]) st = numc_error_kind();
+        if (!st && !(st = numc_bind(c->prim, nin, ops, c->pr, res))) {
+            for (int k = 0; k < nout; k++) {
+                const numc_array *r = res[k];
+                numc_params pr = {.n = r->ndim + 1};
+                pr.i[0] = 1;
+                memcpy(pr.i + 1, r->shape, sizeof(int64_t) * (size_t)r->ndim);
+                if (!st && !(pieces[k * n + i] = numc_bind1(NUMC_PRIM_RESHAPE, 1, &r, &pr)))
+                    st = numc_error_kind();
+            }
+            for (int k = 0; k < nout; k++)
+                numc_array_release(res[k]);
+        }
+        /* drop the slices of this example */
+        numc_scope_release_to(&c->tmp, 0);
+    }
+    numc_params cat = {.n = 1, .i = {0}};
+    for (int k = 0; k < nout && !st; k++)
+        st = numc_batch_put(
+            c, k,
+            numc_scope_keep(&c->tmp, numc_bind1(NUMC_PRIM_CONCATENATE, (int)n,
+                                                (const numc_array *const *)pieces + k * n, &cat)),
+            0);
+    if (pieces)
+        for (int64_t i = 0; i < n * nout; i++)
+            numc_array_release(pieces[i]);
+    free(pieces);
+    free(ops);
+    free(res);
+    return st;
+}
+
 #define INLINE_OPS 40
 #define INLINE_OUTS 8
 
@@ -108,7 +223,7 @@ static numc_status batch_process(numc_interp *self, numc_prim p, int nin,
     const numc_prim_info_t *info = &numc_prim_info[p];
     static const numc_params none;
     if (!params) params = &none;
-    int nout = info->nout >= 0 ? info->nout : numc_graph_prim_nout(p, params);
+    int nout = numc_prim_nout(p, params);
     if (nout < 0) return numc_error_kind();
     numc_aval av_inl[INLINE_OUTS], *av = av_inl;
     numc_array *res_inl[INLINE_OUTS] = {0}, **res = res_inl;
@@ -163,10 +278,10 @@ static numc_status batch_process(numc_interp *self, numc_prim p, int nin,
                         .size = b->size,
                         .out = res,
                         .out_bdim = obd};
-    numc_batch_rule rule = atomic_load_explicit(&force_fallback, memory_order_relaxed)
-                               ? numc_batch_fallback
-                               : numc_prim_batch_rule(p);
-    st = numc_batch_apply(rule, &c);
+    numc_batch_rule rule = numc_prim_rules[p].batch;
+    if (!rule || atomic_load_explicit(&force_fallback, memory_order_relaxed))
+        rule = numc_batch_fallback;
+    st = apply(rule, &c);
     if (vals != vin) {
         free(vals);
         free(bd);

@@ -2,7 +2,7 @@
  * A primitive goes to the top of the (thread-local) stack; each interpreter
  * handles the operands it owns (its tracers, or values it watches) and hands
  * the rest to its parent with numc_interp_forward. The eager base computes. */
-#include "../prim/prim.h"
+#include "interp.h"
 
 static numc_status eager_process(numc_interp *self, numc_prim p, int nin,
                                  const numc_array *const *in, const numc_params *params,
@@ -45,6 +45,12 @@ numc_status numc_interp_forward(numc_interp *self, numc_prim p, int nin,
     numc_interp *parent = self->parent;
     if (!parent || parent == &eager_interp) return numc_eager_run(p, nin, in, params, out);
     return parent->vt->process(parent, p, nin, in, params, out);
+}
+
+numc_status numc_bind_staged(numc_prim p, int nin, const numc_array *const *in,
+                             const numc_params *params, numc_array **out) {
+    numc_apply_fn strategy = numc_prim_rules[p].bind;
+    return strategy ? strategy(p, nin, in, params, out) : numc_bind(p, nin, in, params, out);
 }
 
 numc_array *numc_bind1(numc_prim p, int nin, const numc_array *const *in,

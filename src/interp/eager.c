@@ -1,8 +1,9 @@
 /* eager.c — the eager interpreter: infer, then either build an O(1) view
  * (layout primitives on a shared immutable buffer) or allocate the outputs on
- * the operands' device and run the device kernel now. */
+ * the operands' device and run the device kernel now. A primitive whose rule
+ * record has an eager rule (control flow) runs that instead. */
 #include "../backend/device.h"
-#include "../graph/graph.h"
+#include "interp.h"
 
 /* A view for reshape without copying, when the strides allow it (NumPy's
  * rule: each run of merged input dims must be contiguous within itself). */
@@ -96,8 +97,8 @@ numc_status numc_eager_run(numc_prim p, int nin, const numc_array *const *in,
                            const numc_params *params, numc_array **out) {
     numc_aval av[4];
     const numc_prim_info_t *info = &numc_prim_info[p];
-    if (NUMC_UNLIKELY(info->nout < 0)) /* control primitives: outputs vary per node */
-        return numc_control_eager(p, nin, in, params, out);
+    numc_apply_fn own = numc_prim_rules[p].eager; /* e.g. control flow runs its bodies */
+    if (NUMC_UNLIKELY(own != NULL)) return own(p, nin, in, params, out);
     for (int i = 0; i < nin; i++)
         if (NUMC_UNLIKELY(!in[i]->buffer))
             return numc_error_set(NUMC_ERR_VALUE,

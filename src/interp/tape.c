@@ -3,10 +3,9 @@
  * value; gradient() walks the records backwards through the VJP rules. Values
  * are immutable, so an array's address identifies it while the tape holds a
  * reference to it. */
-#include "../prim/prim.h"
 #include "tape.h"
 #include "../core/ptrmap.h"
-#include "../graph/graph.h"
+#include "interp.h"
 
 #include <stdio.h>
 
@@ -65,9 +64,7 @@ static numc_status tape_process(numc_interp *self, numc_prim p, int nin,
     for (int i = 0; i < nin && !any; i++)
         any = numc_tape_is_watched(t, in[i]);
     if (!any || !numc_prim_vjp(p)) return NUMC_OK;
-    /* control primitives (call) have as many outputs as their body */
-    bool control = numc_prim_is_control(p);
-    int nout = control ? numc_graph_prim_nout(p, params) : numc_prim_info[p].nout;
+    int nout = numc_prim_nout(p, params); /* call: as many as its body */
     if (nout < 0) return numc_error_kind();
     /* An output that is an operand (or an earlier output) already shares that
      * value's cotangent slot: a single-output primitive returning an operand
@@ -80,7 +77,7 @@ static numc_status tape_process(numc_interp *self, numc_prim p, int nin,
             alias = out[k] == in[i];
         for (int j = 0; j < k && !alias; j++)
             alias = out[k] == out[j];
-        if (alias && !control) return NUMC_OK; /* an identity: nothing to record */
+        if (alias && nout == 1) return NUMC_OK; /* an identity: nothing to record */
         if (!alias) diff_out |= is_inexact(out[k]);
     }
     if (!diff_out) return NUMC_OK;
@@ -97,14 +94,17 @@ static numc_status tape_process(numc_interp *self, numc_prim p, int nin,
     r->nout = nout;
     r->custom = NULL;
     r->params.n = params ? params->n : 0;
+    r->params.ptr = NULL;
     if (params) {
         memcpy(r->params.i, params->i, sizeof(int64_t) * (size_t)params->n);
         r->params.f = params->f;
-        r->params.ptr = params->ptr;
-        if (control) numc_subgraphs_retain((numc_subgraphs *)params->ptr);
     }
     r->in = malloc(sizeof(numc_array *) * (size_t)(nin + nout));
     if (!r->in) return numc_error_set(NUMC_ERR_MEMORY, "GradientTape: out of memory");
+    if (params) {
+        r->params.ptr = params->ptr;
+        numc_params_ptr_retain(p, params->ptr);
+    }
     r->out = r->in + nin;
     for (int i = 0; i < nin; i++)
         r->in[i] = numc_array_retain((numc_array *)in[i]);
@@ -189,6 +189,17 @@ numc_tape *numc_tape_innermost(int n, const numc_array *const *xs) {
     return NULL;
 }
 
+bool numc_tape_stack_watches(int n, const numc_array *const *xs) {
+    for (numc_interp *it = numc_interp_current(); it && it != numc_interp_eager();
+         it = it->parent) {
+        if (numc_interp_is_trace(it)) break;
+        if (it->vt != &tape_vt) continue;
+        for (int i = 0; i < n; i++)
+            if (numc_tape_is_watched((const numc_tape *)it->state, xs[i])) return true;
+    }
+    return false;
+}
+
 bool numc_tape_accessed(const numc_tape *t, const numc_array *x) {
     for (size_t k = 0; k < t->nrecs; k++)
         for (int i = 0; i < t->recs[k].nin; i++)
@@ -266,8 +277,7 @@ static void drop_records(numc_tape *t) {
         for (int i = 0; i < r->nin + r->nout; i++)
             numc_array_release(r->in[i]);
         free(r->in);
-        if (!r->custom && numc_prim_is_control(r->prim))
-            numc_subgraphs_release((numc_subgraphs *)r->params.ptr);
+        if (!r->custom) numc_params_ptr_release(r->prim, r->params.ptr);
         if (r->custom) {
             if (r->custom->payload_free) r->custom->payload_free(r->custom->payload);
             free(r->custom);
@@ -290,16 +300,20 @@ void numc_tape_free(numc_tape *t) {
     free(t);
 }
 
-static numc_array *filled(const numc_array *like, double v) {
-    numc_array *s = numc_scalar_of(like->dtype, v, 0);
-    if (!s || like->ndim == 0) return s;
-    numc_params bc = {.n = 1 + like->ndim};
-    bc.i[0] = like->ndim;
-    memcpy(bc.i + 1, like->shape, sizeof(int64_t) * (size_t)like->ndim);
+/* A new array of (dt, nd, shape) filled with v. */
+static numc_array *filled_as(numc_dtype dt, int nd, const int64_t *shape, double v) {
+    numc_array *s = numc_scalar_of(dt, v, 0);
+    if (!s || nd == 0) return s;
+    numc_params bc = {.n = 1 + nd};
+    bc.i[0] = nd;
+    memcpy(bc.i + 1, shape, sizeof(int64_t) * (size_t)nd);
     const numc_array *in[1] = {s};
     numc_array *r = numc_bind1(NUMC_PRIM_BROADCAST_IN_DIM, 1, in, &bc);
     numc_array_release(s);
     return r;
+}
+static numc_array *filled(const numc_array *like, double v) {
+    return filled_as(like->dtype, like->ndim, like->shape, v);
 }
 
 /* ct[key] += v (v consumed). */
@@ -428,6 +442,106 @@ numc_status numc_tape_gradient_n(numc_tape *t, int ntargets, const numc_array *c
     }
     if (!t->persistent) drop_records(t);
     return st;
+}
+
+/* Column s of the jacobian: rows[e] (e < n; NULL = zero) are d target[e] /
+ * d x, stacked along a new axis and shaped target.shape + x.shape. */
+static numc_array *jacobian_of(const numc_array *target, const numc_array *x, numc_array **rows,
+                               int64_t n, int ns) {
+    numc_scope sc;
+    numc_scope_init(&sc);
+    int nd = target->ndim + x->ndim;
+    int64_t shape[NUMC_MAX_DIMS], row_shape[NUMC_MAX_DIMS];
+    memcpy(shape, target->shape, sizeof(int64_t) * (size_t)target->ndim);
+    memcpy(shape + target->ndim, x->shape, sizeof(int64_t) * (size_t)x->ndim);
+    row_shape[0] = 1;
+    memcpy(row_shape + 1, x->shape, sizeof(int64_t) * (size_t)x->ndim);
+    const numc_array **col = malloc(sizeof *col * (size_t)n);
+    numc_array *zero_row = NULL, *r = NULL;
+    numc_status st = col ? NUMC_OK : numc_error_set(NUMC_ERR_MEMORY, "jacobian: out of memory");
+    for (int64_t e = 0; !st && e < n; e++) {
+        const numc_array *g = rows[e * ns];
+        if (!g && !zero_row && !(zero_row = numc_scope_keep(&sc, filled(x, 0.0))))
+            st = numc_error_kind();
+        if (!st && !(col[e] = numc_scope_reshape(&sc, g ? g : zero_row, x->ndim + 1, row_shape)))
+            st = numc_error_kind();
+    }
+    if (!st && n > INT32_MAX) st = numc_error_set(NUMC_ERR_VALUE, "jacobian: target too large");
+    numc_params cat = {.n = 1, .i = {0}};
+    const numc_array *stacked =
+        st ? NULL : numc_scope_bind(&sc, NUMC_PRIM_CONCATENATE, (int)n, col, &cat);
+    const numc_array *j = numc_scope_reshape(&sc, stacked, nd, shape);
+    if (j) r = numc_array_retain((numc_array *)j);
+    free(col);
+    numc_scope_end(&sc);
+    return r;
+}
+
+numc_status numc_tape_jacobian(numc_tape *t, const numc_array *target, int nsources,
+                               const numc_array *const *sources, bool unconnected_zero,
+                               numc_array **jac) {
+    for (int s = 0; s < nsources; s++)
+        jac[s] = NULL;
+    if (t->used && !t->persistent)
+        return numc_error_set(NUMC_ERR_RUNTIME,
+                              "A non-persistent GradientTape can only be used to compute one set "
+                              "of gradients (or jacobians)");
+    for (int s = 0; s < nsources; s++)
+        if (sources[s] && target->ndim + sources[s]->ndim > NUMC_MAX_DIMS)
+            return numc_error_set(NUMC_ERR_VALUE, "jacobian: the result has too many dimensions");
+    int64_t n = target->size;
+    numc_array **rows = calloc((size_t)(n * nsources + 1), sizeof *rows);
+    double *buf = calloc((size_t)n + 1, sizeof *buf);
+    numc_status st =
+        rows && buf ? NUMC_OK : numc_error_set(NUMC_ERR_MEMORY, "jacobian: out of memory");
+    /* one backward pass per element of target: the records must survive them */
+    bool persistent = t->persistent;
+    t->persistent = true;
+    for (int64_t e = 0; !st && e < n; e++) {
+        buf[e] = 1.0; /* a float64 one-hot seed; gradient converts it */
+        numc_array *seed = numc_array_from_data(NUMC_FLOAT64, target->ndim, target->shape, buf);
+        buf[e] = 0.0;
+        const numc_array *tg[1] = {target}, *og[1] = {seed};
+        st = seed
+                 ? numc_tape_gradient_n(t, 1, tg, og, nsources, sources, false, rows + e * nsources)
+                 : numc_error_kind();
+        numc_array_release(seed);
+    }
+    t->persistent = persistent;
+    t->used = true;
+    if (!persistent) drop_records(t);
+    for (int s = 0; !st && s < nsources; s++) {
+        const numc_array *x = sources[s];
+        if (!x || !is_inexact(x)) continue;
+        bool any = false;
+        for (int64_t e = 0; e < n; e++)
+            any |= rows[e * nsources + s] != NULL;
+        if (!any && !unconnected_zero) continue;
+        if (!any || n == 0) {
+            int64_t shape[NUMC_MAX_DIMS];
+            memcpy(shape, target->shape, sizeof(int64_t) * (size_t)target->ndim);
+            memcpy(shape + target->ndim, x->shape, sizeof(int64_t) * (size_t)x->ndim);
+            jac[s] = filled_as(x->dtype, target->ndim + x->ndim, shape, 0.0);
+        } else {
+            jac[s] = jacobian_of(target, x, rows + s, n, nsources);
+        }
+        if (!jac[s]) st = numc_error_kind();
+    }
+    if (rows)
+        for (int64_t k = 0; k < n * nsources; k++)
+            numc_array_release(rows[k]);
+    free(rows);
+    free(buf);
+    if (st)
+        for (int s = 0; s < nsources; s++) {
+            numc_array_release(jac[s]);
+            jac[s] = NULL;
+        }
+    return st;
+}
+
+numc_array *numc_stop_gradient(const numc_array *x) {
+    return numc_bind1(NUMC_PRIM_STOP_GRADIENT, 1, &x, NULL);
 }
 
 /* A new handle for a's value through a differentiable identity (reshape to

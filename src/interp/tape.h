@@ -26,6 +26,10 @@ bool numc_tape_is_recording(const numc_tape *t);
 /* Drops every record (keeps the watched set): a consumed non-persistent tape. */
 void numc_tape_clear(numc_tape *t);
 /* Whether x is an input of some record (a watched value that was used). */
+/* Whether a tape on this thread's stack, above the nearest trace, watches
+ * one of xs[0..n) (paused or not): such a tape would need to record what
+ * binds them. */
+bool numc_tape_stack_watches(int n, const numc_array *const *xs);
 bool numc_tape_accessed(const numc_tape *t, const numc_array *x);
 /* Debugging: how many records the tape holds, and record k's primitive
  * name ("custom" for a custom record). */

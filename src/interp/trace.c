@@ -13,7 +13,7 @@
  * tracer that outlives its trace (a leaked tracer) still knows, safely, that
  * its trace has ended and every use reports that clearly. */
 #include "../core/ptrmap.h"
-#include "../graph/graph.h"
+#include "interp.h"
 
 #include <stdio.h>
 
@@ -128,7 +128,7 @@ static numc_status trace_process(numc_interp *self, numc_prim p, int nin,
                                  numc_array **out) {
     numc_trace *t = self->state;
     const char *name = numc_prim_info[p].name;
-    int nout = numc_graph_prim_nout(p, params);
+    int nout = numc_prim_nout(p, params);
     if (nout < 0) return numc_error_kind();
     numc_aval avs[4], *av = nout <= 4 ? avs : malloc(sizeof *av * (size_t)nout);
     int ids_in[8], *ids = nin <= 8 ? ids_in : malloc(sizeof(int) * (size_t)nin);
@@ -187,6 +187,9 @@ static const numc_interp_vtable trace_vt = {"trace", trace_process};
 
 bool numc_trace_is_current(void) {
     return numc_interp_current()->vt == &trace_vt;
+}
+bool numc_interp_is_trace(const numc_interp *it) {
+    return it->vt == &trace_vt;
 }
 bool numc_trace_active(void) {
     return numc_trace_is_current();

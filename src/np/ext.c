@@ -6,7 +6,7 @@
 
 #include "backend/device.h"
 #include "interp/tape.h"
-#include "prim/prim.h"
+#include "interp/interp.h"
 
 #include <stddef.h>
 

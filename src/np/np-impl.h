@@ -8,9 +8,9 @@
 #ifndef NUMC_NP_IMPL_H
 #define NUMC_NP_IMPL_H
 
-#include "../prim/prim.h"
+#include "../interp/interp.h"
 
-/* ---- scope: temporaries released together (numc_scope, prim.h) ----
+/* ---- scope: temporaries released together (numc_scope, interp/interp.h) ----
  * Every np_* helper that returns an array registers it in the scope, and
  * returns NULL (with the error already set) when any operand is NULL, so a
  * composition checks for failure once, at the end. */

@@ -1,7 +1,7 @@
 /* setitem.c — the functional update behind `a[basic index] = value`: the
  * region is written with dynamic_update_slice when every step is 1, and with
  * pad (interior padding spreads strided regions) plus select otherwise. */
-#include "../prim/prim.h"
+#include "../interp/interp.h"
 
 static numc_array *bind_unary(numc_prim p, const numc_array *x, const numc_params *pr) {
     const numc_array *in[1] = {x};

@@ -1,13 +1,9 @@
 /* infer.c — shape and dtype inference for every primitive, shared by all
  * interpreters so shape/dtype errors surface at bind time in every mode. The
  * NumPy layer has already promoted and broadcast; errors here are mostly
- * internal-consistency checks, phrased the way NumPy would phrase them. */
+ * internal-consistency checks, phrased the way NumPy would phrase them.
+ * Primitives with a rule-record inference override (control flow) go there. */
 #include "prim.h"
-
-/* control primitives (call, cond, while, scan_loop) carry their bodies as
- * graphs: their inference lives with the graph IR (src/graph/control.c) */
-numc_status numc_control_infer(numc_prim p, int nin, const numc_array *const *in,
-                               const numc_params *params, numc_aval *out);
 
 static void aval_of(const numc_array *a, numc_aval *out) {
     out->dtype = a->dtype;
@@ -340,12 +336,10 @@ numc_status numc_prim_infer(numc_prim p, int nin, const numc_array *const *in,
             if (in[1]->shape[i] > x->shape[i]) return bad(p, "update larger than operand");
         aval_of(x, out);
         return NUMC_OK;
-    case NUMC_PRIM_CALL:
-    case NUMC_PRIM_COND:
-    case NUMC_PRIM_WHILE:
-    case NUMC_PRIM_SCAN_LOOP:
-        return numc_control_infer(p, nin, in, pr, out);
     default:
+        /* primitives whose inference needs more than their operands (their
+         * bodies) register it in their rule record */
+        if (numc_prim_rules[p].infer) return numc_prim_rules[p].infer(p, nin, in, pr, out);
         return bad(p, "no inference rule");
     }
 }

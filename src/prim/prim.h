@@ -1,5 +1,7 @@
-/* prim.h — the primitive enum, parameters, shape/dtype inference and numc_bind,
- * the one dispatch point every operation goes through. */
+/* prim.h — the primitive enum and info table (prims.def), parameters, avals,
+ * shape/dtype inference, and the declaration of the per-primitive rule record
+ * table that src/rules fills at registration. Pure: nothing here binds,
+ * executes or knows the graph IR or the interpreters. */
 #ifndef NUMC_PRIM_H
 #define NUMC_PRIM_H
 
@@ -11,6 +13,7 @@ enum {
     PF_LAYOUT = 4,
     PF_REDUCE = 8,
     PF_SCAN = 16,
+    PF_BODIES = 32, /* params.ptr holds the bodies (a numc_subgraphs, refcounted) */
 };
 
 typedef enum {
@@ -48,48 +51,16 @@ typedef struct {
 numc_status numc_prim_infer(numc_prim p, int nin, const numc_array *const *in,
                             const numc_params *params, numc_aval *out);
 
-/* THE dispatch point. in: nin borrowed arrays; out: nout new references. */
-numc_status numc_bind(numc_prim p, int nin, const numc_array *const *in, const numc_params *params,
-                      numc_array **out);
-/* Single-output shorthand: returns a new reference or NULL. */
-numc_array *numc_bind1(numc_prim p, int nin, const numc_array *const *in,
-                       const numc_params *params);
+/* ---- the rule record ----
+ * One per primitive, filled by src/rules at registration (a constructor in
+ * rules/registry.c). Every interpreter and pass asks the record instead of
+ * special-casing primitives; NULL fields mean the default behaviour. */
 
-/* ---- scope (scope.c): temporaries released together ----
- * Compositions of primitives (the NumPy layer, VJP and batching rules)
- * register each intermediate result in a scope and release them all at once.
- * Keeping NULL passes it through (the error is already set), so a chain of
- * helpers checks for failure once, at the end. */
-#define NUMC_SCOPE_INLINE 48
-typedef struct numc_scope {
-    int n, cap;
-    numc_array **a; /* inl until it outgrows it */
-    numc_array *inl[NUMC_SCOPE_INLINE];
-} numc_scope;
+/* Runs or binds a primitive (the shape of numc_bind). */
+typedef numc_status (*numc_apply_fn)(numc_prim p, int nin, const numc_array *const *in,
+                                     const numc_params *params, numc_array **out);
 
-void numc_scope_init(numc_scope *s);
-/* Registers a new reference and returns it; on allocation failure releases
- * it, sets the error and returns NULL. */
-numc_array *numc_scope_keep(numc_scope *s, numc_array *a);
-/* Releases the temporaries registered after the first `mark` (newest first). */
-void numc_scope_release_to(numc_scope *s, int mark);
-/* Releases every temporary and leaves the scope empty (initialised). */
-void numc_scope_end(numc_scope *s);
-
-/* Builders shared by the NumPy layer and the VJP and batching rules: each
- * binds a primitive, keeps the result in the scope, and passes NULL operands
- * through. */
-numc_array *numc_scope_bind(numc_scope *s, numc_prim p, int nin, const numc_array *const *in,
-                            const numc_params *pr);
-/* A 0-d CONSTANT node of dtype dt (a literal in traces). */
-numc_array *numc_scope_const(numc_scope *s, numc_dtype dt, double re, double im);
-/* x itself when it already has dtype dt. */
-numc_array *numc_scope_convert(numc_scope *s, const numc_array *x, numc_dtype dt);
-/* broadcast_in_dim to (nd, shape); dims[i] is the output dim of x's dim i. */
-numc_array *numc_scope_broadcast_in_dim(numc_scope *s, const numc_array *x, int nd,
-                                        const int64_t *shape, const int64_t *dims);
-
-/* ---- VJP rules (vjp.c) ----
+/* ---- VJP rules (rules/vjp.c) ----
  * Given the primal inputs and outputs and the outputs' cotangents (NULL means
  * a symbolic zero), sets ct_in[i] to a new reference holding input i's
  * cotangent, or NULL where it is zero or the input is not differentiable
@@ -100,36 +71,41 @@ typedef numc_status (*numc_vjp_rule)(const numc_params *params, int nin,
                                      const numc_array *const *in, int nout,
                                      const numc_array *const *out, const numc_array *const *ct_out,
                                      numc_array **ct_in);
+/* Forward-mode rule: tangents of the outputs from those of the inputs (NULL
+ * = zero). A slot: no primitive has one yet. */
+typedef numc_status (*numc_jvp_rule)(const numc_params *params, int nin,
+                                     const numc_array *const *in,
+                                     const numc_array *const *tangents_in, int nout,
+                                     const numc_array *const *out, numc_array **tangents_out);
+/* Batching rule (rules/batch.c); the context is the batch interpreter's
+ * (interp/batch.h). */
+struct numc_batch_ctx;
+typedef numc_status (*numc_batch_rule)(struct numc_batch_ctx *c);
+
+typedef struct numc_prim_rule {
+    /* inference override, for primitives whose inference needs their bodies */
+    numc_status (*infer)(numc_prim p, int nin, const numc_array *const *in,
+                         const numc_params *params, numc_aval *out);
+    /* output count of a variable-output primitive (prims.def nout -1); -1
+     * with the error set when the params are malformed */
+    int (*nout)(numc_prim p, const numc_params *params);
+    /* runs on concrete values instead of a device kernel (control flow) */
+    numc_apply_fn eager;
+    /* how to bind it under active transforms (graph executor, body tracing);
+     * NULL: numc_bind */
+    numc_apply_fn bind;
+    numc_vjp_rule vjp;     /* NULL: not differentiable (or zero derivative) */
+    numc_jvp_rule jvp;     /* slot, NULL today */
+    numc_batch_rule batch; /* NULL: the batch interpreter's loop-and-stack fallback */
+} numc_prim_rule;
+extern numc_prim_rule numc_prim_rules[NUMC_PRIM_COUNT];
+
 /* NULL when the primitive has no rule (it is then not differentiable). */
-numc_vjp_rule numc_prim_vjp(numc_prim p);
-
-/* ---- interpreters ---- */
-typedef struct numc_interp numc_interp;
-typedef struct {
-    const char *name;
-    numc_status (*process)(numc_interp *self, numc_prim p, int nin, const numc_array *const *in,
-                           const numc_params *params, numc_array **out);
-} numc_interp_vtable;
-
-struct numc_interp {
-    const numc_interp_vtable *vt;
-    numc_interp *parent;
-    int level; /* depth in the stack: the eager base is 0 */
-    void *state;
-};
-
-numc_interp *numc_interp_current(void);
-numc_interp *numc_interp_eager(void);
-void numc_interp_push(numc_interp *it); /* sets it->parent and level */
-void numc_interp_pop(numc_interp *it);
-/* Hands a primitive to self's parent (the next interpreter down the stack). */
-numc_status numc_interp_forward(numc_interp *self, numc_prim p, int nin,
-                                const numc_array *const *in, const numc_params *params,
-                                numc_array **out);
-
-/* The eager interpreter's work, callable by others (tape lets its parent
- * compute; the graph executor runs nodes): runs prim on concrete values. */
-numc_status numc_eager_run(numc_prim p, int nin, const numc_array *const *in,
-                           const numc_params *params, numc_array **out);
+static inline numc_vjp_rule numc_prim_vjp(numc_prim p) {
+    return (unsigned)p < NUMC_PRIM_COUNT ? numc_prim_rules[p].vjp : NULL;
+}
+/* Number of outputs of a primitive with these params (asks the rule record
+ * for variable-output primitives); -1 with the error set if malformed. */
+int numc_prim_nout(numc_prim p, const numc_params *params);
 
 #endif

@@ -1,4 +1,5 @@
-/* prims.c — the primitive info table, generated from prims.def. */
+/* prims.c — the primitive info table, generated from prims.def, and the rule
+ * record table that src/rules fills at registration. */
 #include "prim.h"
 
 const numc_prim_info_t numc_prim_info[NUMC_PRIM_COUNT] = {
@@ -6,3 +7,14 @@ const numc_prim_info_t numc_prim_info[NUMC_PRIM_COUNT] = {
 #include "prims.def"
 #undef X
 };
+
+numc_prim_rule numc_prim_rules[NUMC_PRIM_COUNT];
+
+int numc_prim_nout(numc_prim p, const numc_params *params) {
+    int n = numc_prim_info[p].nout;
+    if (n >= 0) return n;
+    if (numc_prim_rules[p].nout) return numc_prim_rules[p].nout(p, params);
+    numc_error_set(NUMC_ERR_RUNTIME, "internal error: %s has no output-count rule registered",
+                   numc_prim_info[p].name);
+    return -1;
+}

@@ -1,11 +1,11 @@
 /* test_batch.c — the batch interpreter (vmap) and the batching rules of
- * src/prim/batch_rules.c: every rule family against a loop over the
+ * src/rules/batch.c: every rule family against a loop over the
  * examples (eager binds of the primitive on each slice), for several batch
  * axes of each operand and unbatched operands; the loop-and-stack fallback
  * against the same loop; nested vmap; composition with the tape (per-example
  * gradients and gradients of a mapped function); the public C API
  * (numc_vmap, wrap/unwrap, out axes, errors, leaked tracers, leaks). */
-#include "prim/prim.h"
+#include "interp/interp.h"
 #include "check.h"
 
 #include <stdio.h>

@@ -2,7 +2,7 @@
  * primitives gives O(1) views with the right geometry, reshape copies only
  * when the strides demand it, the interpreter stack routes to eager, and the
  * thread pool covers every index exactly once. */
-#include "prim/prim.h"
+#include "interp/interp.h"
 #include "check.h"
 
 #include <stdio.h>

@@ -2,7 +2,7 @@
  * the passes (DCE, CSE, constant folding), executing the graph (directly and
  * under a tape), leaked tracers, and the control-flow API (numc_cond,
  * numc_while_loop, numc_scan) traced and eager. */
-#include "graph/graph.h"
+#include "interp/interp.h"
 #include "check.h"
 
 #include <stdio.h>

@@ -4,7 +4,7 @@
  * targets, unconnected and integer sources, custom records with a callback,
  * pausing, out-of-order stops, error kinds, and no leaked arrays. */
 #include "interp/tape.h"
-#include "prim/prim.h"
+#include "interp/interp.h"
 #include "check.h"
 
 #include <math.h>

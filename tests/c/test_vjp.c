@@ -1,4 +1,4 @@
-/* test_vjp.c — every VJP rule in src/prim/vjp.c against central finite
+/* test_vjp.c — every VJP rule in src/rules/vjp.c against central finite
  * differences in float64 / complex128, plus exact checks of the tie and
  * zero conventions, and second-order checks (a rule differentiated by the
  * tape, through the rules of the primitives it binds, against finite
@@ -6,7 +6,7 @@
  *
  * Pairing (JAX's): L(x) = Re(sum f(x) * ct). For an input element x_k,
  * dL/dRe(x_k) must equal Re(ct_in_k) and dL/dIm(x_k) must equal -Im(ct_in_k). */
-#include "prim/prim.h"
+#include "interp/interp.h"
 #include "check.h"
 
 #include <stdio.h>

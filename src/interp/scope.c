@@ -1,6 +1,6 @@
 /* scope.c — numc_scope: a growable list of temporaries released together,
  * shared by the NumPy layer and the VJP and batching rules. */
-#include "prim.h"
+#include "interp.h"
 
 void numc_scope_init(numc_scope *s) {
     s->n = 0;
@@ -59,6 +59,15 @@ numc_array *numc_scope_convert(numc_scope *s, const numc_array *x, numc_dtype dt
     if (!x || x->dtype == dt) return (numc_array *)x;
     numc_params pr = {.n = 1, .i = {dt}};
     return numc_scope_bind(s, NUMC_PRIM_CONVERT, 1, &x, &pr);
+}
+
+numc_array *numc_scope_reshape(numc_scope *s, const numc_array *x, int nd, const int64_t *shape) {
+    if (!x) return NULL;
+    if (x->ndim == nd && !memcmp(x->shape, shape, sizeof(int64_t) * (size_t)nd))
+        return (numc_array *)x;
+    numc_params pr = {.n = nd};
+    memcpy(pr.i, shape, sizeof(int64_t) * (size_t)nd);
+    return numc_scope_bind(s, NUMC_PRIM_RESHAPE, 1, &x, &pr);
 }
 
 numc_array *numc_scope_broadcast_in_dim(numc_scope *s, const numc_array *x, int nd,

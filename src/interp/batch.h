@@ -1,16 +1,18 @@
-/* batch_rules.h — batching rules (vmap) of the primitives: the interface
- * between the batch interpreter (src/interp/batch.c) and the per-primitive
- * rules (batch_rules.c, one table built from prims.def).
+/* batch.h — the batch interpreter's (vmap) interface to the batching rules:
+ * the context a rule sees, and the machinery rules call down into (unpacking
+ * this interpreter's tracers, setting outputs, the loop-and-stack fallback).
+ * The rules themselves live in src/rules/batch.c and are registered in each
+ * primitive's rule record.
  *
  * A rule sees the operands' underlying values, each with its batch axis (or
  * NUMC_NOT_MAPPED), and the batch size. It computes the batched outputs by
  * binding primitives with numc_bind (never touching buffers), so the rules
  * compose with every other interpreter: vmap of vmap, vmap of grad, grad of
  * vmap, and graph tracing. It reports each output's batch axis. */
-#ifndef NUMC_BATCH_RULES_H
-#define NUMC_BATCH_RULES_H
+#ifndef NUMC_BATCH_H
+#define NUMC_BATCH_H
 
-#include "prim.h"
+#include "interp.h"
 
 typedef struct numc_batch_ctx {
     numc_prim prim;
@@ -27,20 +29,17 @@ typedef struct numc_batch_ctx {
     numc_scope tmp;              /* temporaries released when the rule returns */
 } numc_batch_ctx;
 
-typedef numc_status (*numc_batch_rule)(numc_batch_ctx *c);
-
 /* If a is one of self's tracers: its value (borrowed) and batch axis. */
 bool numc_batch_unpack(const numc_interp *self, const numc_array *a, const numc_array **val,
                        int *bdim);
-
-/* The primitive's rule (never NULL for a primitive with operands). */
-numc_batch_rule numc_prim_batch_rule(numc_prim p);
+/* Sets output k to v (retained) with batch axis bdim; v NULL means a helper
+ * failed (its error is set, or a generic one is). */
+numc_status numc_batch_put(numc_batch_ctx *c, int k, const numc_array *v, int bdim);
 /* The loop-and-stack fallback: slices every example, binds the primitive on
  * it and stacks the results (batch axis 0). Correct for every primitive;
- * slow (one bind per example). */
+ * slow (one bind per example). Used for primitives without a batching rule,
+ * by rules that cannot decide (a value not concrete), and under
+ * numc_batch_force_fallback. */
 numc_status numc_batch_fallback(numc_batch_ctx *c);
-/* Runs a rule with the context's temporaries set up and released; on failure
- * the outputs are NULL. */
-numc_status numc_batch_apply(numc_batch_rule rule, numc_batch_ctx *c);
 
 #endif

@@ -1,5 +1,5 @@
-/* vjp.c — reverse-mode derivative (VJP) rules of the primitives, and the
- * table numc_prim_vjp reads, built from prims.def.
+/* vjp.c — reverse-mode derivative (VJP) rules of the primitives, one table
+ * built from prims.def that registry.c puts in the rule records.
  *
  * Rules compute only by binding primitives (never touching buffers), so an
  * outer tape records them (higher-order gradients) and a trace captures them
@@ -18,8 +18,7 @@
  * derivative is zero wherever it exists, so the tape need not record it) or
  * VJP_NONE (the outputs are not differentiable: bool, integer or bit-level).
  * A new row in prims.def without one of these fails to compile, on purpose. */
-#include "prim.h"
-#include "../graph/graph.h"
+#include "rules-impl.h"
 
 #include <stdio.h>
 
@@ -121,12 +120,7 @@ static numc_array *binc(vjp_ctx *c, numc_prim p, const numc_array *x, double v) 
 }
 
 static numc_array *reshape(vjp_ctx *c, const numc_array *x, int nd, const int64_t *shape) {
-    if (!x) return NULL;
-    if (x->ndim == nd && !memcmp(x->shape, shape, sizeof(int64_t) * (size_t)nd))
-        return (numc_array *)x;
-    numc_params pr = {.n = nd};
-    memcpy(pr.i, shape, sizeof(int64_t) * (size_t)nd);
-    return bindp(c, NUMC_PRIM_RESHAPE, 1, ARR(x), &pr);
+    return numc_scope_reshape(&c->tmp, x, nd, shape);
 }
 
 static numc_array *transpose(vjp_ctx *c, const numc_array *x, const int64_t *perm) {
@@ -924,17 +918,13 @@ RULE(dynamic_update_slice) {
 #define vjp_reduce_or VJP_NONE
 #define vjp_argmax VJP_NONE
 #define vjp_argmin VJP_NONE
-#define vjp_call numc_call_vjp /* src/graph/control.c: transforms the body graph */
+#define vjp_call numc_call_vjp /* call_vjp.c: transforms the body graph */
 #define vjp_cond VJP_NONE
 #define vjp_while VJP_NONE
 #define vjp_scan_loop VJP_NONE
 
-static const numc_vjp_rule vjp_table[NUMC_PRIM_COUNT] = {
+const numc_vjp_rule numc_rules_vjp[NUMC_PRIM_COUNT] = {
 #define X(E, name, nin, nout, flags) [NUMC_PRIM_##E] = vjp_##name,
-#include "prims.def"
+#include "../prim/prims.def"
 #undef X
 };
-
-numc_vjp_rule numc_prim_vjp(numc_prim p) {
-    return (unsigned)p < NUMC_PRIM_COUNT ? vjp_table[p] : NULL;
-}

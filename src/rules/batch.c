@@ -1,6 +1,8 @@
-/* batch_rules.c — the batching rules (vmap) of the primitives and the table
- * numc_prim_batch_rule reads, built from prims.def: a new row without a
- * `batch_<name>` entry here fails to compile, on purpose.
+/* batch.c — the batching rules (vmap) of the primitives, one table built from
+ * prims.def that registry.c puts in the rule records: a new row without a
+ * `batch_<name>` entry here fails to compile, on purpose. The batch
+ * interpreter's machinery (apply, the loop-and-stack fallback) is in
+ * interp/batch.c; rules call down into it.
  *
  * A rule gets each operand's value and batch axis (NUMC_NOT_MAPPED when the
  * operand does not depend on the batch) and binds primitives (numc_bind only)
@@ -23,55 +25,16 @@
  *   while with a batched predicate runs until no example continues, freezing
  *   the finished ones with select. Where a decision needs a value that is not
  *   concrete (vmap inside a trace) they take the loop-and-stack fallback.
- * The fallback also backs the numc_batch_force_fallback debug switch that the
- * tests use to check every rule against it. */
-#include "batch_rules.h"
-
-#include "../graph/graph.h"
+ * The fallback (interp/batch.c) also backs the numc_batch_force_fallback debug
+ * switch that the tests use to check every rule against it. */
+#include "rules-impl.h"
 
 #define NM NUMC_NOT_MAPPED
 #define ARR(...) ((const numc_array *const[]){__VA_ARGS__})
 
-/* ---- temporaries ---- */
-static numc_array *keep(numc_batch_ctx *c, numc_array *a) {
-    return numc_scope_keep(&c->tmp, a);
-}
-
-numc_status numc_batch_apply(numc_batch_rule rule, numc_batch_ctx *c) {
-    numc_scope_init(&c->tmp);
-    for (int k = 0; k < c->nout; k++) {
-        c->out[k] = NULL;
-        c->out_bdim[k] = NM;
-    }
-    numc_status st = rule(c);
-    for (int k = 0; k < c->nout && st == NUMC_OK; k++)
-        if (!c->out[k])
-            st = numc_error_set(NUMC_ERR_RUNTIME,
-                                "internal error: the batching rule of %s "
-                                "set no output %d",
-                                numc_prim_info[c->prim].name, k);
-    numc_scope_end(&c->tmp);
-    if (st) {
-        for (int k = 0; k < c->nout; k++) {
-            numc_array_release(c->out[k]);
-            c->out[k] = NULL;
-        }
-    }
-    return st;
-}
-
-/* Sets output k; v NULL means a helper failed (its error is set). */
+/* ---- outputs ---- */
 static numc_status put(numc_batch_ctx *c, int k, const numc_array *v, int bdim) {
-    if (!v) {
-        numc_status st = numc_error_kind();
-        return st ? st
-                  : numc_error_set(NUMC_ERR_RUNTIME, "vmap of %s failed",
-                                   numc_prim_info[c->prim].name);
-    }
-    numc_array_release(c->out[k]);
-    c->out[k] = numc_array_retain((numc_array *)v);
-    c->out_bdim[k] = bdim;
-    return NUMC_OK;
+    return numc_batch_put(c, k, v, bdim);
 }
 
 /* ---- binding helpers (NULL in, NULL out: a chain checks once, at put) ---- */
@@ -112,12 +75,7 @@ static numc_array *cvt(numc_batch_ctx *c, const numc_array *x, numc_dtype dt) {
 }
 
 static numc_array *reshape(numc_batch_ctx *c, const numc_array *x, int nd, const int64_t *shape) {
-    if (!x) return NULL;
-    if (x->ndim == nd && !memcmp(x->shape, shape, sizeof(int64_t) * (size_t)nd))
-        return (numc_array *)x;
-    numc_params pr = {.n = nd};
-    memcpy(pr.i, shape, sizeof(int64_t) * (size_t)nd);
-    return bindp(c, NUMC_PRIM_RESHAPE, 1, ARR(x), &pr);
+    return numc_scope_reshape(&c->tmp, x, nd, shape);
 }
 
 static numc_array *transpose(numc_batch_ctx *c, const numc_array *x, const int64_t *perm) {
@@ -638,24 +596,6 @@ static numc_array *tbind(numc_prim p, int nin, const numc_array *const *in, cons
     return numc_bind1(p, nin, in, pr ? pr : &none);
 }
 
-static numc_array *tconst(numc_dtype dt, double v) {
-    numc_array *s = numc_scalar_of(dt, v, 0);
-    if (!s) return NULL;
-    numc_params pr = {.n = 0, .ptr = s};
-    numc_array *r = numc_bind1(NUMC_PRIM_CONSTANT, 0, NULL, &pr);
-    numc_array_release(s);
-    return r;
-}
-
-/* x (0-d) broadcast to the shape of like. New reference. */
-static numc_array *tbcast_to(const numc_array *x, int nd, const int64_t *shape) {
-    if (nd == 0) return numc_array_retain((numc_array *)x);
-    numc_params pr = {.n = 1 + nd};
-    pr.i[0] = nd;
-    memcpy(pr.i + 1, shape, sizeof(int64_t) * (size_t)nd);
-    return tbind(NUMC_PRIM_BROADCAST_IN_DIM, 1, ARR(x), &pr);
-}
-
 static void release_n(numc_array **a, int n) {
     for (int i = 0; i < n; i++) {
         numc_array_release(a[i]);
@@ -746,14 +686,14 @@ static numc_status batch_cond(numc_batch_ctx *c) {
                 if (idx->dtype == NUMC_BOOL) {
                     mask = numc_array_retain((numc_array *)idx);
                 } else {
-                    numc_array *kc = tconst(idx->dtype, b);
+                    numc_array *kc = numc_ctl_const(idx->dtype, b);
                     mask = tbind(b == nb - 1 ? NUMC_PRIM_GE : NUMC_PRIM_EQ, 2, ARR(idx, kc), NULL);
                     numc_array_release(kc);
                 }
                 if (!mask) st = numc_error_kind();
             }
             for (int k = 0; !st && k < nout; k++) {
-                numc_array *m = tbcast_to(mask, c->out_aval[k].ndim, c->out_aval[k].shape);
+                numc_array *m = numc_ctl_bcast_to(mask, c->out_aval[k].ndim, c->out_aval[k].shape);
                 numc_array *r = tbind(NUMC_PRIM_SELECT, 3, ARR(m, tmp[k], o[k]), NULL);
                 numc_array_release(m);
                 if (!r)
@@ -818,7 +758,7 @@ static numc_status batch_while(numc_batch_ctx *c) {
         st = numc_graph_run(s->g[1], nbc + ncarry, args, next);
         /* examples whose predicate is false keep their carry */
         for (int k = 0; !st && batched && k < ncarry; k++) {
-            numc_array *m = tbcast_to(pred, carry[k]->ndim, carry[k]->shape);
+            numc_array *m = numc_ctl_bcast_to(pred, carry[k]->ndim, carry[k]->shape);
             numc_array *r = tbind(NUMC_PRIM_SELECT, 3, ARR(m, next[k], carry[k]), NULL);
             numc_array_release(m);
             if (!r) st = numc_error_kind();
@@ -910,8 +850,8 @@ static numc_status batch_scan_loop(numc_batch_ctx *c) {
     for (int j = 0; !st && j < nys; j++) {
         const numc_aval *av = &c->out_aval[ncarry + j];
         if (length == 0) {
-            numc_array *z = tconst(av->dtype, 0);
-            o[ncarry + j] = z ? tbcast_to(z, av->ndim, av->shape) : NULL;
+            numc_array *z = numc_ctl_const(av->dtype, 0);
+            o[ncarry + j] = z ? numc_ctl_bcast_to(z, av->ndim, av->shape) : NULL;
             numc_array_release(z);
         } else {
             numc_params cp = {.n = 1, .i = {0}};
@@ -935,77 +875,6 @@ static numc_status batch_scan_loop(numc_batch_ctx *c) {
 static numc_status batch_no_operands(numc_batch_ctx *c) {
     return numc_error_set(NUMC_ERR_RUNTIME, "internal error: %s has no operands to batch",
                           numc_prim_info[c->prim].name);
-}
-
-/* ---- the loop-and-stack fallback ---- */
-
-/* Example i of operand j: a slice along its batch axis, the axis dropped. */
-static numc_array *example(numc_batch_ctx *c, int j, int64_t i) {
-    const numc_array *x = c->in[j];
-    int b = c->bdim[j], nd = x->ndim;
-    numc_params pr = {.n = 3 * nd};
-    int64_t shape[NUMC_MAX_DIMS];
-    for (int d = 0, k = 0; d < nd; d++) {
-        pr.i[d] = d == b ? i : 0;
-        pr.i[nd + d] = d == b ? i + 1 : x->shape[d];
-        pr.i[2 * nd + d] = 1;
-        if (d != b) shape[k++] = x->shape[d];
-    }
-    return reshape(c, bindp(c, NUMC_PRIM_SLICE, 1, ARR(x), &pr), nd - 1, shape);
-}
-
-numc_status numc_batch_fallback(numc_batch_ctx *c) {
-    int nin = c->nin, nout = c->nout;
-    int64_t n = c->size;
-    if (n == 0) {
-        for (int k = 0; k < nout; k++) {
-            int64_t shape[NUMC_MAX_DIMS];
-            shape[0] = 0;
-            memcpy(shape + 1, c->out_aval[k].shape, sizeof(int64_t) * (size_t)c->out_aval[k].ndim);
-            numc_status st =
-                put(c, k, full(c, c->out_aval[k].dtype, 0, c->out_aval[k].ndim + 1, shape), 0);
-            if (st) return st;
-        }
-        return NUMC_OK;
-    }
-    const numc_array **ops = malloc(sizeof *ops * (size_t)(nin > 0 ? nin : 1));
-    numc_array **pieces = calloc((size_t)(n * nout), sizeof *pieces);
-    numc_array **res = malloc(sizeof *res * (size_t)(nout > 0 ? nout : 1));
-    numc_status st =
-        ops && pieces && res ? NUMC_OK : numc_error_set(NUMC_ERR_MEMORY, "vmap: out of memory");
-    for (int64_t i = 0; i < n && !st; i++) {
-        for (int j = 0; j < nin; j++)
-            ops[j] = c->bdim[j] == NM ? c->in[j] : example(c, j, i);
-        for (int j = 0; j < nin && !st; j++)
-            if (!ops[j]) st = numc_error_kind();
-        if (!st && !(st = numc_bind(c->prim, nin, ops, c->pr, res))) {
-            for (int k = 0; k < nout; k++) {
-                const numc_array *r = res[k];
-                numc_params pr = {.n = r->ndim + 1};
-                pr.i[0] = 1;
-                memcpy(pr.i + 1, r->shape, sizeof(int64_t) * (size_t)r->ndim);
-                if (!st && !(pieces[k * n + i] = numc_bind1(NUMC_PRIM_RESHAPE, 1, ARR(r), &pr)))
-                    st = numc_error_kind();
-            }
-            for (int k = 0; k < nout; k++)
-                numc_array_release(res[k]);
-        }
-        /* drop the slices of this example */
-        numc_scope_release_to(&c->tmp, 0);
-    }
-    numc_params cat = {.n = 1, .i = {0}};
-    for (int k = 0; k < nout && !st; k++)
-        st = put(c, k,
-                 keep(c, numc_bind1(NUMC_PRIM_CONCATENATE, (int)n,
-                                    (const numc_array *const *)pieces + k * n, &cat)),
-                 0);
-    if (pieces)
-        for (int64_t i = 0; i < n * nout; i++)
-            numc_array_release(pieces[i]);
-    free(pieces);
-    free(ops);
-    free(res);
-    return st;
 }
 
 /* ---- the table ---- */
@@ -1092,12 +961,8 @@ numc_status numc_batch_fallback(numc_batch_ctx *c) {
 #define batch_cummax batch_scan
 #define batch_cummin batch_scan
 
-static const numc_batch_rule batch_table[NUMC_PRIM_COUNT] = {
+const numc_batch_rule numc_rules_batch[NUMC_PRIM_COUNT] = {
 #define X(E, name, nin, nout, flags) [NUMC_PRIM_##E] = batch_##name,
-#include "prims.def"
+#include "../prim/prims.def"
 #undef X
 };
-
-numc_batch_rule numc_prim_batch_rule(numc_prim p) {
-    return (unsigned)p < NUMC_PRIM_COUNT ? batch_table[p] : numc_batch_fallback;
-}

@@ -1,7 +1,7 @@
-/* exec.c — the graph executor. Runs the nodes in their (topological) order
- * over a table of value slots: inputs and constants are borrowed, node
- * results owned and released right after their last use (computed once by
- * numc_graph_analyse).
+/* exec.c — the graph executor, and the public numc_graph_optimise (the graph
+ * passes with numc_eager_run as constant folding's evaluator). Runs the nodes in their
+ * (topological) order over a table of value slots: inputs and constants are borrowed, node results
+ * owned and released right after their last use (computed once by numc_graph_analyse).
  *
  * Two modes. With no transform active (the common case) each node computes
  * directly through numc_eager_run, the same kernels eager mode uses, so
@@ -12,8 +12,10 @@
  *
  * numc_graph_execute (a numc.function's call) goes through numc_graph_call
  * instead: under a transform the whole graph is ONE `call` primitive, whose
- * VJP (control.c) and batching rules transform the body graph. */
-#include "graph.h"
+ * VJP (rules/call_vjp.c) and batching rules transform the body graph.
+ * Nodes are bound with numc_bind_staged, so a primitive with a bind strategy
+ * in its rule record (cond/while/scan inlining under a tape) uses it. */
+#include "interp.h"
 
 static numc_status oom(void) {
     return numc_error_set(NUMC_ERR_MEMORY, "graph: out of memory");
@@ -64,15 +66,9 @@ static numc_status run(numc_graph *g, int nin, const numc_array *const *in, numc
             ops[k] = slot[n->in[k]];
         for (int k = 0; !st && k < n->nout; k++)
             res[k] = NULL;
-        if (!st) {
-            bool control = numc_prim_is_control(n->prim);
-            if (eager)
-                st = control ? numc_control_eager(n->prim, n->nin, ops, &n->params, res)
-                             : numc_eager_run(n->prim, n->nin, ops, &n->params, res);
-            else
-                st = control ? numc_control_bind(n->prim, n->nin, ops, &n->params, res)
-                             : numc_bind(n->prim, n->nin, ops, &n->params, res);
-        }
+        if (!st)
+            st = eager ? numc_eager_run(n->prim, n->nin, ops, &n->params, res)
+                       : numc_bind_staged(n->prim, n->nin, ops, &n->params, res);
         if (!st)
             for (int k = 0; k < n->nout; k++)
                 slot[n->out[k]] = res[k];
@@ -114,6 +110,10 @@ numc_status numc_graph_call(numc_graph *g, int nin, const numc_array *const *in,
     st = numc_bind(NUMC_PRIM_CALL, nin, in, &pr, out);
     numc_subgraphs_release(s);
     return st;
+}
+
+numc_status numc_graph_optimise(numc_graph *g) {
+    return numc_graph_optimise_with(g, numc_eager_run);
 }
 
 numc_status numc_graph_execute(numc_graph *g, int nin, const numc_array *const *in,
