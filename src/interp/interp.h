@@ -52,6 +52,11 @@ numc_array *numc_scope_broadcast_in_dim(numc_scope *s, const numc_array *x, int 
                                         const int64_t *shape, const int64_t *dims);
 /* x reshaped to (nd, shape); x itself when it has that shape already. */
 numc_array *numc_scope_reshape(numc_scope *s, const numc_array *x, int nd, const int64_t *shape);
+/* x with its dims permuted (perm[i] = input dim of output dim i); x itself
+ * for the identity. */
+numc_array *numc_scope_transpose(numc_scope *s, const numc_array *x, const int64_t *perm);
+/* A constant v of dtype dt and shape (nd, shape): one 0-d literal broadcast. */
+numc_array *numc_scope_full(numc_scope *s, numc_dtype dt, double v, int nd, const int64_t *shape);
 
 /* ---- interpreters ---- */
 typedef struct numc_interp numc_interp;

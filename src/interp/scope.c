@@ -70,6 +70,23 @@ numc_array *numc_scope_reshape(numc_scope *s, const numc_array *x, int nd, const
     return numc_scope_bind(s, NUMC_PRIM_RESHAPE, 1, &x, &pr);
 }
 
+numc_array *numc_scope_transpose(numc_scope *s, const numc_array *x, const int64_t *perm) {
+    if (!x) return NULL;
+    bool ident = true;
+    for (int d = 0; d < x->ndim; d++)
+        ident &= perm[d] == d;
+    if (ident) return (numc_array *)x;
+    numc_params pr = {.n = x->ndim};
+    memcpy(pr.i, perm, sizeof(int64_t) * (size_t)x->ndim);
+    return numc_scope_bind(s, NUMC_PRIM_TRANSPOSE, 1, &x, &pr);
+}
+
+numc_array *numc_scope_full(numc_scope *s, numc_dtype dt, double v, int nd, const int64_t *shape) {
+    static const int64_t no_dims[1];
+    numc_array *c = numc_scope_const(s, dt, v, 0);
+    return nd == 0 ? c : numc_scope_broadcast_in_dim(s, c, nd, shape, no_dims);
+}
+
 numc_array *numc_scope_broadcast_in_dim(numc_scope *s, const numc_array *x, int nd,
                                         const int64_t *shape, const int64_t *dims) {
     if (!x) return NULL;

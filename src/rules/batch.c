@@ -57,9 +57,7 @@ static numc_array *bcast(numc_batch_ctx *c, const numc_array *x, int nd, const i
 }
 
 static numc_array *full(numc_batch_ctx *c, numc_dtype dt, double v, int nd, const int64_t *shape) {
-    static const int64_t no_dims[1];
-    numc_array *s = cst(c, dt, v);
-    return nd == 0 ? s : bcast(c, s, nd, shape, no_dims);
+    return numc_scope_full(&c->tmp, dt, v, nd, shape);
 }
 
 static numc_array *full_like(numc_batch_ctx *c, const numc_array *x, double v) {
@@ -79,14 +77,7 @@ static numc_array *reshape(numc_batch_ctx *c, const numc_array *x, int nd, const
 }
 
 static numc_array *transpose(numc_batch_ctx *c, const numc_array *x, const int64_t *perm) {
-    if (!x) return NULL;
-    bool ident = true;
-    for (int d = 0; d < x->ndim; d++)
-        ident &= perm[d] == d;
-    if (ident) return (numc_array *)x;
-    numc_params pr = {.n = x->ndim};
-    memcpy(pr.i, perm, sizeof(int64_t) * (size_t)x->ndim);
-    return bindp(c, NUMC_PRIM_TRANSPOSE, 1, ARR(x), &pr);
+    return numc_scope_transpose(&c->tmp, x, perm);
 }
 
 /* Moves axis `from` of x to position `to` (the others keep their order). */

@@ -103,9 +103,7 @@ static numc_array *bcast(vjp_ctx *c, const numc_array *x, int nd, const int64_t 
 }
 
 static numc_array *full(vjp_ctx *c, numc_dtype dt, double v, int nd, const int64_t *shape) {
-    numc_array *s = cst(c, dt, v, 0);
-    static const int64_t no_dims[1];
-    return nd == 0 ? s : bcast(c, s, nd, shape, no_dims);
+    return numc_scope_full(&c->tmp, dt, v, nd, shape);
 }
 
 /* A constant with x's shape and dtype. */
@@ -124,14 +122,7 @@ static numc_array *reshape(vjp_ctx *c, const numc_array *x, int nd, const int64_
 }
 
 static numc_array *transpose(vjp_ctx *c, const numc_array *x, const int64_t *perm) {
-    if (!x) return NULL;
-    bool ident = true;
-    for (int d = 0; d < x->ndim; d++)
-        ident &= perm[d] == d;
-    if (ident) return (numc_array *)x;
-    numc_params pr = {.n = x->ndim};
-    memcpy(pr.i, perm, sizeof(int64_t) * (size_t)x->ndim);
-    return bindp(c, NUMC_PRIM_TRANSPOSE, 1, ARR(x), &pr);
+    return numc_scope_transpose(&c->tmp, x, perm);
 }
 
 static numc_array *reduce(vjp_ctx *c, numc_prim p, const numc_array *x, const int64_t *axes,
