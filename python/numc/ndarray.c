@@ -1036,11 +1036,7 @@ static int array_ass_subscript(PyObject *self, PyObject *key, PyObject *value) {
         PyErr_SetString(PyExc_ValueError, "cannot delete array elements");
         return -1;
     }
-    numc_array *r = pynumc_setitem(ARR(self), key, value);
-    if (!r) return -1;
-    numc_array_release(ARR(self));
-    ARR(self) = r;
-    return 0;
+    return pynumc_setitem(&ARR(self), key, value);
 }
 
 static PyObject *array_item(PyObject *self, Py_ssize_t i) {
