@@ -46,6 +46,7 @@ static int slice_field(PyObject *v, int64_t *out, uint8_t *has) {
     return 0;
 }
 
+/* One key entry; k (which owns converted arrays) may be NULL for a slice. */
 static int parse_item(PyObject *o, numc_index *it, pykey *k) {
     if (PyLong_CheckExact(o)) {
         int overflow;
@@ -151,6 +152,13 @@ numc_array *pynumc_getitem(numc_array *a, PyObject *key) {
             PyErr_SetString(PyExc_IndexError, "cannot fit 'int' into an index-sized integer");
             return NULL;
         }
+        numc_array *r = numc_getitem(a, 1, &ix);
+        if (!r) pynumc_raise();
+        return r;
+    }
+    if (PySlice_Check(key)) { /* a[start:stop:step]: no key to own */
+        numc_index ix = {.kind = NUMC_INDEX_SLICE};
+        if (parse_item(key, &ix, NULL) < 0) return NULL;
         numc_array *r = numc_getitem(a, 1, &ix);
         if (!r) pynumc_raise();
         return r;

@@ -669,6 +669,17 @@ numc_array *numc_getitem(const numc_array *a, int n, const numc_index *idx) {
             return numc_array_view(a, nd - 1, a->shape + 1, a->strides + 1,
                                    a->offset + j * a->strides[0]);
     }
+    /* a[start:stop:step] on an eager value: a view, without the key parser */
+    if (n == 1 && idx[0].kind == NUMC_INDEX_SLICE && nd > 0 && numc_array_is_eager(a)) {
+        int64_t st, sk, len, shape[NUMC_MAX_DIMS], strides[NUMC_MAX_DIMS];
+        if (ix_slice_bounds(&idx[0], a->shape[0], &st, &sk, &len) != NUMC_OK) return NULL;
+        memcpy(shape, a->shape, sizeof(int64_t) * (size_t)nd);
+        memcpy(strides, a->strides, sizeof(int64_t) * (size_t)nd);
+        shape[0] = len;
+        if (len > 1) strides[0] *= sk;
+        return numc_array_view(a, nd, shape, strides,
+                               a->offset + (len > 0 ? st * a->strides[0] : 0));
+    }
     ix_key k;
     if (ix_parse(&k, n, idx, nd) != NUMC_OK) return NULL;
     return k.n_adv ? ix_apply_advanced(a, &k) : apply_basic(a, &k);
