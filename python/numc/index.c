@@ -24,6 +24,12 @@ static void key_free(pykey *k) {
         numc_array_release(k->owned[i]);
 }
 
+/* Replaces the pending Python exception by the numc error. */
+static void raise_numc_instead(void) {
+    PyErr_Clear();
+    pynumc_raise();
+}
+
 static int bad_index(void) {
     PyErr_SetString(PyExc_IndexError,
                     "only integers, slices (`:`), ellipsis (`...`), numpy.newaxis (`None`) and "
@@ -175,6 +181,14 @@ int pynumc_setitem(numc_array **target, PyObject *key, PyObject *value) {
     pykey k;
     if (parse_key(key, &k) < 0) return -1;
     numc_array *v = pynumc_asarray(value, numc_array_dtype(*target));
+    if (!v) {
+        /* NumPy reports a bad key before a bad value: probe the key */
+        numc_array *probe = numc_getitem(*target, k.n, k.it);
+        if (probe)
+            numc_array_release(probe);
+        else
+            raise_numc_instead();
+    }
     int rc = -1;
     if (v) {
         rc = numc_setitem(target, k.n, k.it, v) == NUMC_OK ? 0 : -1;

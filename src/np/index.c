@@ -194,8 +194,7 @@ static numc_status parse_item(const numc_index *x, ix_item *it, ix_key *k) {
             uint64_t v;
             if (numc_array_to_host(a, &v) != NUMC_OK) return numc_error_kind();
             if (v > (uint64_t)INT64_MAX)
-                return numc_error_set(NUMC_ERR_OVERFLOW, "Python int too large to convert to C "
-                                                         "long");
+                return numc_error_set(NUMC_ERR_OVERFLOW, "int too big to convert");
             it->i = (int64_t)v;
         } else {
             int64_t *v = host_copy(a, NUMC_INT64);
