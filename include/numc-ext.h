@@ -49,6 +49,10 @@ numc_array *numc_array_strengthen(numc_array *a);
  * returns false, changing nothing, otherwise. Lets a binding reuse one weak
  * Python-scalar operand across `x * 2.0` calls. */
 bool numc_array_overwrite_scalar(numc_array *a, const void *val, size_t nbytes);
+/* Whether a is a concrete value and no transform (tape, trace, vmap) is
+ * active: such values may take C fast paths that skip numc_bind (releasing
+ * the GIL around a kernel, a view instead of a slice primitive). */
+bool numc_array_is_eager(const numc_array *a);
 /* The name of the device holding a's value ("cpu:0" for tracers). */
 const char *numc_array_device_name(const numc_array *a);
 /* A new handle to a's value through a differentiable identity: outer tapes

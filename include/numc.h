@@ -343,7 +343,48 @@ numc_status numc_split(const numc_array *a, int64_t sections, const int64_t *ind
 /* axes NULL flips every axis */
 numc_array *numc_flip(const numc_array *a, const int64_t *axes, int naxes);
 
-/* ---- indexing (used by ndarray.__getitem__) ---- */
+/* ==== Indexing and index assignment ====================================
+ * NumPy 2's indexing: integers, slices, numc's newaxis and Ellipsis, integer
+ * and boolean arrays (advanced indexing: index arrays broadcast together and
+ * their dims placed where NumPy places them), mixed freely. A key is an array
+ * of numc_index items, one per entry of the Python index tuple. */
+typedef enum {
+    NUMC_INDEX_INT,      /* i */
+    NUMC_INDEX_SLICE,    /* start:stop:step, each optional (has_*) as in Python */
+    NUMC_INDEX_NEWAXIS,  /* None */
+    NUMC_INDEX_ELLIPSIS, /* ... */
+    NUMC_INDEX_ARRAY,    /* an integer or boolean array (a 0-d one indexes like a scalar) */
+    NUMC_INDEX_BOOL,     /* True / False: a new axis of length 1 / 0 */
+} numc_index_kind;
+typedef struct numc_index {
+    numc_index_kind kind;
+    int64_t i; /* INT: the index; BOOL: 0 or 1 */
+    int64_t start, stop, step;
+    uint8_t has_start, has_stop, has_step; /* 0: that slice field is None */
+    const numc_array *array;               /* ARRAY (borrowed) */
+} numc_index;
+/* Keys longer than this are an IndexError (nothing of idx is read then). */
+#define NUMC_MAX_INDICES (2 * NUMC_MAX_DIMS)
+
+/* a[idx[0], ..., idx[n-1]]. An eager basic index is a view (no copy); traced
+ * or taped values and advanced indices go through primitives (slice, rev,
+ * reshape, gather), so transforms see every step. A boolean mask needs a
+ * concrete value (the result's shape depends on it). */
+numc_array *numc_getitem(const numc_array *a, int n, const numc_index *idx);
+/* a[idx...] = value. *target is a reference the caller owns: when nothing
+ * else can observe its buffer (the only reference to an eager array whose
+ * buffer is not shared or exported) the update is written in place and
+ * *target stays; otherwise *target is released and replaced by the
+ * functional update (a previously taken reference keeps the old value).
+ * value is cast unsafely to the target's dtype (as NumPy's setitem does) and
+ * broadcast to the indexed shape (leading length-1 dims may be dropped). On
+ * failure *target is unchanged. */
+numc_status numc_setitem(numc_array **target, int n, const numc_index *idx,
+                         const numc_array *value);
+/* np.nonzero of a concrete array: out receives max(ndim, 1) int64 arrays (new
+ * references; a 0-d input is treated as 1-d, as np.where(cond) does). */
+numc_status numc_nonzero(const numc_array *a, numc_array **out);
+
 /* Basic slicing: per axis start/stop/step already normalised by the caller. */
 numc_array *numc_slice(const numc_array *a, const int64_t *start, const int64_t *stop,
                        const int64_t *step);
@@ -357,6 +398,19 @@ numc_array *numc_take(const numc_array *a, const numc_array *indices, const int6
  * setitem does) to a's dtype. Built from primitives, so it differentiates. */
 numc_array *numc_setitem_slice(const numc_array *a, const int64_t *start, const int64_t *stop,
                                const int64_t *step, const numc_array *value);
+/* ==== end of Indexing and index assignment ============================== */
+
+/* ==== Casting for out= and in-place operators ===========================
+ * A ufunc result r stored into an existing array (`out=`, `a += b`): r cast
+ * to the destination dtype under same_kind casting ("Cannot cast ufunc
+ * 'add' output from dtype('float64') to dtype('int64') ..." TypeError
+ * otherwise; `ufunc` names the ufunc in the message). New reference. */
+numc_array *numc_cast_for_output(const numc_array *r, numc_dtype dt, const char *ufunc);
+/* r broadcast to out's shape ("non-broadcastable output operand ..."
+ * ValueError otherwise), then cast as numc_cast_for_output to out's dtype:
+ * the value `out` takes. New reference. */
+numc_array *numc_fit_output(const numc_array *r, const numc_array *out, const char *ufunc);
+/* ==== end of Casting for out= and in-place operators ==================== */
 
 /* ---- linear algebra ---- */
 numc_array *numc_matmul(const numc_array *a, const numc_array *b);

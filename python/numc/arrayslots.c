@@ -40,11 +40,7 @@ static int array_ass_subscript(PyObject *self, PyObject *key, PyObject *value) {
         PyErr_SetString(PyExc_ValueError, "cannot delete array elements");
         return -1;
     }
-    numc_array *r = pynumc_setitem(NumcArray_ARR(self), key, value);
-    if (!r) return -1;
-    numc_array_release(NumcArray_ARR(self));
-    NumcArray_ARR(self) = r;
-    return 0;
+    return pynumc_setitem(&NumcArray_ARR(self), key, value);
 }
 
 static PyObject *array_item(PyObject *self, Py_ssize_t i) {

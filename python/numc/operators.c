@@ -2,39 +2,14 @@
  * reflected-operand rules (unknown operands give NotImplemented), in-place
  * operators as "compute with the original dtype under same_kind casting, then
  * rebind the handle", and the shared `out=` assignment used by the function
- * table. This is the `a + b` / `a * 2.0` hot path: no Python-level work. */
-#include "pynumc.h"
+ * table (the casting and broadcast rules are numc_fit_output's). This is the
+ * `a + b` / `a * 2.0` hot path: no Python-level work. */
 #include "pyops.h"
 
 typedef numc_array *(*binfn)(const numc_array *, const numc_array *);
 
-static void shape_str(const numc_array *a, char *buf) {
-    int nd = numc_array_ndim(a);
-    const int64_t *s = numc_array_shape(a);
-    char *p = buf;
-    p += sprintf(p, "(");
-    for (int i = 0; i < nd && i < NUMC_MAX_DIMS; i++)
-        p += sprintf(p, i ? ",%lld" : "%lld", (long long)s[i]);
-    sprintf(p, nd == 1 ? ",)" : ")");
-}
-
-static int same_shape(const numc_array *a, const numc_array *b) {
-    int nd = numc_array_ndim(a);
-    return nd == numc_array_ndim(b) &&
-           !memcmp(numc_array_shape(a), numc_array_shape(b), (size_t)nd * sizeof(int64_t));
-}
-
 numc_array *pynumc_cast_inplace(numc_array *r, numc_dtype dt, const char *ufunc) {
-    numc_dtype rt = numc_array_dtype(r);
-    if (rt == dt) return r;
-    if (!numc_can_cast(rt, dt, "same_kind")) {
-        PyErr_Format(PyExc_TypeError,
-                     "Cannot cast ufunc '%s' output from %s to %s with casting rule 'same_kind'",
-                     ufunc, pynumc_dtype_repr(rt), pynumc_dtype_repr(dt));
-        numc_array_release(r);
-        return NULL;
-    }
-    numc_array *c = numc_astype(r, dt);
+    numc_array *c = numc_cast_for_output(r, dt, ufunc);
     numc_array_release(r);
     if (!c) pynumc_raise();
     return c;
@@ -42,24 +17,10 @@ numc_array *pynumc_cast_inplace(numc_array *r, numc_dtype dt, const char *ufunc)
 
 /* Fits r to the target handle's value (dtype, shape). Steals r. */
 static numc_array *fit_to(numc_array *r, const numc_array *target, const char *ufunc) {
-    if (!same_shape(r, target)) {
-        numc_array *b = numc_broadcast_to(r, numc_array_ndim(target), numc_array_shape(target));
-        if (!b) {
-            char s1[NUMC_MAX_DIMS * 24], s2[NUMC_MAX_DIMS * 24];
-            shape_str(target, s1);
-            shape_str(r, s2);
-            numc_error_clear();
-            PyErr_Format(PyExc_ValueError,
-                         "non-broadcastable output operand with shape %s doesn't match the "
-                         "broadcast shape %s",
-                         s1, s2);
-            numc_array_release(r);
-            return NULL;
-        }
-        numc_array_release(r);
-        r = b;
-    }
-    return pynumc_cast_inplace(r, numc_array_dtype(target), ufunc);
+    numc_array *c = numc_fit_output(r, target, ufunc);
+    numc_array_release(r);
+    if (!c) pynumc_raise();
+    return c;
 }
 
 PyObject *pynumc_assign_out(PyObject *out, numc_array *r, const char *ufunc) {
@@ -86,7 +47,7 @@ PyObject *pynumc_assign_out(PyObject *out, numc_array *r, const char *ufunc) {
 /* ---- binary operators ---- */
 
 static inline numc_array *call2(binfn fn, numc_array *x, numc_array *y) {
-    if (NUMC_LIKELY(numc_array_size(x) + numc_array_size(y) < PYNUMC_NOGIL_ELEMENTS))
+    if (__builtin_expect(numc_array_size(x) + numc_array_size(y) < PYNUMC_NOGIL_ELEMENTS, 1))
         return fn(x, y);
     /* another thread may rebind the handles meanwhile: hold the values */
     numc_array_retain(x);

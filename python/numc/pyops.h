@@ -17,9 +17,12 @@ PyObject *pynumc_richcompare(PyObject *a, PyObject *b, int op);
 PyObject *pynumc_assign_out(PyObject *out, numc_array *r, const char *ufunc);
 
 /* ---- indexing (index.c) ---- */
-/* a[key] and a[key] = v on values. */
+/* a[key] on a value. */
 numc_array *pynumc_getitem(numc_array *a, PyObject *key);
-numc_array *pynumc_setitem(numc_array *a, PyObject *key, PyObject *value);
+/* a[key] = value: *target (the handle's reference) is updated in place or
+ * replaced by the functional update (numc_setitem). 0, or -1 with an
+ * exception (*target unchanged). */
+int pynumc_setitem(numc_array **target, PyObject *key, PyObject *value);
 /* Eager (concrete, no transform active) values may take C fast paths that skip
  * numc_bind; traced or taped values must go through the public API. */
 int pynumc_is_eager(const numc_array *a);
