@@ -36,6 +36,7 @@ test-c: build
 	cd $(BUILD) && ctest --output-on-failure
 
 test: build
+	$(PY) scripts/check_layers.py --build $(BUILD)
 	PYTHONPATH=python $(PY) -m pytest tests/python -q
 	cd $(BUILD) && ctest --output-on-failure
 

@@ -7,24 +7,11 @@
  * and x3 = arange(24).reshape(2, 3, 4).
  * (The CHECK macros are local until tests/c/check.h exists.) */
 #include "numc.h"
+#include "check.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int failures;
-
-#define FAIL(...)                                                                                  \
-    do {                                                                                           \
-        fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);                                            \
-        fprintf(stderr, __VA_ARGS__);                                                              \
-        fprintf(stderr, " (last error: %s)\n", numc_error_message());                              \
-        failures++;                                                                                \
-    } while (0)
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c)) FAIL("CHECK failed: %s", #c);                                                    \
-    } while (0)
 
 #define V(...) ((const double[]){__VA_ARGS__})
 #define S(...) ((const int64_t[]){__VA_ARGS__})
@@ -346,9 +333,5 @@ int main(void) {
     test_trace();
     if (numc_live_arrays() != live)
         FAIL("%lld arrays leaked", (long long)(numc_live_arrays() - live));
-    if (failures)
-        fprintf(stderr, "test_index: %d failures\n", failures);
-    else
-        printf("test_index: ok\n");
-    return failures != 0;
+    return CHECK_DONE();
 }
