@@ -130,4 +130,35 @@ static inline int check_done_(const char *file) {
 }
 #define CHECK_DONE() check_done_(__FILE__)
 
+/* ---- helpers shared by the tests ---- */
+/* Element `flat` (C order of the array's own shape) as a double. */
+static inline double check_at(const numc_array *a, int64_t flat) {
+    double re = NAN, im;
+    CHECK_COND_("numc_array_get_f64", numc_array_get_f64(a, flat, &re, &im) == NUMC_OK);
+    return re;
+}
+
+/* float64 0, 1, 2, ... of the given shape. */
+static inline numc_array *check_arange_f64(int ndim, const int64_t *shape) {
+    int64_t n = 1;
+    for (int i = 0; i < ndim; i++)
+        n *= shape[i];
+    double *d = malloc(sizeof(double) * (size_t)(n ? n : 1));
+    for (int64_t i = 0; i < n; i++)
+        d[i] = (double)i;
+    numc_array *a = numc_array_from_data(NUMC_FLOAT64, ndim, shape, d);
+    free(d);
+    return a;
+}
+
+/* A reproducible uniform double in [lo, hi) (xorshift64 over *state). */
+static inline double check_urand(uint64_t *state, double lo, double hi) {
+    uint64_t x = *state;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    *state = x;
+    return lo + (hi - lo) * (double)(x >> 11) / 9007199254740992.0;
+}
+
 #endif

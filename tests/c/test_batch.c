@@ -15,10 +15,7 @@
 /* ---- host values ---- */
 static uint64_t rng_state = 0x2545f4914f6cdd1dull;
 static double urand(double lo, double hi) {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return lo + (hi - lo) * (double)(rng_state >> 11) / 9007199254740992.0;
+    return check_urand(&rng_state, lo, hi);
 }
 
 static numc_array *rnd(numc_dtype dt, int nd, const int64_t *shape, double lo, double hi) {

@@ -8,41 +8,22 @@
 
 #include <stdio.h>
 
-static numc_array *arange_f64(int ndim, const int64_t *shape) {
-    int64_t n = 1;
-    for (int i = 0; i < ndim; i++)
-        n *= shape[i];
-    double *d = malloc(sizeof(double) * (size_t)(n ? n : 1));
-    for (int64_t i = 0; i < n; i++)
-        d[i] = (double)i;
-    numc_array *a = numc_array_from_data(NUMC_FLOAT64, ndim, shape, d);
-    free(d);
-    return a;
-}
-
-/* Element `flat` (C order of the array's own shape). */
-static double at(const numc_array *a, int64_t flat) {
-    double re = NAN, im;
-    CHECK(numc_array_get_f64(a, flat, &re, &im) == NUMC_OK);
-    return re;
-}
-
 static void test_refcounts(void) {
     int64_t live0 = numc_live_arrays();
     int64_t shape[2] = {2, 3};
-    numc_array *a = arange_f64(2, shape);
+    numc_array *a = check_arange_f64(2, shape);
     CHECK(a && numc_live_arrays() == live0 + 1);
 
     /* retain/release pairs keep the value alive until the last release */
     CHECK(numc_array_retain(a) == a);
     numc_array_release(a);
-    CHECK(numc_live_arrays() == live0 + 1 && at(a, 5) == 5.0);
+    CHECK(numc_live_arrays() == live0 + 1 && check_at(a, 5) == 5.0);
 
     /* results are new references; a loop of ops leaves nothing behind */
     for (int i = 0; i < 100; i++) {
         numc_array *b = numc_add(a, a);
         numc_array *c = numc_multiply(b, a);
-        CHECK(b && c && at(c, 5) == 50.0);
+        CHECK(b && c && check_at(c, 5) == 50.0);
         numc_array_release(b);
         numc_array_release(c);
     }
@@ -54,7 +35,7 @@ static void test_refcounts(void) {
 static void test_views(void) {
     int64_t live0 = numc_live_arrays();
     int64_t shape[2] = {3, 4};
-    numc_array *a = arange_f64(2, shape);
+    numc_array *a = check_arange_f64(2, shape);
 
     numc_array *t = numc_transpose(a, NULL, 0);
     CHECK(t && t->buffer == a->buffer && !numc_array_is_contiguous(t));
@@ -62,22 +43,23 @@ static void test_views(void) {
     /* t[i][j] == a[j][i] */
     for (int i = 0; i < 4; i++)
         for (int j = 0; j < 3; j++)
-            CHECK(at(t, i * 3 + j) == j * 4 + i);
+            CHECK(check_at(t, i * 3 + j) == j * 4 + i);
 
     /* a[1:3, ::2] and a[::-1] (bounds as slice.indices gives them) */
     numc_array *s = numc_slice(a, (int64_t[]){1, 0}, (int64_t[]){3, 4}, (int64_t[]){1, 2});
     CHECK(s && s->buffer == a->buffer && s->shape[0] == 2 && s->shape[1] == 2);
-    CHECK(at(s, 0) == 4 && at(s, 1) == 6 && at(s, 2) == 8 && at(s, 3) == 10);
+    CHECK(check_at(s, 0) == 4 && check_at(s, 1) == 6 && check_at(s, 2) == 8 &&
+          check_at(s, 3) == 10);
     numc_array *r = numc_slice(a, (int64_t[]){2, 0}, (int64_t[]){-1, 4}, (int64_t[]){-1, 1});
     CHECK(r && r->buffer == a->buffer && r->shape[0] == 3);
-    CHECK(at(r, 0) == 8 && at(r, 4) == 4 && at(r, 11) == 3);
+    CHECK(check_at(r, 0) == 8 && check_at(r, 4) == 4 && check_at(r, 11) == 3);
 
     /* broadcasting a row repeats it with stride 0 */
     int64_t n4 = 4;
-    numc_array *row = arange_f64(1, &n4);
+    numc_array *row = check_arange_f64(1, &n4);
     numc_array *bc = numc_broadcast_to(row, 2, (int64_t[]){3, 4});
     CHECK(bc && bc->buffer == row->buffer && bc->strides[0] == 0 && bc->size == 12);
-    CHECK(at(bc, 0) == 0 && at(bc, 7) == 3 && at(bc, 9) == 1);
+    CHECK(check_at(bc, 0) == 0 && check_at(bc, 7) == 3 && check_at(bc, 9) == 1);
 
     /* to_host copies a strided view out in C order */
     double host[12];
@@ -86,7 +68,7 @@ static void test_views(void) {
 
     /* a view keeps the buffer alive after its base is gone */
     numc_array_release(a);
-    CHECK(at(t, 11) == 11 && at(s, 3) == 10);
+    CHECK(check_at(t, 11) == 11 && check_at(s, 3) == 10);
     numc_array_release(t);
     numc_array_release(s);
     numc_array_release(r);
@@ -246,8 +228,8 @@ static void test_weak_scalars(void) {
     int64_t n3 = 3;
     numc_array *a = numc_array_from_data(NUMC_INT8, 1, &n3, i8);
     numc_array *s1 = numc_add(a, wi), *s2 = numc_add(a, wf);
-    CHECK(s1 && numc_array_dtype(s1) == NUMC_INT8 && at(s1, 2) == 4);
-    CHECK(s2 && numc_array_dtype(s2) == NUMC_FLOAT64 && at(s2, 0) == 2);
+    CHECK(s1 && numc_array_dtype(s1) == NUMC_INT8 && check_at(s1, 2) == 4);
+    CHECK(s2 && numc_array_dtype(s2) == NUMC_FLOAT64 && check_at(s2, 0) == 2);
     numc_array_release(s1);
     numc_array_release(s2);
     numc_array_release(a);
@@ -258,7 +240,7 @@ static void test_weak_scalars(void) {
 static void test_errors(void) {
     int64_t live0 = numc_live_arrays();
     int64_t shape[2] = {2, 3};
-    numc_array *a = arange_f64(2, shape);
+    numc_array *a = check_arange_f64(2, shape);
     int64_t ax = 2, neg = -3;
     CHECK_ERROR(numc_sum(a, &ax, 1, false, NUMC_DTYPE_NONE), NUMC_ERR_AXIS,
                 "axis 2 is out of bounds for array of dimension 2");
@@ -267,7 +249,7 @@ static void test_errors(void) {
     CHECK(numc_error_kind() == NUMC_OK);
 
     int64_t n3 = 3, n4 = 4;
-    numc_array *x = arange_f64(1, &n3), *y = arange_f64(1, &n4);
+    numc_array *x = check_arange_f64(1, &n3), *y = check_arange_f64(1, &n4);
     CHECK_ERROR(numc_add(x, y), NUMC_ERR_VALUE,
                 "operands could not be broadcast together with shapes (3,) (4,) ");
     CHECK_ERROR(numc_broadcast_to(x, 2, (int64_t[]){2, 4}), NUMC_ERR_VALUE,
@@ -302,7 +284,7 @@ static void test_devices(void) {
     CHECK(numc_device_find("cpu:1") == -1);
     numc_error_clear();
     int64_t shape[2] = {2, 3};
-    numc_array *a = arange_f64(2, shape);
+    numc_array *a = check_arange_f64(2, shape);
     numc_array *b = numc_exp(a);
     CHECK(strcmp(numc_array_device(a), "cpu:0") == 0);
     CHECK(strcmp(numc_array_device(b), "cpu:0") == 0);

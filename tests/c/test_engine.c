@@ -7,55 +7,37 @@
 
 #include <stdio.h>
 
-static numc_array *arange_f64(int ndim, const int64_t *shape) {
-    int64_t n = 1;
-    for (int i = 0; i < ndim; i++)
-        n *= shape[i];
-    double *d = malloc(sizeof(double) * (size_t)(n ? n : 1));
-    for (int64_t i = 0; i < n; i++)
-        d[i] = (double)i;
-    numc_array *a = numc_array_from_data(NUMC_FLOAT64, ndim, shape, d);
-    free(d);
-    return a;
-}
-
-static double at(const numc_array *a, int64_t flat) {
-    double re, im;
-    CHECK(numc_array_get_f64(a, flat, &re, &im) == NUMC_OK);
-    return re;
-}
-
 static void test_views(void) {
     int64_t shape[2] = {3, 4};
-    numc_array *a = arange_f64(2, shape);
+    numc_array *a = check_arange_f64(2, shape);
     numc_params pr = {.n = 2, .i = {1, 0}};
     const numc_array *in[1] = {a};
     numc_array *t = numc_bind1(NUMC_PRIM_TRANSPOSE, 1, in, &pr);
     CHECK(t && t->buffer == a->buffer);
     CHECK(t->shape[0] == 4 && t->shape[1] == 3 && !(t->flags & NUMC_AF_CONTIG));
-    CHECK(at(t, 1) == 4.0 && at(t, 5) == 9.0);
+    CHECK(check_at(t, 1) == 4.0 && check_at(t, 5) == 9.0);
 
     /* slice [1:3, ::2] */
     numc_params sl = {.n = 6, .i = {1, 0, 3, 4, 1, 2}};
     numc_array *s = numc_bind1(NUMC_PRIM_SLICE, 1, in, &sl);
     CHECK(s && s->buffer == a->buffer && s->shape[0] == 2 && s->shape[1] == 2);
-    CHECK(at(s, 0) == 4.0 && at(s, 1) == 6.0 && at(s, 3) == 10.0);
+    CHECK(check_at(s, 0) == 4.0 && check_at(s, 1) == 6.0 && check_at(s, 3) == 10.0);
 
     /* rev axis 1 */
     numc_params rv = {.n = 1, .i = {1}};
     numc_array *r = numc_bind1(NUMC_PRIM_REV, 1, in, &rv);
-    CHECK(r && r->buffer == a->buffer && at(r, 0) == 3.0 && at(r, 4) == 7.0);
+    CHECK(r && r->buffer == a->buffer && check_at(r, 0) == 3.0 && check_at(r, 4) == 7.0);
 
     /* broadcast (3,4) -> (2,3,4) */
     numc_params bc = {.n = 1 + 3 + 2, .i = {3, 2, 3, 4, 1, 2}};
     numc_array *b = numc_bind1(NUMC_PRIM_BROADCAST_IN_DIM, 1, in, &bc);
-    CHECK(b && b->buffer == a->buffer && b->strides[0] == 0 && at(b, 12 + 5) == 5.0);
+    CHECK(b && b->buffer == a->buffer && b->strides[0] == 0 && check_at(b, 12 + 5) == 5.0);
 
     /* reshape of a contiguous array is a view; of a transpose, a copy
      * unless strides allow */
     numc_params rs = {.n = 3, .i = {2, 2, 3}};
     numc_array *re = numc_bind1(NUMC_PRIM_RESHAPE, 1, in, &rs);
-    CHECK(re && re->buffer == a->buffer && at(re, 7) == 7.0);
+    CHECK(re && re->buffer == a->buffer && check_at(re, 7) == 7.0);
     /* a[:, ::2] is (3,2) with strides (4,2): reshape to (6,) needs a copy */
     numc_params sl2 = {.n = 6, .i = {0, 0, 3, 4, 1, 2}};
     numc_array *s2 = numc_bind1(NUMC_PRIM_SLICE, 1, in, &sl2);
@@ -69,7 +51,8 @@ static void test_views(void) {
     numc_params rs3 = {.n = 1, .i = {8}};
     const numc_array *in3[1] = {s3};
     numc_array *flat = numc_bind1(NUMC_PRIM_RESHAPE, 1, in3, &rs3);
-    CHECK(flat && flat->buffer == a->buffer && at(flat, 0) == 4.0 && at(flat, 7) == 11.0);
+    CHECK(flat && flat->buffer == a->buffer && check_at(flat, 0) == 4.0 &&
+          check_at(flat, 7) == 11.0);
 
     /* errors: bad axis, bad reshape */
     numc_params bad = {.n = 2, .i = {0, 2}};

@@ -65,41 +65,11 @@ static numc_array *iota(numc_dtype dt, int nd, const int64_t *shape) {
     return s;
 }
 
-/* Checks dtype, shape and values of r (consumed). */
-static void check_(int line, numc_array *r, numc_dtype dt, int nd, const int64_t *shape,
-                   const double *v) {
-    if (!r) {
-        fprintf(stderr, "%s:%d: unexpected error: %s\n", __FILE__, line, numc_error_message());
-        failures++;
-        numc_error_clear();
-        return;
-    }
-    if (numc_array_dtype(r) != dt) {
-        fprintf(stderr, "%s:%d: dtype %s, expected %s\n", __FILE__, line,
-                numc_dtype_name(numc_array_dtype(r)), numc_dtype_name(dt));
-        failures++;
-    } else if (numc_array_ndim(r) != nd ||
-               (nd && memcmp(numc_array_shape(r), shape, sizeof(int64_t) * (size_t)nd))) {
-        fprintf(stderr, "%s:%d: wrong shape (ndim %d)\n", __FILE__, line, numc_array_ndim(r));
-        failures++;
-    } else {
-        for (int64_t i = 0; i < numc_array_size(r); i++) {
-            double re, im;
-            numc_array_get_f64(r, i, &re, &im);
-            if (re != v[i] || im != 0) {
-                fprintf(stderr, "%s:%d: value[%lld] = %g, expected %g\n", __FILE__, line,
-                        (long long)i, re, v[i]);
-                failures++;
-                break;
-            }
-        }
-    }
-    numc_array_release(r);
-}
-#define CHECK_VAL(r, dt, nd, shape, ...) check_(__LINE__, r, dt, nd, shape, V(__VA_ARGS__))
+#define CHECK_VAL(r, dt, nd, shape, ...)                                                           \
+    check_array_(__FILE__, __LINE__, r, dt, nd, shape, V(__VA_ARGS__), 0)
 /* Same, r not consumed. */
 #define CHECK_KEEP(r, dt, nd, shape, ...)                                                          \
-    check_(__LINE__, numc_array_retain(r), dt, nd, shape, V(__VA_ARGS__))
+    check_array_(__FILE__, __LINE__, numc_array_retain(r), dt, nd, shape, V(__VA_ARGS__), 0)
 
 static void check_err_(int line, bool failed, numc_status kind, const char *msg) {
     if (!failed) {

@@ -16,10 +16,7 @@ static int second_checks;
 /* ---- host values ---- */
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 static double urand(double lo, double hi) {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return lo + (hi - lo) * (double)(rng_state >> 11) / 9007199254740992.0;
+    return check_urand(&rng_state, lo, hi);
 }
 
 /* An array of dtype dt from host doubles (im may be NULL). */
