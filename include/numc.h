@@ -655,8 +655,55 @@ void numc_function_free(numc_function *f);
  * count. ValueError when fn returns more than nout_max arrays. */
 numc_status numc_function_call(numc_function *f, int nin, const numc_array *const *in,
                                int nout_max, numc_array **out, int *nout);
-/* How many times fn was traced (a new signature, or an uncached capture). */
+/* How many traces of fn succeeded (a new signature, or an uncached capture). */
 int64_t numc_function_trace_count(const numc_function *f);
+/* Drops every cached signature. */
+void numc_function_clear(numc_function *f);
+
+/* numc_function_call in two steps, for bindings that key on more than the
+ * arrays and keep data per signature (Python's numc.function: the argument
+ * pytree and static values, the output structure, the Variables it reads and
+ * assigns). An entry is one traced signature.
+ *
+ * numc_function_lookup: the entry for in's signature, extended by the bytes
+ * key[0..keylen) (key may be NULL when keylen is 0), tracing fn on a miss;
+ * *traced (may be NULL) says whether this call's trace made the entry. A
+ * trace that captured tracers of an outer trace gives an uncached entry that
+ * holds them. *e is a new reference. */
+typedef struct numc_function_entry numc_function_entry;
+numc_status numc_function_lookup(numc_function *f, const void *key, size_t keylen, int nin,
+                                 const numc_array *const *in, numc_function_entry **e,
+                                 bool *traced);
+void numc_function_entry_release(numc_function_entry *e);
+/* Removes e from f's cache (e.g. its state changed shape: the next lookup
+ * retraces); the caller's reference stays valid. */
+void numc_function_forget(numc_function *f, numc_function_entry *e);
+/* Called by fn while f traces on this thread: makes the concrete array value
+ * (mutable state, such as a Python Variable's current value) an input of the
+ * graph wherever the body uses it, instead of a constant. Returns the state
+ * number (0, 1, ... in call order), or -1 on error. State the optimised graph
+ * does not read is dropped; the entry lists what it kept. */
+int numc_function_state_input(numc_function *f, const numc_array *value);
+int numc_function_entry_num_state(const numc_function_entry *e);
+/* The state number (as numc_function_state_input returned it) of the entry's
+ * k-th state input; -1 when k is out of range. */
+int numc_function_entry_state_index(const numc_function_entry *e, int k);
+/* Whether state[0..num_state) still have the dtypes and shapes traced with. */
+bool numc_function_entry_state_matches(const numc_function_entry *e,
+                                       const numc_array *const *state);
+/* Runs the entry's graph on the arguments in[0..nin) and the current values
+ * of its state inputs; out receives numc_graph_num_outputs(graph) new
+ * references. With no transform active the graph runs directly; under a
+ * tape, vmap or an outer trace it is one `call` primitive. */
+numc_status numc_function_entry_run(const numc_function_entry *e, int nin,
+                                    const numc_array *const *in, const numc_array *const *state,
+                                    numc_array **out);
+/* The entry's optimised graph (borrowed: valid while e is): stats, dumps. */
+numc_graph *numc_function_entry_graph(const numc_function_entry *e);
+/* Binding data attached to an entry; data_free (may be NULL) runs on it when
+ * the entry is freed or the data replaced. */
+void *numc_function_entry_data(const numc_function_entry *e);
+void numc_function_entry_set_data(numc_function_entry *e, void *data, void (*data_free)(void *));
 
 #ifdef __cplusplus
 }

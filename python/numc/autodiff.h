@@ -8,7 +8,7 @@
  *                  stop_recording, reset; persistent or one-shot.
  *   grad, value_and_grad, vjp, jacobian (jacrev, jacfwd), hessian
  *                  JAX's function transforms (reverse mode), over pytrees.
- *   stop_gradient  cuts values from every tape (numc_array_detach).
+ *   stop_gradient  cuts values from every tape (numc_stop_gradient).
  *   custom_vjp     JAX's decorator (defvjp(fwd, bwd)), as a custom tape record.
  *   Variable       TF's mutable, automatically watched ndarray subclass.
  *
@@ -66,9 +66,8 @@ PyObject *pynumc_ad_unflatten(PyObject *def, PyObject *leaves);
 numc_array *pynumc_ad_as_array(PyObject *o);
 /* "(2, 3)" as NumPy prints a shape. */
 void pynumc_ad_shape_repr(const numc_array *a, char *buf, size_t n);
-/* The jacobian of target with respect to src[0..ns) on a (persistent) tape:
- * jac[s] has shape target.shape + src[s].shape, or is NULL when src[s] is
- * unconnected (or not inexact) and !zero. 0 or -1 with an exception. */
+/* numc_tape_jacobian (the tape's own rules, unconnected sources NULL unless
+ * zero): 0, or -1 with an exception. */
 int pynumc_ad_tape_jacobian(numc_tape *t, const numc_array *target, int ns,
                             const numc_array *const *src, int zero, numc_array **jac);
 /* unconnected_gradients: "none" / "zero" (or TF's enum with a string .value). */

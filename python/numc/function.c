@@ -1,13 +1,13 @@
 /* function.c — graph mode for Python: numc.function (alias numc.jit).
  *
- * numc.function(f) traces f once per call signature — the pytree structure
- * of the arguments, each array leaf's dtype, shape and weak flag (Python
- * scalars are weak inputs, as in JAX), the values of static arguments and of
- * non-array leaves — into a graph (numc_trace_*), optimises it (DCE, CSE,
- * constant folding) and caches it in a dict keyed by that signature. A cached
- * call builds the key in C and runs the graph: no Python-level wrapper.
- * Called while a trace is active (inside another numc.function or a
- * control-flow body) it simply calls f, so the outer trace records it.
+ * The traced-function cache is the C one (numc_function_*, src/interp): it
+ * keys by each array leaf's dtype, shape and weak flag (Python scalars are
+ * weak inputs, as in JAX), traces, optimises, caches and runs. This file adds
+ * only what is Python: the pytree of the arguments and static values (interned
+ * as a number, the C key's extra bytes), the Python body as the traced
+ * function, Variables as state inputs, the output structure, input_signature,
+ * NUMC_LOG_RETRACE and errors from the body. Called with tracers of another
+ * trace or under a transform, the cached graph runs as ONE `call` primitive.
  *
  * The control-flow functions (numc.cond, switch, while_loop, fori_loop,
  * scan) are in control.c; the array/pytree helpers both use are declared in
@@ -115,51 +115,29 @@ PyObject *pynumc_unflatten_arrays(PyObject *treedef, numc_array **a, Py_ssize_t 
 /* numc.function                                                          */
 /* ===================================================================== */
 
-/* The dtype and shape of a value (a Variable's, when it was traced). */
+/* What numc.function keeps per cached signature, beside the C entry (which
+ * holds the graph and the Variables' avals): the Python side of a trace. */
 typedef struct {
-    numc_dtype dt;
-    int nd;
-    int64_t shape[NUMC_MAX_DIMS];
-} aval_t;
-
-typedef struct {
-    numc_graph *g;
     PyObject *out_treedef;
-    Py_ssize_t nout; /* outputs of f (the graph may have more: Variable updates) */
+    Py_ssize_t nout; /* outputs of f (the graph has more: Variable updates) */
     int64_t work;
-    PyObject *vars_in;  /* Variables whose current values are extra inputs */
+    PyObject *vars_in;  /* Variables whose current values are the state inputs */
     PyObject *vars_out; /* Variables assigned inside: the last outputs */
-    aval_t *vars_aval;  /* per vars_in: dtype and shape traced with */
 } entry_t;
 
-static void entry_destroy(PyObject *cap) {
-    entry_t *e = PyCapsule_GetPointer(cap, "numc.function.entry");
-    if (!e) return;
-    numc_graph_unref(e->g);
+static void entry_free(void *p) {
+    entry_t *e = p;
     Py_XDECREF(e->out_treedef);
-    free(e->vars_aval);
     Py_XDECREF(e->vars_in);
     Py_XDECREF(e->vars_out);
     free(e);
 }
 
-/* Whether every Variable the entry reads still has the dtype and shape it was
- * traced with (one with validate_shape=False may have changed: retrace). */
-static bool entry_vars_match(const entry_t *e) {
-    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(e->vars_in); k++) {
-        const numc_array *now = NumcArray_ARR(PyTuple_GET_ITEM(e->vars_in, k));
-        const aval_t *was = &e->vars_aval[k];
-        if (numc_array_dtype(now) != was->dt || numc_array_ndim(now) != was->nd ||
-            memcmp(numc_array_shape(now), was->shape, sizeof(int64_t) * (size_t)was->nd))
-            return false;
-    }
-    return true;
-}
-
 /* Variables (autodiff.c) are mutable state: a traced function reads their
  * values at every call (not the value at trace time) and an assign inside it
  * updates them. Tracing makes the value of every live Variable a candidate
- * input; those the graph reads stay inputs, those assigned become outputs.
+ * state input (numc_function_state_input); the C cache keeps those the graph
+ * reads, and those assigned become outputs.
  * Returns the live Variables holding concrete values, each value once. */
 static PyObject *live_variables(void) {
     PyObject *all = pynumc_live_variables();
@@ -186,14 +164,14 @@ typedef struct {
     PyObject *static_argnums;  /* tuple of ints */
     PyObject *static_argnames; /* frozenset of str */
     PyObject *input_signature; /* None or a sequence of specs */
-    PyObject *cache;           /* dict: key -> entry capsule */
+    numc_function *cf;         /* the trace cache (src/interp/function.c) */
+    PyObject *keys;            /* dict: (treedef, statics) -> its number, the C key */
+    struct pending *pending;   /* the call being traced (trace_body reads it) */
     PyObject *last_desc;       /* signature text of the last trace (retrace logs) */
     PyObject *last_treedef, *last_statics;
     PyObject *dict;
     PyObject *weakreflist;
-    Py_ssize_t trace_count;
 } FunctionObject;
-
 static PyTypeObject Function_Type;
 
 /* The parts of one call. */
@@ -232,43 +210,6 @@ static int is_static_argnum(FunctionObject *f, Py_ssize_t i, Py_ssize_t nargs) {
         if (s == i) return 1;
     }
     return 0;
-}
-
-/* Fills arr/dyn from the leaves; builds the signature bytes. */
-static PyObject *signature_bytes(call_t *c) {
-    char buf[512];
-    size_t cap = sizeof buf, len = 0;
-    char *b = buf;
-    for (Py_ssize_t k = 0; k < c->n; k++) {
-        numc_array *a = c->arr[k];
-        size_t need = a ? 3 + 8 * (size_t)numc_array_ndim(a) : 1;
-        if (len + need > cap) {
-            size_t nc = cap * 2 + need;
-            char *nb = b == buf ? malloc(nc) : realloc(b, nc);
-            if (!nb) {
-                if (b != buf) free(b);
-                return PyErr_NoMemory();
-            }
-            if (b == buf) memcpy(nb, buf, len);
-            b = nb;
-            cap = nc;
-        }
-        if (!a) {
-            b[len++] = (char)0xff;
-            continue;
-        }
-        int nd = numc_array_ndim(a);
-        b[len++] = (char)numc_array_dtype(a);
-        b[len++] = (char)numc_array_is_weak(a);
-        b[len++] = (char)nd;
-        /* not the tracer kind: the trace sees only the aval, so a call under
-         * vmap or an outer trace reuses the eager call's graph */
-        memcpy(b + len, numc_array_shape(a), 8 * (size_t)nd);
-        len += 8 * (size_t)nd;
-    }
-    PyObject *r = len ? PyBytes_FromStringAndSize(b, (Py_ssize_t)len) : PyBytes_FromString("");
-    if (b != buf) free(b);
-    return r;
 }
 
 static int alloc_leaves(call_t *c, Py_ssize_t n) {
@@ -311,8 +252,7 @@ static int prepare(FunctionObject *f, PyObject *const *args, Py_ssize_t nargs, P
         if (alloc_leaves(c, nargs) < 0) return -1;
         for (Py_ssize_t i = 0; i < nargs; i++)
             if (take_leaf(c, i, args[i]) < 0) return -1;
-        c->key = signature_bytes(c);
-        return c->key ? 0 : -1;
+        return 0;
     }
     /* tree path: dynamic (args, kwargs) as one pytree; statics aside */
     Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
@@ -375,10 +315,7 @@ static int prepare(FunctionObject *f, PyObject *const *args, Py_ssize_t nargs, P
     c->statics = PyList_AsTuple(stat);
     if (!c->statics) goto done;
     {
-        PyObject *sig = signature_bytes(c);
-        if (!sig) goto done;
-        c->key = PyTuple_Pack(3, c->treedef, c->statics, sig);
-        Py_DECREF(sig);
+        c->key = PyTuple_Pack(2, c->treedef, c->statics);
         if (!c->key) goto done;
         if (PyObject_Hash(c->key) == -1) {
             if (PyErr_ExceptionMatches(PyExc_TypeError)) {
@@ -495,7 +432,7 @@ static void log_retrace(FunctionObject *f, call_t *c) {
         return;
     }
     const char *env = getenv("NUMC_LOG_RETRACE");
-    if (env && *env && strcmp(env, "0") != 0 && f->trace_count > 0) {
+    if (env && *env && strcmp(env, "0") != 0 && numc_function_trace_count(f->cf) > 0) {
         const char *why = "an argument's shape, dtype or weak type changed";
         if (!c->treedef || !f->last_treedef) {
             if (!!c->treedef != !!f->last_treedef) why = "the argument structure changed";
@@ -513,8 +450,9 @@ static void log_retrace(FunctionObject *f, call_t *c) {
             PyErr_Clear();
             name = PyObject_Repr(f->fn);
         }
-        fprintf(stderr, "numc.function %s: retracing (trace #%zd) because %s: %s -> %s\n",
-                name ? PyUnicode_AsUTF8(name) : "?", f->trace_count + 1, why,
+        fprintf(stderr, "numc.function %s: retracing (trace #%lld) because %s: %s -> %s\n",
+                name ? PyUnicode_AsUTF8(name) : "?",
+                (long long)numc_function_trace_count(f->cf) + 1, why,
                 f->last_desc ? PyUnicode_AsUTF8(f->last_desc) : "?", PyUnicode_AsUTF8(desc));
         Py_XDECREF(name);
         PyErr_Clear();
@@ -585,67 +523,69 @@ static int check_signature(FunctionObject *f, call_t *c) {
     return rc;
 }
 
-/* Traces f for this call. Returns a new reference to the entry capsule; with
- * captured values (tracers of an outer vmap closed over) ncap and cap are set
- * and the entry is not cached. */
-static PyObject *trace_call(FunctionObject *f, call_t *c, PyObject *const *args, Py_ssize_t nargs,
-                            PyObject *kwnames, int *ncap, numc_array ***cap) {
-    *ncap = 0;
-    *cap = NULL;
+/* The call being traced, for trace_body; what the trace found, for the
+ * entry's data. */
+typedef struct pending {
+    call_t *c;
+    PyObject *const *args;
+    Py_ssize_t nargs;
+    PyObject *kwnames;
+    PyObject *vars;   /* live Variables offered as state, by state number */
+    PyObject *vout;   /* Variables assigned inside, and their new values */
+    PyObject *outdef; /* f's result structure */
+    Py_ssize_t nout;
+} pending_t;
+
+static void pending_clear(pending_t *p) {
+    Py_CLEAR(p->vars);
+    Py_CLEAR(p->vout);
+    Py_CLEAR(p->outdef);
+}
+
+/* The numc_traced_fn of the C cache: runs the Python body on the tracers in
+ * (one per array leaf) with the Variables' values as state inputs. A Python
+ * error stays set; the status only says that there was one. */
+static numc_status trace_body(void *payload, int nin, numc_array *const *in, int *nout_p,
+                              numc_array ***out_p) {
+    FunctionObject *f = payload;
+    pending_t *p = f->pending;
+    call_t *c = p->c;
+    if (check_signature(f, c) < 0) return NUMC_ERR_TYPE;
     log_retrace(f, c);
     PyObject *vars = live_variables();
-    if (!vars) return NULL;
+    if (!vars) return NUMC_ERR_RUNTIME;
     Py_ssize_t nvars = PyList_GET_SIZE(vars), nupd = 0;
     numc_array **vold = calloc((size_t)nvars + 1, sizeof *vold);
     PyObject *tobjs = NULL, *pos = NULL, *kw = NULL, *res = NULL, *outl = NULL, *outdef = NULL,
-             *capsule = NULL, *vin = NULL, *vout = NULL;
+             *vout = NULL;
     numc_array **outs = NULL;
-    Py_ssize_t nout = 0;
-    bool *kept = NULL;
-    numc_trace *t = NULL;
+    numc_status st = NUMC_ERR_RUNTIME;
     if (!vold) {
         PyErr_NoMemory();
-        goto fail;
+        goto done;
     }
     for (Py_ssize_t k = 0; k < nvars; k++)
         vold[k] = numc_array_retain(NumcArray_ARR(PyList_GET_ITEM(vars, k)));
-    t = numc_trace_begin();
-    if (!t) {
-        pynumc_raise();
-        goto fail;
-    }
     tobjs = PyList_New(c->n);
-    if (!tobjs) goto fail;
-    for (Py_ssize_t k = 0; k < c->n; k++) {
-        PyObject *o;
-        numc_array *a = c->arr[k];
-        if (a) {
-            numc_array *tr = numc_trace_input(t, numc_array_dtype(a), numc_array_ndim(a),
-                                              numc_array_shape(a), numc_array_is_weak(a));
-            if (!tr) {
-                pynumc_raise();
-                goto fail;
-            }
-            o = pynumc_wrap_traced(tr);
-            numc_array_release(tr);
-        } else {
-            o = Py_NewRef(PyList_GET_ITEM(c->leaves, k));
-        }
-        if (!o) goto fail;
+    if (!tobjs) goto done;
+    for (Py_ssize_t k = 0, j = 0; k < c->n; k++) {
+        PyObject *o = c->arr[k] && j < nin ? pynumc_wrap_traced(in[j++])
+                                           : Py_NewRef(PyList_GET_ITEM(c->leaves, k));
+        if (!o) goto done;
         PyList_SET_ITEM(tobjs, k, o);
     }
-    /* the Variables' values: inputs after the arguments */
+    /* the Variables' values: state inputs after the arguments */
     for (Py_ssize_t k = 0; k < nvars; k++)
-        if (numc_trace_input_for(t, vold[k]) < 0) {
+        if (numc_function_state_input(f->cf, vold[k]) < 0) {
             pynumc_raise();
-            goto fail;
+            goto done;
         }
-    if (rebuild_call(f, c, args, nargs, kwnames, tobjs, &pos, &kw) < 0) goto fail;
+    if (rebuild_call(f, c, p->args, p->nargs, p->kwnames, tobjs, &pos, &kw) < 0) goto done;
     res = PyObject_Call(f->fn, pos, kw);
     /* Variables assigned inside: their new values become extra outputs and
      * they get their old values back (a tracer must not stay in them) */
     vout = PyList_New(0);
-    if (!vout) goto fail;
+    if (!vout) goto done;
     for (Py_ssize_t k = 0; k < nvars; k++) {
         PyObject *v = PyList_GET_ITEM(vars, k);
         numc_array *cur = NumcArray_ARR(v);
@@ -657,76 +597,67 @@ static PyObject *trace_call(FunctionObject *f, call_t *c, PyObject *const *args,
         if (!holder || PyList_SetItem(vout, PyList_GET_SIZE(vout) - 1, holder) < 0) Py_CLEAR(res);
         nupd++;
     }
-    if (!res) goto fail;
+    if (!res) goto done;
     outl = PyList_New(0);
-    if (!outl) goto fail;
+    if (!outl) goto done;
     outdef = pynumc_tree_flatten(res, outl);
-    if (!outdef) goto fail;
-    nout = PyList_GET_SIZE(outl);
+    if (!outdef) goto done;
+    Py_ssize_t nout = PyList_GET_SIZE(outl);
     for (Py_ssize_t k = 0; k < nupd; k++)
-        if (PyList_Append(outl, PyList_GET_ITEM(vout, 2 * k + 1)) < 0) goto fail;
+        if (PyList_Append(outl, PyList_GET_ITEM(vout, 2 * k + 1)) < 0) goto done;
     outs = pynumc_leaves_to_arrays(outl, "numc.function");
-    if (!outs) goto fail;
-    numc_graph *g =
-        numc_trace_end(t, (int)(nout + nupd), (const numc_array *const *)outs, ncap, cap);
-    t = NULL;
-    if (!g || numc_graph_optimise(g)) {
-        numc_graph_unref(g);
-        pynumc_raise();
-        goto fail;
+    if (!outs) goto done;
+    *out_p = outs;
+    *nout_p = (int)(nout + nupd);
+    Py_XSETREF(p->vars, Py_NewRef(vars));
+    Py_XSETREF(p->vout, Py_NewRef(vout));
+    Py_XSETREF(p->outdef, Py_NewRef(outdef));
+    p->nout = nout;
+    st = NUMC_OK;
+done:
+    if (vold) {
+        pynumc_release_arrays(vold, nvars);
+        free(vold);
     }
-    /* only the Variables actually read stay inputs */
-    kept = calloc((size_t)nvars + 1, sizeof *kept);
-    vin = PyList_New(0);
-    if (!kept || !vin || numc_graph_prune_inputs(g, (int)c->ndyn, (int)nvars, kept)) {
-        numc_graph_unref(g);
-        if (!PyErr_Occurred()) kept ? pynumc_raise() : PyErr_NoMemory();
-        goto fail;
+    Py_XDECREF(vars);
+    Py_XDECREF(vout);
+    Py_XDECREF(tobjs);
+    Py_XDECREF(pos);
+    Py_XDECREF(kw);
+    Py_XDECREF(res);
+    Py_XDECREF(outl);
+    Py_XDECREF(outdef);
+    return st;
+}
+
+/* The entry's data from the trace that made it. */
+static int entry_data_from(numc_function_entry *ent, pending_t *p) {
+    if (!p->outdef) {
+        PyErr_SetString(PyExc_RuntimeError, "numc.function: a cached graph lost its trace data");
+        return -1;
     }
-    for (Py_ssize_t k = 0; k < nvars; k++)
-        if (kept[k] && PyList_Append(vin, PyList_GET_ITEM(vars, k)) < 0) {
-            numc_graph_unref(g);
-            goto fail;
-        }
-    if (numc_graph_optimise(g)) {
-        numc_graph_unref(g);
-        pynumc_raise();
-        goto fail;
-    }
-    entry_t *e = malloc(sizeof *e);
-    if (!e) {
-        numc_graph_unref(g);
-        PyErr_NoMemory();
-        goto fail;
-    }
-    e->g = g;
-    e->out_treedef = Py_NewRef(outdef);
-    e->nout = nout;
-    e->vars_in = PyList_AsTuple(vin);
+    entry_t *e = calloc(1, sizeof *e);
+    if (!e) return PyErr_NoMemory(), -1;
+    int nstate = numc_function_entry_num_state(ent);
+    Py_ssize_t nupd = PyList_GET_SIZE(p->vout) / 2;
+    e->out_treedef = Py_NewRef(p->outdef);
+    e->nout = p->nout;
+    e->vars_in = PyTuple_New(nstate);
     e->vars_out = PyTuple_New(nupd);
-    e->vars_aval = malloc(sizeof *e->vars_aval * (size_t)(PyList_GET_SIZE(vin) + 1));
-    for (Py_ssize_t k = 0; e->vars_out && k < nupd; k++)
-        PyTuple_SET_ITEM(e->vars_out, k, Py_NewRef(PyList_GET_ITEM(vout, 2 * k)));
-    for (Py_ssize_t k = 0; e->vars_aval && k < PyList_GET_SIZE(vin); k++) {
-        const numc_array *a = NumcArray_ARR(PyList_GET_ITEM(vin, k));
-        e->vars_aval[k].dt = numc_array_dtype(a);
-        e->vars_aval[k].nd = numc_array_ndim(a);
-        memcpy(e->vars_aval[k].shape, numc_array_shape(a),
-               sizeof(int64_t) * (size_t)e->vars_aval[k].nd);
+    if (!e->vars_in || !e->vars_out) {
+        entry_free(e);
+        return -1;
     }
-    if (!e->vars_in || !e->vars_out || !e->vars_aval) {
-        if (!e->vars_aval) PyErr_NoMemory();
-        free(e->vars_aval);
-        Py_XDECREF(e->vars_in);
-        Py_XDECREF(e->vars_out);
-        Py_DECREF(e->out_treedef);
-        numc_graph_unref(g);
-        free(e);
-        goto fail;
-    }
+    for (int k = 0; k < nstate; k++)
+        PyTuple_SET_ITEM(
+            e->vars_in, k,
+            Py_NewRef(PyList_GET_ITEM(p->vars, numc_function_entry_state_index(ent, k))));
+    for (Py_ssize_t k = 0; k < nupd; k++)
+        PyTuple_SET_ITEM(e->vars_out, k, Py_NewRef(PyList_GET_ITEM(p->vout, 2 * k)));
+    /* the work of one run: releasing the GIL pays off above a threshold */
+    numc_graph *g = numc_function_entry_graph(ent);
     numc_graph_stats st;
     numc_graph_get_stats(g, &st);
-    e->work = 0;
     for (int k = 0; k < numc_graph_num_outputs(g); k++) {
         int nd;
         const int64_t *shape;
@@ -737,88 +668,91 @@ static PyObject *trace_call(FunctionObject *f, call_t *c, PyObject *const *args,
         e->work += s;
     }
     e->work *= st.nodes > 0 ? st.nodes : 1;
-    capsule = PyCapsule_New(e, "numc.function.entry", entry_destroy);
-    if (!capsule) {
-        numc_graph_unref(g);
-        Py_DECREF(e->out_treedef);
-        Py_DECREF(e->vars_in);
-        Py_DECREF(e->vars_out);
-        free(e->vars_aval);
-        free(e);
-        goto fail;
-    }
-    f->trace_count++;
-    if (*ncap == 0 && PyDict_SetItem(f->cache, c->key, capsule) < 0) Py_CLEAR(capsule);
-    goto done;
-fail:
-    if (t) numc_trace_abort(t);
-    if (*cap) {
-        pynumc_release_arrays(*cap, *ncap);
-        free(*cap);
-        *cap = NULL;
-        *ncap = 0;
-    }
-done:
-    if (outs) {
-        pynumc_release_arrays(outs, nout + nupd);
-        free(outs);
-    }
-    if (vold) {
-        pynumc_release_arrays(vold, nvars);
-        free(vold);
-    }
-    free(kept);
-    Py_XDECREF(vars);
-    Py_XDECREF(vin);
-    Py_XDECREF(vout);
-    Py_XDECREF(tobjs);
-    Py_XDECREF(pos);
-    Py_XDECREF(kw);
-    Py_XDECREF(res);
-    Py_XDECREF(outl);
-    Py_XDECREF(outdef);
-    return capsule;
+    numc_function_entry_set_data(ent, e, entry_free);
+    return 0;
 }
 
-/* Looks the call up (tracing on a miss); returns a borrowed-or-new entry
- * capsule as a new reference. */
-static PyObject *get_entry(FunctionObject *f, call_t *c, PyObject *const *args, Py_ssize_t nargs,
-                           PyObject *kwnames, int *ncap, numc_array ***cap) {
-    *ncap = 0;
-    *cap = NULL;
-    PyObject *cap_obj = PyDict_GetItemWithError(f->cache, c->key);
-    if (cap_obj) {
-        if (entry_vars_match(PyCapsule_GetPointer(cap_obj, "numc.function.entry")))
-            return Py_NewRef(cap_obj);
-        if (PyDict_DelItem(f->cache, c->key) < 0) return NULL;
-    } else if (PyErr_Occurred()) {
-        return NULL;
-    }
-    if (check_signature(f, c) < 0) return NULL;
-    return trace_call(f, c, args, nargs, kwnames, ncap, cap);
+/* The current values of the entry's Variables, in buf (room for 16) or a
+ * malloc'ed array. */
+static const numc_array **state_values(const entry_t *e, const numc_array **buf) {
+    Py_ssize_t n = PyTuple_GET_SIZE(e->vars_in);
+    const numc_array **s = n <= 16 ? buf : malloc(sizeof *s * (size_t)n);
+    if (!s) return (const numc_array **)PyErr_NoMemory();
+    for (Py_ssize_t k = 0; k < n; k++)
+        s[k] = NumcArray_ARR(PyTuple_GET_ITEM(e->vars_in, k));
+    return s;
 }
 
-static PyObject *run_entry(entry_t *e, call_t *c, int ncap, numc_array **cap) {
-    Py_ssize_t nvin = PyTuple_GET_SIZE(e->vars_in), nvout = PyTuple_GET_SIZE(e->vars_out);
-    Py_ssize_t nin = c->ndyn + nvin + ncap, ntot = e->nout + nvout;
-    const numc_array *inl[16];
-    const numc_array **in = nin <= 16 ? inl : malloc(sizeof *in * (size_t)nin);
+/* Looks the call up in the C cache (tracing on a miss). Returns a new
+ * reference, or NULL with an exception. */
+static numc_function_entry *get_entry(FunctionObject *f, call_t *c, PyObject *const *args,
+                                      Py_ssize_t nargs, PyObject *kwnames) {
+    /* the argument structure and static values, as a number: the key bytes */
+    int64_t id = 0;
+    if (c->key) {
+        PyObject *n = PyDict_GetItemWithError(f->keys, c->key);
+        if (!n && PyErr_Occurred()) return NULL;
+        if (!n) {
+            PyObject *nn = PyLong_FromSsize_t(PyDict_GET_SIZE(f->keys));
+            int bad = !nn || PyDict_SetItem(f->keys, c->key, nn) < 0;
+            Py_XDECREF(nn);
+            if (bad) return NULL;
+            id = PyDict_GET_SIZE(f->keys) - 1;
+        } else {
+            id = PyLong_AsLongLong(n);
+        }
+    }
+    for (int attempt = 0;; attempt++) {
+        pending_t p = {.c = c, .args = args, .nargs = nargs, .kwnames = kwnames};
+        pending_t *outer = f->pending;
+        f->pending = &p;
+        numc_function_entry *ent;
+        bool traced;
+        numc_status st = numc_function_lookup(f->cf, &id, c->key ? sizeof id : 0, (int)c->ndyn,
+                                              (const numc_array *const *)c->dyn, &ent, &traced);
+        f->pending = outer;
+        if (st) {
+            pending_clear(&p);
+            if (PyErr_Occurred())
+                numc_error_clear();
+            else
+                pynumc_raise();
+            return NULL;
+        }
+        int rc = numc_function_entry_data(ent) ? 0 : entry_data_from(ent, &p);
+        pending_clear(&p);
+        if (rc < 0) {
+            numc_function_entry_release(ent);
+            return NULL;
+        }
+        if (traced || attempt) return ent;
+        /* a Variable with validate_shape=False may have changed: retrace */
+        const numc_array *buf[16], **s = state_values(numc_function_entry_data(ent), buf);
+        bool ok = s && numc_function_entry_state_matches(ent, s);
+        if (s != buf) free(s);
+        if (ok) return ent;
+        numc_function_forget(f->cf, ent);
+        numc_function_entry_release(ent);
+        if (PyErr_Occurred()) return NULL;
+    }
+}
+
+static PyObject *run_entry(numc_function_entry *ent, call_t *c) {
+    entry_t *e = numc_function_entry_data(ent);
+    Py_ssize_t nvout = PyTuple_GET_SIZE(e->vars_out), ntot = e->nout + nvout;
+    const numc_array *sbuf[16], **state = state_values(e, sbuf);
     numc_array *outl[16];
     numc_array **out = ntot <= 16 ? outl : calloc((size_t)ntot, sizeof *out);
-    if (!in || !out) {
-        if (in != inl) free(in);
-        if (out != outl) free(out);
-        return PyErr_NoMemory();
+    if (!state || !out) {
+        if (state && state != sbuf) free(state);
+        if (out && out != outl) free(out);
+        return state ? PyErr_NoMemory() : NULL;
     }
-    for (Py_ssize_t k = 0; k < c->ndyn; k++)
-        in[k] = c->dyn[k];
-    for (Py_ssize_t k = 0; k < nvin; k++)
-        in[c->ndyn + k] = NumcArray_ARR(PyTuple_GET_ITEM(e->vars_in, k));
-    for (int k = 0; k < ncap; k++)
-        in[c->ndyn + nvin + k] = cap[k];
     numc_status st;
     bool big = e->work >= PYNUMC_NOGIL_ELEMENTS && c->ndyn > 0 && pynumc_is_eager(c->dyn[0]);
-    PYNUMC_CALL(big, st, numc_graph_execute(e->g, (int)nin, in, out));
+    PYNUMC_CALL(
+        big, st,
+        numc_function_entry_run(ent, (int)c->ndyn, (const numc_array *const *)c->dyn, state, out));
     PyObject *r = NULL;
     if (st == NUMC_OK) {
         /* the Variables assigned inside get their new values as assign gives
@@ -838,7 +772,7 @@ static PyObject *run_entry(entry_t *e, call_t *c, int ncap, numc_array **cap) {
     } else {
         pynumc_raise();
     }
-    if (in != inl) free(in);
+    if (state != sbuf) free(state);
     if (out != outl) free(out);
     return r;
 }
@@ -848,19 +782,17 @@ static PyObject *function_vectorcall(PyObject *self, PyObject *const *args, size
     FunctionObject *f = (FunctionObject *)self;
     Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
     /* Inside another trace (or with its tracers as arguments) f is traced on
-     * its own, cached like any call, and run_entry binds it as ONE `call`
+     * its own, cached like any call, and the C cache runs it as ONE `call`
      * primitive: one node of the outer graph. */
     call_t c;
     if (prepare(f, args, nargs, kwnames, &c) < 0) {
         call_clear(&c);
         return NULL;
     }
-    int ncap;
-    numc_array **cap;
-    PyObject *ent = get_entry(f, &c, args, nargs, kwnames, &ncap, &cap);
+    numc_function_entry *ent = get_entry(f, &c, args, nargs, kwnames);
     PyObject *r = NULL;
     if (ent) {
-        entry_t *e = PyCapsule_GetPointer(ent, "numc.function.entry");
+        entry_t *e = numc_function_entry_data(ent);
         /* An assign is not differentiable: the tapes tracking the Variable
          * watch its new value, and what f computes from it afterwards is
          * differentiated with respect to that value. One `call` record cannot
@@ -870,12 +802,8 @@ static PyObject *function_vectorcall(PyObject *self, PyObject *const *args, size
         if (eager > 0)
             r = PyObject_Vectorcall(f->fn, args, nargsf, kwnames);
         else if (eager == 0)
-            r = run_entry(e, &c, ncap, cap);
-        Py_DECREF(ent);
-    }
-    if (cap) {
-        pynumc_release_arrays(cap, ncap);
-        free(cap);
+            r = run_entry(ent, &c);
+        numc_function_entry_release(ent);
     }
     call_clear(&c);
     return r;
@@ -883,7 +811,8 @@ static PyObject *function_vectorcall(PyObject *self, PyObject *const *args, size
 
 /* f.graph_stats(*args, **kw) / f.graph_dump(*args, **kw): the optimised
  * graph for these arguments (traced if needed; it is cached like a call). */
-static numc_graph *graph_for(FunctionObject *f, PyObject *args, PyObject *kw, PyObject **keep) {
+static numc_graph *graph_for(FunctionObject *f, PyObject *args, PyObject *kw,
+                             numc_function_entry **keep) {
     *keep = NULL;
     Py_ssize_t nargs = PyTuple_GET_SIZE(args), nkw = kw ? PyDict_GET_SIZE(kw) : 0;
     PyObject **vec = malloc(sizeof *vec * (size_t)(nargs + nkw + 1));
@@ -908,16 +837,10 @@ static numc_graph *graph_for(FunctionObject *f, PyObject *args, PyObject *kw, Py
         if (c.nested) {
             PyErr_SetString(PyExc_ValueError, "graph_stats/graph_dump: called inside a trace");
         } else {
-            int ncap;
-            numc_array **cap;
-            PyObject *ent = get_entry(f, &c, vec, nargs, kwnames, &ncap, &cap);
+            numc_function_entry *ent = get_entry(f, &c, vec, nargs, kwnames);
             if (ent) {
-                g = ((entry_t *)PyCapsule_GetPointer(ent, "numc.function.entry"))->g;
+                g = numc_function_entry_graph(ent);
                 *keep = ent;
-            }
-            if (cap) {
-                pynumc_release_arrays(cap, ncap);
-                free(cap);
             }
         }
     }
@@ -928,12 +851,12 @@ static numc_graph *graph_for(FunctionObject *f, PyObject *args, PyObject *kw, Py
 }
 
 static PyObject *meth_graph_stats(PyObject *self, PyObject *args, PyObject *kw) {
-    PyObject *keep;
+    numc_function_entry *keep;
     numc_graph *g = graph_for((FunctionObject *)self, args, kw, &keep);
     if (!g) return NULL;
     numc_graph_stats s;
     numc_graph_get_stats(g, &s);
-    Py_DECREF(keep);
+    numc_function_entry_release(keep);
     return Py_BuildValue("{s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i}", "traced_nodes", s.traced_nodes,
                          "cse_merged", s.cse_merged, "folded", s.folded, "dce_removed",
                          s.dce_removed, "nodes", s.nodes, "constants", s.constants, "inputs",
@@ -941,11 +864,11 @@ static PyObject *meth_graph_stats(PyObject *self, PyObject *args, PyObject *kw) 
 }
 
 static PyObject *meth_graph_dump(PyObject *self, PyObject *args, PyObject *kw) {
-    PyObject *keep;
+    numc_function_entry *keep;
     numc_graph *g = graph_for((FunctionObject *)self, args, kw, &keep);
     if (!g) return NULL;
     char *s = numc_graph_dump(g);
-    Py_DECREF(keep);
+    numc_function_entry_release(keep);
     if (!s) return pynumc_raise();
     PyObject *r = PyUnicode_FromString(s);
     free(s);
@@ -953,16 +876,18 @@ static PyObject *meth_graph_dump(PyObject *self, PyObject *args, PyObject *kw) {
 }
 
 static PyObject *meth_tracing_count(PyObject *self, PyObject *unused) {
-    return PyLong_FromSsize_t(((FunctionObject *)self)->trace_count);
+    return PyLong_FromLongLong(numc_function_trace_count(((FunctionObject *)self)->cf));
 }
 
 static PyObject *meth_clear_cache(PyObject *self, PyObject *unused) {
-    PyDict_Clear(((FunctionObject *)self)->cache);
+    FunctionObject *f = (FunctionObject *)self;
+    numc_function_clear(f->cf);
+    PyDict_Clear(f->keys);
     Py_RETURN_NONE;
 }
 
 static PyObject *get_trace_count(PyObject *self, void *c) {
-    return PyLong_FromSsize_t(((FunctionObject *)self)->trace_count);
+    return PyLong_FromLongLong(numc_function_trace_count(((FunctionObject *)self)->cf));
 }
 static PyObject *get_fn(PyObject *self, void *c) {
     return Py_NewRef(((FunctionObject *)self)->fn);
@@ -1050,9 +975,14 @@ static PyObject *function_new(PyTypeObject *tp, PyObject *args, PyObject *kw) {
     f->vectorcall = function_vectorcall;
     f->fn = Py_NewRef(fn);
     f->input_signature = Py_NewRef(sig);
-    f->cache = PyDict_New();
+    f->cf = numc_function_new(trace_body, f, NULL);
+    f->keys = PyDict_New();
     f->dict = PyDict_New();
-    if (!f->cache || !f->dict || parse_static(sa, &f->static_argnums, 0) < 0 ||
+    if (!f->cf) {
+        Py_DECREF(f);
+        return pynumc_raise();
+    }
+    if (!f->keys || !f->dict || parse_static(sa, &f->static_argnums, 0) < 0 ||
         parse_static(sn, &f->static_argnames, 1) < 0) {
         Py_DECREF(f);
         return NULL;
@@ -1074,7 +1004,7 @@ static PyObject *function_new(PyTypeObject *tp, PyObject *args, PyObject *kw) {
 static int function_traverse(PyObject *self, visitproc visit, void *arg) {
     FunctionObject *f = (FunctionObject *)self;
     Py_VISIT(f->fn);
-    Py_VISIT(f->cache);
+    Py_VISIT(f->keys);
     Py_VISIT(f->dict);
     Py_VISIT(f->input_signature);
     return 0;
@@ -1083,7 +1013,9 @@ static int function_traverse(PyObject *self, visitproc visit, void *arg) {
 static int function_clear(PyObject *self) {
     FunctionObject *f = (FunctionObject *)self;
     Py_CLEAR(f->fn);
-    Py_CLEAR(f->cache);
+    numc_function_free(f->cf); /* the entries' data hold Python references */
+    f->cf = NULL;
+    Py_CLEAR(f->keys);
     Py_CLEAR(f->dict);
     Py_CLEAR(f->input_signature);
     Py_CLEAR(f->static_argnums);

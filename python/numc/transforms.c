@@ -674,7 +674,7 @@ static PyObject *py_stop_gradient(PyObject *m, PyObject *x) {
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(leaves); i++) {
         numc_array *a = pynumc_ad_as_array(PyList_GET_ITEM(leaves, i));
         if (!a) goto done;
-        numc_array *s = numc_array_detach(a);
+        numc_array *s = numc_stop_gradient(a);
         numc_array_release(a);
         PyObject *o = pynumc_wrap(s);
         if (!o) goto done;

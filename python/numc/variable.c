@@ -35,7 +35,7 @@ static PyObject *var_new(PyTypeObject *tp, PyObject *args, PyObject *kw) {
     numc_array *a = pynumc_asarray(val, dt);
     Py_DECREF(val);
     if (!a) return NULL;
-    numc_array *c = numc_array_detach(a); /* a Variable starts as its own leaf */
+    numc_array *c = numc_stop_gradient(a); /* a Variable starts as its own leaf */
     numc_array_release(a);
     if (!c) return pynumc_raise();
     VarObject *v = (VarObject *)tp->tp_alloc(tp, 0);
@@ -107,7 +107,7 @@ static int var_set(VarObject *v, numc_array *value /* stolen */, const char *wha
         numc_array_release(r);
         r = b;
     }
-    numc_array *c = numc_array_detach(r);
+    numc_array *c = numc_stop_gradient(r);
     numc_array_release(r);
     if (!c) return pynumc_raise(), -1;
     v->base.arr = c;

@@ -1,7 +1,8 @@
 /* test_function.c — the C API added with the one-way layers: the
  * traced-function cache (numc_function_*: trace once, call many times, one
  * trace per signature, values equal to eager, gradients through a cached
- * call), numc_tape_jacobian (known values and central finite differences,
+ * call, and against finite differences; entries: key bytes, state inputs,
+ * binding data, forget/clear), numc_tape_jacobian (known values and central finite differences,
  * unconnected sources, one-shot tapes) and numc_stop_gradient. */
 #include "numc.h"
 #include "check.h"
@@ -326,9 +327,171 @@ static void test_stop_gradient(void) {
     numc_array_release(x);
 }
 
+/* ---- differentiating through a cached call, against finite differences ---- */
+typedef struct {
+    numc_function *f;
+} loss_state;
+
+/* L(x, y) = sum(f(x, y)[0] * f(x, y)[1]) with f the cached body above */
+static numc_status loss(void *payload, int nargs, numc_array *const *args, numc_array **result) {
+    numc_function *f = ((loss_state *)payload)->f;
+    numc_array *o[2] = {0};
+    numc_status st = numc_function_call(f, nargs, (const numc_array *const *)args, 2, o, NULL);
+    numc_array *p = st ? NULL : numc_multiply(o[0], o[1]);
+    *result = p ? numc_sum(p, NULL, 0, false, NUMC_DTYPE_NONE) : NULL;
+    numc_array_release(p);
+    numc_array_release(o[0]);
+    numc_array_release(o[1]);
+    return st ? st : *result ? NUMC_OK : numc_error_kind();
+}
+
+static double loss_at(loss_state *ls, const double *xv, const double *yv, int64_t n) {
+    numc_array *x = arr(1, &n, xv), *y = arr(1, &n, yv), *r = NULL;
+    numc_array *const in[2] = {x, y};
+    double v = loss(ls, 2, in, &r) == NUMC_OK ? at(r, 0) : NAN;
+    numc_array_release(r);
+    numc_array_release(x);
+    numc_array_release(y);
+    return v;
+}
+
+static void test_grad_through_function_fd(void) {
+    body_state state = {0};
+    loss_state ls = {numc_function_new(body, &state, NULL)};
+    CHECK(ls.f != NULL);
+    int64_t n = 5;
+    double xv[5] = {0.3, -1.2, 2.0, 0.05, -0.7}, yv[5] = {1.1, 0.4, -0.9, 2.5, -1.6};
+    numc_array *x = arr(1, &n, xv), *y = arr(1, &n, yv);
+    numc_array *const args[2] = {x, y};
+    int argnums[2] = {0, 1};
+    numc_array *value = NULL, *grads[2] = {0};
+    CHECK(numc_value_and_grad(loss, &ls, 2, args, 2, argnums, &value, grads) == NUMC_OK);
+    CHECK(fabs(at(value, 0) - loss_at(&ls, xv, yv, n)) < 1e-12);
+    const double h = 1e-6;
+    for (int which = 0; which < 2; which++) {
+        CHECK(has_shape(grads[which], 1, &n) && numc_array_dtype(grads[which]) == NUMC_FLOAT64);
+        for (int k = 0; k < 5; k++) {
+            double xp[5], yp[5], xm[5], ym[5];
+            memcpy(xp, xv, sizeof xv);
+            memcpy(xm, xv, sizeof xv);
+            memcpy(yp, yv, sizeof yv);
+            memcpy(ym, yv, sizeof yv);
+            (which ? yp : xp)[k] += h;
+            (which ? ym : xm)[k] -= h;
+            double fd = (loss_at(&ls, xp, yp, n) - loss_at(&ls, xm, ym, n)) / (2 * h);
+            double got = at(grads[which], k);
+            if (!(fabs(got - fd) <= 1e-6 * (1 + fabs(fd))))
+                FAIL("d L / d %s[%d]: %.12g, finite differences %.12g", which ? "y" : "x", k, got,
+                     fd);
+        }
+    }
+    /* the tape's call and the 40 finite-difference calls share one trace */
+    CHECK(numc_function_trace_count(ls.f) == 1 && state.calls == 1);
+    numc_array_release(value);
+    numc_array_release(grads[0]);
+    numc_array_release(grads[1]);
+    numc_array_release(x);
+    numc_array_release(y);
+    numc_function_free(ls.f);
+}
+
+/* ---- entries: key bytes, state inputs, binding data ---- */
+typedef struct {
+    numc_function *f;
+    const numc_array *scale, *unused; /* state offered to the trace */
+    int traces;
+} state_body;
+
+/* x * scale; `unused` is offered as state but not read */
+static numc_status scaled(void *payload, int nin, numc_array *const *in, int *nout,
+                          numc_array ***out) {
+    state_body *sb = payload;
+    sb->traces++;
+    if (numc_function_state_input(sb->f, sb->unused) != 0 ||
+        numc_function_state_input(sb->f, sb->scale) != 1)
+        return numc_error_kind();
+    numc_array *r = nin == 1 ? numc_multiply(in[0], sb->scale) : NULL;
+    if (!r) return nin == 1 ? numc_error_kind() : numc_error_set(NUMC_ERR_VALUE, "one input");
+    *out = malloc(sizeof **out);
+    (*out)[0] = r;
+    *nout = 1;
+    return NUMC_OK;
+}
+
+static int data_freed;
+static void count_free(void *p) {
+    data_freed += *(int *)p;
+}
+
+static void test_entries_and_state(void) {
+    int64_t n = 3, n4 = 4;
+    double xv[3] = {1, -2, 0.5}, sv[3] = {2, 3, 4}, s2v[3] = {-1, 0.5, 10}, s4v[4] = {1, 2, 3, 4};
+    numc_array *x = arr(1, &n, xv), *s = arr(1, &n, sv), *s2 = arr(1, &n, s2v);
+    numc_array *s4 = arr(1, &n4, s4v), *u = arr(1, &n, xv);
+    state_body sb = {.scale = s, .unused = u};
+    sb.f = numc_function_new(scaled, &sb, NULL);
+    CHECK(sb.f && numc_function_state_input(sb.f, s) == -1 && numc_error_kind() == NUMC_ERR_VALUE);
+    const numc_array *in[1] = {x};
+    numc_function_entry *e = NULL, *e2 = NULL;
+    bool traced = false;
+    CHECK(numc_function_lookup(sb.f, "A", 1, 1, in, &e, &traced) == NUMC_OK && traced);
+    /* only the state the graph reads stays: scale, offered second */
+    CHECK(numc_function_entry_num_state(e) == 1 && numc_function_entry_state_index(e, 0) == 1 &&
+          numc_function_entry_state_index(e, 1) == -1);
+    CHECK(numc_graph_num_inputs(numc_function_entry_graph(e)) == 2);
+    int one = 1;
+    numc_function_entry_set_data(e, &one, count_free);
+    CHECK(numc_function_entry_data(e) == &one);
+    /* state is read at each run, not frozen at trace time */
+    const numc_array *st2[1] = {s2};
+    numc_array *out = NULL;
+    CHECK(numc_function_entry_state_matches(e, st2));
+    CHECK(numc_function_entry_run(e, 1, in, st2, &out) == NUMC_OK);
+    CHECK(out, NUMC_FLOAT64, 1, &n, ((double[]){-1, -1, 5}), 0);
+    /* same key: the cached entry; another key: another trace */
+    CHECK(numc_function_lookup(sb.f, "A", 1, 1, in, &e2, &traced) == NUMC_OK && !traced && e2 == e);
+    numc_function_entry_release(e2);
+    CHECK(numc_function_lookup(sb.f, "B", 1, 1, in, &e2, &traced) == NUMC_OK && traced && e2 != e &&
+          numc_function_entry_data(e2) == NULL);
+    numc_function_entry_release(e2);
+    CHECK(numc_function_trace_count(sb.f) == 2 && sb.traces == 2);
+    /* state of another shape no longer matches: forget and retrace */
+    const numc_array *st4[1] = {s4};
+    CHECK(!numc_function_entry_state_matches(e, st4));
+    numc_function_forget(sb.f, e);
+    CHECK(data_freed == 0); /* the caller's reference keeps it */
+    numc_function_entry_release(e);
+    CHECK(data_freed == 1);
+    sb.scale = s4;
+    numc_array *x4 = arr(1, &n4, s4v);
+    const numc_array *in4[1] = {x4};
+    CHECK(numc_function_lookup(sb.f, "A", 1, 1, in4, &e, &traced) == NUMC_OK && traced);
+    CHECK(numc_function_entry_run(e, 1, in4, st4, &out) == NUMC_OK);
+    CHECK(out, NUMC_FLOAT64, 1, &n4, ((double[]){1, 4, 9, 16}), 0);
+    CHECK(numc_function_entry_run(e, 2, in4, st4, &out) == NUMC_ERR_VALUE);
+    /* numc_function_call (no key bytes: a new signature, traced) refuses a
+     * function that reads state */
+    numc_array *o1[1] = {0};
+    CHECK(numc_function_call(sb.f, 1, in4, 1, o1, NULL) == NUMC_ERR_VALUE && !o1[0]);
+    numc_function_entry_release(e);
+    numc_function_clear(sb.f);
+    CHECK(numc_function_lookup(sb.f, "A", 1, 1, in4, &e, &traced) == NUMC_OK && traced);
+    numc_function_entry_release(e);
+    CHECK(numc_function_trace_count(sb.f) == 5);
+    numc_function_free(sb.f);
+    numc_array_release(x4);
+    numc_array_release(x);
+    numc_array_release(s);
+    numc_array_release(s2);
+    numc_array_release(s4);
+    numc_array_release(u);
+}
+
 int main(void) {
     int64_t live = numc_live_arrays();
     test_function_cache();
+    test_grad_through_function_fd();
+    test_entries_and_state();
     test_jacobian_known();
     test_jacobian_finite_differences();
     test_stop_gradient();
