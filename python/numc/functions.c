@@ -7,10 +7,11 @@
 #define PYNUMC_KINDS(K)                                                                            \
     K(UNARY)                                                                                       \
     K(BINARY)                                                                                      \
-    K(ALIAS) K(DIVMOD) K(MODF) K(WHERE) K(CLIP) K(ROUND) K(TENSORDOT) K(REDUCE) K(VARSTD)          \
-        K(COUNT_NONZERO) K(ARGRED) K(CUMUL) K(CUMULATIVE) K(ARRAY) K(ASARRAY) K(CREATE) K(FULL)    \
-            K(LIKE) K(FULL_LIKE) K(ARANGE) K(LINSPACE) K(EYE) K(IDENTITY) K(COPY) K(ASTYPE)        \
-                K(RESHAPE) K(RAVEL) K(TRANSPOSE) K(SWAPAXES) K(MOVEAXIS) K(EXPAND_DIMS) K(SQUEEZE) \
+    K(ALIAS)                                                                                       \
+    K(DIVMOD) K(MODF) K(WHERE) K(CLIP) K(ROUND) K(TENSORDOT) K(REDUCE) K(VARSTD) K(COUNT_NONZERO)  \
+        K(ARGRED) K(CUMUL) K(CUMULATIVE) K(ARRAY) K(ASARRAY) K(CREATE) K(FULL) K(LIKE)             \
+            K(FULL_LIKE) K(ARANGE) K(LINSPACE) K(EYE) K(IDENTITY) K(COPY) K(ASTYPE) K(RESHAPE)     \
+                K(RAVEL) K(TRANSPOSE) K(SWAPAXES) K(MOVEAXIS) K(EXPAND_DIMS) K(SQUEEZE)            \
                     K(BROADCAST_TO) K(BROADCAST_ARRAYS) K(CONCAT) K(STACK) K(SEQ) K(SPLIT) K(FLIP) \
                         K(TAKE) K(NONZERO) K(RESULT_TYPE) K(PROMOTE_TYPES) K(CAN_CAST) K(SHAPE)    \
                             K(NDIM) K(SIZE)
@@ -88,11 +89,7 @@ static const numc_array *cast_input(frame_t *f, const numc_array *a, numc_dtype 
 static int check_device(frame_t *f) {
     pval *p = OPT(f, device);
     if (!p || !p->obj || p->obj == Py_None) return 0;
-    const char *s = PyUnicode_Check(p->obj) ? PyUnicode_AsUTF8(p->obj) : NULL;
-    if (s && (!strcmp(s, "cpu") || !strcmp(s, "cpu:0"))) return 0;
-    PyErr_Format(PyExc_ValueError,
-                 "numc: unsupported device %R (this build places arrays on cpu:0)", p->obj);
-    return -1;
+    return pynumc_check_device(p->obj, numc_default_device());
 }
 
 static PyObject *pair(numc_array *a, numc_array *b) {

@@ -128,7 +128,7 @@ static PyObject *get_flat(PyObject *self, void *c) {
 }
 static PyObject *get_device(PyObject *self, void *c) {
     numc_array *a = ARR(self);
-    return PyUnicode_FromString(numc_array_device_name(a));
+    return PyUnicode_FromString(numc_array_device(a));
 }
 static PyObject *get_base(PyObject *self, void *c) {
     Py_RETURN_NONE;
@@ -329,24 +329,12 @@ static PyObject *meth_fill(PyObject *self, PyObject *value) {
     Py_RETURN_NONE;
 }
 
-static int parse_device(PyObject *device) {
-    if (device == Py_None) return 0;
-    const char *s = PyUnicode_Check(device) ? PyUnicode_AsUTF8(device) : NULL;
-    if (s && (!strcmp(s, "cpu") || !strcmp(s, "cpu:0"))) return 0;
-    PyObject *r = PyObject_Str(device);
-    if (!r) return -1;
-    PyErr_Format(PyExc_ValueError,
-                 "numc: unsupported device %R (this build places arrays on cpu:0)", r);
-    Py_DECREF(r);
-    return -1;
-}
-
 static PyObject *meth_to_device(PyObject *self, PyObject *const *args, Py_ssize_t n, PyObject *kw) {
     if (n < 1) {
         PyErr_SetString(PyExc_TypeError, "to_device() missing required argument 'device'");
         return NULL;
     }
-    if (parse_device(args[0]) < 0) return NULL;
+    if (pynumc_check_device(args[0], numc_array_device(ARR(self))) < 0) return NULL;
     return Py_NewRef(self);
 }
 
