@@ -108,3 +108,10 @@ int pynumc_check_device(PyObject *obj, const char *current) {
     }
     return 0;
 }
+
+int pynumc_check_order(PyObject *obj) {
+    if (!obj || obj == Py_None) return 0;
+    const char *s = PyUnicode_Check(obj) ? PyUnicode_AsUTF8(obj) : "";
+    if (!s) return -1;
+    return numc_check_order(s) == NUMC_OK ? 0 : (pynumc_raise(), -1);
+}

@@ -111,6 +111,8 @@ int pynumc_parse_int(PyObject *obj, int64_t *out);
  * against the registry (its ValueError for unknown names) and against
  * `current`, the device the array is or will be on. 0 or -1. */
 int pynumc_check_device(PyObject *obj, const char *current);
+/* Checks an order argument (None or a string) with numc_check_order; 0 or -1. */
+int pynumc_check_order(PyObject *obj);
 
 /* Large kernels run without the GIL (the engine's per-thread state is
  * thread-local); small ones keep it, as releasing costs more than they do. */
