@@ -1,8 +1,7 @@
 /* numc-ext.h — the engine's API for language bindings (today numc's CPython
  * extension, python/numc/), beyond what numc.h gives a C application: facts
  * about a value that a binding's fast paths test (concrete? plain?), reuse
- * of an unshared scalar in place, half-precision codecs for element-wise
- * conversion, and the tape interpreter's extended API that the Python
+ * of an unshared scalar in place, and the tape interpreter's extended API that the Python
  * transforms drive (several targets in one pass, pause/resume, records with
  * a callback backward). Every entry is a function or a declaration: no
  * engine struct is exposed, so the engine may change its layout freely.
@@ -53,21 +52,11 @@ bool numc_array_overwrite_scalar(numc_array *a, const void *val, size_t nbytes);
  * active: such values may take C fast paths that skip numc_bind (releasing
  * the GIL around a kernel, a view instead of a slice primitive). */
 bool numc_array_is_eager(const numc_array *a);
-/* The name of the device holding a's value ("cpu:0" for tracers). */
-const char *numc_array_device_name(const numc_array *a);
 /* A new handle to a's value through a differentiable identity: outer tapes
  * record it, and a tape that watches it watches nothing else. */
 numc_array *numc_array_fresh_handle(const numc_array *a);
-/* A new handle to a's value cut from every tape (zero gradient). */
-numc_array *numc_array_detach(const numc_array *a);
 /* C-order element strides of a shape (core's helper). */
 void numc_contig_strides(int ndim, const int64_t *shape, int64_t *strides);
-
-/* ---- half precision (src/np/ext.c): NumPy's rounding (double rounds once) ---- */
-
-/* dt is NUMC_FLOAT16 or NUMC_BFLOAT16. */
-uint16_t numc_half_from_f64(numc_dtype dt, double d);
-double numc_half_to_f64(numc_dtype dt, uint16_t h);
 
 /* ---- the tape's extended API (src/interp/tape.c; same declarations as
  * src/interp/tape.h, which src/np/ext.c checks by including both) ---- */

@@ -337,7 +337,8 @@ numc_array *numc_stack(int n, const numc_array *const *in, int64_t axis);
 numc_array *numc_hstack(int n, const numc_array *const *in);
 numc_array *numc_vstack(int n, const numc_array *const *in);
 /* Splits at the given indices along axis; *nout receives the count and *out a
- * malloc'ed array of new references. sections > 0 means np.split(a, sections). */
+ * malloc'ed array of new references. indices NULL means np.split(a, sections)
+ * (sections 0: ZeroDivisionError, negative: ValueError, as NumPy). */
 numc_status numc_split(const numc_array *a, int64_t sections, const int64_t *indices, int nindices,
                        int64_t axis, numc_array ***out, int *nout);
 /* axes NULL flips every axis */
@@ -482,6 +483,38 @@ typedef struct {
 } numc_iinfo_t;
 numc_status numc_finfo(numc_dtype dt, numc_finfo_t *out);
 numc_status numc_iinfo(numc_dtype dt, numc_iinfo_t *out);
+
+/* ---- NumPy-layer arguments: checks and the ufunc dtype= rule (src/np/args.c) ----
+ * The exceptions and messages NumPy gives for bad arguments, so that a
+ * binding and a C caller report them alike. Each check returns NUMC_OK or
+ * sets and returns the error. */
+/* casting: "no" "equiv" "safe" "same_kind" "unsafe"; anything else (NULL too)
+ * is a ValueError. */
+numc_status numc_check_casting(const char *casting);
+/* order: NULL (the default), "C", "K", "A"; "F" is a NotImplementedError
+ * (numc arrays are C-ordered); anything else a ValueError. */
+numc_status numc_check_order(const char *order);
+/* *out = axis normalised into [0, ndim), or an AxisError. */
+numc_status numc_normalize_axis(int64_t axis, int ndim, int64_t *out);
+/* The C-order flat position that a.item(*idx) reads: no index (a must have
+ * one element), one flat index, or one index per axis; negative indices
+ * count from the end. ValueError or IndexError as NumPy's item(). */
+numc_status numc_item_index(const numc_array *a, int nidx, const int64_t *idx, int64_t *flat);
+/* np.isdtype(dt, kind) for a kind name ("bool", "signed integer",
+ * "unsigned integer", "integral", "real floating", "complex floating",
+ * "numeric"); ValueError for another name. */
+numc_status numc_isdtype(numc_dtype dt, const char *kind, bool *out);
+/* A ufunc called with dtype=: inputs cast to dtype (unsafely), the loop run
+ * in dtype, and a non-bool result cast to dtype; NUMC_DTYPE_NONE calls f
+ * as is. divmod casts only its inputs. */
+typedef numc_array *(*numc_unary_fn)(const numc_array *);
+typedef numc_array *(*numc_binary_fn)(const numc_array *, const numc_array *);
+numc_array *numc_ufunc_unary(numc_unary_fn f, const numc_array *x, numc_dtype dtype);
+numc_array *numc_ufunc_binary(numc_binary_fn f, const numc_array *x, const numc_array *y,
+                              numc_dtype dtype);
+numc_status numc_ufunc_divmod(const numc_array *x, const numc_array *y, numc_dtype dtype,
+                              numc_array **out);
+/* ---- end of NumPy-layer arguments ---- */
 
 /* ---- vectorizing map (vmap) ----
  * A batch interpreter maps a computation over one axis of its inputs. While

@@ -1,6 +1,7 @@
 /* args.c — argument helpers shared by every layer: a Python integer (or
  * __index__ object), an axis argument (None, int, tuple of ints) and a shape
- * argument (int or sequence of ints) to C. */
+ * argument (int or sequence of ints) to C, a device argument checked against
+ * the engine's registry. */
 #include "pynumc.h"
 
 int pynumc_parse_int(PyObject *obj, int64_t *out) {
@@ -86,4 +87,31 @@ int pynumc_parse_shape(PyObject *obj, int64_t *shape, int *ndim) {
         return -1;
     }
     return parse_int_seq(obj, shape, ndim, "shape must be an int or a sequence of ints");
+}
+
+int pynumc_check_device(PyObject *obj, const char *current) {
+    if (obj == Py_None) return 0;
+    PyObject *str = PyObject_Str(obj);
+    if (!str) return -1;
+    const char *name = PyUnicode_AsUTF8(str);
+    int i = name ? numc_device_find(name) : -1;
+    Py_DECREF(str);
+    if (i < 0) {
+        if (name) pynumc_raise();
+        return -1;
+    }
+    /* no transfer between devices exists yet: only the current one is valid */
+    if (strcmp(numc_device_name(i), current) != 0) {
+        PyErr_Format(PyExc_NotImplementedError, "numc cannot place this array on %s (it is on %s)",
+                     numc_device_name(i), current);
+        return -1;
+    }
+    return 0;
+}
+
+int pynumc_check_order(PyObject *obj) {
+    if (!obj || obj == Py_None) return 0;
+    const char *s = PyUnicode_Check(obj) ? PyUnicode_AsUTF8(obj) : "";
+    if (!s) return -1;
+    return numc_check_order(s) == NUMC_OK ? 0 : (pynumc_raise(), -1);
 }

@@ -25,7 +25,8 @@ int pynumc_is_numpy_object(PyObject *obj) {
     return !strncmp(n, "numpy.", 6) || !strncmp(n, "ml_dtypes.", 10);
 }
 
-/* ---- storing one Python value into a dtype's storage ---- */
+/* ---- storing one Python value into a dtype's storage (the engine's codec
+ * casts; the checks NumPy makes on Python values stay here) ---- */
 
 static int out_of_bounds(PyObject *v, numc_dtype dt) {
     PyErr_Format(PyExc_OverflowError, "Python integer %R out of bounds for %s", v,
@@ -34,6 +35,7 @@ static int out_of_bounds(PyObject *v, numc_dtype dt) {
 }
 
 static int store_int(numc_dtype dt, void *dst, PyObject *v) {
+    char kind = numc_dtype_kind(dt);
     int overflow;
     long long i = PyLong_AsLongLongAndOverflow(v, &overflow);
     if (i == -1 && PyErr_Occurred()) return -1;
@@ -44,135 +46,32 @@ static int store_int(numc_dtype dt, void *dst, PyObject *v) {
                 PyErr_Clear();
                 return out_of_bounds(v, dt);
             }
-            memcpy(dst, &u, 8);
+            numc_value_store(dt, dst, (numc_value){.kind = 'u', .u = u});
             return 0;
         }
-        if (numc_dtype_kind(dt) == 'i' || numc_dtype_kind(dt) == 'u') return out_of_bounds(v, dt);
+        if (kind == 'i' || kind == 'u') return out_of_bounds(v, dt);
         /* beyond int64 into an inexact type: through double, as NumPy does */
         double d = PyLong_AsDouble(v);
         if (d == -1.0 && PyErr_Occurred()) return -1;
-        switch (dt) {
-        case NUMC_BOOL:
-            *(uint8_t *)dst = 1;
-            return 0;
-        case NUMC_FLOAT16: {
-            uint16_t h = numc_half_from_f64(NUMC_FLOAT16, d);
-            memcpy(dst, &h, 2);
-            return 0;
-        }
-        case NUMC_BFLOAT16: {
-            uint16_t h = numc_half_from_f64(NUMC_BFLOAT16, d);
-            memcpy(dst, &h, 2);
-            return 0;
-        }
-        case NUMC_FLOAT32:
-            *(float *)dst = (float)d;
-            return 0;
-        case NUMC_FLOAT64:
-            *(double *)dst = d;
-            return 0;
-        case NUMC_COMPLEX64:
-            ((float *)dst)[0] = (float)d;
-            ((float *)dst)[1] = 0;
-            return 0;
-        case NUMC_COMPLEX128:
-            ((double *)dst)[0] = d;
-            ((double *)dst)[1] = 0;
-            return 0;
-        default:
+        numc_value_store(dt, dst, (numc_value){.kind = 'f', .re = d});
+        return 0;
+    }
+    if (kind == 'i' || kind == 'u') {
+        /* the range of an integer dtype follows from its kind and width */
+        int bits = 8 * (int)numc_dtype_itemsize(dt);
+        if (kind == 'u' ? i < 0 || (bits < 64 && (unsigned long long)i >> bits)
+                        : bits < 64 && (i < -(1LL << (bits - 1)) || i >= (1LL << (bits - 1))))
             return out_of_bounds(v, dt);
-        }
     }
-#define RANGED(T, lo, hi)                                                                          \
-    if (i < (long long)(lo) || i > (long long)(hi)) return out_of_bounds(v, dt);                   \
-    *(T *)dst = (T)i;                                                                              \
+    numc_value_store(dt, dst, (numc_value){.kind = 'i', .i = i});
     return 0;
-    switch (dt) {
-    case NUMC_BOOL:
-        *(uint8_t *)dst = i != 0;
-        return 0;
-    case NUMC_INT8:
-        RANGED(int8_t, INT8_MIN, INT8_MAX)
-    case NUMC_INT16:
-        RANGED(int16_t, INT16_MIN, INT16_MAX)
-    case NUMC_INT32:
-        RANGED(int32_t, INT32_MIN, INT32_MAX)
-    case NUMC_INT64:
-        *(int64_t *)dst = i;
-        return 0;
-    case NUMC_UINT8:
-        RANGED(uint8_t, 0, UINT8_MAX)
-    case NUMC_UINT16:
-        RANGED(uint16_t, 0, UINT16_MAX)
-    case NUMC_UINT32:
-        RANGED(uint32_t, 0, UINT32_MAX)
-    case NUMC_UINT64:
-        if (i < 0) return out_of_bounds(v, dt);
-        *(uint64_t *)dst = (uint64_t)i;
-        return 0;
-    case NUMC_FLOAT16: {
-        uint16_t h = numc_half_from_f64(NUMC_FLOAT16, (double)i);
-        memcpy(dst, &h, 2);
-        return 0;
-    }
-    case NUMC_BFLOAT16: {
-        uint16_t h = numc_half_from_f64(NUMC_BFLOAT16, (double)i);
-        memcpy(dst, &h, 2);
-        return 0;
-    }
-    case NUMC_FLOAT32:
-        *(float *)dst = (float)i;
-        return 0;
-    case NUMC_FLOAT64:
-        *(double *)dst = (double)i;
-        return 0;
-    case NUMC_COMPLEX64:
-        ((float *)dst)[0] = (float)i;
-        ((float *)dst)[1] = 0;
-        return 0;
-    case NUMC_COMPLEX128:
-        ((double *)dst)[0] = (double)i;
-        ((double *)dst)[1] = 0;
-        return 0;
-    default:
-        break;
-    }
-#undef RANGED
-    PyErr_SetString(PyExc_TypeError, "unsupported dtype");
-    return -1;
 }
 
 static int store_double(numc_dtype dt, void *dst, double d, double im) {
-    switch (dt) {
-    case NUMC_BOOL:
-        *(uint8_t *)dst = d != 0 || im != 0;
+    char kind = numc_dtype_kind(dt);
+    if (kind != 'i' && kind != 'u') {
+        numc_value_store(dt, dst, (numc_value){.kind = 'c', .re = d, .im = im});
         return 0;
-    case NUMC_FLOAT16: {
-        uint16_t h = numc_half_from_f64(NUMC_FLOAT16, d);
-        memcpy(dst, &h, 2);
-        return 0;
-    }
-    case NUMC_BFLOAT16: {
-        uint16_t h = numc_half_from_f64(NUMC_BFLOAT16, d);
-        memcpy(dst, &h, 2);
-        return 0;
-    }
-    case NUMC_FLOAT32:
-        *(float *)dst = (float)d;
-        return 0;
-    case NUMC_FLOAT64:
-        *(double *)dst = d;
-        return 0;
-    case NUMC_COMPLEX64:
-        ((float *)dst)[0] = (float)d;
-        ((float *)dst)[1] = (float)im;
-        return 0;
-    case NUMC_COMPLEX128:
-        ((double *)dst)[0] = d;
-        ((double *)dst)[1] = im;
-        return 0;
-    default:
-        break;
     }
     /* float to integer: truncation, as np.array([1.5], dtype=int) does */
     if (isnan(d)) {
@@ -183,36 +82,10 @@ static int store_double(numc_dtype dt, void *dst, double d, double im) {
         PyErr_SetString(PyExc_OverflowError, "cannot convert float infinity to integer");
         return -1;
     }
-    switch (dt) {
-    case NUMC_INT8:
-        *(int8_t *)dst = (int8_t)(int64_t)d;
-        return 0;
-    case NUMC_INT16:
-        *(int16_t *)dst = (int16_t)(int64_t)d;
-        return 0;
-    case NUMC_INT32:
-        *(int32_t *)dst = (int32_t)(int64_t)d;
-        return 0;
-    case NUMC_INT64:
-        *(int64_t *)dst = (int64_t)d;
-        return 0;
-    case NUMC_UINT8:
-        *(uint8_t *)dst = (uint8_t)(int64_t)d;
-        return 0;
-    case NUMC_UINT16:
-        *(uint16_t *)dst = (uint16_t)(int64_t)d;
-        return 0;
-    case NUMC_UINT32:
-        *(uint32_t *)dst = (uint32_t)(int64_t)d;
-        return 0;
-    case NUMC_UINT64:
-        *(uint64_t *)dst = d < 0 ? (uint64_t)(int64_t)d : (uint64_t)d;
-        return 0;
-    default:
-        break;
-    }
-    PyErr_SetString(PyExc_TypeError, "unsupported dtype");
-    return -1;
+    numc_value_store(dt, dst,
+                     kind == 'u' && d >= 0 ? (numc_value){.kind = 'u', .u = (uint64_t)d}
+                                           : (numc_value){.kind = 'i', .i = (int64_t)d});
+    return 0;
 }
 
 /* One Python scalar (kind known) into dst. */
@@ -743,43 +616,19 @@ numc_array *pynumc_operand(PyObject *obj) {
 
 /* ---- reading elements ---- */
 
-static PyObject *scalar_from_ptr(numc_dtype dt, const void *p) {
-    switch (dt) {
-    case NUMC_BOOL:
-        return PyBool_FromLong(*(const uint8_t *)p);
-    case NUMC_INT8:
-        return PyLong_FromLong(*(const int8_t *)p);
-    case NUMC_INT16:
-        return PyLong_FromLong(*(const int16_t *)p);
-    case NUMC_INT32:
-        return PyLong_FromLong(*(const int32_t *)p);
-    case NUMC_INT64:
-        return PyLong_FromLongLong(*(const int64_t *)p);
-    case NUMC_UINT8:
-        return PyLong_FromLong(*(const uint8_t *)p);
-    case NUMC_UINT16:
-        return PyLong_FromLong(*(const uint16_t *)p);
-    case NUMC_UINT32:
-        return PyLong_FromUnsignedLong(*(const uint32_t *)p);
-    case NUMC_UINT64:
-        return PyLong_FromUnsignedLongLong(*(const uint64_t *)p);
-    case NUMC_FLOAT16:
-        return PyFloat_FromDouble(numc_half_to_f64(NUMC_FLOAT16, *(const uint16_t *)p));
-    case NUMC_BFLOAT16:
-        return PyFloat_FromDouble(numc_half_to_f64(NUMC_BFLOAT16, *(const uint16_t *)p));
-    case NUMC_FLOAT32:
-        return PyFloat_FromDouble(*(const float *)p);
-    case NUMC_FLOAT64:
-        return PyFloat_FromDouble(*(const double *)p);
-    case NUMC_COMPLEX64:
-        return PyComplex_FromDoubles(((const float *)p)[0], ((const float *)p)[1]);
-    case NUMC_COMPLEX128:
-        return PyComplex_FromDoubles(((const double *)p)[0], ((const double *)p)[1]);
+static PyObject *value_to_py(numc_value v) {
+    switch (v.kind) {
+    case 'b':
+        return PyBool_FromLong(v.i != 0);
+    case 'i':
+        return PyLong_FromLongLong(v.i);
+    case 'u':
+        return PyLong_FromUnsignedLongLong(v.u);
+    case 'f':
+        return PyFloat_FromDouble(v.re);
     default:
-        break;
+        return PyComplex_FromDoubles(v.re, v.im);
     }
-    PyErr_SetString(PyExc_TypeError, "unsupported dtype");
-    return NULL;
 }
 
 void *pynumc_host_copy(const numc_array *a) {
@@ -795,29 +644,15 @@ void *pynumc_host_copy(const numc_array *a) {
 }
 
 PyObject *pynumc_item(numc_array *a, int64_t flat) {
-    numc_dtype dt = numc_array_dtype(a);
-    const char *base = numc_array_data(a);
-    if (base) {
-        int nd = numc_array_ndim(a);
-        const int64_t *shape = numc_array_shape(a), *strides = numc_array_strides(a);
-        int64_t off = 0, rem = flat;
-        for (int i = nd - 1; i >= 0; i--) {
-            off += (rem % shape[i]) * strides[i];
-            rem /= shape[i];
-        }
-        return scalar_from_ptr(dt, base + off * (int64_t)numc_dtype_itemsize(dt));
-    }
-    char *host = pynumc_host_copy(a);
-    if (!host) return NULL;
-    PyObject *r = scalar_from_ptr(dt, host + flat * (int64_t)numc_dtype_itemsize(dt));
-    free(host);
-    return r;
+    numc_value v;
+    if (numc_array_item(a, flat, &v) != NUMC_OK) return pynumc_raise();
+    return value_to_py(v);
 }
 
 static PyObject *build_list(numc_dtype dt, size_t isz, int d, int nd, const int64_t *shape,
                             const char **p) {
     if (d == nd) {
-        PyObject *r = scalar_from_ptr(dt, *p);
+        PyObject *r = value_to_py(numc_value_load(dt, *p));
         *p += isz;
         return r;
     }

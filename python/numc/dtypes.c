@@ -448,18 +448,10 @@ static PyObject *py_issubdtype(PyObject *self, PyObject *args) {
 static int isdtype_one(numc_dtype dt, PyObject *kind) {
     if (PyUnicode_Check(kind)) {
         const char *k = PyUnicode_AsUTF8(kind);
+        bool r;
         if (!k) return -1;
-        char c = numc_dtype_kind(dt);
-        if (!strcmp(k, "bool")) return c == 'b';
-        if (!strcmp(k, "signed integer")) return c == 'i';
-        if (!strcmp(k, "unsigned integer")) return c == 'u';
-        if (!strcmp(k, "integral")) return c == 'i' || c == 'u';
-        if (!strcmp(k, "real floating")) return c == 'f';
-        if (!strcmp(k, "complex floating")) return c == 'c';
-        if (!strcmp(k, "numeric")) return c != 'b';
-        PyErr_Format(PyExc_ValueError,
-                     "kind argument is a string, but '%s' is not a known kind name", k);
-        return -1;
+        if (numc_isdtype(dt, k, &r) != NUMC_OK) return pynumc_raise(), -1;
+        return r;
     }
     if (PyTuple_Check(kind)) {
         for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(kind); i++) {

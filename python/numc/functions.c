@@ -78,21 +78,10 @@ static PyObject *finish(frame_t *f, numc_array *r) {
     return pynumc_wrap(r);
 }
 
-static const numc_array *cast_input(frame_t *f, const numc_array *a, numc_dtype dt) {
-    if (dt == NUMC_DTYPE_NONE || numc_array_dtype(a) == dt) return a;
-    numc_array *c = numc_astype(a, dt);
-    if (c) pynumc_frame_own(f, c);
-    return c;
-}
-
 static int check_device(frame_t *f) {
     pval *p = OPT(f, device);
     if (!p || !p->obj || p->obj == Py_None) return 0;
-    const char *s = PyUnicode_Check(p->obj) ? PyUnicode_AsUTF8(p->obj) : NULL;
-    if (s && (!strcmp(s, "cpu") || !strcmp(s, "cpu:0"))) return 0;
-    PyErr_Format(PyExc_ValueError,
-                 "numc: unsupported device %R (this build places arrays on cpu:0)", p->obj);
-    return -1;
+    return pynumc_check_device(p->obj, numc_default_device());
 }
 
 static PyObject *pair(numc_array *a, numc_array *b) {
@@ -166,10 +155,6 @@ static PyObject *do_arange(frame_t *f) {
     }
     if (c && c != Py_None) step = scalar_double(c, &is_int, &ok);
     if (!ok) return NULL;
-    if (step == 0) {
-        PyErr_SetString(PyExc_ZeroDivisionError, "division by zero");
-        return NULL;
-    }
     numc_dtype dt = opt_dtype(f);
     if (dt == NUMC_DTYPE_NONE) dt = is_int ? NUMC_INT64 : numc_default_float();
     return pynumc_wrap(numc_arange(start, stop, step, dt));
@@ -188,11 +173,6 @@ static PyObject *do_linspace(frame_t *f) {
         return NULL;
     }
     int64_t num = OPT(f, num)->i;
-    if (num < 0) {
-        PyErr_Format(PyExc_ValueError, "Number of samples, %lld, must be non-negative.",
-                     (long long)num);
-        return NULL;
-    }
     int endpoint = (int)OPT(f, endpoint)->i;
     numc_dtype dt = opt_dtype(f);
     numc_array *r = numc_linspace(start, stop, num, endpoint, dt);
@@ -208,17 +188,9 @@ static PyObject *do_split(frame_t *f) {
     PyObject *ios = OPT(f, indices_or_sections)->obj;
     int64_t axis = OPT(f, axis)->i, sections = 0;
     int64_t idx[1024];
-    int nidx = 0;
+    int nidx = -1; /* -1: sections form */
     if (PyLong_Check(ios) || (PyIndex_Check(ios) && !PySequence_Check(ios))) {
         if (pynumc_parse_int(ios, &sections) < 0) return NULL;
-        if (sections == 0) {
-            PyErr_SetString(PyExc_ZeroDivisionError, "integer modulo by zero");
-            return NULL;
-        }
-        if (sections < 0) {
-            PyErr_SetString(PyExc_ValueError, "number sections must be larger than 0.");
-            return NULL;
-        }
     } else {
         PyObject *seq = PySequence_Fast(ios, "indices_or_sections must be an int or a sequence");
         if (!seq) return NULL;
@@ -238,7 +210,8 @@ static PyObject *do_split(frame_t *f) {
     }
     numc_array **parts = NULL;
     int nparts = 0;
-    if (numc_split(f->v[0].arr, sections, nidx ? idx : NULL, nidx, axis, &parts, &nparts) !=
+    const int64_t *indices = nidx >= 0 ? idx : NULL;
+    if (numc_split(f->v[0].arr, sections, indices, nidx < 0 ? 0 : nidx, axis, &parts, &nparts) !=
         NUMC_OK)
         return pynumc_raise();
     PyObject *list = PyList_New(nparts);
@@ -428,42 +401,23 @@ static PyObject *invoke(frame_t *f) {
     anyfn fn = s->cfunc;
     switch (s->kind) {
     case KIND_UNARY: {
-        numc_dtype dt = opt_dtype(f);
-        const numc_array *x = cast_input(f, v[0].arr, dt);
-        if (!x) return pynumc_raise();
+        const numc_array *x = v[0].arr;
         numc_array *r;
-        PYNUMC_CALL(numc_array_size(x) >= PYNUMC_NOGIL_ELEMENTS, r, ((fn1)fn)(x));
-        if (r && dt != NUMC_DTYPE_NONE && numc_array_dtype(r) != dt &&
-            numc_dtype_kind(numc_array_dtype(r)) != 'b') {
-            numc_array *c = numc_astype(r, dt);
-            numc_array_release(r);
-            r = c;
-        }
+        PYNUMC_CALL(numc_array_size(x) >= PYNUMC_NOGIL_ELEMENTS, r,
+                    numc_ufunc_unary((fn1)fn, x, opt_dtype(f)));
         return finish(f, r);
     }
     case KIND_BINARY: {
-        numc_dtype dt = opt_dtype(f);
-        const numc_array *x = cast_input(f, v[0].arr, dt),
-                         *y = x ? cast_input(f, v[1].arr, dt) : NULL;
-        if (!y) return pynumc_raise();
+        const numc_array *x = v[0].arr, *y = v[1].arr;
         numc_array *r;
         PYNUMC_CALL(numc_array_size(x) + numc_array_size(y) >= PYNUMC_NOGIL_ELEMENTS, r,
-                    ((fn2)fn)(x, y));
-        if (r && dt != NUMC_DTYPE_NONE && numc_array_dtype(r) != dt &&
-            numc_dtype_kind(numc_array_dtype(r)) != 'b') {
-            numc_array *c = numc_astype(r, dt);
-            numc_array_release(r);
-            r = c;
-        }
+                    numc_ufunc_binary((fn2)fn, x, y, opt_dtype(f)));
         return finish(f, r);
     }
     case KIND_DIVMOD: {
-        numc_dtype dt = opt_dtype(f);
-        const numc_array *x = cast_input(f, v[0].arr, dt),
-                         *y = x ? cast_input(f, v[1].arr, dt) : NULL;
-        if (!y) return pynumc_raise();
         numc_array *out[2];
-        if (numc_divmod(x, y, out) != NUMC_OK) return pynumc_raise();
+        if (numc_ufunc_divmod(v[0].arr, v[1].arr, opt_dtype(f), out) != NUMC_OK)
+            return pynumc_raise();
         return pair(out[0], out[1]);
     }
     case KIND_MODF: {
@@ -741,14 +695,7 @@ static PyObject *invoke(frame_t *f) {
         numc_dtype b = v[1].dt == NUMC_DTYPE_NONE ? numc_default_float() : v[1].dt;
         PyObject *c = OPT(f, casting)->obj;
         const char *casting = PyUnicode_Check(c) ? PyUnicode_AsUTF8(c) : NULL;
-        if (!casting ||
-            (strcmp(casting, "no") && strcmp(casting, "equiv") && strcmp(casting, "safe") &&
-             strcmp(casting, "same_kind") && strcmp(casting, "unsafe"))) {
-            PyErr_SetString(
-                PyExc_ValueError,
-                "casting must be one of 'no', 'equiv', 'safe', 'same_kind', or 'unsafe'");
-            return NULL;
-        }
+        if (numc_check_casting(casting) != NUMC_OK) return pynumc_raise();
         return PyBool_FromLong(numc_can_cast(a, b, casting));
     }
     case KIND_SHAPE: {
@@ -765,13 +712,8 @@ static PyObject *invoke(frame_t *f) {
         pval *ax = OPT(f, axis);
         numc_array *a = v[0].arr;
         if (ax->none) return PyLong_FromLongLong(numc_array_size(a));
-        int nd = numc_array_ndim(a);
-        int64_t k = ax->i < 0 ? ax->i + nd : ax->i;
-        if (k < 0 || k >= nd) {
-            PyErr_Format(pynumc_AxisError, "axis %lld is out of bounds for array of dimension %d",
-                         (long long)ax->i, nd);
-            return NULL;
-        }
+        int64_t k;
+        if (numc_normalize_axis(ax->i, numc_array_ndim(a), &k) != NUMC_OK) return pynumc_raise();
         return PyLong_FromLongLong(numc_array_shape(a)[k]);
     }
     default:

@@ -128,7 +128,7 @@ static PyObject *get_flat(PyObject *self, void *c) {
 }
 static PyObject *get_device(PyObject *self, void *c) {
     numc_array *a = ARR(self);
-    return PyUnicode_FromString(numc_array_device_name(a));
+    return PyUnicode_FromString(numc_array_device(a));
 }
 static PyObject *get_base(PyObject *self, void *c) {
     Py_RETURN_NONE;
@@ -179,21 +179,6 @@ static int shape_from_varargs(PyObject *const *args, Py_ssize_t n, int64_t *shap
     return 0;
 }
 
-static int check_order(PyObject *order) {
-    if (!order || order == Py_None) return 0;
-    if (PyUnicode_Check(order)) {
-        const char *s = PyUnicode_AsUTF8(order);
-        if (s && (!strcmp(s, "C") || !strcmp(s, "K") || !strcmp(s, "A"))) return 0;
-        if (s && !strcmp(s, "F")) {
-            PyErr_SetString(PyExc_NotImplementedError,
-                            "numc arrays are C-ordered: order='F' is not supported");
-            return -1;
-        }
-    }
-    PyErr_SetString(PyExc_ValueError, "order must be one of 'C', 'F', 'A', or 'K'");
-    return -1;
-}
-
 /* Extracts `order`, `copy` and (for reshape) `shape` keywords; rejects others. */
 static int method_kwargs(const char *fn, PyObject *const *args, Py_ssize_t nargs, PyObject *kw,
                          PyObject **order, PyObject **shape) {
@@ -211,7 +196,7 @@ static int method_kwargs(const char *fn, PyObject *const *args, Py_ssize_t nargs
             return -1;
         }
     }
-    return check_order(*order);
+    return pynumc_check_order(*order);
 }
 
 static PyObject *meth_reshape(PyObject *self, PyObject *const *args, Py_ssize_t n, PyObject *kw) {
@@ -275,45 +260,13 @@ static PyObject *meth_tolist(PyObject *self, PyObject *unused) {
 static PyObject *meth_item(PyObject *self, PyObject *args) {
     numc_array *a = ARR(self);
     TRACER_GUARD(a, "item", NULL);
-    int64_t size = numc_array_size(a);
     Py_ssize_t n = PyTuple_GET_SIZE(args);
-    if (n == 0) {
-        if (size != 1) {
-            PyErr_SetString(PyExc_ValueError,
-                            "can only convert an array of size 1 to a Python scalar");
-            return NULL;
-        }
-        return pynumc_item(a, 0);
-    }
-    int64_t flat;
-    if (n == 1) {
-        PyObject *arg = PyTuple_GET_ITEM(args, 0);
-        if (PyTuple_Check(arg)) return meth_item(self, arg);
-        if (pynumc_parse_int(arg, &flat) < 0) return NULL;
-        if (flat < 0) flat += size;
-        if (flat < 0 || flat >= size) {
-            PyErr_SetString(PyExc_IndexError, "index out of bounds");
-            return NULL;
-        }
-        return pynumc_item(a, flat);
-    }
-    int nd = numc_array_ndim(a);
-    if (n != nd) {
-        PyErr_SetString(PyExc_ValueError, "incorrect number of indices for array");
-        return NULL;
-    }
-    const int64_t *shape = numc_array_shape(a);
-    flat = 0;
-    for (int i = 0; i < nd; i++) {
-        int64_t v;
-        if (pynumc_parse_int(PyTuple_GET_ITEM(args, i), &v) < 0) return NULL;
-        if (v < 0) v += shape[i];
-        if (v < 0 || v >= shape[i]) {
-            PyErr_SetString(PyExc_IndexError, "index out of bounds");
-            return NULL;
-        }
-        flat = flat * shape[i] + v;
-    }
+    if (n == 1 && PyTuple_Check(PyTuple_GET_ITEM(args, 0)))
+        return meth_item(self, PyTuple_GET_ITEM(args, 0));
+    int64_t idx[NUMC_MAX_DIMS], flat;
+    for (Py_ssize_t i = 0; i < n && i < NUMC_MAX_DIMS; i++)
+        if (pynumc_parse_int(PyTuple_GET_ITEM(args, i), &idx[i]) < 0) return NULL;
+    if (numc_item_index(a, (int)n, idx, &flat) != NUMC_OK) return pynumc_raise();
     return pynumc_item(a, flat);
 }
 
@@ -329,24 +282,12 @@ static PyObject *meth_fill(PyObject *self, PyObject *value) {
     Py_RETURN_NONE;
 }
 
-static int parse_device(PyObject *device) {
-    if (device == Py_None) return 0;
-    const char *s = PyUnicode_Check(device) ? PyUnicode_AsUTF8(device) : NULL;
-    if (s && (!strcmp(s, "cpu") || !strcmp(s, "cpu:0"))) return 0;
-    PyObject *r = PyObject_Str(device);
-    if (!r) return -1;
-    PyErr_Format(PyExc_ValueError,
-                 "numc: unsupported device %R (this build places arrays on cpu:0)", r);
-    Py_DECREF(r);
-    return -1;
-}
-
 static PyObject *meth_to_device(PyObject *self, PyObject *const *args, Py_ssize_t n, PyObject *kw) {
     if (n < 1) {
         PyErr_SetString(PyExc_TypeError, "to_device() missing required argument 'device'");
         return NULL;
     }
-    if (parse_device(args[0]) < 0) return NULL;
+    if (pynumc_check_device(args[0], numc_array_device(ARR(self))) < 0) return NULL;
     return Py_NewRef(self);
 }
 

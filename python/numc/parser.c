@@ -123,19 +123,6 @@ void pynumc_frame_release(frame_t *f) {
     }
 }
 
-static int check_order_arg(PyObject *o) {
-    if (o == Py_None) return 0;
-    const char *s = PyUnicode_Check(o) ? PyUnicode_AsUTF8(o) : NULL;
-    if (s && (!strcmp(s, "C") || !strcmp(s, "K") || !strcmp(s, "A"))) return 0;
-    if (s && !strcmp(s, "F")) {
-        PyErr_SetString(PyExc_NotImplementedError,
-                        "numc arrays are C-ordered: order='F' is not supported");
-        return -1;
-    }
-    PyErr_SetString(PyExc_ValueError, "order must be one of 'C', 'F', 'A', or 'K'");
-    return -1;
-}
-
 static int convert_param(const spec_t *s, const param_t *p, PyObject *o, pval *v, frame_t *f,
                          int64_t *axbuf) {
     v->obj = o;
@@ -218,7 +205,7 @@ static int convert_param(const spec_t *s, const param_t *p, PyObject *o, pval *v
         return 0;
     }
     case 'R':
-        return check_order_arg(o);
+        return pynumc_check_order(o);
     case 'U':
         if (p->dflt && o != p->dflt) {
             int eq = PyObject_RichCompareBool(o, p->dflt, Py_EQ);

@@ -107,6 +107,12 @@ int pynumc_parse_axes(PyObject *obj, int64_t *axes, int *naxes);
 int pynumc_parse_shape(PyObject *obj, int64_t *shape, int *ndim);
 /* A Python integer (or __index__ object) to int64; -1 with an exception. */
 int pynumc_parse_int(PyObject *obj, int64_t *out);
+/* Checks a device argument (None, or an object whose str() names a device)
+ * against the registry (its ValueError for unknown names) and against
+ * `current`, the device the array is or will be on. 0 or -1. */
+int pynumc_check_device(PyObject *obj, const char *current);
+/* Checks an order argument (None or a string) with numc_check_order; 0 or -1. */
+int pynumc_check_order(PyObject *obj);
 
 /* Large kernels run without the GIL (the engine's per-thread state is
  * thread-local); small ones keep it, as releasing costs more than they do. */

@@ -1,4 +1,4 @@
-/* ext.c — the value facts, scalar reuse and half codecs that numc-ext.h
+/* ext.c — the value facts and scalar reuse that numc-ext.h
  * offers language bindings; each is a few lines over core's private view of
  * an array. Including interp/tape.h next to numc-ext.h makes the compiler
  * check that the tape declarations numc-ext.h repeats still match. */
@@ -21,7 +21,7 @@ bool numc_array_is_concrete(const numc_array *a) {
 }
 
 bool numc_array_is_plain(const numc_array *a) {
-    return a->buffer && !a->owner && !a->buffer->device;
+    return a->buffer && !a->owner && a->buffer->device->host_addressable;
 }
 
 numc_array *numc_array_strengthen(numc_array *a) {
@@ -46,11 +46,6 @@ bool numc_array_overwrite_scalar(numc_array *a, const void *val, size_t nbytes) 
     return true;
 }
 
-const char *numc_array_device_name(const numc_array *a) {
-    if (a->buffer && a->buffer->device && a->buffer->device->name) return a->buffer->device->name;
-    return "cpu:0";
-}
-
 numc_array *numc_array_fresh_handle(const numc_array *a) {
     numc_params p = {.n = a->ndim};
     memcpy(p.i, a->shape, sizeof(int64_t) * (size_t)a->ndim);
@@ -58,15 +53,3 @@ numc_array *numc_array_fresh_handle(const numc_array *a) {
     return numc_bind1(NUMC_PRIM_RESHAPE, 1, in, &p);
 }
 
-numc_array *numc_array_detach(const numc_array *a) {
-    const numc_array *in[1] = {a};
-    return numc_bind1(NUMC_PRIM_STOP_GRADIENT, 1, in, NULL);
-}
-
-uint16_t numc_half_from_f64(numc_dtype dt, double d) {
-    return dt == NUMC_BFLOAT16 ? numc_f64_to_bf16(d) : numc_f64_to_f16(d);
-}
-
-double numc_half_to_f64(numc_dtype dt, uint16_t h) {
-    return dt == NUMC_BFLOAT16 ? numc_bf16_to_f32(h) : numc_f16_to_f32(h);
-}

@@ -462,6 +462,10 @@ numc_status numc_split(const numc_array *a, int64_t sections, const int64_t *ind
                        int64_t axis, numc_array ***out, int *nout) {
     *out = NULL;
     *nout = 0;
+    if (!indices && sections == 0)
+        return numc_error_set(NUMC_ERR_ZERO_DIVISION, "integer modulo by zero");
+    if (!indices && sections < 0)
+        return numc_error_set(NUMC_ERR_VALUE, "number sections must be larger than 0.");
     /* np.split indexes a.shape[axis] in Python: a bad axis is an IndexError */
     if (axis < -a->ndim || axis >= a->ndim)
         return numc_error_set(NUMC_ERR_INDEX, "tuple index out of range");
