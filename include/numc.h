@@ -28,6 +28,16 @@
  *   scalars), broadcasting, axis normalisation and NumPy's error messages.
  * - An axis list is (const int64_t *axes, int naxes); axes == NULL means None.
  *   A dtype argument of NUMC_DTYPE_NONE means "NumPy's default".
+ *
+ * Linking
+ * -------
+ *     cc prog.c -lnumc                                   (shared library)
+ *     cc prog.c -Wl,--whole-archive libnumc.a -Wl,--no-whole-archive \
+ *        -lopenblas -llapacke -lsleef -lm -lpthread      (static library)
+ * The transformation rules (gradients, batching, control flow) register
+ * themselves when the library loads, from an object nothing names: a static
+ * link must keep the whole archive, or numc_tape_gradient and friends report
+ * that the rules are missing.
  */
 #ifndef NUMC_H
 #define NUMC_H

@@ -472,6 +472,7 @@ numc_array *numc_batch_unwrap(numc_batch *b, const numc_array *y, int out_axis) 
 numc_status numc_vmap(numc_fn f, void *payload, int nargs, numc_array *const *args,
                       const int *in_axes, int out_axis, numc_array **result) {
     *result = NULL;
+    if (numc_prim_rules_check("vmap")) return numc_error_kind();
     int64_t size = -1;
     for (int i = 0; i < nargs; i++) {
         int ax = in_axes ? in_axes[i] : 0;

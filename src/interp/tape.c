@@ -358,6 +358,7 @@ numc_status numc_tape_gradient_n(numc_tape *t, int ntargets, const numc_array *c
                                  numc_array **grads) {
     for (int i = 0; i < nsources; i++)
         grads[i] = NULL;
+    if (numc_prim_rules_check("GradientTape.gradient")) return numc_error_kind();
     if (t->used && !t->persistent)
         return numc_error_set(NUMC_ERR_RUNTIME,
                               "A non-persistent GradientTape can only be used to compute one set "

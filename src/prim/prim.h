@@ -99,6 +99,12 @@ typedef struct numc_prim_rule {
     numc_batch_rule batch; /* NULL: the batch interpreter's loop-and-stack fallback */
 } numc_prim_rule;
 extern numc_prim_rule numc_prim_rules[NUMC_PRIM_COUNT];
+/* Set by the rules layer once it filled the table. */
+extern bool numc_prim_rules_ready;
+/* NUMC_OK, or a RuntimeError naming `who` when the rules never registered
+ * (a static link that dropped src/rules: the table would read as "no
+ * derivative" and give silently wrong gradients). */
+numc_status numc_prim_rules_check(const char *who);
 
 /* NULL when the primitive has no rule (it is then not differentiable). */
 static inline numc_vjp_rule numc_prim_vjp(numc_prim p) {

@@ -21,4 +21,5 @@ __attribute__((constructor)) static void register_rules(void) {
     };
 #include "../prim/prims.def"
 #undef X
+    numc_prim_rules_ready = true;
 }
