@@ -58,8 +58,8 @@ numc_array *numc_array_fresh_handle(const numc_array *a);
 /* C-order element strides of a shape (core's helper). */
 void numc_contig_strides(int ndim, const int64_t *shape, int64_t *strides);
 
-/* ---- the tape's extended API (src/interp/tape.c; same declarations as
- * src/interp/tape.h, which src/np/ext.c checks by including both) ---- */
+/* ---- the tape's extended API (src/interp/tape.c, whose src/interp/tape.h
+ * includes this header) ---- */
 
 /* The sum over targets k of d(<output_gradients[k], targets[k]>)/d(sources),
  * in one backward pass. output_gradients may be NULL, and each entry may be

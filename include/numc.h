@@ -134,6 +134,12 @@ void numc_error_clear(void);
 numc_status numc_error_set(numc_status kind, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* -- fin7 block: dtype names -- */
+/* *out = numc_dtype_from_name(name), or NumPy's TypeError "data type 'name'
+ * not understood". */
+numc_status numc_dtype_parse(const char *name, numc_dtype *out);
+/* -- end fin7 block -- */
+
 /* ---- configuration ---- */
 void numc_set_default_float(numc_dtype dt); /* NUMC_FLOAT64 (default) or NUMC_FLOAT32 */
 numc_dtype numc_default_float(void);
@@ -325,6 +331,14 @@ numc_array *numc_argmax(const numc_array *a, const int64_t *axis, bool keepdims)
 numc_array *numc_argmin(const numc_array *a, const int64_t *axis, bool keepdims);
 numc_array *numc_cumsum(const numc_array *a, const int64_t *axis, numc_dtype dt);
 numc_array *numc_cumprod(const numc_array *a, const int64_t *axis, numc_dtype dt);
+/* -- fin7 block: np.cumulative_sum/prod -- axis NULL is allowed for 0-d and
+ * 1-d inputs only (ValueError otherwise); include_initial prepends the
+ * identity (0 or 1) along the axis. */
+numc_array *numc_cumulative_sum(const numc_array *a, const int64_t *axis, numc_dtype dt,
+                                bool include_initial);
+numc_array *numc_cumulative_prod(const numc_array *a, const int64_t *axis, numc_dtype dt,
+                                 bool include_initial);
+/* -- end fin7 block -- */
 
 /* ---- manipulation ---- */
 /* shape may contain one -1 */
@@ -392,8 +406,8 @@ numc_array *numc_getitem(const numc_array *a, int n, const numc_index *idx);
  * failure *target is unchanged. */
 numc_status numc_setitem(numc_array **target, int n, const numc_index *idx,
                          const numc_array *value);
-/* np.nonzero of a concrete array: out receives max(ndim, 1) int64 arrays (new
- * references; a 0-d input is treated as 1-d, as np.where(cond) does). */
+/* np.nonzero (and np.where(cond)) of a concrete array: out receives ndim int64
+ * arrays (new references); a 0-d input is a ValueError, as in NumPy 2. */
 numc_status numc_nonzero(const numc_array *a, numc_array **out);
 
 /* Basic slicing: per axis start/stop/step already normalised by the caller. */
@@ -506,6 +520,11 @@ numc_status numc_check_casting(const char *casting);
 numc_status numc_check_order(const char *order);
 /* *out = axis normalised into [0, ndim), or an AxisError. */
 numc_status numc_normalize_axis(int64_t axis, int ndim, int64_t *out);
+/* -- fin7 block: argument checks -- */
+/* A shape of ndim dimensions is possible: 0 <= ndim <= NUMC_MAX_DIMS, else
+ * NumPy's ValueError "maximum supported dimension ...". */
+numc_status numc_check_ndim(int64_t ndim);
+/* -- end fin7 block -- */
 /* The C-order flat position that a.item(*idx) reads: no index (a must have
  * one element), one flat index, or one index per axis; negative indices
  * count from the end. ValueError or IndexError as NumPy's item(). */

@@ -29,12 +29,9 @@ static int parse_int_seq(PyObject *obj, int64_t *out, int *n, const char *what) 
     PyObject *seq = PySequence_Fast(obj, what);
     if (!seq) return -1;
     Py_ssize_t len = PySequence_Fast_GET_SIZE(seq);
-    if (len > NUMC_MAX_DIMS) {
+    if (numc_check_ndim(len) != NUMC_OK) {
         Py_DECREF(seq);
-        PyErr_Format(PyExc_ValueError,
-                     "maximum supported dimension for an ndarray is %d, found %zd", NUMC_MAX_DIMS,
-                     len);
-        return -1;
+        return pynumc_raise(), -1;
     }
     for (Py_ssize_t i = 0; i < len; i++)
         if (pynumc_parse_int(PySequence_Fast_GET_ITEM(seq, i), &out[i]) < 0) {

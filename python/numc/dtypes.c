@@ -58,67 +58,6 @@ const char *pynumc_dtype_repr(numc_dtype dt) {
 
 /* ---- string and type parsing ---- */
 
-static numc_dtype dtype_from_string(const char *s) {
-    numc_dtype dt = numc_dtype_from_name(s);
-    if (dt != NUMC_DTYPE_NONE) return dt;
-    static const struct {
-        const char *name;
-        numc_dtype dt;
-    } aliases[] = {
-        {"float", NUMC_FLOAT64},
-        {"double", NUMC_FLOAT64},
-        {"single", NUMC_FLOAT32},
-        {"half", NUMC_FLOAT16},
-        {"int", NUMC_INT64},
-        {"int_", NUMC_INT64},
-        {"intp", NUMC_INT64},
-        {"long", NUMC_INT64},
-        {"longlong", NUMC_INT64},
-        {"uint", NUMC_UINT64},
-        {"uintp", NUMC_UINT64},
-        {"ulong", NUMC_UINT64},
-        {"ulonglong", NUMC_UINT64},
-        {"intc", NUMC_INT32},
-        {"uintc", NUMC_UINT32},
-        {"short", NUMC_INT16},
-        {"ushort", NUMC_UINT16},
-        {"byte", NUMC_INT8},
-        {"ubyte", NUMC_UINT8},
-        {"bool_", NUMC_BOOL},
-        {"complex", NUMC_COMPLEX128},
-        {"cdouble", NUMC_COMPLEX128},
-        {"csingle", NUMC_COMPLEX64},
-        {"float_", NUMC_FLOAT64},
-        {"complex_", NUMC_COMPLEX128},
-        {"q", NUMC_INT64},
-        {"Q", NUMC_UINT64},
-        {"p", NUMC_INT64},
-        {"P", NUMC_UINT64},
-    };
-    for (size_t i = 0; i < sizeof aliases / sizeof *aliases; i++)
-        if (!strcmp(s, aliases[i].name)) return aliases[i].dt;
-    if (s[0] && !s[1]) {
-        for (int i = 0; i < NUMC_DTYPE_COUNT; i++)
-            if (dtype_chars[i] == s[0]) return (numc_dtype)i;
-        return NUMC_DTYPE_NONE;
-    }
-    /* type strings: optional byte order, kind letter, byte count */
-    const char *p = s;
-    if (*p == '<' || *p == '=' || *p == '|') p++;
-    if (!*p || !p[1]) return NUMC_DTYPE_NONE;
-    char kind = *p++;
-    char *end;
-    long n = strtol(p, &end, 10);
-    if (*end) return NUMC_DTYPE_NONE;
-    if (kind == 'V' && n == 2) return NUMC_DTYPE_NONE; /* void is not bfloat16 */
-    for (int i = 0; i < NUMC_DTYPE_COUNT; i++) {
-        if (i == NUMC_BFLOAT16) continue;
-        char k = numc_dtype_kind((numc_dtype)i);
-        if (k == kind && (long)numc_dtype_itemsize((numc_dtype)i) == n) return (numc_dtype)i;
-    }
-    return NUMC_DTYPE_NONE;
-}
-
 static int not_understood(PyObject *obj) {
     if (!PyErr_Occurred() || PyErr_ExceptionMatches(PyExc_TypeError) ||
         PyErr_ExceptionMatches(PyExc_AttributeError) || PyErr_ExceptionMatches(PyExc_ValueError)) {
@@ -169,8 +108,7 @@ int pynumc_parse_dtype(PyObject *obj, numc_dtype *out) {
     if (PyUnicode_Check(obj)) {
         const char *s = PyUnicode_AsUTF8(obj);
         if (!s) return -1;
-        *out = dtype_from_string(s);
-        if (*out == NUMC_DTYPE_NONE) return not_understood(obj);
+        if (numc_dtype_parse(s, out) != NUMC_OK) return pynumc_raise(), -1;
         return 0;
     }
     /* NumPy dtype instances (and anything with a dtype-like `name`) */

@@ -53,6 +53,7 @@ typedef numc_array *(*fnred)(const numc_array *, const int64_t *, int, bool, num
 typedef numc_array *(*fnvar)(const numc_array *, const int64_t *, int, bool, numc_dtype, double);
 typedef numc_array *(*fnarg)(const numc_array *, const int64_t *, bool);
 typedef numc_array *(*fncum)(const numc_array *, const int64_t *, numc_dtype);
+typedef numc_array *(*fncumi)(const numc_array *, const int64_t *, numc_dtype, bool);
 typedef numc_array *(*fncreate)(int, const int64_t *, numc_dtype);
 typedef numc_array *(*fnlike)(const numc_array *, numc_dtype);
 typedef numc_array *(*fnseq)(int, const numc_array *const *);
@@ -259,10 +260,6 @@ static PyObject *do_tensordot(frame_t *f) {
 
 /* result_type's arguments: dtypes are strong, Python scalars weak. */
 static PyObject *do_result_type(frame_t *f) {
-    if (f->nvar == 0) {
-        PyErr_SetString(PyExc_ValueError, "at least one array or dtype is required");
-        return NULL;
-    }
     numc_array *arrs[64];
     int n = 0;
     PyObject *res = NULL;
@@ -352,47 +349,9 @@ static PyObject *do_array(frame_t *f, int is_asarray) {
 }
 
 static PyObject *do_cumulative(frame_t *f) {
-    const numc_array *x = f->v[0].arr;
     pval *ax = OPT(f, axis);
-    int nd = numc_array_ndim(x);
-    int64_t axis = 0;
-    if (ax->n == 1)
-        axis = ax->ax[0];
-    else if (nd > 1) {
-        PyErr_SetString(PyExc_ValueError, "For arrays which have more than one dimension ``axis`` "
-                                          "argument is required.");
-        return NULL;
-    }
-    if (nd == 0) {
-        /* a 0-d input scans as one element */
-        int64_t one = 1;
-        numc_array *r1 = numc_reshape(x, 1, &one);
-        if (!r1) return pynumc_raise();
-        pynumc_frame_own(f, r1);
-        x = r1;
-        nd = 1;
-    }
-    numc_array *r = ((fncum)f->s->cfunc)(x, &axis, opt_dtype(f));
-    if (!r) return pynumc_raise();
-    if (opt_bool(f, SLOT_include_initial, 0)) {
-        int64_t shape[NUMC_MAX_DIMS];
-        int64_t a = axis < 0 ? axis + nd : axis;
-        memcpy(shape, numc_array_shape(r), (size_t)nd * sizeof(int64_t));
-        if (a >= 0 && a < nd) shape[a] = 1;
-        numc_array *init = f->s->cfunc == (anyfn)numc_cumsum
-                               ? numc_zeros(nd, shape, numc_array_dtype(r))
-                               : numc_ones(nd, shape, numc_array_dtype(r));
-        if (!init) {
-            numc_array_release(r);
-            return pynumc_raise();
-        }
-        const numc_array *parts[2] = {init, r};
-        numc_array *c = numc_concatenate(2, parts, &a);
-        numc_array_release(init);
-        numc_array_release(r);
-        r = c;
-    }
-    return finish(f, r);
+    return finish(f, ((fncumi)f->s->cfunc)(f->v[0].arr, ax->n == 1 ? ax->ax : NULL, opt_dtype(f),
+                                           opt_bool(f, SLOT_include_initial, 0)));
 }
 
 static PyObject *invoke(frame_t *f) {
@@ -429,13 +388,10 @@ static PyObject *invoke(frame_t *f) {
         if (v[1].none && v[2].none) {
             numc_array *nz[NUMC_MAX_DIMS];
             if (pynumc_nonzero(v[0].arr, nz) < 0) return NULL;
-            return tuple_of(nz, numc_array_ndim(v[0].arr) ? numc_array_ndim(v[0].arr) : 1);
+            return tuple_of(nz, numc_array_ndim(v[0].arr));
         }
-        if (v[1].none || v[2].none) {
-            PyErr_SetString(PyExc_ValueError, "either both or neither of x and y should be given");
-            return NULL;
-        }
-        return pynumc_wrap(numc_where(v[0].arr, v[1].arr, v[2].arr));
+        return pynumc_wrap(numc_where(v[0].arr, v[1].none ? NULL : v[1].arr,
+                                      v[2].none ? NULL : v[2].arr));
     }
     case KIND_CLIP: {
         pval *lo = OPT(f, a_min), *hi = OPT(f, a_max), *lo2 = OPT(f, min), *hi2 = OPT(f, max);
@@ -659,11 +615,6 @@ static PyObject *invoke(frame_t *f) {
     }
     case KIND_NONZERO: {
         numc_array *nz[NUMC_MAX_DIMS];
-        if (numc_array_ndim(v[0].arr) == 0) {
-            PyErr_SetString(PyExc_ValueError, "Calling nonzero on 0d arrays is not allowed. Use "
-                                              "np.atleast_1d(scalar).nonzero() instead.");
-            return NULL;
-        }
         if (pynumc_nonzero(v[0].arr, nz) < 0) return NULL;
         return tuple_of(nz, numc_array_ndim(v[0].arr));
     }

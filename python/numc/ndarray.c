@@ -168,11 +168,7 @@ static PyGetSetDef array_getset[] = {
 
 static int shape_from_varargs(PyObject *const *args, Py_ssize_t n, int64_t *shape, int *nd) {
     if (n == 1) return pynumc_parse_shape(args[0], shape, nd);
-    if (n > NUMC_MAX_DIMS) {
-        PyErr_Format(PyExc_ValueError, "maximum supported dimension for an ndarray is %d",
-                     NUMC_MAX_DIMS);
-        return -1;
-    }
+    if (numc_check_ndim(n) != NUMC_OK) return pynumc_raise(), -1;
     for (Py_ssize_t i = 0; i < n; i++)
         if (pynumc_parse_int(args[i], &shape[i]) < 0) return -1;
     *nd = (int)n;

@@ -17,6 +17,8 @@ size_t numc_dtype_itemsize(numc_dtype dt) {
 char numc_dtype_kind(numc_dtype dt) {
     return (dt >= 0 && dt < NUMC_DTYPE_COUNT) ? numc_dtype_info[dt].kind : '?';
 }
+/* NumPy's dtype names: the canonical names, the C-type aliases, the one-letter
+ * codes and array-interface type strings ("<f8", "|b1", "i4"). */
 numc_dtype numc_dtype_from_name(const char *name) {
     if (!name) return NUMC_DTYPE_NONE;
     for (int i = 0; i < NUMC_DTYPE_COUNT; i++)
@@ -29,13 +31,25 @@ numc_dtype numc_dtype_from_name(const char *name) {
         {"int", NUMC_INT64},
         {"int_", NUMC_INT64},
         {"intp", NUMC_INT64},
+        {"long", NUMC_INT64},
+        {"longlong", NUMC_INT64},
         {"uint", NUMC_UINT64},
         {"uintp", NUMC_UINT64},
+        {"ulong", NUMC_UINT64},
+        {"ulonglong", NUMC_UINT64},
+        {"intc", NUMC_INT32},
+        {"uintc", NUMC_UINT32},
+        {"short", NUMC_INT16},
+        {"ushort", NUMC_UINT16},
+        {"byte", NUMC_INT8},
+        {"ubyte", NUMC_UINT8},
         {"float", NUMC_FLOAT64},
         {"double", NUMC_FLOAT64},
+        {"float_", NUMC_FLOAT64},
         {"single", NUMC_FLOAT32},
         {"half", NUMC_FLOAT16},
         {"complex", NUMC_COMPLEX128},
+        {"complex_", NUMC_COMPLEX128},
         {"cdouble", NUMC_COMPLEX128},
         {"csingle", NUMC_COMPLEX64},
         {"?", NUMC_BOOL},
@@ -44,38 +58,45 @@ numc_dtype numc_dtype_from_name(const char *name) {
         {"i", NUMC_INT32},
         {"l", NUMC_INT64},
         {"q", NUMC_INT64},
+        {"p", NUMC_INT64},
         {"B", NUMC_UINT8},
         {"H", NUMC_UINT16},
         {"I", NUMC_UINT32},
         {"L", NUMC_UINT64},
         {"Q", NUMC_UINT64},
+        {"P", NUMC_UINT64},
         {"e", NUMC_FLOAT16},
+        {"E", NUMC_BFLOAT16},
         {"f", NUMC_FLOAT32},
         {"d", NUMC_FLOAT64},
         {"F", NUMC_COMPLEX64},
         {"D", NUMC_COMPLEX128},
-        {"i1", NUMC_INT8},
-        {"i2", NUMC_INT16},
-        {"i4", NUMC_INT32},
-        {"i8", NUMC_INT64},
-        {"u1", NUMC_UINT8},
-        {"u2", NUMC_UINT16},
-        {"u4", NUMC_UINT32},
-        {"u8", NUMC_UINT64},
-        {"f2", NUMC_FLOAT16},
-        {"f4", NUMC_FLOAT32},
-        {"f8", NUMC_FLOAT64},
-        {"c8", NUMC_COMPLEX64},
-        {"c16", NUMC_COMPLEX128},
-        {"b1", NUMC_BOOL},
-        {"<f4", NUMC_FLOAT32},
-        {"<f8", NUMC_FLOAT64},
-        {"<i4", NUMC_INT32},
-        {"<i8", NUMC_INT64},
     };
     for (size_t i = 0; i < sizeof aliases / sizeof *aliases; i++)
         if (strcmp(name, aliases[i].alias) == 0) return aliases[i].dt;
+    /* type strings: optional byte order, kind letter, byte count */
+    const char *p = name;
+    if (*p == '<' || *p == '=' || *p == '|') p++;
+    if (!*p || !p[1]) return NUMC_DTYPE_NONE;
+    char kind = *p++;
+    char *end;
+    long n = strtol(p, &end, 10);
+    if (*end) return NUMC_DTYPE_NONE;
+    if (kind == 'V' && n == 2) return NUMC_DTYPE_NONE; /* void is not bfloat16 */
+    for (int i = 0; i < NUMC_DTYPE_COUNT; i++) {
+        if (i == NUMC_BFLOAT16) continue;
+        if (numc_dtype_info[i].kind == kind && (long)numc_dtype_info[i].itemsize == n)
+            return (numc_dtype)i;
+    }
     return NUMC_DTYPE_NONE;
+}
+
+numc_status numc_dtype_parse(const char *name, numc_dtype *out) {
+    *out = numc_dtype_from_name(name);
+    if (*out != NUMC_DTYPE_NONE) return NUMC_OK;
+    /* quoted as Python's repr of the name, as NumPy's message shows it */
+    const char *q = name && strchr(name, '\'') && !strchr(name, '"') ? "\"" : "'";
+    return numc_error_set(NUMC_ERR_TYPE, "data type %s%s%s not understood", q, name ? name : "", q);
 }
 
 numc_dtype numc_dt_real_of(numc_dtype d) {

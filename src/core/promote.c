@@ -124,6 +124,10 @@ static numc_dtype promote_sequence(int n, const numc_dtype *dts) {
 }
 
 numc_dtype numc_result_type(int n, const numc_array *const *arrays) {
+    if (n <= 0) {
+        numc_error_set(NUMC_ERR_VALUE, "at least one array or dtype is required");
+        return NUMC_DTYPE_NONE;
+    }
     numc_dtype strong = NUMC_DTYPE_NONE;
     numc_dtype seen[NUMC_DTYPE_COUNT];
     int nseen = 0;

@@ -54,6 +54,15 @@ numc_status numc_tape_watch(numc_tape *t, const numc_array *x) {
     return watch(t, x);
 }
 
+/* Whether out[k] is an operand or an earlier output of the same bind. */
+static bool out_aliases(int k, int nin, const numc_array *const *in, numc_array *const *out) {
+    for (int i = 0; i < nin; i++)
+        if (out[k] == in[i]) return true;
+    for (int j = 0; j < k; j++)
+        if (out[k] == out[j]) return true;
+    return false;
+}
+
 static numc_status tape_process(numc_interp *self, numc_prim p, int nin,
                                 const numc_array *const *in, const numc_params *params,
                                 numc_array **out) {
@@ -72,11 +81,7 @@ static numc_status tape_process(numc_interp *self, numc_prim p, int nin,
      * with that output left out (NULL), so its cotangent is not counted twice. */
     bool diff_out = false;
     for (int k = 0; k < nout; k++) {
-        bool alias = false;
-        for (int i = 0; i < nin && !alias; i++)
-            alias = out[k] == in[i];
-        for (int j = 0; j < k && !alias; j++)
-            alias = out[k] == out[j];
+        bool alias = out_aliases(k, nin, in, out);
         if (alias && nout == 1) return NUMC_OK; /* an identity: nothing to record */
         if (!alias) diff_out |= is_inexact(out[k]);
     }
@@ -112,11 +117,7 @@ static numc_status tape_process(numc_interp *self, numc_prim p, int nin,
         r->out[k] = NULL;
     t->nrecs++; /* complete from here on (drop_records releases it) */
     for (int k = 0; k < nout; k++) {
-        bool alias = false;
-        for (int i = 0; i < nin && !alias; i++)
-            alias = out[k] == in[i];
-        for (int j = 0; j < k && !alias; j++)
-            alias = out[k] == out[j];
+        bool alias = out_aliases(k, nin, in, out);
         if (alias) continue;
         r->out[k] = numc_array_retain(out[k]);
         if (is_inexact(out[k]) && watch(t, out[k])) return numc_error_kind();
@@ -352,6 +353,14 @@ static numc_status record_vjp(record *r, const numc_array *const *cto, numc_arra
                                   (const numc_array *const *)r->out, cto, ctin);
 }
 
+/* A non-persistent tape answers one gradient or jacobian call (TF's rule). */
+static bool tape_used_up(const numc_tape *t) {
+    if (!t->used || t->persistent) return false;
+    numc_error_set(NUMC_ERR_RUNTIME, "A non-persistent GradientTape can only be used to compute "
+                                     "one set of gradients (or jacobians)");
+    return true;
+}
+
 numc_status numc_tape_gradient_n(numc_tape *t, int ntargets, const numc_array *const *targets,
                                  const numc_array *const *output_gradients, int nsources,
                                  const numc_array *const *sources, bool unconnected_zero,
@@ -359,10 +368,7 @@ numc_status numc_tape_gradient_n(numc_tape *t, int ntargets, const numc_array *c
     for (int i = 0; i < nsources; i++)
         grads[i] = NULL;
     if (numc_prim_rules_check("GradientTape.gradient")) return numc_error_kind();
-    if (t->used && !t->persistent)
-        return numc_error_set(NUMC_ERR_RUNTIME,
-                              "A non-persistent GradientTape can only be used to compute one set "
-                              "of gradients (or jacobians)");
+    if (tape_used_up(t)) return numc_error_kind();
     for (int k = 0; k < ntargets; k++) {
         const numc_array *target = targets[k], *og = output_gradients ? output_gradients[k] : NULL;
         if (og && (og->ndim != target->ndim ||
@@ -483,10 +489,7 @@ numc_status numc_tape_jacobian(numc_tape *t, const numc_array *target, int nsour
                                numc_array **jac) {
     for (int s = 0; s < nsources; s++)
         jac[s] = NULL;
-    if (t->used && !t->persistent)
-        return numc_error_set(NUMC_ERR_RUNTIME,
-                              "A non-persistent GradientTape can only be used to compute one set "
-                              "of gradients (or jacobians)");
+    if (tape_used_up(t)) return numc_error_kind();
     for (int s = 0; s < nsources; s++)
         if (sources[s] && target->ndim + sources[s]->ndim > NUMC_MAX_DIMS)
             return numc_error_set(NUMC_ERR_VALUE, "jacobian: the result has too many dimensions");

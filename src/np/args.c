@@ -29,6 +29,13 @@ numc_status numc_normalize_axis(int64_t axis, int ndim, int64_t *out) {
     return NUMC_OK;
 }
 
+numc_status numc_check_ndim(int64_t ndim) {
+    if (ndim >= 0 && ndim <= NUMC_MAX_DIMS) return NUMC_OK;
+    return numc_error_set(NUMC_ERR_VALUE,
+                          "maximum supported dimension for an ndarray is currently %d, found %lld",
+                          NUMC_MAX_DIMS, (long long)ndim);
+}
+
 numc_status numc_item_index(const numc_array *a, int nidx, const int64_t *idx, int64_t *flat) {
     if (nidx == 0) {
         if (a->size != 1)

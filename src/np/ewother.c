@@ -24,6 +24,11 @@ numc_status numc_modf(const numc_array *x, numc_array **out) {
 }
 
 numc_array *numc_where(const numc_array *cond, const numc_array *x, const numc_array *y) {
+    if (!x || !y) {
+        /* where(cond) alone is numc_nonzero: its result is a tuple */
+        numc_error_set(NUMC_ERR_VALUE, "either both or neither of x and y should be given");
+        return NULL;
+    }
     numc_dtype dt = numc_result_type(2, NP_ARRAY_OF(x, y));
     if (dt == NUMC_DTYPE_NONE) return NULL;
     np_scope s;

@@ -1,11 +1,9 @@
 /* ext.c — the value facts and scalar reuse that numc-ext.h
  * offers language bindings; each is a few lines over core's private view of
- * an array. Including interp/tape.h next to numc-ext.h makes the compiler
- * check that the tape declarations numc-ext.h repeats still match. */
+ * an array. (numc-ext.h's tape API is defined in interp/tape.c.) */
 #include "numc-ext.h"
 
 #include "backend/device.h"
-#include "interp/tape.h"
 #include "interp/interp.h"
 
 #include <stddef.h>

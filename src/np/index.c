@@ -392,7 +392,8 @@ static numc_array *apply_basic(const numc_array *a, const ix_key *k) {
 
 /* ---- nonzero (concrete only: the output shape depends on the data) ---- */
 
-numc_status numc_nonzero(const numc_array *a, numc_array **out) {
+/* A 0-d input counts as 1-d here, as a 0-d boolean index needs. */
+static numc_status np_nonzero_1d(const numc_array *a, numc_array **out) {
     int nd = a->ndim;
     if (!a->buffer) return numc_tracer_check(a, "nonzero");
     uint8_t *host = host_copy(a, NUMC_BOOL);
@@ -430,6 +431,14 @@ numc_status numc_nonzero(const numc_array *a, numc_array **out) {
     }
     free(idx);
     return st;
+}
+
+numc_status numc_nonzero(const numc_array *a, numc_array **out) {
+    if (a->ndim == 0)
+        return numc_error_set(NUMC_ERR_VALUE,
+                              "Calling nonzero on 0d arrays is not allowed. Use "
+                              "np.atleast_1d(scalar).nonzero() instead.");
+    return np_nonzero_1d(a, out);
 }
 
 /* ---- advanced indexing ---- */
@@ -554,7 +563,7 @@ numc_array *ix_apply_advanced(const numc_array *a, const ix_key *k) {
                                "depends on the data); it is not available under numc.function");
                 goto done;
             }
-            if (numc_nonzero(it->arr, &adv[nadv]) != NUMC_OK) goto done;
+            if (np_nonzero_1d(it->arr, &adv[nadv]) != NUMC_OK) goto done;
             for (int m = 0; m < mnd; m++) {
                 adv_src_dim[nadv] = d;
                 adv_pos[nadv++] = xdim++;

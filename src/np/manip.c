@@ -6,13 +6,7 @@
 #include <stdio.h>
 
 numc_array *numc_reshape(const numc_array *a, int ndim, const int64_t *shape) {
-    if (ndim < 0 || ndim > NUMC_MAX_DIMS) {
-        numc_error_set(NUMC_ERR_VALUE,
-                       "maximum supported dimension for an ndarray is currently "
-                       "%d, found %d",
-                       NUMC_MAX_DIMS, ndim);
-        return NULL;
-    }
+    if (numc_check_ndim(ndim)) return NULL;
     int64_t out[NUMC_MAX_DIMS], known = 1;
     int unknown = -1;
     bool overflow = false;
@@ -168,13 +162,7 @@ numc_array *numc_moveaxis(const numc_array *a, const int64_t *src, const int64_t
 
 numc_array *numc_expand_dims(const numc_array *a, const int64_t *axes, int naxes) {
     int nd = a->ndim + naxes;
-    if (nd > NUMC_MAX_DIMS) {
-        numc_error_set(NUMC_ERR_VALUE,
-                       "maximum supported dimension for an ndarray is currently "
-                       "%d, found %d",
-                       NUMC_MAX_DIMS, nd);
-        return NULL;
-    }
+    if (numc_check_ndim(nd)) return NULL;
     bool is_new[NUMC_MAX_DIMS] = {false};
     for (int k = 0; k < naxes; k++) {
         int64_t ax;

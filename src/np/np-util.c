@@ -64,35 +64,30 @@ numc_array *np_sel(np_scope *s, const numc_array *c, const numc_array *x, const 
     return np_bind(s, NUMC_PRIM_SELECT, 3, NP_ARRAY_OF(c, x, y), NULL);
 }
 
+/* The scope builders (interp/scope.c) return x itself when there is nothing
+ * to do; the np helpers hand back a scope reference in every case, so a
+ * composition may release what it passed in. */
+static numc_array *np_kept(np_scope *s, const numc_array *x, numc_array *r) {
+    return r && r == x ? np_keep(s, numc_array_retain(r)) : r;
+}
+
 numc_array *np_cvt(np_scope *s, const numc_array *x, numc_dtype dt) {
-    if (!x) return NULL;
-    if (x->dtype == dt) return np_keep(s, numc_array_retain((numc_array *)x));
-    numc_params pr = {.n = 1, .i = {dt}};
-    return np_bind(s, NUMC_PRIM_CONVERT, 1, NP_ARRAY_OF(x), &pr);
+    return np_kept(s, x, numc_scope_convert(s, x, dt));
 }
 
 numc_array *np_bcast(np_scope *s, const numc_array *x, int ndim, const int64_t *shape) {
     if (!x) return NULL;
     if (x->ndim == ndim &&
         (ndim == 0 || memcmp(x->shape, shape, sizeof(int64_t) * (size_t)ndim) == 0))
-        return np_keep(s, numc_array_retain((numc_array *)x));
-    numc_params pr = {.n = 1 + ndim + x->ndim};
-    pr.i[0] = ndim;
-    for (int d = 0; d < ndim; d++)
-        pr.i[1 + d] = shape[d];
+        return np_kept(s, x, (numc_array *)x);
+    int64_t dims[NUMC_MAX_DIMS];
     for (int d = 0; d < x->ndim; d++)
-        pr.i[1 + ndim + d] = ndim - x->ndim + d;
-    return np_bind(s, NUMC_PRIM_BROADCAST_IN_DIM, 1, NP_ARRAY_OF(x), &pr);
+        dims[d] = ndim - x->ndim + d;
+    return numc_scope_broadcast_in_dim(s, x, ndim, shape, dims);
 }
 
 numc_array *np_reshape(np_scope *s, const numc_array *x, int ndim, const int64_t *shape) {
-    if (!x) return NULL;
-    if (x->ndim == ndim && memcmp(x->shape, shape, sizeof(int64_t) * (size_t)ndim) == 0)
-        return np_keep(s, numc_array_retain((numc_array *)x));
-    numc_params pr = {.n = ndim};
-    for (int d = 0; d < ndim; d++)
-        pr.i[d] = shape[d];
-    return np_bind(s, NUMC_PRIM_RESHAPE, 1, NP_ARRAY_OF(x), &pr);
+    return np_kept(s, x, numc_scope_reshape(s, x, ndim, shape));
 }
 
 numc_array *np_ravel(np_scope *s, const numc_array *x) {
@@ -102,15 +97,7 @@ numc_array *np_ravel(np_scope *s, const numc_array *x) {
 }
 
 numc_array *np_transpose(np_scope *s, const numc_array *x, const int64_t *perm) {
-    if (!x) return NULL;
-    bool ident = true;
-    for (int d = 0; d < x->ndim; d++)
-        ident &= perm[d] == d;
-    if (ident) return np_keep(s, numc_array_retain((numc_array *)x));
-    numc_params pr = {.n = x->ndim};
-    for (int d = 0; d < x->ndim; d++)
-        pr.i[d] = perm[d];
-    return np_bind(s, NUMC_PRIM_TRANSPOSE, 1, NP_ARRAY_OF(x), &pr);
+    return np_kept(s, x, numc_scope_transpose(s, x, perm));
 }
 
 numc_array *np_reduce(np_scope *s, numc_prim p, const numc_array *x, const int64_t *axes,
@@ -128,7 +115,7 @@ numc_array *np_const(np_scope *s, numc_dtype dt, double re, double im) {
 }
 
 numc_array *np_fill(np_scope *s, numc_dtype dt, double v, int ndim, const int64_t *shape) {
-    return np_bcast(s, np_const(s, dt, v, 0), ndim, shape);
+    return numc_scope_full(s, dt, v, ndim, shape);
 }
 
 numc_array *np_fill_like(np_scope *s, const numc_array *x, double v) {
@@ -221,19 +208,7 @@ numc_status np_norm_axes(const int64_t *axes, int naxes, int ndim, int64_t *out,
 
 /* ---- dtype rules ---- */
 numc_dtype np_ufunc_float(numc_dtype d) {
-    switch (d) {
-    case NUMC_BOOL:
-    case NUMC_INT8:
-    case NUMC_UINT8:
-        return NUMC_FLOAT16;
-    case NUMC_INT16:
-    case NUMC_UINT16:
-        return numc_dt_canonical(NUMC_FLOAT32);
-    default:
-        break;
-    }
-    if (numc_dt_is_inexact(d)) return d;
-    return numc_dt_float_for(d);
+    return numc_dt_is_inexact(d) ? d : numc_dt_float_for(d);
 }
 
 numc_dtype np_inexact_loop(int n, const numc_array *const *in) {

@@ -272,3 +272,36 @@ numc_array *numc_cumsum(const numc_array *a, const int64_t *axis, numc_dtype dt)
 numc_array *numc_cumprod(const numc_array *a, const int64_t *axis, numc_dtype dt) {
     return cumulative(a, axis, dt, NUMC_PRIM_CUMPROD);
 }
+
+/* np.cumulative_sum/prod: unlike cumsum, no flattening of an n-d input, and
+ * include_initial puts the identity in front along the axis. */
+static numc_array *cumulative_api(const numc_array *a, const int64_t *axis, numc_dtype dt,
+                                  bool include_initial, numc_prim p, double identity) {
+    if (!axis && a->ndim > 1) {
+        numc_error_set(NUMC_ERR_VALUE, "For arrays which have more than one dimension ``axis`` "
+                                       "argument is required.");
+        return NULL;
+    }
+    int64_t ax = axis ? *axis : 0;
+    np_scope s;
+    np_scope_init(&s);
+    numc_array *r = np_keep(&s, cumulative(a, &ax, dt, p));
+    if (!r || !include_initial) return np_ret(&s, r);
+    int64_t k = 0, shape[NUMC_MAX_DIMS];
+    if (np_norm_axis(ax, r->ndim, &k, NULL)) return np_ret(&s, NULL);
+    memcpy(shape, r->shape, sizeof(int64_t) * (size_t)r->ndim);
+    shape[k] = 1;
+    numc_array *init = np_fill(&s, r->dtype, identity, r->ndim, shape);
+    if (!init) return np_ret(&s, NULL);
+    return np_ret(&s, np_keep(&s, numc_concatenate(2, NP_ARRAY_OF(init, r), &k)));
+}
+
+numc_array *numc_cumulative_sum(const numc_array *a, const int64_t *axis, numc_dtype dt,
+                                bool include_initial) {
+    return cumulative_api(a, axis, dt, include_initial, NUMC_PRIM_CUMSUM, 0);
+}
+
+numc_array *numc_cumulative_prod(const numc_array *a, const int64_t *axis, numc_dtype dt,
+                                 bool include_initial) {
+    return cumulative_api(a, axis, dt, include_initial, NUMC_PRIM_CUMPROD, 1);
+}

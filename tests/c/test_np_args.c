@@ -128,12 +128,80 @@ static void test_engine_checks(void) {
                 NUMC_ERR_VALUE, "unknown device 'gpu:1' (available: cpu:0)");
 }
 
+/* Messages that used to be raised by the extension only. */
+static void test_moved_messages(void) {
+    /* np.result_type() */
+    CHECK_ERROR(failed(numc_result_type(0, NULL) == NUMC_DTYPE_NONE ? numc_error_kind() : NUMC_OK),
+                NUMC_ERR_VALUE, "at least one array or dtype is required");
+    numc_array *c = vec(NUMC_BOOL, 3, V(1, 0, 1)), *x = vec(NUMC_FLOAT64, 3, V(1, 2, 3));
+    int64_t n3 = 3, n2 = 2;
+    /* np.where(c, x) / np.where(c, y=x) */
+    const char *both = "either both or neither of x and y should be given";
+    CHECK_ERROR(numc_where(c, x, NULL), NUMC_ERR_VALUE, both);
+    CHECK_ERROR(numc_where(c, NULL, x), NUMC_ERR_VALUE, both);
+    CHECK(numc_where(c, x, c), NUMC_FLOAT64, 1, &n3, V(1, 0, 3), 0);
+    /* np.nonzero(np.array(1)) */
+    numc_array *s = numc_scalar_f64(1.0), *nz[NUMC_MAX_DIMS] = {NULL};
+    CHECK_ERROR(failed(numc_nonzero(s, nz)), NUMC_ERR_VALUE,
+                "Calling nonzero on 0d arrays is not allowed. Use "
+                "np.atleast_1d(scalar).nonzero() instead.");
+    CHECK(numc_nonzero(c, nz) == NUMC_OK);
+    CHECK(nz[0], NUMC_INT64, 1, &n2, V(0, 2), 0);
+    /* np.cumulative_sum(np.ones((2, 3))) needs an axis; 1-d and 0-d do not */
+    int64_t sh[2] = {2, 3};
+    numc_array *m = numc_ones(2, sh, NUMC_INT32);
+    CHECK_ERROR(numc_cumulative_sum(m, NULL, NUMC_DTYPE_NONE, false), NUMC_ERR_VALUE,
+                "For arrays which have more than one dimension ``axis`` argument is required.");
+    CHECK_ERROR(numc_cumulative_prod(m, NULL, NUMC_DTYPE_NONE, true), NUMC_ERR_VALUE,
+                "For arrays which have more than one dimension ``axis`` argument is required.");
+    /* np.cumulative_sum(np.ones((2, 3), np.int32), axis=1, include_initial=True) */
+    int64_t ax = 1, sh4[2] = {2, 4}, n4 = 4, n1 = 1;
+    CHECK(numc_cumulative_sum(m, &ax, NUMC_DTYPE_NONE, true), NUMC_INT64, 2, sh4,
+          V(0, 1, 2, 3, 0, 1, 2, 3), 0);
+    /* np.cumulative_prod([1., 2., 3.], include_initial=True) */
+    CHECK(numc_cumulative_prod(x, NULL, NUMC_DTYPE_NONE, true), NUMC_FLOAT64, 1, &n4, V(1, 1, 2, 6),
+          0);
+    /* np.cumulative_sum(np.float64(1)): a 0-d input scans as one element */
+    CHECK(numc_cumulative_sum(s, NULL, NUMC_DTYPE_NONE, false), NUMC_FLOAT64, 1, &n1, V(1), 0);
+    /* np.zeros((1,) * 70), np.expand_dims with too many axes */
+    CHECK(numc_check_ndim(0) == NUMC_OK && numc_check_ndim(NUMC_MAX_DIMS) == NUMC_OK);
+    char msg[128];
+    snprintf(msg, sizeof msg,
+             "maximum supported dimension for an ndarray is currently %d, found %d", NUMC_MAX_DIMS,
+             NUMC_MAX_DIMS + 6);
+    CHECK_ERROR(failed(numc_check_ndim(NUMC_MAX_DIMS + 6)), NUMC_ERR_VALUE, msg);
+    int64_t many[NUMC_MAX_DIMS + 6] = {0};
+    CHECK_ERROR(numc_expand_dims(m, many, NUMC_MAX_DIMS + 4), NUMC_ERR_VALUE, msg);
+    /* np.dtype('foo'), np.dtype("it's") */
+    numc_dtype dt = NUMC_DTYPE_NONE;
+    CHECK_ERROR(failed(numc_dtype_parse("foo", &dt)), NUMC_ERR_TYPE,
+                "data type 'foo' not understood");
+    CHECK_ERROR(failed(numc_dtype_parse("it's", &dt)), NUMC_ERR_TYPE,
+                "data type \"it's\" not understood");
+    CHECK_ERROR(failed(numc_dtype_parse("V2", &dt)), NUMC_ERR_TYPE,
+                "data type 'V2' not understood");
+    const struct {
+        const char *name;
+        numc_dtype dt;
+    } names[] = {{"float32", NUMC_FLOAT32}, {"<f8", NUMC_FLOAT64},      {"=i2", NUMC_INT16},
+                 {"|b1", NUMC_BOOL},        {"c16", NUMC_COMPLEX128},   {"f2", NUMC_FLOAT16},
+                 {"E", NUMC_BFLOAT16},      {"intc", NUMC_INT32},       {"ubyte", NUMC_UINT8},
+                 {"P", NUMC_UINT64},        {"bfloat16", NUMC_BFLOAT16}};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        CHECK(numc_dtype_parse(names[i].name, &dt) == NUMC_OK && dt == names[i].dt);
+    numc_array_release(m);
+    numc_array_release(s);
+    numc_array_release(x);
+    numc_array_release(c);
+}
+
 int main(void) {
     test_casting_order();
     test_axis_item();
     test_isdtype();
     test_ufunc_dtype();
     test_engine_checks();
+    test_moved_messages();
     CHECK(numc_live_arrays() == 0);
     return CHECK_DONE();
 }
