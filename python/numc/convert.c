@@ -495,7 +495,9 @@ static int from_buffer(PyObject *obj, numc_dtype as_dt, numc_array **out) {
             shape[i] = view.shape ? view.shape[i] : view.len / view.itemsize;
             strides[i] = view.strides ? view.strides[i] : view.itemsize;
         }
-        *out = numc_array_from_strided(dt, view.ndim, shape, strides, view.buf);
+        /* C-contiguous sources (the common case) are one memcpy */
+        int contig = PyBuffer_IsContiguous(&view, 'C');
+        *out = numc_array_from_strided(dt, view.ndim, shape, contig ? NULL : strides, view.buf);
         if (*out)
             r = 1;
         else
