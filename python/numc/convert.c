@@ -410,10 +410,18 @@ done:
 
 /* ---- the buffer protocol ---- */
 
-static numc_dtype format_dtype(const char *f, Py_ssize_t itemsize) {
+/* The dtype of a buffer format; *swapped says its bytes are in the other
+ * order than this machine's. */
+static numc_dtype format_dtype(const char *f, Py_ssize_t itemsize, int *swapped) {
+    *swapped = 0;
     if (!f) return NUMC_UINT8;
-    if (*f == '@' || *f == '=' || *f == '<' || *f == '|') f++;
-    if (*f == '>' || *f == '!') return NUMC_DTYPE_NONE;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (*f == '>' || *f == '!') *swapped = 1;
+    if (*f == '@' || *f == '=' || *f == '<' || *f == '|' || *f == '>' || *f == '!') f++;
+#else
+    if (*f == '<') *swapped = 1;
+    if (*f == '@' || *f == '=' || *f == '>' || *f == '!' || *f == '|' || *f == '<') f++;
+#endif
     numc_dtype dt = NUMC_DTYPE_NONE;
     if (f[0] == 'Z' && f[1] && !f[2]) {
         if (f[1] == 'f')
@@ -472,6 +480,28 @@ static numc_dtype format_dtype(const char *f, Py_ssize_t itemsize) {
     return dt;
 }
 
+/* Copies a strided region of n elements in C order, reversing the bytes of
+ * each unit (a whole element, or each half of a complex one). */
+static void copy_swapped(char *dst, const char *src, int nd, const int64_t *shape,
+                         const int64_t *strides, size_t isz, size_t unit) {
+    int64_t idx[NUMC_MAX_DIMS] = {0}, n = 1;
+    for (int d = 0; d < nd; d++)
+        n *= shape[d];
+    for (int64_t k = 0; k < n; k++, dst += isz) {
+        for (size_t u = 0; u < isz; u += unit)
+            for (size_t b = 0; b < unit; b++)
+                dst[u + b] = src[u + unit - 1 - b];
+        for (int d = nd - 1; d >= 0; d--) {
+            if (++idx[d] < shape[d]) {
+                src += strides[d];
+                break;
+            }
+            src -= strides[d] * (shape[d] - 1);
+            idx[d] = 0;
+        }
+    }
+}
+
 /* 1: converted, 0: the object has no usable buffer (no exception), -1: error. */
 static int from_buffer(PyObject *obj, numc_dtype as_dt, numc_array **out) {
     if (!PyObject_CheckBuffer(obj) || PyBytes_Check(obj) || PyByteArray_Check(obj) ||
@@ -482,7 +512,9 @@ static int from_buffer(PyObject *obj, numc_dtype as_dt, numc_array **out) {
         PyErr_Clear();
         return 0;
     }
-    numc_dtype dt = as_dt != NUMC_DTYPE_NONE ? as_dt : format_dtype(view.format, view.itemsize);
+    int swapped = 0;
+    numc_dtype dt = format_dtype(view.format, view.itemsize, &swapped);
+    if (as_dt != NUMC_DTYPE_NONE) dt = as_dt;
     int r = -1;
     if (dt == NUMC_DTYPE_NONE) {
         PyErr_Format(PyExc_TypeError, "numc: unsupported buffer format '%s'",
@@ -495,9 +527,27 @@ static int from_buffer(PyObject *obj, numc_dtype as_dt, numc_array **out) {
             shape[i] = view.shape ? view.shape[i] : view.len / view.itemsize;
             strides[i] = view.strides ? view.strides[i] : view.itemsize;
         }
-        /* C-contiguous sources (the common case) are one memcpy */
-        int contig = PyBuffer_IsContiguous(&view, 'C');
-        *out = numc_array_from_strided(dt, view.ndim, shape, contig ? NULL : strides, view.buf);
+        size_t isz = numc_dtype_itemsize(dt);
+        if (swapped && isz > 1) {
+            int64_t n = 1;
+            for (int i = 0; i < view.ndim; i++)
+                n *= shape[i];
+            char *tmp = malloc(n ? (size_t)n * isz : 1);
+            if (!tmp) {
+                PyBuffer_Release(&view);
+                PyErr_NoMemory();
+                return -1;
+            }
+            copy_swapped(tmp, view.buf, view.ndim, shape, strides, isz,
+                         numc_dtype_kind(dt) == 'c' ? isz / 2 : isz);
+            *out = numc_array_from_data(dt, view.ndim, shape, tmp);
+            free(tmp);
+        } else {
+            /* C-contiguous sources (the common case) are one memcpy */
+            int contig = PyBuffer_IsContiguous(&view, 'C');
+            *out =
+                numc_array_from_strided(dt, view.ndim, shape, contig ? NULL : strides, view.buf);
+        }
         if (*out)
             r = 1;
         else
