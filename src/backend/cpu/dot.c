@@ -363,9 +363,10 @@ static void blas_task(void *vctx, int64_t begin, int64_t end) {
     }
 }
 
-/* BLAS does about this many multiply-adds in the time it takes to wake the
- * pool: smaller products run on the calling thread */
-#define BLAS_SPLIT_MADDS (1 << 21)
+/* Smaller products run on the calling thread: waking the pool (and, with
+ * NumPy in the process, competing with its OpenBLAS threads that spin
+ * between calls) costs more than the split saves (2 cores, 2026). */
+#define BLAS_SPLIT_MADDS (1 << 22)
 
 /* ---- the driver ---- */
 
