@@ -502,16 +502,40 @@ static void copy_swapped(char *dst, const char *src, int nd, const int64_t *shap
     }
 }
 
-/* 1: converted, 0: the object has no usable buffer (no exception), -1: error. */
-static int from_buffer(PyObject *obj, numc_dtype as_dt, numc_array **out) {
+/* Ends a zero-copy view: the last numc array over a read-only buffer went
+ * (on any thread), so the exporter may go too. */
+static void release_view(void *p) {
+    Py_buffer *view = p;
+#if PY_VERSION_HEX >= 0x030D0000
+    if (Py_IsFinalizing()) return; /* the exporter goes with the interpreter */
+#else
+    if (_Py_IsFinalizing()) return;
+#endif
+    PyGILState_STATE g = PyGILState_Ensure();
+    PyBuffer_Release(view);
+    PyGILState_Release(g);
+    free(view);
+}
+
+/* 1: converted, 0: the object has no usable buffer (no exception), -1: error.
+ * share: a read-only buffer may be viewed without a copy (the view holds the
+ * exporter until the last array over it goes). */
+static int from_buffer(PyObject *obj, numc_dtype as_dt, int share, numc_array **out) {
     if (!PyObject_CheckBuffer(obj) || PyBytes_Check(obj) || PyByteArray_Check(obj) ||
         PyUnicode_Check(obj))
         return 0;
-    Py_buffer view;
-    if (PyObject_GetBuffer(obj, &view, PyBUF_RECORDS_RO) < 0) {
+    /* on the heap: a shared view lives as long as the arrays over it */
+    Py_buffer *held = malloc(sizeof *held);
+    if (!held) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (PyObject_GetBuffer(obj, held, PyBUF_RECORDS_RO) < 0) {
+        free(held);
         PyErr_Clear();
         return 0;
     }
+    Py_buffer view = *held;
     int swapped = 0;
     numc_dtype dt = format_dtype(view.format, view.itemsize, &swapped);
     if (as_dt != NUMC_DTYPE_NONE) dt = as_dt;
@@ -528,20 +552,26 @@ static int from_buffer(PyObject *obj, numc_dtype as_dt, numc_array **out) {
             strides[i] = view.strides ? view.strides[i] : view.itemsize;
         }
         size_t isz = numc_dtype_itemsize(dt);
+        *out = NULL;
+        if (share && view.readonly && !(swapped && isz > 1) && view.len > 0) {
+            *out = numc_array_from_foreign(dt, view.ndim, shape, strides, view.buf, release_view,
+                                           held);
+            if (*out) return 1; /* held is released with the array */
+            numc_error_clear(); /* odd strides or alignment: copy instead */
+        }
         if (swapped && isz > 1) {
             int64_t n = 1;
             for (int i = 0; i < view.ndim; i++)
                 n *= shape[i];
             char *tmp = malloc(n ? (size_t)n * isz : 1);
-            if (!tmp) {
-                PyBuffer_Release(&view);
+            if (tmp) {
+                copy_swapped(tmp, view.buf, view.ndim, shape, strides, isz,
+                             numc_dtype_kind(dt) == 'c' ? isz / 2 : isz);
+                *out = numc_array_from_data(dt, view.ndim, shape, tmp);
+                free(tmp);
+            } else {
                 PyErr_NoMemory();
-                return -1;
             }
-            copy_swapped(tmp, view.buf, view.ndim, shape, strides, isz,
-                         numc_dtype_kind(dt) == 'c' ? isz / 2 : isz);
-            *out = numc_array_from_data(dt, view.ndim, shape, tmp);
-            free(tmp);
         } else {
             /* C-contiguous sources (the common case) are one memcpy */
             int contig = PyBuffer_IsContiguous(&view, 'C');
@@ -553,13 +583,14 @@ static int from_buffer(PyObject *obj, numc_dtype as_dt, numc_array **out) {
         else
             pynumc_raise();
     }
-    PyBuffer_Release(&view);
+    PyBuffer_Release(held);
+    free(held);
     return r;
 }
 
 /* NumPy objects the buffer protocol cannot carry (bfloat16) or objects that
  * only speak __array__: let NumPy make an array, view bfloat16 as uint16. */
-static numc_array *from_numpy_fallback(PyObject *obj, numc_dtype dt) {
+static numc_array *from_numpy_fallback(PyObject *obj, numc_dtype dt, int share) {
     PyObject *np = pynumc_numpy();
     if (!np) return NULL;
     PyObject *arr = PyObject_CallMethod(np, "asarray", "O", obj);
@@ -575,11 +606,11 @@ static numc_array *from_numpy_fallback(PyObject *obj, numc_dtype dt) {
     if (is_bf16) {
         PyObject *u = PyObject_CallMethod(arr, "view", "s", "uint16");
         if (!u) goto done;
-        int r = from_buffer(u, NUMC_BFLOAT16, &raw);
+        int r = from_buffer(u, NUMC_BFLOAT16, share, &raw);
         Py_DECREF(u);
         if (r <= 0) goto fail_msg;
     } else {
-        int r = from_buffer(arr, NUMC_DTYPE_NONE, &raw);
+        int r = from_buffer(arr, NUMC_DTYPE_NONE, share, &raw);
         if (r <= 0) goto fail_msg;
     }
     res = raw;
@@ -599,7 +630,7 @@ done:
     return res;
 }
 
-static numc_array *convert(PyObject *obj, numc_dtype dt, int weak) {
+static numc_array *convert(PyObject *obj, numc_dtype dt, int weak, int share) {
     if (NumcArray_Check(obj)) {
         numc_array *a = NumcArray_ARR(obj);
         if (dt == NUMC_DTYPE_NONE || numc_array_dtype(a) == dt) return numc_array_retain(a);
@@ -612,7 +643,7 @@ static numc_array *convert(PyObject *obj, numc_dtype dt, int weak) {
         return (weak && dt == NUMC_DTYPE_NONE) ? scalar_weak(obj, k) : scalar_strong(obj, k, dt);
     if (PyList_Check(obj) || PyTuple_Check(obj)) return from_sequence(obj, dt);
     numc_array *a = NULL;
-    int r = from_buffer(obj, NUMC_DTYPE_NONE, &a);
+    int r = from_buffer(obj, NUMC_DTYPE_NONE, share, &a);
     if (r < 0) return NULL;
     if (r > 0) {
         if (dt != NUMC_DTYPE_NONE && numc_array_dtype(a) != dt) {
@@ -625,21 +656,22 @@ static numc_array *convert(PyObject *obj, numc_dtype dt, int weak) {
     }
     /* Python scalar subclasses that are not NumPy's (IntEnum, ...) */
     if (!pynumc_is_numpy_object(obj)) {
-        if (PyBool_Check(obj)) return convert(obj == Py_True ? Py_True : Py_False, dt, weak);
+        if (PyBool_Check(obj))
+            return convert(obj == Py_True ? Py_True : Py_False, dt, weak, share);
         if (PyLong_Check(obj) || PyFloat_Check(obj) || PyComplex_Check(obj)) {
             PyObject *base = PyLong_Check(obj) ? PyNumber_Long(obj)
                              : PyFloat_Check(obj)
                                  ? PyNumber_Float(obj)
                                  : PyComplex_FromCComplex(PyComplex_AsCComplex(obj));
             if (!base) return NULL;
-            a = convert(base, dt, weak);
+            a = convert(base, dt, weak, share);
             Py_DECREF(base);
             return a;
         }
     }
     if (pynumc_is_numpy_object(obj) || PyObject_HasAttrString(obj, "__array__") ||
         PyObject_HasAttrString(obj, "__array_interface__"))
-        return from_numpy_fallback(obj, dt);
+        return from_numpy_fallback(obj, dt, share);
     if (obj == Py_None)
         PyErr_SetString(PyExc_TypeError, "numc cannot make an array from None");
     else
@@ -649,10 +681,13 @@ static numc_array *convert(PyObject *obj, numc_dtype dt, int weak) {
 }
 
 numc_array *pynumc_from_object(PyObject *obj, numc_dtype dtype) {
-    return convert(obj, dtype, 1);
+    return convert(obj, dtype, 1, 1);
 }
 numc_array *pynumc_asarray(PyObject *obj, numc_dtype dtype) {
-    return convert(obj, dtype, 0);
+    return convert(obj, dtype, 0, 1);
+}
+numc_array *pynumc_array_copy(PyObject *obj, numc_dtype dtype) {
+    return convert(obj, dtype, 0, 0);
 }
 
 numc_array *pynumc_operand(PyObject *obj) {
@@ -662,7 +697,7 @@ numc_array *pynumc_operand(PyObject *obj) {
     if (PyList_Check(obj) || PyTuple_Check(obj) || pynumc_is_numpy_object(obj) ||
         PyLong_Check(obj) || PyFloat_Check(obj) || PyComplex_Check(obj) ||
         (PyObject_CheckBuffer(obj) && !PyBytes_Check(obj) && !PyByteArray_Check(obj)))
-        return convert(obj, NUMC_DTYPE_NONE, 1);
+        return convert(obj, NUMC_DTYPE_NONE, 1, 1);
     return NULL;
 }
 
