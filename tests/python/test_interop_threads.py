@@ -122,6 +122,61 @@ def test_asarray_is_a_snapshot_of_writable_sources():
     np.testing.assert_array_equal(np.asarray(b), [1.0, 2.0])
 
 
+def readonly(x):
+    x = x.copy()
+    x.flags.writeable = False
+    return x
+
+
+def test_asarray_zero_copy_of_readonly_sources():
+    import gc
+    import sys
+    x = readonly(np.arange(12.0).reshape(3, 4))
+    base = sys.getrefcount(x)
+    a = numc.asarray(x)
+    assert np.shares_memory(np.asarray(a), x)
+    assert sys.getrefcount(x) == base + 1  # the view holds its exporter
+    np.testing.assert_array_equal(np.asarray(a + 1), x + 1)
+    for v in (x[::-1, ::2], x.T, x[1:, 1:3]):
+        w = numc.asarray(v)
+        assert np.shares_memory(np.asarray(w), x)
+        np.testing.assert_array_equal(np.asarray(w), v)
+        np.testing.assert_array_equal(np.asarray(numc.sum(w, axis=0)), v.sum(axis=0))
+    del w, v
+    # the source may go: the view keeps its memory alive
+    b = numc.asarray(readonly(np.linspace(0, 1, 7, dtype=np.float32)))
+    gc.collect()
+    np.testing.assert_array_equal(np.asarray(b), np.linspace(0, 1, 7, dtype=np.float32))
+    del a
+    gc.collect()
+    assert sys.getrefcount(x) == base
+    # broadcast views (read-only, zero strides) and bytes through memoryview
+    y = np.broadcast_to(np.arange(3.0), (4, 3))
+    np.testing.assert_array_equal(np.asarray(numc.asarray(y)), y)
+    m = numc.asarray(memoryview(np.arange(6, dtype=np.int16).tobytes()).cast("h"))
+    np.testing.assert_array_equal(np.asarray(m), np.arange(6, dtype=np.int16))
+
+
+def test_readonly_sources_copied_when_asked():
+    x = readonly(np.arange(6.0))
+    for a in (numc.array(x), numc.asarray(x, copy=True), numc.array(x, copy=True)):
+        assert not np.shares_memory(np.asarray(a), x)
+        np.testing.assert_array_equal(np.asarray(a), x)
+    assert np.shares_memory(np.asarray(numc.array(x, copy=False)), x)
+    # writable sources are always copied (numc values are immutable)
+    w = np.arange(6.0)
+    assert not np.shares_memory(np.asarray(numc.asarray(w)), w)
+
+
+def test_index_assignment_never_writes_into_a_shared_source():
+    x = readonly(np.arange(6.0))
+    a = numc.asarray(x)
+    a[1] = -5.0
+    a += 1
+    np.testing.assert_array_equal(x, np.arange(6.0))
+    np.testing.assert_array_equal(np.asarray(a), [1.0, -4.0, 3.0, 4.0, 5.0, 6.0])
+
+
 def test_asarray_with_dtype():
     x = np.arange(6, dtype=np.int32).reshape(2, 3)
     a = numc.asarray(x, dtype=numc.float32)
