@@ -575,8 +575,7 @@ static int from_buffer(PyObject *obj, numc_dtype as_dt, int share, numc_array **
         } else {
             /* C-contiguous sources (the common case) are one memcpy */
             int contig = PyBuffer_IsContiguous(&view, 'C');
-            *out =
-                numc_array_from_strided(dt, view.ndim, shape, contig ? NULL : strides, view.buf);
+            *out = numc_array_from_strided(dt, view.ndim, shape, contig ? NULL : strides, view.buf);
         }
         if (*out)
             r = 1;
@@ -656,8 +655,7 @@ static numc_array *convert(PyObject *obj, numc_dtype dt, int weak, int share) {
     }
     /* Python scalar subclasses that are not NumPy's (IntEnum, ...) */
     if (!pynumc_is_numpy_object(obj)) {
-        if (PyBool_Check(obj))
-            return convert(obj == Py_True ? Py_True : Py_False, dt, weak, share);
+        if (PyBool_Check(obj)) return convert(obj == Py_True ? Py_True : Py_False, dt, weak, share);
         if (PyLong_Check(obj) || PyFloat_Check(obj) || PyComplex_Check(obj)) {
             PyObject *base = PyLong_Check(obj) ? PyNumber_Long(obj)
                              : PyFloat_Check(obj)
