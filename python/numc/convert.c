@@ -502,6 +502,11 @@ static void copy_swapped(char *dst, const char *src, int nd, const int64_t *shap
     }
 }
 
+/* Smaller read-only buffers (NumPy scalars as operands, short arrays) are
+ * copied: that costs less than holding the exporter and taking the GIL to
+ * release it. */
+#define SHARE_MIN_BYTES 1024
+
 /* Ends a zero-copy view: the last numc array over a read-only buffer went
  * (on any thread), so the exporter may go too. */
 static void release_view(void *p) {
@@ -553,7 +558,7 @@ static int from_buffer(PyObject *obj, numc_dtype as_dt, int share, numc_array **
         }
         size_t isz = numc_dtype_itemsize(dt);
         *out = NULL;
-        if (share && view.readonly && !(swapped && isz > 1) && view.len > 0) {
+        if (share && view.readonly && !(swapped && isz > 1) && view.len >= SHARE_MIN_BYTES) {
             *out = numc_array_from_foreign(dt, view.ndim, shape, strides, view.buf, release_view,
                                            held);
             if (*out) return 1; /* held is released with the array */

@@ -131,13 +131,14 @@ def readonly(x):
 def test_asarray_zero_copy_of_readonly_sources():
     import gc
     import sys
-    x = readonly(np.arange(12.0).reshape(3, 4))
+    # (buffers under 1 KiB are copied: cheaper than holding the exporter)
+    x = readonly(np.arange(2000.0).reshape(40, 50))
     base = sys.getrefcount(x)
     a = numc.asarray(x)
     assert np.shares_memory(np.asarray(a), x)
     assert sys.getrefcount(x) == base + 1  # the view holds its exporter
     np.testing.assert_array_equal(np.asarray(a + 1), x + 1)
-    for v in (x[::-1, ::2], x.T, x[1:, 1:3]):
+    for v in (x[::-1, ::2], x.T, x[1:, 1:30]):
         w = numc.asarray(v)
         assert np.shares_memory(np.asarray(w), x)
         np.testing.assert_array_equal(np.asarray(w), v)
@@ -151,30 +152,36 @@ def test_asarray_zero_copy_of_readonly_sources():
     gc.collect()
     assert sys.getrefcount(x) == base
     # broadcast views (read-only, zero strides) and bytes through memoryview
-    y = np.broadcast_to(np.arange(3.0), (4, 3))
+    y = np.broadcast_to(np.arange(200.0), (4, 200))
     np.testing.assert_array_equal(np.asarray(numc.asarray(y)), y)
+    assert np.shares_memory(np.asarray(numc.asarray(y)), y)
+    small = readonly(np.arange(5.0))
+    assert not np.shares_memory(np.asarray(numc.asarray(small)), small)
     m = numc.asarray(memoryview(np.arange(6, dtype=np.int16).tobytes()).cast("h"))
     np.testing.assert_array_equal(np.asarray(m), np.arange(6, dtype=np.int16))
 
 
 def test_readonly_sources_copied_when_asked():
-    x = readonly(np.arange(6.0))
+    x = readonly(np.arange(200.0))
     for a in (numc.array(x), numc.asarray(x, copy=True), numc.array(x, copy=True)):
         assert not np.shares_memory(np.asarray(a), x)
         np.testing.assert_array_equal(np.asarray(a), x)
     assert np.shares_memory(np.asarray(numc.array(x, copy=False)), x)
     # writable sources are always copied (numc values are immutable)
-    w = np.arange(6.0)
+    w = np.arange(200.0)
     assert not np.shares_memory(np.asarray(numc.asarray(w)), w)
 
 
 def test_index_assignment_never_writes_into_a_shared_source():
-    x = readonly(np.arange(6.0))
+    x = readonly(np.arange(200.0))
     a = numc.asarray(x)
+    assert np.shares_memory(np.asarray(a), x)
     a[1] = -5.0
     a += 1
-    np.testing.assert_array_equal(x, np.arange(6.0))
-    np.testing.assert_array_equal(np.asarray(a), [1.0, -4.0, 3.0, 4.0, 5.0, 6.0])
+    np.testing.assert_array_equal(x, np.arange(200.0))
+    want = np.arange(200.0) + 1
+    want[1] = -4.0
+    np.testing.assert_array_equal(np.asarray(a), want)
 
 
 def test_asarray_with_dtype():
