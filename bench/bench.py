@@ -5,6 +5,9 @@ PyTorch when importable). `make bench`. Never part of pass/fail.
 Small ops (per-call overhead) on 1-, 8- and 100-element float64 and float32
 arrays, and large kernels on 1e7 float32 elements and a 1024x1024 float32
 matmul. Each time is the minimum over repeats of timeit's per-call average.
+Then the thread-budget table (float32 matmul 64...1024, numc and NumPy
+alternating in one process) and the asarray sweep (1e3...1e7 elements
+against NumPy's own copy).
 
 Usage: bench.py [--quick] [--only SUBSTRING]
 """
@@ -142,6 +145,70 @@ def time_calls(calls, quick, large):
     return best
 
 
+def matmul_alternating(quick):
+    """One thread budget: numc and NumPy matmuls (float32) alternate call by
+    call in this one process, so each runs right after the other library
+    (and its BLAS threads) did. Median per-call time of each."""
+    import time
+    import numc
+    rng = np.random.default_rng(2)
+    sizes = (64, 128, 256, 512) if quick else (64, 128, 256, 512, 1024)
+    shapes = [((256, 64), (64, 128))] + [((m, m), (m, m)) for m in sizes]
+    print()
+    print("matmul float32, numc and NumPy alternating in one process (median per call; "
+          f"numc pool {numc.num_threads()} threads)")
+    head = f"{'shapes':<26s}{'numpy':>11s}{'numc':>11s}{'ratio':>8s}"
+    print(head)
+    print("-" * len(head))
+    pc = time.perf_counter
+    for sa, sb in shapes:
+        x = rng.random(sa, dtype=np.float32)
+        y = rng.random(sb, dtype=np.float32)
+        cx, cy = numc.asarray(x), numc.asarray(y)
+        np.matmul(x, y)
+        numc.matmul(cx, cy)
+        work = sa[0] * sa[1] * sb[1]
+        reps = int(min(300, max(5, 2e9 / work / (40 if quick else 10))))
+        tn, tc = [], []
+        for _ in range(reps):
+            t0 = pc()
+            np.matmul(x, y)
+            t1 = pc()
+            numc.matmul(cx, cy)
+            t2 = pc()
+            tn.append(t1 - t0)
+            tc.append(t2 - t1)
+        mn, mc = sorted(tn)[reps // 2], sorted(tc)[reps // 2]
+        name = f"{sa[0]}x{sa[1]} @ {sb[0]}x{sb[1]}"
+        print(f"{name:<26s}{fmt_time(mn):>11s}{fmt_time(mc):>11s}{mc / mn:7.2f}x", flush=True)
+
+
+def asarray_sweep(quick):
+    """numc.asarray of a NumPy array (and of array.array / memoryview) against
+    NumPy's own copy; speed = numpy .copy() time / numc time (>= 0.9 wanted)."""
+    import array
+    import numc
+    sizes = (10**3, 10**4, 10**5, 10**6) if quick else (10**3, 10**4, 10**5, 10**6, 10**7)
+    print()
+    print("asarray float32: numc.asarray(x) against x.copy() (speed = copy time / numc time)")
+    head = (f"{'elements':<10s}{'x.copy()':>11s}{'ndarray':>11s}{'speed':>7s}"
+            f"{'array.array':>13s}{'speed':>7s}{'memoryview':>12s}{'speed':>7s}")
+    print(head)
+    print("-" * len(head))
+    rng = np.random.default_rng(3)
+    for n in sizes:
+        x = rng.random(n, dtype=np.float32)
+        aa = array.array("f", x.tobytes())
+        mv = memoryview(x)
+        calls = {"copy": x.copy, "nd": lambda: numc.asarray(x),
+                 "aa": lambda: numc.asarray(aa), "mv": lambda: numc.asarray(mv)}
+        t = time_calls(calls, quick, n >= 10**6)
+        row = f"{n:<10d}{fmt_time(t['copy']):>11s}"
+        for k, w in (("nd", 11), ("aa", 13), ("mv", 12)):
+            row += f"{fmt_time(t[k]):>{w}s}{t['copy'] / t[k]:6.2f}x"
+        print(row, flush=True)
+
+
 def fmt_time(s):
     if s is None:
         return "-"
@@ -213,6 +280,10 @@ def main():
         ratio = f"{t / base:6.2f}x" if t and base else "     -"
         print(f"{name:<34s}{fmt_time(base):>11s}{fmt_time(t):>11s}{ratio:>7s}"
               "  (each in its own process)", flush=True)
+    if not args.only or args.only in "matmul-alternating":
+        matmul_alternating(args.quick)
+    if not args.only or args.only in "asarray-sweep":
+        asarray_sweep(args.quick)
     return 0
 
 

@@ -176,6 +176,17 @@ numc_array *numc_array_from_data(numc_dtype dt, int ndim, const int64_t *shape, 
 /* Like from_data, but data is laid out with the given byte strides. */
 numc_array *numc_array_from_strided(numc_dtype dt, int ndim, const int64_t *shape,
                                     const int64_t *byte_strides, const void *data);
+/* ---- threads block (issue 10): zero-copy views of foreign host memory ---- */
+/* An array viewing host memory it does not own (byte strides, any sign; NULL
+ * for C order), without copying: the caller promises the memory stays
+ * unchanged until release(owner) is called, once, when the last array using
+ * it goes (from any thread). The buffer counts as exported, so it is never
+ * updated in place. NULL with NUMC_ERR_VALUE (release not called) when the
+ * strides or the address are not multiples of the itemsize. */
+numc_array *numc_array_from_foreign(numc_dtype dt, int ndim, const int64_t *shape,
+                                    const int64_t *byte_strides, const void *data,
+                                    void (*release)(void *owner), void *owner);
+/* ---- end of threads block ---- */
 /* Copies the array into `dst` in C order (numc_array_size * itemsize bytes). */
 numc_status numc_array_to_host(const numc_array *a, void *dst);
 /* 0-d "weak" scalars: they behave like Python scalars in promotion (NEP 50). */

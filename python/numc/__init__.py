@@ -17,3 +17,37 @@ euler_gamma = 0.5772156649015329
 newaxis = None
 __array_api_version__ = "2024.12"
 __version__ = "0.1.0"
+
+
+def _register_threadpoolctl():
+    """Lets threadpoolctl see and limit numc's thread pool (user_api "numc").
+
+    numc's kernels and its BLAS calls share that one pool (NUMC_NUM_THREADS);
+    threadpoolctl finds it as the loaded `_numc` extension.
+    """
+    try:
+        import threadpoolctl
+    except ImportError:
+        return
+    if not hasattr(threadpoolctl, "register"):  # threadpoolctl < 3.5
+        return
+
+    class NumcController(threadpoolctl.LibController):
+        user_api = "numc"
+        internal_api = "numc"
+        filename_prefixes = ("_numc",)
+
+        def get_num_threads(self):
+            return _numc.num_threads()
+
+        def set_num_threads(self, num_threads):
+            n = int(num_threads)  # (numc's max would shadow the builtin here)
+            _numc.num_threads(n if n > 0 else 1)
+
+        def get_version(self):
+            return __version__
+
+    threadpoolctl.register(NumcController)
+
+
+_register_threadpoolctl()

@@ -410,10 +410,18 @@ done:
 
 /* ---- the buffer protocol ---- */
 
-static numc_dtype format_dtype(const char *f, Py_ssize_t itemsize) {
+/* The dtype of a buffer format; *swapped says its bytes are in the other
+ * order than this machine's. */
+static numc_dtype format_dtype(const char *f, Py_ssize_t itemsize, int *swapped) {
+    *swapped = 0;
     if (!f) return NUMC_UINT8;
-    if (*f == '@' || *f == '=' || *f == '<' || *f == '|') f++;
-    if (*f == '>' || *f == '!') return NUMC_DTYPE_NONE;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (*f == '>' || *f == '!') *swapped = 1;
+    if (*f == '@' || *f == '=' || *f == '<' || *f == '|' || *f == '>' || *f == '!') f++;
+#else
+    if (*f == '<') *swapped = 1;
+    if (*f == '@' || *f == '=' || *f == '>' || *f == '!' || *f == '|' || *f == '<') f++;
+#endif
     numc_dtype dt = NUMC_DTYPE_NONE;
     if (f[0] == 'Z' && f[1] && !f[2]) {
         if (f[1] == 'f')
@@ -472,17 +480,70 @@ static numc_dtype format_dtype(const char *f, Py_ssize_t itemsize) {
     return dt;
 }
 
-/* 1: converted, 0: the object has no usable buffer (no exception), -1: error. */
-static int from_buffer(PyObject *obj, numc_dtype as_dt, numc_array **out) {
+/* Copies a strided region of n elements in C order, reversing the bytes of
+ * each unit (a whole element, or each half of a complex one). */
+static void copy_swapped(char *dst, const char *src, int nd, const int64_t *shape,
+                         const int64_t *strides, size_t isz, size_t unit) {
+    int64_t idx[NUMC_MAX_DIMS] = {0}, n = 1;
+    for (int d = 0; d < nd; d++)
+        n *= shape[d];
+    for (int64_t k = 0; k < n; k++, dst += isz) {
+        for (size_t u = 0; u < isz; u += unit)
+            for (size_t b = 0; b < unit; b++)
+                dst[u + b] = src[u + unit - 1 - b];
+        for (int d = nd - 1; d >= 0; d--) {
+            if (++idx[d] < shape[d]) {
+                src += strides[d];
+                break;
+            }
+            src -= strides[d] * (shape[d] - 1);
+            idx[d] = 0;
+        }
+    }
+}
+
+/* Smaller read-only buffers (NumPy scalars as operands, short arrays) are
+ * copied: that costs less than holding the exporter and taking the GIL to
+ * release it. */
+#define SHARE_MIN_BYTES 1024
+
+/* Ends a zero-copy view: the last numc array over a read-only buffer went
+ * (on any thread), so the exporter may go too. */
+static void release_view(void *p) {
+    Py_buffer *view = p;
+#if PY_VERSION_HEX >= 0x030D0000
+    if (Py_IsFinalizing()) return; /* the exporter goes with the interpreter */
+#else
+    if (_Py_IsFinalizing()) return;
+#endif
+    PyGILState_STATE g = PyGILState_Ensure();
+    PyBuffer_Release(view);
+    PyGILState_Release(g);
+    free(view);
+}
+
+/* 1: converted, 0: the object has no usable buffer (no exception), -1: error.
+ * share: a read-only buffer may be viewed without a copy (the view holds the
+ * exporter until the last array over it goes). */
+static int from_buffer(PyObject *obj, numc_dtype as_dt, int share, numc_array **out) {
     if (!PyObject_CheckBuffer(obj) || PyBytes_Check(obj) || PyByteArray_Check(obj) ||
         PyUnicode_Check(obj))
         return 0;
-    Py_buffer view;
-    if (PyObject_GetBuffer(obj, &view, PyBUF_RECORDS_RO) < 0) {
+    /* on the heap: a shared view lives as long as the arrays over it */
+    Py_buffer *held = malloc(sizeof *held);
+    if (!held) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (PyObject_GetBuffer(obj, held, PyBUF_RECORDS_RO) < 0) {
+        free(held);
         PyErr_Clear();
         return 0;
     }
-    numc_dtype dt = as_dt != NUMC_DTYPE_NONE ? as_dt : format_dtype(view.format, view.itemsize);
+    Py_buffer view = *held;
+    int swapped = 0;
+    numc_dtype dt = format_dtype(view.format, view.itemsize, &swapped);
+    if (as_dt != NUMC_DTYPE_NONE) dt = as_dt;
     int r = -1;
     if (dt == NUMC_DTYPE_NONE) {
         PyErr_Format(PyExc_TypeError, "numc: unsupported buffer format '%s'",
@@ -495,19 +556,45 @@ static int from_buffer(PyObject *obj, numc_dtype as_dt, numc_array **out) {
             shape[i] = view.shape ? view.shape[i] : view.len / view.itemsize;
             strides[i] = view.strides ? view.strides[i] : view.itemsize;
         }
-        *out = numc_array_from_strided(dt, view.ndim, shape, strides, view.buf);
+        size_t isz = numc_dtype_itemsize(dt);
+        *out = NULL;
+        if (share && view.readonly && !(swapped && isz > 1) && view.len >= SHARE_MIN_BYTES) {
+            *out = numc_array_from_foreign(dt, view.ndim, shape, strides, view.buf, release_view,
+                                           held);
+            if (*out) return 1; /* held is released with the array */
+            numc_error_clear(); /* odd strides or alignment: copy instead */
+        }
+        if (swapped && isz > 1) {
+            int64_t n = 1;
+            for (int i = 0; i < view.ndim; i++)
+                n *= shape[i];
+            char *tmp = malloc(n ? (size_t)n * isz : 1);
+            if (tmp) {
+                copy_swapped(tmp, view.buf, view.ndim, shape, strides, isz,
+                             numc_dtype_kind(dt) == 'c' ? isz / 2 : isz);
+                *out = numc_array_from_data(dt, view.ndim, shape, tmp);
+                free(tmp);
+            } else {
+                PyErr_NoMemory();
+            }
+        } else {
+            /* C-contiguous sources (the common case) are one memcpy */
+            int contig = PyBuffer_IsContiguous(&view, 'C');
+            *out = numc_array_from_strided(dt, view.ndim, shape, contig ? NULL : strides, view.buf);
+        }
         if (*out)
             r = 1;
         else
             pynumc_raise();
     }
-    PyBuffer_Release(&view);
+    PyBuffer_Release(held);
+    free(held);
     return r;
 }
 
 /* NumPy objects the buffer protocol cannot carry (bfloat16) or objects that
  * only speak __array__: let NumPy make an array, view bfloat16 as uint16. */
-static numc_array *from_numpy_fallback(PyObject *obj, numc_dtype dt) {
+static numc_array *from_numpy_fallback(PyObject *obj, numc_dtype dt, int share) {
     PyObject *np = pynumc_numpy();
     if (!np) return NULL;
     PyObject *arr = PyObject_CallMethod(np, "asarray", "O", obj);
@@ -523,11 +610,11 @@ static numc_array *from_numpy_fallback(PyObject *obj, numc_dtype dt) {
     if (is_bf16) {
         PyObject *u = PyObject_CallMethod(arr, "view", "s", "uint16");
         if (!u) goto done;
-        int r = from_buffer(u, NUMC_BFLOAT16, &raw);
+        int r = from_buffer(u, NUMC_BFLOAT16, share, &raw);
         Py_DECREF(u);
         if (r <= 0) goto fail_msg;
     } else {
-        int r = from_buffer(arr, NUMC_DTYPE_NONE, &raw);
+        int r = from_buffer(arr, NUMC_DTYPE_NONE, share, &raw);
         if (r <= 0) goto fail_msg;
     }
     res = raw;
@@ -547,7 +634,7 @@ done:
     return res;
 }
 
-static numc_array *convert(PyObject *obj, numc_dtype dt, int weak) {
+static numc_array *convert(PyObject *obj, numc_dtype dt, int weak, int share) {
     if (NumcArray_Check(obj)) {
         numc_array *a = NumcArray_ARR(obj);
         if (dt == NUMC_DTYPE_NONE || numc_array_dtype(a) == dt) return numc_array_retain(a);
@@ -560,7 +647,7 @@ static numc_array *convert(PyObject *obj, numc_dtype dt, int weak) {
         return (weak && dt == NUMC_DTYPE_NONE) ? scalar_weak(obj, k) : scalar_strong(obj, k, dt);
     if (PyList_Check(obj) || PyTuple_Check(obj)) return from_sequence(obj, dt);
     numc_array *a = NULL;
-    int r = from_buffer(obj, NUMC_DTYPE_NONE, &a);
+    int r = from_buffer(obj, NUMC_DTYPE_NONE, share, &a);
     if (r < 0) return NULL;
     if (r > 0) {
         if (dt != NUMC_DTYPE_NONE && numc_array_dtype(a) != dt) {
@@ -573,21 +660,21 @@ static numc_array *convert(PyObject *obj, numc_dtype dt, int weak) {
     }
     /* Python scalar subclasses that are not NumPy's (IntEnum, ...) */
     if (!pynumc_is_numpy_object(obj)) {
-        if (PyBool_Check(obj)) return convert(obj == Py_True ? Py_True : Py_False, dt, weak);
+        if (PyBool_Check(obj)) return convert(obj == Py_True ? Py_True : Py_False, dt, weak, share);
         if (PyLong_Check(obj) || PyFloat_Check(obj) || PyComplex_Check(obj)) {
             PyObject *base = PyLong_Check(obj) ? PyNumber_Long(obj)
                              : PyFloat_Check(obj)
                                  ? PyNumber_Float(obj)
                                  : PyComplex_FromCComplex(PyComplex_AsCComplex(obj));
             if (!base) return NULL;
-            a = convert(base, dt, weak);
+            a = convert(base, dt, weak, share);
             Py_DECREF(base);
             return a;
         }
     }
     if (pynumc_is_numpy_object(obj) || PyObject_HasAttrString(obj, "__array__") ||
         PyObject_HasAttrString(obj, "__array_interface__"))
-        return from_numpy_fallback(obj, dt);
+        return from_numpy_fallback(obj, dt, share);
     if (obj == Py_None)
         PyErr_SetString(PyExc_TypeError, "numc cannot make an array from None");
     else
@@ -597,10 +684,13 @@ static numc_array *convert(PyObject *obj, numc_dtype dt, int weak) {
 }
 
 numc_array *pynumc_from_object(PyObject *obj, numc_dtype dtype) {
-    return convert(obj, dtype, 1);
+    return convert(obj, dtype, 1, 1);
 }
 numc_array *pynumc_asarray(PyObject *obj, numc_dtype dtype) {
-    return convert(obj, dtype, 0);
+    return convert(obj, dtype, 0, 1);
+}
+numc_array *pynumc_array_copy(PyObject *obj, numc_dtype dtype) {
+    return convert(obj, dtype, 0, 0);
 }
 
 numc_array *pynumc_operand(PyObject *obj) {
@@ -610,7 +700,7 @@ numc_array *pynumc_operand(PyObject *obj) {
     if (PyList_Check(obj) || PyTuple_Check(obj) || pynumc_is_numpy_object(obj) ||
         PyLong_Check(obj) || PyFloat_Check(obj) || PyComplex_Check(obj) ||
         (PyObject_CheckBuffer(obj) && !PyBytes_Check(obj) && !PyByteArray_Check(obj)))
-        return convert(obj, NUMC_DTYPE_NONE, 1);
+        return convert(obj, NUMC_DTYPE_NONE, 1, 1);
     return NULL;
 }
 

@@ -237,7 +237,51 @@ static PyObject *dtype_get_descr(PyObject *self, void *c) {
     return Py_BuildValue("[(ss)]", "", dtype_strs[((PyNumcDTypeObject *)self)->dt]);
 }
 
+/* ---- NumPy's view of numc's dtypes: NumPy asks any object it is given as a
+ * dtype for a `dtype` attribute, so numpy.dtype(numc.float32),
+ * x.astype(numc.float64) and numpy.zeros(2, dtype=numc.bfloat16) give the
+ * real NumPy dtype (bfloat16 through ml_dtypes) instead of `object`. ---- */
+
+static PyObject *numpy_dtypes[NUMC_DTYPE_COUNT];
+
+/* A new reference to the NumPy dtype of dt, made once. */
+static PyObject *numpy_dtype_of(numc_dtype dt) {
+    if (!numpy_dtypes[dt]) {
+        PyObject *np = pynumc_numpy();
+        if (!np) return NULL;
+        PyObject *spec = dt == NUMC_BFLOAT16 ? pynumc_bfloat16_type() : NULL;
+        if (dt == NUMC_BFLOAT16 && !spec) return NULL;
+        numpy_dtypes[dt] = spec ? PyObject_CallMethod(np, "dtype", "O", spec)
+                                : PyObject_CallMethod(np, "dtype", "s", numc_dtype_name(dt));
+        if (!numpy_dtypes[dt]) return NULL;
+    }
+    return Py_NewRef(numpy_dtypes[dt]);
+}
+
+static PyObject *dtype_get_numpy(PyObject *self, void *c) {
+    return numpy_dtype_of(((PyNumcDTypeObject *)self)->dt);
+}
+
+/* `numc.float32.dtype`: a descriptor in each scalar class's dict, so that the
+ * class itself (NumPy is handed the class) answers. */
+typedef struct {
+    PyObject_HEAD numc_dtype dt;
+} NumpyDTypeDescr;
+
+static PyObject *numpy_descr_get(PyObject *self, PyObject *instance, PyObject *owner) {
+    return numpy_dtype_of(((NumpyDTypeDescr *)self)->dt);
+}
+
+static PyTypeObject NumpyDTypeDescr_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "numc._numpy_dtype",
+    .tp_basicsize = sizeof(NumpyDTypeDescr),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "The NumPy dtype of a numc scalar type.",
+    .tp_descr_get = numpy_descr_get,
+};
+
 static PyGetSetDef dtype_getset[] = {
+    {"dtype", dtype_get_numpy, NULL, "The equivalent NumPy dtype.", NULL},
     {"name", dtype_get_name, NULL, NULL, NULL},
     {"itemsize", dtype_get_itemsize, NULL, NULL, NULL},
     {"alignment", dtype_get_itemsize, NULL, NULL, NULL},
@@ -560,7 +604,8 @@ static PyMethodDef dtype_functions[] = {
 
 int pynumc_init_dtypes(PyObject *m) {
     if (PyType_Ready(&PyNumcDType_Type) < 0 || PyType_Ready(&Generic_Type) < 0 ||
-        PyType_Ready(&FInfo_Type) < 0 || PyType_Ready(&IInfo_Type) < 0)
+        PyType_Ready(&FInfo_Type) < 0 || PyType_Ready(&IInfo_Type) < 0 ||
+        PyType_Ready(&NumpyDTypeDescr_Type) < 0)
         return -1;
     if (PyModule_AddObjectRef(m, "dtype", (PyObject *)&PyNumcDType_Type) < 0 ||
         PyModule_AddObjectRef(m, "generic", (PyObject *)&Generic_Type) < 0 ||
@@ -582,6 +627,12 @@ int pynumc_init_dtypes(PyObject *m) {
         snprintf(dtype_reprs[i], sizeof dtype_reprs[i], "dtype('%s')", numc_dtype_name(dt));
         scalar_types[i] = make_class(m, numc_dtype_name(dt), abstract_types[parent_of(dt)]);
         if (!scalar_types[i]) return -1;
+        NumpyDTypeDescr *nd = PyObject_New(NumpyDTypeDescr, &NumpyDTypeDescr_Type);
+        if (!nd) return -1;
+        nd->dt = dt;
+        int r = PyObject_SetAttrString((PyObject *)scalar_types[i], "dtype", (PyObject *)nd);
+        Py_DECREF(nd);
+        if (r < 0) return -1;
     }
     /* NumPy's aliases */
     static const struct {

@@ -332,7 +332,10 @@ static PyObject *do_array(frame_t *f, int is_asarray) {
                         "Unable to avoid copy while creating an array as requested.");
         return NULL;
     }
-    numc_array *r = pynumc_asarray(o, dt);
+    /* NumPy's copy rules: asarray may view a read-only buffer; array copies
+     * unless copy=False, as does copy=True */
+    int share = is_asarray ? copy != 1 : copy == 0;
+    numc_array *r = share ? pynumc_asarray(o, dt) : pynumc_array_copy(o, dt);
     if (!r) return NULL;
     pval *nm = OPT(f, ndmin);
     if (nm && nm->i > numc_array_ndim(r)) {

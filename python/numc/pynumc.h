@@ -75,6 +75,9 @@ int pynumc_array_add_methods(PyMethodDef *defs);
 numc_array *pynumc_from_object(PyObject *obj, numc_dtype dtype);
 /* Like pynumc_from_object, but Python scalars give strong arrays (np.asarray). */
 numc_array *pynumc_asarray(PyObject *obj, numc_dtype dtype);
+/* Like pynumc_asarray, but never a view of the object's memory (asarray and
+ * pynumc_asarray view read-only buffers without copying; array copies). */
+numc_array *pynumc_array_copy(PyObject *obj, numc_dtype dtype);
 /* Operand of a binary operator: a new reference, or NULL without an exception
  * when the object is of a type the operator should decline (NotImplemented). */
 numc_array *pynumc_operand(PyObject *obj);

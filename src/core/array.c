@@ -183,6 +183,49 @@ numc_array *numc_array_from_strided(numc_dtype dt, int ndim, const int64_t *shap
     return a;
 }
 
+numc_array *numc_array_from_foreign(numc_dtype dt, int ndim, const int64_t *shape,
+                                    const int64_t *byte_strides, const void *data,
+                                    void (*release)(void *owner), void *owner) {
+    int64_t size;
+    if (dt < 0 || dt >= NUMC_DTYPE_COUNT) {
+        numc_error_set(NUMC_ERR_TYPE, "data type not understood");
+        return NULL;
+    }
+    if (numc_shape_size("array", ndim, shape, &size)) return NULL;
+    int64_t isz = (int64_t)numc_dtype_info[dt].itemsize, strides[NUMC_MAX_DIMS];
+    if (!byte_strides) numc_contig_strides(ndim, shape, strides);
+    /* the lowest and highest addresses the view touches */
+    int64_t lo = 0, hi = isz;
+    for (int i = 0; i < ndim; i++) {
+        int64_t bs = byte_strides ? byte_strides[i] : strides[i] * isz;
+        if (bs % isz) {
+            numc_error_set(NUMC_ERR_VALUE, "numc_array_from_foreign: stride not a multiple of "
+                                           "the itemsize");
+            return NULL;
+        }
+        strides[i] = bs / isz;
+        if (shape[i] > 1 && bs < 0) lo += bs * (shape[i] - 1);
+        if (shape[i] > 1 && bs > 0) hi += bs * (shape[i] - 1);
+    }
+    if ((uintptr_t)data % (uintptr_t)isz) {
+        numc_error_set(NUMC_ERR_VALUE, "numc_array_from_foreign: misaligned data");
+        return NULL;
+    }
+    numc_array *a = numc_array_alloc_header(dt, ndim, shape);
+    if (!a) return NULL;
+    char *base = (char *)data + lo;
+    a->buffer = numc_buffer_foreign(base, size ? (size_t)(hi - lo) : 0, release, owner);
+    if (!a->buffer) {
+        numc_array_release(a);
+        return NULL;
+    }
+    for (int i = 0; i < ndim; i++)
+        a->strides[i] = strides[i];
+    a->offset = -lo / isz;
+    numc_array_update_flags(a);
+    return a;
+}
+
 numc_array *numc_array_from_data(numc_dtype dt, int ndim, const int64_t *shape, const void *data) {
     return numc_array_from_strided(dt, ndim, shape, NULL, data);
 }

@@ -207,6 +207,8 @@ numc_buffer *numc_buffer_new(numc_device *dev, size_t nbytes) {
     }
     atomic_init(&b->refcount, 1);
     atomic_init(&b->exported, 0);
+    b->foreign_release = NULL;
+    b->foreign_owner = NULL;
     b->device = dev;
     b->data = p;
     b->nbytes = nbytes;
@@ -214,9 +216,30 @@ numc_buffer *numc_buffer_new(numc_device *dev, size_t nbytes) {
     return b;
 }
 
+/* A buffer header over foreign host memory (see numc_array_from_foreign). */
+numc_buffer *numc_buffer_foreign(void *data, size_t nbytes, void (*release)(void *), void *owner) {
+    numc_buffer *b = buf_nfree ? buf_freelist[--buf_nfree] : malloc(sizeof *b);
+    if (!b) {
+        numc_error_set(NUMC_ERR_MEMORY, "Unable to allocate buffer header");
+        return NULL;
+    }
+    atomic_init(&b->refcount, 1);
+    atomic_init(&b->exported, 1);
+    b->foreign_release = release;
+    b->foreign_owner = owner;
+    b->device = numc_device_host();
+    b->data = data;
+    b->nbytes = nbytes;
+    b->capacity = nbytes;
+    return b;
+}
+
 void numc_buffer_release(numc_buffer *b) {
     if (atomic_fetch_sub_explicit(&b->refcount, 1, memory_order_acq_rel) != 1) return;
-    cache_free(b->device->allocator, b->data, b->capacity);
+    if (b->foreign_release)
+        b->foreign_release(b->foreign_owner);
+    else
+        cache_free(b->device->allocator, b->data, b->capacity);
     if (buf_nfree < BUF_FREELIST_MAX)
         buf_freelist[buf_nfree++] = b;
     else

@@ -165,6 +165,10 @@ typedef struct numc_buffer {
     size_t nbytes;
     size_t capacity;     /* size class actually allocated */
     atomic_int exported; /* a foreign view exists: never update in place */
+    /* memory owned outside numc (numc_array_from_foreign): released through
+     * this instead of the allocator; NULL for numc's own buffers */
+    void (*foreign_release)(void *owner);
+    void *foreign_owner;
 } numc_buffer;
 
 /* An uninitialised buffer of nbytes from dev's allocator. */
@@ -173,6 +177,9 @@ static inline void numc_buffer_retain(numc_buffer *b) {
     atomic_fetch_add_explicit(&b->refcount, 1, memory_order_relaxed);
 }
 void numc_buffer_release(numc_buffer *b);
+/* A buffer over host memory numc does not own, marked exported; release(owner)
+ * runs when its last reference goes. */
+numc_buffer *numc_buffer_foreign(void *data, size_t nbytes, void (*release)(void *), void *owner);
 /* Copies the ndim-d region at host src (byte strides) to host dst in C order. */
 void numc_strided_copy(char *dst, const char *src, int ndim, const int64_t *shape,
                        const int64_t *byte_strides, size_t itemsize);

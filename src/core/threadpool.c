@@ -12,6 +12,7 @@ typedef struct {
     pthread_mutex_t dispatch; /* one parallel region at a time */
     int nthreads;             /* including the caller */
     int started;              /* workers created */
+    int active;               /* workers with ids below this take part */
     uint64_t generation;
     int pending;
     numc_parallel_fn fn;
@@ -38,7 +39,8 @@ static void *worker(void *arg) {
     in_parallel = 1;
     pthread_mutex_lock(&pool.lock);
     for (;;) {
-        while (pool.generation == seen)
+        /* workers beyond a lowered thread count sleep through regions */
+        while (pool.generation == seen || id >= pool.active)
             pthread_cond_wait(&pool.wake, &pool.lock);
         seen = pool.generation;
         pthread_mutex_unlock(&pool.lock);
@@ -82,9 +84,10 @@ int numc_num_threads(void) {
 void numc_set_num_threads(int n) {
     pthread_once(&pool_once, pool_init);
     pthread_mutex_lock(&pool.dispatch);
-    /* Never fewer than the workers already started, which keep their ids. */
+    /* Workers already started stay; those with ids >= n get empty chunks. */
     if (n < 1) n = 1;
-    pool.nthreads = n > pool.started + 1 ? n : (n == 1 ? 1 : pool.started + 1);
+    if (n > 256) n = 256;
+    pool.nthreads = n;
     pthread_mutex_unlock(&pool.dispatch);
 }
 
@@ -105,8 +108,8 @@ void numc_parallel_for(int64_t n, int64_t cost_per_item, numc_parallel_fn fn, vo
     pool.ctx = ctx;
     pool.n = n;
     pool.chunk = (n + nt - 1) / nt;
-    /* Workers with ids >= nt find empty chunks and return at once. */
-    pool.pending = pool.started;
+    pool.active = nt;
+    pool.pending = nt - 1;
     pool.generation++;
     pthread_cond_broadcast(&pool.wake);
     pthread_mutex_unlock(&pool.lock);

@@ -9,13 +9,23 @@
  * arithmetic; bool is "any a&b", as NumPy).
  * Operands already in the compute type go to BLAS as they are whenever their
  * strides fit a (possibly transposed) leading-dimension layout; otherwise they
- * are packed (and converted) into contiguous buffers first. BLAS threads
- * itself, so it is never called from inside numc_parallel_for. */
+ * are packed (and converted) into contiguous buffers first.
+ * One thread budget: OpenBLAS runs single-threaded and numc's own pool
+ * (NUMC_NUM_THREADS, whose idle workers sleep on a condition variable) splits
+ * each product over batch and rows. OpenBLAS's own workers would otherwise
+ * busy-wait between calls and fight another library's pool (NumPy's
+ * OpenBLAS, PyTorch's) for the same cores. */
 #include "ew-impl.h"
 #include "struct-util.h"
 
 #include <cblas.h>
 #include <limits.h>
+
+/* From load on, so that threadpoolctl and friends report it single-threaded
+ * (OpenBLAS, a dependency, is initialised before this constructor runs). */
+__attribute__((constructor)) static void blas_single_threaded(void) {
+    openblas_set_num_threads(1);
+}
 
 typedef enum { CT_F32, CT_F64, CT_C64, CT_C128, CT_U64 } ctype;
 
@@ -297,12 +307,68 @@ static void gemv(ctype ct, bool ta, int64_t rows, int64_t cols, const void *a, i
     }
 }
 
-/* ---- the driver ---- */
-
+/* a group of dims of one role: their sizes and byte strides */
 typedef struct {
     int n;
     int64_t shape[NUMC_MAX_DIMS], s[NUMC_MAX_DIMS];
 } dims;
+
+/* ---- BLAS products split over numc's pool ----
+ * The (batch, M) rows of C are cut into contiguous ranges; each range calls
+ * BLAS on the sub-block of A's rows it covers (for M == 1 a row is a whole
+ * batch entry). */
+typedef struct {
+    ctype ct;
+    blas_mat A, Bm;
+    int64_t M, N, K;
+    size_t csz;
+    const char *lbuf, *rbuf, *lp, *rp;
+    const dims *bl, *br;
+    char *cp;
+} blas_ctx;
+
+static void blas_task(void *vctx, int64_t begin, int64_t end) {
+    const blas_ctx *x = vctx;
+    const int64_t M = x->M, N = x->N, K = x->K;
+    const size_t csz = x->csz;
+    for (int64_t r = begin; r < end;) {
+        int64_t b = r / M, i0 = r - b * M, i1 = M;
+        if (b * M + i1 > end) i1 = end - b * M;
+        const char *a = x->lbuf ? x->lbuf + (size_t)(b * M * K) * csz
+                                : x->lp + numc_struct_offset(x->bl->n, x->bl->shape, x->bl->s, b);
+        const char *bb = x->rbuf ? x->rbuf + (size_t)(b * K * N) * csz
+                                 : x->rp + numc_struct_offset(x->br->n, x->br->shape, x->br->s, b);
+        char *c = x->cp + (size_t)(b * M * N + i0 * N) * csz;
+        int64_t rows = i1 - i0;
+        /* row i0 of A: element (i, k) sits at i*ld + k, or i + k*ld transposed */
+        a += (size_t)(x->A.trans ? i0 : i0 * x->A.ld) * csz;
+        if (N == 1) {
+            /* matrix-vector: the rhs column is a vector with stride ld (or 1) */
+            int64_t inc = x->Bm.trans ? 1 : x->Bm.ld; /* transposed only when K == 1 */
+            if (x->A.trans)
+                gemv(x->ct, true, K, rows, a, x->A.ld, bb, inc, c);
+            else
+                gemv(x->ct, false, rows, K, a, x->A.ld, bb, inc, c);
+        } else if (M == 1) {
+            /* vector-matrix: y = B^T a, the lhs row is a vector */
+            int64_t inc = x->A.trans ? x->A.ld : 1;
+            if (x->Bm.trans)
+                gemv(x->ct, false, N, K, bb, x->Bm.ld, a, inc, c);
+            else
+                gemv(x->ct, true, K, N, bb, x->Bm.ld, a, inc, c);
+        } else {
+            gemm(x->ct, x->A.trans, x->Bm.trans, rows, N, K, a, x->A.ld, bb, x->Bm.ld, c, N);
+        }
+        r = b * M + i1;
+    }
+}
+
+/* Smaller products run on the calling thread: waking the pool (and, with
+ * NumPy in the process, competing with its OpenBLAS threads that spin
+ * between calls) costs more than the split saves (2 cores, 2026). */
+#define BLAS_SPLIT_MADDS (1 << 22)
+
+/* ---- the driver ---- */
 
 numc_status numc_cpu_dot_general(numc_prim p, int nin, const numc_array *const *in,
                                  const numc_params *pr, numc_array *const *outv) {
@@ -476,30 +542,12 @@ numc_status numc_cpu_dot_general(numc_prim p, int nin, const numc_array *const *
         }
         cp = cbuf;
     }
-    for (int64_t b = 0; b < B; b++) {
-        const char *a = lbuf ? lbuf + (size_t)(b * M * K) * csz
-                             : lp + numc_struct_offset(bl.n, bl.shape, bl.s, b);
-        const char *bb = rbuf ? rbuf + (size_t)(b * K * N) * csz
-                              : rp + numc_struct_offset(br.n, br.shape, br.s, b);
-        char *c = cp + (size_t)(b * M * N) * csz;
-        if (N == 1) {
-            /* matrix-vector: the rhs column is a vector with stride ld (or 1) */
-            int64_t inc = Bm.trans ? 1 : Bm.ld; /* transposed only when K == 1 */
-            if (A.trans)
-                gemv(ct, true, K, M, a, A.ld, bb, inc, c);
-            else
-                gemv(ct, false, M, K, a, A.ld, bb, inc, c);
-        } else if (M == 1) {
-            /* vector-matrix: y = B^T a, the lhs row is a vector */
-            int64_t inc = A.trans ? A.ld : 1;
-            if (Bm.trans)
-                gemv(ct, false, N, K, bb, Bm.ld, a, inc, c);
-            else
-                gemv(ct, true, K, N, bb, Bm.ld, a, inc, c);
-        } else {
-            gemm(ct, A.trans, Bm.trans, M, N, K, a, A.ld, bb, Bm.ld, c, N);
-        }
-    }
+    /* threadpoolctl may have raised it (it sees this OpenBLAS too) */
+    if (openblas_get_num_threads() != 1) openblas_set_num_threads(1);
+    blas_ctx x = {ct, A, Bm, M, N, K, csz, lbuf, rbuf, lp, rp, &bl, &br, cp};
+    /* cost units per row such that the pool wakes above BLAS_SPLIT_MADDS */
+    int64_t row_cost = N * K / (BLAS_SPLIT_MADDS / NUMC_PARALLEL_THRESHOLD) + 1;
+    numc_parallel_for(B * M, row_cost, blas_task, &x);
     if (!direct) store_result(ct, cbuf, out);
 done:
     free(lbuf);
