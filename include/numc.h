@@ -316,6 +316,13 @@ numc_array *numc_argmin(const numc_array *a, const int64_t *axis, bool keepdims)
 numc_array *numc_cumsum(const numc_array *a, const int64_t *axis, numc_dtype dt);
 numc_array *numc_cumprod(const numc_array *a, const int64_t *axis, numc_dtype dt);
 
+/* ---- sorting, searching, sets (issue 8, branch sort) ----
+ * Every sort is stable (NumPy's kind= choices give the stable answer); NaNs
+ * sort last, complex lexicographically on (real, imag). axis NULL = flattened. */
+numc_array *numc_sort(const numc_array *a, const int64_t *axis);
+numc_array *numc_argsort(const numc_array *a, const int64_t *axis);
+/* ---- end sorting, searching, sets ---- */
+
 /* ---- manipulation ---- */
 /* shape may contain one -1 */
 numc_array *numc_reshape(const numc_array *a, int ndim, const int64_t *shape);

@@ -13,7 +13,7 @@
                 K(RESHAPE) K(RAVEL) K(TRANSPOSE) K(SWAPAXES) K(MOVEAXIS) K(EXPAND_DIMS) K(SQUEEZE) \
                     K(BROADCAST_TO) K(BROADCAST_ARRAYS) K(CONCAT) K(STACK) K(SEQ) K(SPLIT) K(FLIP) \
                         K(TAKE) K(NONZERO) K(RESULT_TYPE) K(PROMOTE_TYPES) K(CAN_CAST) K(SHAPE)    \
-                            K(NDIM) K(SIZE)
+                            K(NDIM) K(SIZE) K(SORT)
 
 enum {
 #define K(n) KIND_##n,
@@ -53,6 +53,7 @@ typedef numc_array *(*fnred)(const numc_array *, const int64_t *, int, bool, num
 typedef numc_array *(*fnvar)(const numc_array *, const int64_t *, int, bool, numc_dtype, double);
 typedef numc_array *(*fnarg)(const numc_array *, const int64_t *, bool);
 typedef numc_array *(*fncum)(const numc_array *, const int64_t *, numc_dtype);
+typedef numc_array *(*fnsort)(const numc_array *, const int64_t *);
 typedef numc_array *(*fncreate)(int, const int64_t *, numc_dtype);
 typedef numc_array *(*fnlike)(const numc_array *, numc_dtype);
 typedef numc_array *(*fnseq)(int, const numc_array *const *);
@@ -656,6 +657,10 @@ static PyObject *invoke(frame_t *f) {
     case KIND_TAKE: {
         pval *ax = OPT(f, axis);
         return finish(f, numc_take(v[0].arr, v[1].arr, ax->n ? ax->ax : NULL));
+    }
+    case KIND_SORT: {
+        pval *ax = OPT(f, axis);
+        return finish(f, ((fnsort)fn)(v[0].arr, ax->n ? ax->ax : NULL));
     }
     case KIND_NONZERO: {
         numc_array *nz[NUMC_MAX_DIMS];
