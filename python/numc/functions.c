@@ -400,17 +400,17 @@ static PyObject *do_cumulative(frame_t *f) {
  * by the row's name; operands and flags are read by position ---- */
 
 /* the array-API unique_* results are named tuples, as NumPy's */
-static PyTypeObject *unique_types[4];
+static PyTypeObject *unique_types[3];
 
-static PyObject *named(int which, const char *name, numc_array **arrs, int n) {
-    static PyStructSequence_Field fields[4][5] = {
+static PyObject *named(int which, numc_array **arrs, int n) {
+    static PyStructSequence_Field fields[3][5] = {
         {{"values", NULL}, {"indices", NULL}, {"inverse_indices", NULL}, {"counts", NULL}, {0}},
         {{"values", NULL}, {"counts", NULL}, {0}},
         {{"values", NULL}, {"inverse_indices", NULL}, {0}},
     };
-    static const char *names[3] = {"numc.UniqueAllResult", "numc.UniqueCountsResult", "UniqueInverseResult"};
+    static const char *names[3] = {"numc.UniqueAllResult", "numc.UniqueCountsResult",
+                                   "numc.UniqueInverseResult"};
     static PyStructSequence_Desc desc[3];
-    (void)name;
     PyObject *t = tuple_of(arrs, n);
     if (!t) return NULL;
     if (!unique_types[which]) {
@@ -494,7 +494,7 @@ static PyObject *do_sorting(frame_t *f) {
         else
             numc_array_release(out[i]);
     }
-    if (which >= 0) return named(which, name, res, n);
+    if (which >= 0) return named(which, res, n);
     return n == 1 ? pynumc_wrap(res[0]) : tuple_of(res, n);
 }
 
