@@ -271,6 +271,18 @@ numc_array *numc_extract(const numc_array *cond, const numc_array *arr) {
 
 /* ---- unique ---- */
 
+/* out[i] = new references to r[i] when all n exist; else the error. */
+static numc_status outputs(int n, const numc_array *const *r, numc_array **out) {
+    for (int i = 0; i < n; i++)
+        if (!r[i]) {
+            numc_status st = numc_error_kind();
+            return st ? st : numc_error_set(NUMC_ERR_RUNTIME, "internal error: no result");
+        }
+    for (int i = 0; i < n; i++)
+        out[i] = np_new_ref(r[i]);
+    return NUMC_OK;
+}
+
 /* Marks the first of each run of equal neighbours in sorted rows y (n rows
  * along axis 0): mask[0] = true, mask[i] = y[i] != y[i-1]. rows: y is 2-d and
  * rows differ where any element does; otherwise NaNs are one value when
@@ -301,6 +313,7 @@ numc_status numc_unique(const numc_array *a, const int64_t *axis, bool equal_nan
     if (!eager_only("unique", a)) return numc_error_kind();
     np_scope s;
     np_scope_init(&s);
+    numc_status st = NUMC_ERR_RUNTIME;
     int64_t ax = 0, n, z = 0, one = 1;
     numc_array *x, *sorted = NULL, *perm = NULL;
     bool rows = axis != NULL;
@@ -366,16 +379,11 @@ numc_status numc_unique(const numc_array *a, const int64_t *axis, bool equal_nan
         values = np_reshape(&s, values, a->ndim, vs);
         values = values ? np_keep(&s, numc_moveaxis(values, &z, &ax, 1)) : NULL;
     }
-    if (values && index && inverse && counts) {
-        out[0] = np_new_ref(values);
-        out[1] = np_new_ref(index);
-        out[2] = np_new_ref(inverse);
-        out[3] = np_new_ref(counts);
-    }
-done:;
-    numc_status st = out[0] ? NUMC_OK : numc_error_kind();
+    st = outputs(4, NP_ARRAY_OF(values, index, inverse, counts), out);
+done:
+    if (st && numc_error_kind()) st = numc_error_kind();
     np_scope_end(&s);
-    return out[0] ? NUMC_OK : (st ? st : NUMC_ERR_RUNTIME);
+    return st;
 }
 
 /* unique values of a (flattened), NaNs as one */
@@ -446,6 +454,7 @@ numc_status numc_intersect1d(const numc_array *a, const numc_array *b, bool assu
     out[0] = out[1] = out[2] = NULL;
     np_scope s;
     np_scope_init(&s);
+    numc_status st = NUMC_ERR_RUNTIME;
     numc_array *ua, *ub, *ia = NULL, *ib = NULL, *o[4];
     if (assume_unique) {
         ua = np_ravel(&s, a);
@@ -485,13 +494,9 @@ numc_status numc_intersect1d(const numc_array *a, const numc_array *b, bool assu
         plo = plo && ia ? np_keep(&s, numc_take(ia, plo, &z)) : NULL;
         phi = phi && ib ? np_keep(&s, numc_take(ib, phi, &z)) : NULL;
     }
-    if (lo && plo && phi) {
-        out[0] = np_new_ref(lo);
-        out[1] = np_new_ref(plo);
-        out[2] = np_new_ref(phi);
-    }
-done:;
-    numc_status st = out[0] ? NUMC_OK : numc_error_kind();
+    st = outputs(3, NP_ARRAY_OF(lo, plo, phi), out);
+done:
+    if (st && numc_error_kind()) st = numc_error_kind();
     np_scope_end(&s);
-    return out[0] ? NUMC_OK : (st ? st : NUMC_ERR_RUNTIME);
+    return st;
 }

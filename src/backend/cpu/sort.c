@@ -114,6 +114,16 @@ static void load_keys(numc_dtype dt, const char *p, int64_t s, int64_t n, uint64
 /* ---- LSD radix sorts (8-bit digits; passes where every key shares the
  * digit are skipped) ---- */
 
+/* bucket counts -> each bucket's first output position */
+static void bucket_starts(int64_t *cnt) {
+    int64_t pos = 0;
+    for (int b = 0; b < 256; b++) {
+        int64_t c = cnt[b];
+        cnt[b] = pos;
+        pos += c;
+    }
+}
+
 /* a[j] = key << 32 | j: the index in the low half makes every value unique, so
  * sorting the packed words is stable on the key. Returns the sorted buffer. */
 static uint64_t *radix_packed(uint64_t *a, uint64_t *tmp, int64_t n, int keybits) {
@@ -126,12 +136,7 @@ static uint64_t *radix_packed(uint64_t *a, uint64_t *tmp, int64_t n, int keybits
     for (int d = 0; d < npass; d++) {
         int sh = 32 + 8 * d;
         if (cnt[d][(a[0] >> sh) & 0xFF] == n) continue;
-        int64_t pos = 0;
-        for (int b = 0; b < 256; b++) {
-            int64_t c = cnt[d][b];
-            cnt[d][b] = pos;
-            pos += c;
-        }
+        bucket_starts(cnt[d]);
         for (int64_t j = 0; j < n; j++)
             tmp[cnt[d][(a[j] >> sh) & 0xFF]++] = a[j];
         uint64_t *t = a;
@@ -154,12 +159,7 @@ static bool radix_pairs(uint64_t *k, int64_t *idx, uint64_t *kt, int64_t *it, in
     for (int d = 0; d < 8; d++) {
         int sh = 8 * d;
         if (cnt[d][(k[0] >> sh) & 0xFF] == n) continue;
-        int64_t pos = 0;
-        for (int b = 0; b < 256; b++) {
-            int64_t c = cnt[d][b];
-            cnt[d][b] = pos;
-            pos += c;
-        }
+        bucket_starts(cnt[d]);
         for (int64_t j = 0; j < n; j++) {
             int64_t q = cnt[d][(k[j] >> sh) & 0xFF]++;
             kt[q] = k[j];
