@@ -443,6 +443,23 @@ static PyObject *do_sorting(frame_t *f) {
         return pynumc_wrap(
             numc_searchsorted(v[0].arr, v[1].arr, right, v[3].none ? NULL : v[3].arr));
     }
+    if (!strcmp(name, "_sort_method")) {
+        /* a.sort(): numc values are immutable, so the handle is rebound to
+         * the sorted value (as a[...] = v does when it cannot write in
+         * place); views taken from a before keep the old values */
+        PyObject *self = v[0].obj;
+        pval *ax = OPT(f, axis);
+        if (!self || !NumcArray_Check(self)) {
+            PyErr_SetString(PyExc_TypeError, "sort() needs a numc ndarray");
+            return NULL;
+        }
+        numc_array *r = numc_sort(v[0].arr, ax->n ? ax->ax : NULL);
+        if (!r) return pynumc_raise();
+        numc_array *old = NumcArray_ARR(self);
+        NumcArray_ARR(self) = r;
+        numc_array_release(old);
+        Py_RETURN_NONE;
+    }
     if (!strcmp(name, "lexsort"))
         return pynumc_wrap(numc_lexsort(v[0].n, (const numc_array *const *)v[0].list, v[1].i));
     if (!strcmp(name, "partition") || !strcmp(name, "argpartition")) {

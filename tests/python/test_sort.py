@@ -10,7 +10,8 @@ import optable as T
 
 COVERS = ["sort", "argsort", "searchsorted", "lexsort", "partition", "argpartition", "argwhere",
           "flatnonzero", "extract", "unique", "unique_all", "unique_counts", "unique_inverse",
-          "unique_values", "isin", "intersect1d", "union1d", "setdiff1d", "setxor1d"]
+          "unique_values", "isin", "intersect1d", "union1d", "setdiff1d", "setxor1d",
+          "_sort_method"]
 
 ALL = T.DTYPES
 
@@ -134,6 +135,23 @@ def test_axis_errors(nc, fn):
         assert str(e.value) == str(en.value)
     with pytest.raises(TypeError):
         getattr(nc, fn)(a, axis=1.5)
+
+
+def test_sort_method_rebinds(nc):
+    """a.sort() sorts in place as NumPy's does; numc rebinds the handle to the
+    sorted value (views taken before keep the old values)."""
+    x = np.array([[2.0, np.nan, 1.0], [0.0, -1.0, 5.0]])
+    a = nc.asarray(x)
+    before = a[0]
+    assert a.sort(axis=0) is None
+    x.sort(axis=0)
+    T.check(a, x)
+    a.sort()
+    x.sort()
+    T.check(a, x)
+    T.check(before, np.array([2.0, np.nan, 1.0]))
+    with pytest.raises(np.exceptions.AxisError):
+        a.sort(axis=2)
 
 
 def test_argsort_method(nc):
