@@ -34,13 +34,21 @@ static numc_array *sort_operand(np_scope *s, const numc_array *a, const int64_t 
     return np_keep(s, numc_array_retain((numc_array *)a));
 }
 
+/* The keys carry themselves: no iota, and the kernel needs no permutation. */
+static numc_array *sort_values(np_scope *s, const numc_array *x, int64_t ax) {
+    numc_params pr = {.n = 1, .i = {ax}};
+    numc_array *r[2] = {NULL, NULL};
+    if (!x || numc_bind(NUMC_PRIM_SORT, 2, NP_ARRAY_OF(x, x), &pr, r)) return NULL;
+    np_keep(s, r[1]);
+    return np_keep(s, r[0]);
+}
+
 numc_array *numc_sort(const numc_array *a, const int64_t *axis) {
     np_scope s;
     np_scope_init(&s);
     int64_t ax;
-    numc_array *x = sort_operand(&s, a, axis, false, &ax), *r = NULL;
-    if (x && sort_pair(&s, x, ax, &r, NULL)) r = NULL;
-    return np_ret(&s, r);
+    numc_array *x = sort_operand(&s, a, axis, false, &ax);
+    return np_ret(&s, sort_values(&s, x, ax));
 }
 
 numc_array *numc_argsort(const numc_array *a, const int64_t *axis) {

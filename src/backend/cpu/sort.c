@@ -21,6 +21,7 @@ typedef struct {
     int64_t ishape[NUMC_MAX_DIMS], kist[NUMC_MAX_DIMS], vist[NUMC_MAX_DIMS];
     int64_t n, ks, vs, inner;
     int keybits; /* significant bits of the radix key; 0 = complex (merge sort) */
+    bool same;   /* the carried operand is the keys (np.sort): no permutation needed */
 } sort_ctx;
 
 /* ---- order-preserving keys ---- */
@@ -111,13 +112,18 @@ static void load_keys(numc_dtype dt, const char *p, int64_t s, int64_t n, uint64
 #undef KEYLOOP
 }
 
-/* ---- LSD radix sorts (8-bit digits; passes where every key shares the
+/* ---- LSD radix sorts (passes where every key shares the
  * digit are skipped) ---- */
+
+/* 11-bit digits: 3 passes for 32-bit keys, 6 for 64-bit, counts in L1/L2 */
+#define RADIX_BITS 11
+#define RADIX_N (1 << RADIX_BITS)
+#define RADIX_MASK (RADIX_N - 1)
 
 /* bucket counts -> each bucket's first output position */
 static void bucket_starts(int64_t *cnt) {
     int64_t pos = 0;
-    for (int b = 0; b < 256; b++) {
+    for (int b = 0; b < RADIX_N; b++) {
         int64_t c = cnt[b];
         cnt[b] = pos;
         pos += c;
@@ -127,18 +133,18 @@ static void bucket_starts(int64_t *cnt) {
 /* a[j] = key << 32 | j: the index in the low half makes every value unique, so
  * sorting the packed words is stable on the key. Returns the sorted buffer. */
 static uint64_t *radix_packed(uint64_t *a, uint64_t *tmp, int64_t n, int keybits) {
-    int npass = keybits / 8;
-    int64_t(*cnt)[256] = calloc((size_t)npass, sizeof *cnt);
+    int npass = (keybits + RADIX_BITS - 1) / RADIX_BITS;
+    int64_t(*cnt)[RADIX_N] = calloc((size_t)npass, sizeof *cnt);
     if (!cnt) return NULL;
     for (int64_t j = 0; j < n; j++)
         for (int d = 0; d < npass; d++)
-            cnt[d][(a[j] >> (32 + 8 * d)) & 0xFF]++;
+            cnt[d][(a[j] >> (32 + RADIX_BITS * d)) & RADIX_MASK]++;
     for (int d = 0; d < npass; d++) {
-        int sh = 32 + 8 * d;
-        if (cnt[d][(a[0] >> sh) & 0xFF] == n) continue;
+        int sh = 32 + RADIX_BITS * d;
+        if (cnt[d][(a[0] >> sh) & RADIX_MASK] == n) continue;
         bucket_starts(cnt[d]);
         for (int64_t j = 0; j < n; j++)
-            tmp[cnt[d][(a[j] >> sh) & 0xFF]++] = a[j];
+            tmp[cnt[d][(a[j] >> sh) & RADIX_MASK]++] = a[j];
         uint64_t *t = a;
         a = tmp;
         tmp = t;
@@ -149,19 +155,19 @@ static uint64_t *radix_packed(uint64_t *a, uint64_t *tmp, int64_t n, int keybits
 
 /* (keys, idx) pairs for 64-bit keys; sorted in place (copied back if needed). */
 static bool radix_pairs(uint64_t *k, int64_t *idx, uint64_t *kt, int64_t *it, int64_t n) {
-    int64_t(*cnt)[256] = calloc(8, sizeof *cnt);
+    enum { NPASS = (64 + RADIX_BITS - 1) / RADIX_BITS };
+    int64_t(*cnt)[RADIX_N] = calloc(NPASS, sizeof *cnt);
     if (!cnt) return false;
     for (int64_t j = 0; j < n; j++)
-        for (int d = 0; d < 8; d++)
-            cnt[d][(k[j] >> (8 * d)) & 0xFF]++;
-    uint64_t *k0 = k;
+        for (int d = 0; d < NPASS; d++)
+            cnt[d][(k[j] >> (RADIX_BITS * d)) & RADIX_MASK]++;
     int64_t *i0 = idx;
-    for (int d = 0; d < 8; d++) {
-        int sh = 8 * d;
-        if (cnt[d][(k[0] >> sh) & 0xFF] == n) continue;
+    for (int d = 0; d < NPASS; d++) {
+        int sh = RADIX_BITS * d;
+        if (cnt[d][(k[0] >> sh) & RADIX_MASK] == n) continue;
         bucket_starts(cnt[d]);
         for (int64_t j = 0; j < n; j++) {
-            int64_t q = cnt[d][(k[j] >> sh) & 0xFF]++;
+            int64_t q = cnt[d][(k[j] >> sh) & RADIX_MASK]++;
             kt[q] = k[j];
             it[q] = idx[j];
         }
@@ -173,7 +179,6 @@ static bool radix_pairs(uint64_t *k, int64_t *idx, uint64_t *kt, int64_t *it, in
         it = ti;
     }
     if (idx != i0) memcpy(i0, idx, sizeof(int64_t) * (size_t)n);
-    (void)k0;
     free(cnt);
     return true;
 }
@@ -304,6 +309,74 @@ static bool row_perm(const sort_ctx *c, const char *p, int64_t *idx, uint64_t *s
     return radix_pairs(k, idx, scratch + n, (int64_t *)(scratch + 2 * n), n);
 }
 
+/* Keys sorted with no permutation wanted (the operand carried is the keys
+ * themselves, as np.sort binds it): each key's raw bits ride along in the
+ * radix sort instead of its index, so no gather follows. LSD radix sorts only
+ * the key digits, so equal keys (-0.0 and 0.0, NaNs) keep their input order.
+ * Writes the row to out and out2 (stride os bytes); false when it cannot (complex,
+ * short rows) or memory fails (*oom). scratch: 3n words, tmp: n. */
+/* out[j] = the low sz bytes of r[j] (little-endian) */
+static void store_low(size_t sz, char *out, int64_t os, const uint64_t *r, int64_t n) {
+#define STORE(T)                                                                                   \
+    for (int64_t j = 0; j < n; j++) {                                                              \
+        T v = (T)r[j];                                                                             \
+        memcpy(out + j * os, &v, sizeof v);                                                        \
+    }                                                                                              \
+    break;
+    switch (sz) {
+    case 1:
+        STORE(uint8_t)
+    case 2:
+        STORE(uint16_t)
+    case 4:
+        STORE(uint32_t)
+    default:
+        STORE(uint64_t)
+    }
+#undef STORE
+}
+
+static bool row_values(const sort_ctx *c, const char *p, char *out, char *out2, int64_t os,
+                       uint64_t *scratch, int64_t *tmp, bool *oom) {
+    int64_t n = c->n;
+    size_t sz = c->ksz;
+    if (c->keybits == 0 || n <= SORT_SMALL) return false;
+    uint64_t *k = scratch, *r;
+    load_keys(c->kdt, p, c->ks, n, k);
+    if (c->keybits <= 32 && n <= (int64_t)UINT32_MAX) {
+        uint64_t *a = scratch + n;
+#define PACK(T)                                                                                    \
+    for (int64_t j = 0; j < n; j++) {                                                              \
+        T raw;                                                                                     \
+        memcpy(&raw, p + j * c->ks, sizeof raw);                                                   \
+        a[j] = k[j] << 32 | raw;                                                                   \
+    }                                                                                              \
+    break;
+        switch (sz) {
+        case 1:
+            PACK(uint8_t)
+        case 2:
+            PACK(uint16_t)
+        default:
+            PACK(uint32_t)
+        }
+#undef PACK
+        r = radix_packed(a, k, n, c->keybits);
+    } else {
+        int64_t *raw = (int64_t *)(scratch + 2 * n);
+        for (int64_t j = 0; j < n; j++)
+            memcpy(raw + j, p + j * c->ks, 8);
+        r = radix_pairs(k, raw, scratch + n, tmp, n) ? (uint64_t *)raw : NULL;
+    }
+    if (!r) {
+        *oom = true;
+        return false;
+    }
+    store_low(sz, out, os, r, n);
+    if (out2) store_low(sz, out2, os, r, n);
+    return true;
+}
+
 typedef struct {
     const sort_ctx *c;
     bool failed;
@@ -325,15 +398,16 @@ static void sort_rows(void *vjob, int64_t begin, int64_t end) {
                          numc_struct_offset(c->ni, c->ishape, c->kist, i);
         const char *vp = c->vbase + numc_struct_offset(c->no, c->oshape, c->vost, o) +
                          numc_struct_offset(c->ni, c->ishape, c->vist, i);
-        if (!row_perm(c, kp, idx, scratch)) {
+        int64_t ooff = o * n * c->inner + i, kos = c->inner * (int64_t)c->ksz;
+        char *ko = c->kout + ooff * (int64_t)c->ksz, *vo = c->vout + ooff * (int64_t)c->vsz;
+        bool oom = false;
+        if (c->same && row_values(c, kp, ko, vo, kos, scratch, idx, &oom)) continue;
+        if (oom || !row_perm(c, kp, idx, scratch)) {
             job->failed = true;
             goto done;
         }
-        int64_t ooff = o * n * c->inner + i;
-        permute(c->ksz, c->kout + ooff * (int64_t)c->ksz, c->inner * (int64_t)c->ksz, kp, c->ks,
-                idx, n);
-        permute(c->vsz, c->vout + ooff * (int64_t)c->vsz, c->inner * (int64_t)c->vsz, vp, c->vs,
-                idx, n);
+        permute(c->ksz, ko, kos, kp, c->ks, idx, n);
+        permute(c->vsz, vo, c->inner * (int64_t)c->vsz, vp, c->vs, idx, n);
     }
 done:
     free(idx);
@@ -358,6 +432,7 @@ numc_status numc_cpu_sort(numc_prim p, int nin, const numc_array *const *in,
     c.ksz = numc_struct_isz(k->dtype);
     c.vsz = numc_struct_isz(v->dtype);
     c.keybits = key_bits(k->dtype);
+    c.same = k == v;
     int64_t kb[NUMC_MAX_DIMS], vb[NUMC_MAX_DIMS];
     numc_struct_byte_strides(k, kb);
     numc_struct_byte_strides(v, vb);
