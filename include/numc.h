@@ -351,6 +351,41 @@ numc_array *numc_cumulative_prod(const numc_array *a, const int64_t *axis, numc_
                                  bool include_initial);
 /* -- end fin7 block -- */
 
+/* ---- sorting, searching, sets (issue 8, branch sort) ----
+ * Every sort is stable (NumPy's kind= choices give the stable answer); NaNs
+ * sort last, complex lexicographically on (real, imag). axis NULL = flattened. */
+numc_array *numc_sort(const numc_array *a, const int64_t *axis);
+numc_array *numc_argsort(const numc_array *a, const int64_t *axis);
+/* indices that keep a (1-d, sorted; or sorted by `sorter`, NULL = none)
+ * sorted when v's elements are inserted before them (right: after equal ones) */
+numc_array *numc_searchsorted(const numc_array *a, const numc_array *v, bool right,
+                              const numc_array *sorter);
+/* the stable permutation sorting by keys[n-1], then keys[n-2], ... */
+numc_array *numc_lexsort(int n, const numc_array *const *keys, int64_t axis);
+/* kth: nkth indices along the axis (negative from the end); done by a full sort */
+numc_array *numc_partition(const numc_array *a, const int64_t *kth, int nkth,
+                           const int64_t *axis);
+numc_array *numc_argpartition(const numc_array *a, const int64_t *kth, int nkth,
+                              const int64_t *axis);
+/* element's entries that occur in test (NaN never does) */
+numc_array *numc_isin(const numc_array *element, const numc_array *test, bool invert);
+/* Data-dependent shapes: eager only (a traced operand is a TypeError). */
+numc_array *numc_argwhere(const numc_array *a);
+numc_array *numc_flatnonzero(const numc_array *a);
+numc_array *numc_extract(const numc_array *cond, const numc_array *arr);
+/* out[0..4) = sorted unique values, index of each one's first occurrence,
+ * inverse (a's shape for axis NULL, else (a.shape[axis],)), counts. With an
+ * axis the unique slices along it are found (lexicographic order). */
+numc_status numc_unique(const numc_array *a, const int64_t *axis, bool equal_nan,
+                        numc_array **out);
+numc_array *numc_union1d(const numc_array *a, const numc_array *b);
+numc_array *numc_setdiff1d(const numc_array *a, const numc_array *b, bool assume_unique);
+numc_array *numc_setxor1d(const numc_array *a, const numc_array *b, bool assume_unique);
+/* out[0..3) = the common values, their indices in a and in b */
+numc_status numc_intersect1d(const numc_array *a, const numc_array *b, bool assume_unique,
+                             numc_array **out);
+/* ---- end sorting, searching, sets ---- */
+
 /* ---- manipulation ---- */
 /* shape may contain one -1 */
 numc_array *numc_reshape(const numc_array *a, int ndim, const int64_t *shape);

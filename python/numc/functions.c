@@ -13,7 +13,7 @@
                 K(RESHAPE) K(RAVEL) K(TRANSPOSE) K(SWAPAXES) K(MOVEAXIS) K(EXPAND_DIMS) K(SQUEEZE) \
                     K(BROADCAST_TO) K(BROADCAST_ARRAYS) K(CONCAT) K(STACK) K(SEQ) K(SPLIT) K(FLIP) \
                         K(TAKE) K(NONZERO) K(RESULT_TYPE) K(PROMOTE_TYPES) K(CAN_CAST) K(SHAPE)    \
-                            K(NDIM) K(SIZE)
+                            K(NDIM) K(SIZE) K(SORT) K(SORTING)
 
 enum {
 #define K(n) KIND_##n,
@@ -54,6 +54,7 @@ typedef numc_array *(*fnvar)(const numc_array *, const int64_t *, int, bool, num
 typedef numc_array *(*fnarg)(const numc_array *, const int64_t *, bool);
 typedef numc_array *(*fncum)(const numc_array *, const int64_t *, numc_dtype);
 typedef numc_array *(*fncumi)(const numc_array *, const int64_t *, numc_dtype, bool);
+typedef numc_array *(*fnsort)(const numc_array *, const int64_t *);
 typedef numc_array *(*fncreate)(int, const int64_t *, numc_dtype);
 typedef numc_array *(*fnlike)(const numc_array *, numc_dtype);
 typedef numc_array *(*fnseq)(int, const numc_array *const *);
@@ -357,6 +358,125 @@ static PyObject *do_cumulative(frame_t *f) {
                                            opt_bool(f, SLOT_include_initial, 0)));
 }
 
+/* ---- sorting, searching, sets (issue 8, branch sort): one invoker, keyed
+ * by the row's name; operands and flags are read by position ---- */
+
+/* the array-API unique_* results are named tuples, as NumPy's */
+static PyTypeObject *unique_types[3];
+
+static PyObject *named(int which, numc_array **arrs, int n) {
+    static PyStructSequence_Field fields[3][5] = {
+        {{"values", NULL}, {"indices", NULL}, {"inverse_indices", NULL}, {"counts", NULL}, {0}},
+        {{"values", NULL}, {"counts", NULL}, {0}},
+        {{"values", NULL}, {"inverse_indices", NULL}, {0}},
+    };
+    static const char *names[3] = {"numc.UniqueAllResult", "numc.UniqueCountsResult",
+                                   "numc.UniqueInverseResult"};
+    static PyStructSequence_Desc desc[3];
+    PyObject *t = tuple_of(arrs, n);
+    if (!t) return NULL;
+    if (!unique_types[which]) {
+        desc[which] = (PyStructSequence_Desc){names[which], NULL, fields[which], n};
+        unique_types[which] = PyStructSequence_NewType(&desc[which]);
+        if (!unique_types[which]) {
+            Py_DECREF(t);
+            return NULL;
+        }
+    }
+    PyObject *r = PyStructSequence_New(unique_types[which]);
+    for (int i = 0; r && i < n; i++)
+        PyStructSequence_SET_ITEM(r, i, Py_NewRef(PyTuple_GET_ITEM(t, i)));
+    Py_DECREF(t);
+    return r;
+}
+
+static PyObject *do_sorting(frame_t *f) {
+    pval *v = f->v;
+    const char *name = f->s->name;
+    if (!strcmp(name, "searchsorted")) {
+        PyObject *side = v[2].obj;
+        int right =
+            side && PyUnicode_Check(side) && !PyUnicode_CompareWithASCIIString(side, "right");
+        if (side && !right &&
+            !(PyUnicode_Check(side) && !PyUnicode_CompareWithASCIIString(side, "left"))) {
+            PyErr_SetString(PyExc_ValueError, "search side must be one of 'left' or 'right'");
+            return NULL;
+        }
+        return pynumc_wrap(
+            numc_searchsorted(v[0].arr, v[1].arr, right, v[3].none ? NULL : v[3].arr));
+    }
+    if (!strcmp(name, "_sort_method")) {
+        /* a.sort(): numc values are immutable, so the handle is rebound to
+         * the sorted value (as a[...] = v does when it cannot write in
+         * place); views taken from a before keep the old values */
+        PyObject *self = v[0].obj;
+        pval *ax = OPT(f, axis);
+        if (!self || !NumcArray_Check(self)) {
+            PyErr_SetString(PyExc_TypeError, "sort() needs a numc ndarray");
+            return NULL;
+        }
+        numc_array *r = numc_sort(v[0].arr, ax->n ? ax->ax : NULL);
+        if (!r) return pynumc_raise();
+        numc_array *old = NumcArray_ARR(self);
+        NumcArray_ARR(self) = r;
+        numc_array_release(old);
+        Py_RETURN_NONE;
+    }
+    if (!strcmp(name, "lexsort"))
+        return pynumc_wrap(numc_lexsort(v[0].n, (const numc_array *const *)v[0].list, v[1].i));
+    if (!strcmp(name, "partition") || !strcmp(name, "argpartition")) {
+        pval *ax = OPT(f, axis);
+        anyfn fn = f->s->cfunc;
+        numc_array *(*pf)(const numc_array *, const int64_t *, int, const int64_t *) =
+            (numc_array * (*)(const numc_array *, const int64_t *, int, const int64_t *)) fn;
+        return pynumc_wrap(pf(v[0].arr, v[1].ax, v[1].n < 0 ? 0 : v[1].n, ax->n ? ax->ax : NULL));
+    }
+    if (!strcmp(name, "isin")) return pynumc_wrap(numc_isin(v[0].arr, v[1].arr, v[3].i != 0));
+    if (!strcmp(name, "setdiff1d") || !strcmp(name, "setxor1d")) {
+        numc_array *(*sf)(const numc_array *, const numc_array *, bool) =
+            (numc_array * (*)(const numc_array *, const numc_array *, bool)) f->s->cfunc;
+        return pynumc_wrap(sf(v[0].arr, v[1].arr, v[2].i != 0));
+    }
+    numc_array *out[4];
+    if (!strcmp(name, "intersect1d")) {
+        if (numc_intersect1d(v[0].arr, v[1].arr, v[2].i != 0, out)) return pynumc_raise();
+        if (v[3].i) return tuple_of(out, 3);
+        numc_array_release(out[1]);
+        numc_array_release(out[2]);
+        return pynumc_wrap(out[0]);
+    }
+    /* unique and the array-API unique_* */
+    bool api = name[6] == '_';
+    pval *ax = api ? NULL : OPT(f, axis);
+    bool equal_nan = api ? false : v[5].i != 0;
+    if (numc_unique(v[0].arr, ax && ax->n ? ax->ax : NULL, equal_nan, out)) return pynumc_raise();
+    int want[4] = {1, 0, 0, 0}, which = -1;
+    if (!api) {
+        want[1] = v[1].i != 0;
+        want[2] = v[2].i != 0;
+        want[3] = v[3].i != 0;
+    } else if (!strcmp(name, "unique_all")) {
+        want[1] = want[2] = want[3] = 1;
+        which = 0;
+    } else if (!strcmp(name, "unique_counts")) {
+        want[3] = 1;
+        which = 1;
+    } else if (!strcmp(name, "unique_inverse")) {
+        want[2] = 1;
+        which = 2;
+    }
+    numc_array *res[4];
+    int n = 0;
+    for (int i = 0; i < 4; i++) {
+        if (want[i])
+            res[n++] = out[i];
+        else
+            numc_array_release(out[i]);
+    }
+    if (which >= 0) return named(which, res, n);
+    return n == 1 ? pynumc_wrap(res[0]) : tuple_of(res, n);
+}
+
 static PyObject *invoke(frame_t *f) {
     const spec_t *s = f->s;
     pval *v = f->v;
@@ -616,6 +736,12 @@ static PyObject *invoke(frame_t *f) {
         pval *ax = OPT(f, axis);
         return finish(f, numc_take(v[0].arr, v[1].arr, ax->n ? ax->ax : NULL));
     }
+    case KIND_SORT: {
+        pval *ax = OPT(f, axis);
+        return finish(f, ((fnsort)fn)(v[0].arr, ax->n ? ax->ax : NULL));
+    }
+    case KIND_SORTING:
+        return do_sorting(f);
     case KIND_NONZERO: {
         numc_array *nz[NUMC_MAX_DIMS];
         if (pynumc_nonzero(v[0].arr, nz) < 0) return NULL;

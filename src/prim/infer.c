@@ -281,6 +281,13 @@ numc_status numc_prim_infer(numc_prim p, int nin, const numc_array *const *in,
     case NUMC_PRIM_STOP_GRADIENT:
         aval_of(x, out);
         return NUMC_OK;
+    case NUMC_PRIM_SORT:
+        if (pr->n != 1) return bad(p, "bad parameters");
+        if (!same_shape(in[0], in[1])) return bad(p, "keys and values must have one shape");
+        if (check_axis(p, pr->i[0], x->ndim)) return numc_error_kind();
+        aval_of(in[0], &out[0]);
+        aval_of(in[1], &out[1]);
+        return NUMC_OK;
     case NUMC_PRIM_CONSTANT:
         if (!pr || !pr->ptr) return bad(p, "missing value");
         aval_of((const numc_array *)pr->ptr, out);

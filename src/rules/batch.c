@@ -868,6 +868,24 @@ static numc_status batch_no_operands(numc_batch_ctx *c) {
                           numc_prim_info[c->prim].name);
 }
 
+/* ---- sort: the batch axis is one more row dimension ---- */
+static numc_status batch_sort(numc_batch_ctx *c) {
+    int d = first_batched(c);
+    const numc_array *ops[2];
+    for (int i = 0; i < 2; i++)
+        ops[i] = c->bdim[i] == d ? c->in[i] : at(c, i, d);
+    if (!ops[0] || !ops[1]) return put(c, 0, NULL, d);
+    numc_params pr = {.n = 1, .i = {ax(d, c->pr->i[0])}};
+    numc_array *r[2] = {NULL, NULL};
+    numc_status st = numc_bind(NUMC_PRIM_SORT, 2, ops, &pr, r);
+    if (st) return st;
+    st = put(c, 0, r[0], d);
+    if (!st) st = put(c, 1, r[1], d);
+    numc_array_release(r[0]);
+    numc_array_release(r[1]);
+    return st;
+}
+
 /* ---- the table ---- */
 #define batch_constant batch_no_operands
 #define batch_iota batch_no_operands

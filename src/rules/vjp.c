@@ -874,6 +874,49 @@ RULE(dynamic_update_slice) {
     return put(c, 1, bindp(c, NUMC_PRIM_DYNAMIC_SLICE, c->nin - 1, in + 1, &pr));
 }
 
+/* ---- sort ----
+ * Each output is an input permuted along the axis; the cotangents go back
+ * through the inverse permutation. Sorting the permutation (as keys) carries a
+ * cotangent (as values) back to where its element came from, so the rule is
+ * itself a sort and differentiable again. The permutation is recomputed with
+ * an iota carried along the keys: the sort is stable, so it is the forward's. */
+static numc_status vjp_sort(const numc_params *pr, int nin, const numc_array *const *in, int nout,
+                            const numc_array *const *out, const numc_array *const *ct_out,
+                            numc_array **ct_in) {
+    (void)out;
+    for (int i = 0; i < nin; i++)
+        ct_in[i] = NULL;
+    bool need[2] = {false, false};
+    for (int i = 0; i < 2 && i < nout; i++)
+        need[i] = ct_out[i] && numc_dt_is_inexact(in[i]->dtype);
+    if (!need[0] && !need[1]) return NUMC_OK;
+    const numc_array *x = in[0];
+    numc_params ip = {.n = 3 + x->ndim, .i = {NUMC_INT64, pr->i[0], x->ndim}};
+    memcpy(ip.i + 3, x->shape, sizeof(int64_t) * (size_t)x->ndim);
+    numc_array *iota = numc_bind1(NUMC_PRIM_IOTA, 0, NULL, &ip);
+    if (!iota) return numc_error_kind();
+    numc_array *s[2] = {NULL, NULL};
+    numc_status st = numc_bind(NUMC_PRIM_SORT, 2, ARR(x, iota), pr, s);
+    numc_array_release(iota);
+    if (st) return st;
+    numc_array_release(s[0]);
+    for (int i = 0; i < 2 && !st; i++) {
+        if (!need[i]) continue;
+        numc_array *r[2] = {NULL, NULL};
+        st = numc_bind(NUMC_PRIM_SORT, 2, ARR(s[1], ct_out[i]), pr, r);
+        if (st) break;
+        numc_array_release(r[0]);
+        ct_in[i] = r[1];
+    }
+    numc_array_release(s[1]);
+    if (st)
+        for (int i = 0; i < nin; i++) {
+            numc_array_release(ct_in[i]);
+            ct_in[i] = NULL;
+        }
+    return st;
+}
+
 /* ---- the table ---- */
 #define VJP_ZERO NULL /* zero derivative wherever it exists: nothing to record */
 #define VJP_NONE NULL /* outputs not differentiable (bool, integer, bit-level) */

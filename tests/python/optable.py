@@ -991,6 +991,24 @@ LINALG = [
     S("outer_2d", "outer", lambda m, a, b: m.outer(a, b), [(2, 2), (3,)], domain=LINALG_DOM),
 ]
 
+# ---- sorting, searching, sets (issue 8, branch sort): these rows also drive
+# the function/vmap/grad checks; argsort asks NumPy for kind="stable" (numc's
+# sorts are all stable) ----
+MANIP += [
+    S("sort", "sort", lambda m, x: m.sort(x), [(3, 5)]),
+    S("sort_axis0", "sort", lambda m, x: m.sort(x, axis=0), [(4, 3)]),
+    S("sort_3d_axis1", "sort", lambda m, x: m.sort(x, axis=-2), [(2, 5, 3)]),
+    S("sort_flat", "sort", lambda m, x: m.sort(x, axis=None), [(3, 4)]),
+    S("sort_long", "sort", lambda m, x: m.sort(x), [(2, 70)]),
+    S("sort_empty", "sort", lambda m, x: m.sort(x, axis=0), [(0, 3)]),
+    S("argsort", "argsort", lambda m, x: m.argsort(x, kind="stable"), [(3, 5)]),
+    S("argsort_axis0", "argsort", lambda m, x: m.argsort(x, axis=0, kind="stable"), [(4, 3)]),
+    S("argsort_flat", "argsort", lambda m, x: m.argsort(x, axis=None, kind="stable"), [(3, 4)]),
+    S("argsort_long", "argsort", lambda m, x: m.argsort(x, axis=0, kind="stable"), [(70, 2)]),
+    S("argsort_method", "argsort", lambda m, x: x.argsort(kind="stable"), [(2, 6)]),
+]
+# ---- end sorting, searching, sets ----
+
 
 def shaped_inputs(nc, row, dt, view):
     rng = rng_for(row.id, dt, view)

@@ -46,5 +46,8 @@ numc_status numc_cpu_dot_general(numc_prim p, int nin, const numc_array *const *
 /* index.c: gather, scatter, dynamic_slice, dynamic_update_slice. */
 numc_status numc_cpu_index(numc_prim p, int nin, const numc_array *const *in,
                            const numc_params *params, numc_array *const *out);
+/* sort.c: sort (stable, along one axis, keys carrying a second operand). */
+numc_status numc_cpu_sort(numc_prim p, int nin, const numc_array *const *in,
+                          const numc_params *params, numc_array *const *out);
 
 #endif
