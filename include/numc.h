@@ -549,7 +549,8 @@ double numc_bitgen_next_double(numc_bitgen *g);
 uint64_t numc_random_interval(numc_bitgen *g, uint64_t max);
 /* [0, 1) doubles (float64) or NumPy's 24-bit floats (float32). */
 numc_array *numc_random_random(numc_bitgen *g, numc_dtype dt, int ndim, const int64_t *shape);
-/* low + range * u; OverflowError when range is not finite. */
+/* low + (high - low) * u; OverflowError (RandomState's or Generator's text, by
+ * the generator's kind) when high - low is not finite. */
 numc_array *numc_random_uniform(numc_bitgen *g, double low, double high, int ndim,
                                 const int64_t *shape);
 /* off + a uniform integer in [0, rng] of an integer or bool dtype, by NumPy's

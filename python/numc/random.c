@@ -42,7 +42,8 @@ static int parse_size(PyObject *size, size_arg *out) {
 
 static int64_t size_count(const size_arg *s) {
     int64_t n = 1;
-    for (int i = 0; i < s->ndim; i++) n *= s->shape[i];
+    for (int i = 0; i < s->ndim; i++)
+        n *= s->shape[i];
     return n;
 }
 
@@ -267,8 +268,7 @@ static PyObject *draw_shuffle(numc_bitgen *g, PyObject *x) {
         Py_RETURN_NONE;
     }
     if (!PyList_Check(x)) {
-        PyErr_SetString(PyExc_TypeError,
-                        "numc.random.shuffle: x must be a numc array or a list");
+        PyErr_SetString(PyExc_TypeError, "numc.random.shuffle: x must be a numc array or a list");
         return NULL;
     }
     Py_ssize_t n = PyList_GET_SIZE(x);
@@ -314,8 +314,7 @@ static PyObject *legacy_choice(PyObject *a, PyObject *size, int replace, PyObjec
         }
         pop = numc_array_shape(arr)[0];
         if (pop == 0 && count != 0) {
-            PyErr_SetString(PyExc_ValueError,
-                            "'a' cannot be empty unless no samples are taken");
+            PyErr_SetString(PyExc_ValueError, "'a' cannot be empty unless no samples are taken");
             goto done;
         }
     }
@@ -337,13 +336,12 @@ static PyObject *legacy_choice(PyObject *a, PyObject *size, int replace, PyObjec
         }
         if (!replace) {
             PyErr_SetString(PyExc_NotImplementedError,
-                             "numc.random.choice: replace=False with p is not supported");
+                            "numc.random.choice: replace=False with p is not supported");
             goto done;
         }
         idx = numc_random_choice_cdf(&legacy, pv, pn, s.ndim, s.shape);
     } else if (replace) {
-        idx = numc_random_bounded(&legacy, NUMC_INT64, 0, (uint64_t)pop - 1, true, s.ndim,
-                                  s.shape);
+        idx = numc_random_bounded(&legacy, NUMC_INT64, 0, (uint64_t)pop - 1, true, s.ndim, s.shape);
     } else {
         if (count > pop) {
             PyErr_SetString(PyExc_ValueError,
@@ -460,9 +458,9 @@ static PyObject *py_get_state(PyObject *self, PyObject *args, PyObject *kw) {
     if (as_tuple)
         return Py_BuildValue("(sNiid)", "MT19937", key, legacy.mt_pos, legacy.has_gauss,
                              legacy.gauss);
-    return Py_BuildValue("{s:s,s:{s:N,s:i},s:i,s:d}", "bit_generator", "MT19937", "state",
-                         "key", key, "pos", legacy.mt_pos, "has_gauss", legacy.has_gauss,
-                         "gauss", legacy.gauss);
+    return Py_BuildValue("{s:s,s:{s:N,s:i},s:i,s:d}", "bit_generator", "MT19937", "state", "key",
+                         key, "pos", legacy.mt_pos, "has_gauss", legacy.has_gauss, "gauss",
+                         legacy.gauss);
 }
 
 static PyObject *py_set_state(PyObject *self, PyObject *state) {
@@ -505,8 +503,7 @@ static PyObject *py_set_state(PyObject *self, PyObject *state) {
         return NULL;
     }
     if (!PyUnicode_Check(name) || PyUnicode_CompareWithASCIIString(name, "MT19937")) {
-        PyErr_SetString(PyExc_ValueError,
-                        "state must be for a MT19937 PRNG");
+        PyErr_SetString(PyExc_ValueError, "state must be for a MT19937 PRNG");
         return NULL;
     }
     numc_array *k = pynumc_asarray(key, NUMC_UINT32);
@@ -621,8 +618,12 @@ static PyObject *py_choice(PyObject *self, PyObject *args, PyObject *kw) {
     return legacy_choice(a, size, replace, p);
 }
 
-static PyObject *py_permutation(PyObject *self, PyObject *x) { return draw_permutation(&legacy, x); }
-static PyObject *py_shuffle(PyObject *self, PyObject *x) { return draw_shuffle(&legacy, x); }
+static PyObject *py_permutation(PyObject *self, PyObject *x) {
+    return draw_permutation(&legacy, x);
+}
+static PyObject *py_shuffle(PyObject *self, PyObject *x) {
+    return draw_shuffle(&legacy, x);
+}
 
 /* ---- Generator (PCG64) ---- */
 
@@ -684,8 +685,8 @@ static PyObject *gen_integers(PyObject *self, PyObject *args, PyObject *kw) {
     static char *kwlist[] = {"low", "high", "size", "dtype", "endpoint", NULL};
     PyObject *lo, *hi = Py_None, *size = Py_None, *dtype = NULL;
     int endpoint = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OOOp:integers", kwlist, &lo, &hi, &size,
-                                     &dtype, &endpoint))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OOOp:integers", kwlist, &lo, &hi, &size, &dtype,
+                                     &endpoint))
         return NULL;
     return draw_integers(GEN(self), lo, hi, size, dtype, endpoint != 0, false, "integers");
 }
@@ -740,7 +741,9 @@ static PyMethodDef gen_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static PyObject *gen_repr(PyObject *self) { return PyUnicode_FromString("Generator(PCG64)"); }
+static PyObject *gen_repr(PyObject *self) {
+    return PyUnicode_FromString("Generator(PCG64)");
+}
 
 static PyTypeObject Generator_Type = {
     PyVarObject_HEAD_INIT(NULL, 0).tp_name = "numc.random.Generator",

@@ -24,7 +24,9 @@ static void mt_init(numc_bitgen *g, uint32_t seed) {
     g->mt_pos = MT_N;
 }
 
-void numc_mt19937_seed(numc_bitgen *g, uint32_t seed) { mt_init(g, seed); }
+void numc_mt19937_seed(numc_bitgen *g, uint32_t seed) {
+    mt_init(g, seed);
+}
 
 void numc_mt19937_seed_array(numc_bitgen *g, const uint32_t *key, int64_t n) {
     mt_init(g, 19650218u);
@@ -59,8 +61,10 @@ static uint32_t mt_twist(uint32_t a, uint32_t b, uint32_t m) {
 static void mt_refill(numc_bitgen *g) {
     uint32_t *mt = g->mt;
     int i = 0;
-    for (; i < MT_N - MT_M; i++) mt[i] = mt_twist(mt[i], mt[i + 1], mt[i + MT_M]);
-    for (; i < MT_N - 1; i++) mt[i] = mt_twist(mt[i], mt[i + 1], mt[i + MT_M - MT_N]);
+    for (; i < MT_N - MT_M; i++)
+        mt[i] = mt_twist(mt[i], mt[i + 1], mt[i + MT_M]);
+    for (; i < MT_N - 1; i++)
+        mt[i] = mt_twist(mt[i], mt[i + 1], mt[i + MT_M - MT_N]);
     mt[MT_N - 1] = mt_twist(mt[MT_N - 1], mt[0], mt[MT_M - 1]);
     g->mt_pos = 0;
 }
@@ -93,15 +97,16 @@ static uint32_t ss_mix(uint32_t x, uint32_t y) {
     return r ^ (r >> 16);
 }
 
-void numc_seed_sequence_generate(const uint32_t *entropy, int64_t n, uint32_t *out,
-                                 int64_t n_out) {
+void numc_seed_sequence_generate(const uint32_t *entropy, int64_t n, uint32_t *out, int64_t n_out) {
     uint32_t pool[SS_POOL], hc = SS_INIT_A;
-    for (int i = 0; i < SS_POOL; i++) pool[i] = ss_hashmix(i < n ? entropy[i] : 0u, &hc);
+    for (int i = 0; i < SS_POOL; i++)
+        pool[i] = ss_hashmix(i < n ? entropy[i] : 0u, &hc);
     for (int s = 0; s < SS_POOL; s++)
         for (int d = 0; d < SS_POOL; d++)
             if (s != d) pool[d] = ss_mix(pool[d], ss_hashmix(pool[s], &hc));
     for (int64_t s = SS_POOL; s < n; s++)
-        for (int d = 0; d < SS_POOL; d++) pool[d] = ss_mix(pool[d], ss_hashmix(entropy[s], &hc));
+        for (int d = 0; d < SS_POOL; d++)
+            pool[d] = ss_mix(pool[d], ss_hashmix(entropy[s], &hc));
     uint32_t hb = SS_INIT_B;
     for (int64_t i = 0; i < n_out; i++) {
         uint32_t v = pool[i % SS_POOL] ^ hb;
@@ -113,7 +118,9 @@ void numc_seed_sequence_generate(const uint32_t *entropy, int64_t n, uint32_t *o
 
 #define PCG_MULT (((u128)2549297995355413924ull << 64) | 4865540595714422341ull)
 
-static u128 u128_of(const uint64_t w[2]) { return ((u128)w[0] << 64) | w[1]; }
+static u128 u128_of(const uint64_t w[2]) {
+    return ((u128)w[0] << 64) | w[1];
+}
 static void u128_put(uint64_t w[2], u128 v) {
     w[0] = (uint64_t)(v >> 64);
     w[1] = (uint64_t)v;
@@ -124,7 +131,8 @@ void numc_pcg64_seed(numc_bitgen *g, const uint32_t *entropy, int64_t n) {
     numc_seed_sequence_generate(entropy, n, w, 8);
     /* generate_state(4, uint64): word pairs read little-endian */
     uint64_t v[4];
-    for (int i = 0; i < 4; i++) v[i] = (uint64_t)w[2 * i] | ((uint64_t)w[2 * i + 1] << 32);
+    for (int i = 0; i < 4; i++)
+        v[i] = (uint64_t)w[2 * i] | ((uint64_t)w[2 * i + 1] << 32);
     memset(g, 0, sizeof *g);
     g->kind = NUMC_BITGEN_PCG64;
     u128 init = ((u128)v[0] << 64) | v[1], seq = ((u128)v[2] << 64) | v[3];
@@ -164,13 +172,15 @@ uint64_t numc_bitgen_next64(numc_bitgen *g) {
 }
 
 double numc_bitgen_next_double(numc_bitgen *g) {
-    if (g->kind == NUMC_BITGEN_PCG64) return (double)(pcg_next64(g) >> 11) * (1.0 / 9007199254740992.0);
+    if (g->kind == NUMC_BITGEN_PCG64)
+        return (double)(pcg_next64(g) >> 11) * (1.0 / 9007199254740992.0);
     int32_t a = (int32_t)(mt_next32(g) >> 5), b = (int32_t)(mt_next32(g) >> 6);
     return (a * 67108864.0 + b) / 9007199254740992.0;
 }
 
 static uint64_t mask_of(uint64_t v) {
-    for (int s = 1; s <= 32; s *= 2) v |= v >> s;
+    for (int s = 1; s <= 32; s *= 2)
+        v |= v >> s;
     return v;
 }
 
@@ -215,7 +225,8 @@ static numc_array *finish(numc_dtype dt, int ndim, const int64_t *shape, void *b
 
 numc_array *numc_random_random(numc_bitgen *g, numc_dtype dt, int ndim, const int64_t *shape) {
     if (dt != NUMC_FLOAT64 && dt != NUMC_FLOAT32) {
-        numc_error_set(NUMC_ERR_TYPE, "Unsupported dtype dtype('%s') for random", numc_dtype_name(dt));
+        numc_error_set(NUMC_ERR_TYPE, "Unsupported dtype dtype('%s') for random",
+                       numc_dtype_name(dt));
         return NULL;
     }
     int64_t n = count_of(ndim, shape);
@@ -223,7 +234,8 @@ numc_array *numc_random_random(numc_bitgen *g, numc_dtype dt, int ndim, const in
     if (!buf) return NULL;
     if (dt == NUMC_FLOAT64) {
         double *o = buf;
-        for (int64_t i = 0; i < n; i++) o[i] = numc_bitgen_next_double(g);
+        for (int64_t i = 0; i < n; i++)
+            o[i] = numc_bitgen_next_double(g);
     } else {
         float *o = buf;
         for (int64_t i = 0; i < n; i++)
@@ -236,13 +248,17 @@ numc_array *numc_random_uniform(numc_bitgen *g, double low, double high, int ndi
                                 const int64_t *shape) {
     double range = high - low;
     if (!isfinite(range)) {
-        numc_error_set(NUMC_ERR_OVERFLOW, "Range exceeds valid bounds");
+        /* RandomState and Generator word it differently */
+        numc_error_set(NUMC_ERR_OVERFLOW, g->kind == NUMC_BITGEN_MT19937
+                                              ? "Range exceeds valid bounds"
+                                              : "high - low range exceeds valid bounds");
         return NULL;
     }
     int64_t n = count_of(ndim, shape);
     double *o = n < 0 ? NULL : scratch(NUMC_FLOAT64, n);
     if (!o) return NULL;
-    for (int64_t i = 0; i < n; i++) o[i] = low + range * numc_bitgen_next_double(g);
+    for (int64_t i = 0; i < n; i++)
+        o[i] = low + range * numc_bitgen_next_double(g);
     return finish(NUMC_FLOAT64, ndim, shape, o);
 }
 
@@ -281,14 +297,16 @@ static uint64_t bounded_draw(numc_bitgen *g, narrow_buf *b, int bits, uint64_t r
         u128 m = (u128)numc_bitgen_next64(g) * excl;
         if ((uint64_t)m < excl) {
             uint64_t threshold = (UINT64_MAX - rng) % excl;
-            while ((uint64_t)m < threshold) m = (u128)numc_bitgen_next64(g) * excl;
+            while ((uint64_t)m < threshold)
+                m = (u128)numc_bitgen_next64(g) * excl;
         }
         return (uint64_t)(m >> 64);
     }
     uint64_t m = (uint64_t)narrow_next(g, b, bits) * excl;
     if ((m & top) < excl) {
         uint64_t threshold = (top - rng) % excl;
-        while ((m & top) < threshold) m = (uint64_t)narrow_next(g, b, bits) * excl;
+        while ((m & top) < threshold)
+            m = (uint64_t)narrow_next(g, b, bits) * excl;
     }
     return m >> bits;
 }
@@ -296,7 +314,8 @@ static uint64_t bounded_draw(numc_bitgen *g, narrow_buf *b, int bits, uint64_t r
 numc_array *numc_random_bounded(numc_bitgen *g, numc_dtype dt, uint64_t off, uint64_t rng,
                                 bool masked, int ndim, const int64_t *shape) {
     if (!numc_dt_is_int(dt) && dt != NUMC_BOOL) {
-        numc_error_set(NUMC_ERR_TYPE, "Unsupported dtype dtype('%s') for randint", numc_dtype_name(dt));
+        numc_error_set(NUMC_ERR_TYPE, "Unsupported dtype dtype('%s') for randint",
+                       numc_dtype_name(dt));
         return NULL;
     }
     int64_t n = count_of(ndim, shape);
@@ -369,7 +388,8 @@ numc_array *numc_random_legacy_normal(numc_bitgen *g, double loc, double scale, 
     int64_t n = count_of(ndim, shape);
     double *o = n < 0 ? NULL : scratch(NUMC_FLOAT64, n);
     if (!o) return NULL;
-    for (int64_t i = 0; i < n; i++) o[i] = loc + scale * legacy_gauss(g);
+    for (int64_t i = 0; i < n; i++)
+        o[i] = loc + scale * legacy_gauss(g);
     return finish(NUMC_FLOAT64, ndim, shape, o);
 }
 
@@ -379,7 +399,8 @@ numc_array *numc_random_legacy_exponential(numc_bitgen *g, double scale, int ndi
     int64_t n = count_of(ndim, shape);
     double *o = n < 0 ? NULL : scratch(NUMC_FLOAT64, n);
     if (!o) return NULL;
-    for (int64_t i = 0; i < n; i++) o[i] = scale * -log(1.0 - numc_bitgen_next_double(g));
+    for (int64_t i = 0; i < n; i++)
+        o[i] = scale * -log(1.0 - numc_bitgen_next_double(g));
     return finish(NUMC_FLOAT64, ndim, shape, o);
 }
 
@@ -390,7 +411,8 @@ numc_array *numc_random_permutation_index(numc_bitgen *g, int64_t n) {
     }
     int64_t *p = scratch(NUMC_INT64, n);
     if (!p) return NULL;
-    for (int64_t i = 0; i < n; i++) p[i] = i;
+    for (int64_t i = 0; i < n; i++)
+        p[i] = i;
     for (int64_t i = n - 1; i >= 1; i--) {
         int64_t j = (int64_t)numc_random_interval(g, (uint64_t)i), t = p[i];
         p[i] = p[j];
@@ -428,8 +450,10 @@ numc_array *numc_random_choice_cdf(numc_bitgen *g, const double *p, int64_t n, i
         return NULL;
     }
     double acc = 0.0;
-    for (int64_t i = 0; i < n; i++) cdf[i] = acc += p[i];
-    for (int64_t i = 0; i < n; i++) cdf[i] /= acc;
+    for (int64_t i = 0; i < n; i++)
+        cdf[i] = acc += p[i];
+    for (int64_t i = 0; i < n; i++)
+        cdf[i] /= acc;
     for (int64_t k = 0; k < cnt; k++) {
         double u = numc_bitgen_next_double(g);
         int64_t lo = 0, hi = n; /* first index with cdf > u */
