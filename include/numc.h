@@ -573,9 +573,14 @@ numc_array *numc_random_permutation_index(numc_bitgen *g, int64_t n);
  * [0, 1) doubles, as RandomState.choice. */
 numc_array *numc_random_choice_cdf(numc_bitgen *g, const double *p, int64_t n, int ndim,
                                    const int64_t *shape);
-/* RandomState.choice's checks of p against a population of n: ValueError
- * with NumPy's messages. */
-numc_status numc_random_check_p(const double *p, int64_t n, int64_t pop_size);
+/* choice's checks of p against a population of pop_size: ValueError with
+ * RandomState's or Generator's messages, by the generator's kind. */
+numc_status numc_random_check_p(const numc_bitgen *g, const double *p, int64_t n,
+                                int64_t pop_size);
+/* Generator.choice(pop, count, replace=False) without p: Floyd's algorithm
+ * (then shuffled when asked) or, for many of a large population, a partial
+ * shuffle, with Lemire-bounded draws as NumPy; an int64 array of count. */
+numc_array *numc_random_sample_indices(numc_bitgen *g, int64_t pop, int64_t count, bool shuffle);
 /* ---- end of random ---- */
 
 /* ---- vectorizing map (vmap) ----

@@ -289,8 +289,10 @@ static PyObject *draw_shuffle(numc_bitgen *g, PyObject *x) {
     Py_RETURN_NONE;
 }
 
-/* RandomState.choice */
-static PyObject *legacy_choice(PyObject *a, PyObject *size, int replace, PyObject *p) {
+/* RandomState.choice (gen false) and Generator.choice (axis 0): the same
+ * steps, with Generator's draws and wording */
+static PyObject *draw_choice(numc_bitgen *g, bool gen, PyObject *a, PyObject *size, int replace,
+                             PyObject *p, bool shuffle) {
     size_arg s;
     if (parse_size(size, &s) < 0) return NULL;
     int64_t count = s.scalar ? 1 : size_count(&s), pop;
@@ -301,20 +303,28 @@ static PyObject *legacy_choice(PyObject *a, PyObject *size, int replace, PyObjec
     if (c < 0) return NULL;
     if (c) {
         if (pop <= 0 && count != 0) {
-            PyErr_SetString(PyExc_ValueError,
-                            "a must be greater than 0 unless no samples are taken");
+            PyErr_Format(PyExc_ValueError, "a must be %s unless no samples are taken",
+                         gen ? "a positive integer" : "greater than 0");
             return NULL;
         }
     } else {
+        if (gen && PyFloat_Check(a)) {
+            PyErr_Format(PyExc_ValueError, "a must be a sequence or an integer, not %R",
+                         (PyObject *)Py_TYPE(a));
+            return NULL;
+        }
         arr = pynumc_asarray(a, NUMC_DTYPE_NONE);
         if (!arr) return NULL;
-        if (numc_array_ndim(arr) != 1) {
-            PyErr_SetString(PyExc_ValueError, "a must be 1-dimensional");
+        int nd = numc_array_ndim(arr);
+        if (nd == 0 || (!gen && nd != 1)) {
+            PyErr_SetString(PyExc_ValueError, nd == 0 ? "a must be 1-dimensional or an integer"
+                                                      : "a must be 1-dimensional");
             goto done;
         }
         pop = numc_array_shape(arr)[0];
         if (pop == 0 && count != 0) {
-            PyErr_SetString(PyExc_ValueError, "'a' cannot be empty unless no samples are taken");
+            PyErr_Format(PyExc_ValueError, "%s cannot be empty unless no samples are taken",
+                         gen ? "a" : "'a'");
             goto done;
         }
     }
@@ -326,29 +336,30 @@ static PyObject *legacy_choice(PyObject *a, PyObject *size, int replace, PyObjec
         pv = pnd == 1 ? pynumc_host_copy(pa) : NULL;
         numc_array_release(pa);
         if (pnd != 1) {
-            PyErr_SetString(PyExc_ValueError, "'p' must be 1-dimensional");
+            PyErr_Format(PyExc_ValueError, "%s must be 1-dimensional", gen ? "p" : "'p'");
             goto done;
         }
         if (!pv) goto done;
-        if (numc_random_check_p(pv, pn, pop) != NUMC_OK) {
+        if (numc_random_check_p(g, pv, pn, pop) != NUMC_OK) {
             pynumc_raise();
             goto done;
         }
         if (!replace) {
             PyErr_SetString(PyExc_NotImplementedError,
-                            "numc.random.choice: replace=False with p is not supported");
+                            "numc.random: choice with replace=False and p is not supported");
             goto done;
         }
-        idx = numc_random_choice_cdf(&legacy, pv, pn, s.ndim, s.shape);
+        idx = numc_random_choice_cdf(g, pv, pn, s.ndim, s.shape);
     } else if (replace) {
-        idx = numc_random_bounded(&legacy, NUMC_INT64, 0, (uint64_t)pop - 1, true, s.ndim, s.shape);
+        idx = numc_random_bounded(g, NUMC_INT64, 0, (uint64_t)pop - 1, !gen, s.ndim, s.shape);
     } else {
         if (count > pop) {
-            PyErr_SetString(PyExc_ValueError,
-                            "Cannot take a larger sample than population when 'replace=False'");
+            PyErr_Format(PyExc_ValueError, "Cannot take a larger sample than population when %s",
+                         gen ? "replace is False" : "'replace=False'");
             goto done;
         }
-        numc_array *perm = numc_random_permutation_index(&legacy, pop);
+        numc_array *perm = gen ? numc_random_sample_indices(g, pop, count, shuffle)
+                               : numc_random_permutation_index(g, pop);
         if (perm) {
             idx = numc_array_from_data(NUMC_INT64, s.ndim, s.shape, numc_array_data(perm));
             numc_array_release(perm);
@@ -360,11 +371,17 @@ static PyObject *legacy_choice(PyObject *a, PyObject *size, int replace, PyObjec
     }
     if (arr) {
         int64_t axis = 0;
+        bool rows = numc_array_ndim(arr) > 1;
         numc_array *r = numc_take(arr, idx, &axis);
         numc_array_release(idx);
         idx = r;
         if (!idx) {
             pynumc_raise();
+            goto done;
+        }
+        if (rows && s.scalar) { /* one row of a 2-d or higher a */
+            ret = pynumc_wrap(idx);
+            idx = NULL;
             goto done;
         }
     }
@@ -615,7 +632,7 @@ static PyObject *py_choice(PyObject *self, PyObject *args, PyObject *kw) {
     int replace = 1;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OpO:choice", kwlist, &a, &size, &replace, &p))
         return NULL;
-    return legacy_choice(a, size, replace, p);
+    return draw_choice(&legacy, false, a, size, replace, p, true);
 }
 
 static PyObject *py_permutation(PyObject *self, PyObject *x) {
@@ -699,6 +716,19 @@ static PyObject *gen_uniform(PyObject *self, PyObject *args, PyObject *kw) {
     return draw_uniform(GEN(self), lo, hi, size);
 }
 
+static int axis_zero(PyObject *axis, const char *what);
+
+static PyObject *gen_choice(PyObject *self, PyObject *args, PyObject *kw) {
+    static char *kwlist[] = {"a", "size", "replace", "p", "axis", "shuffle", NULL};
+    PyObject *a, *size = Py_None, *p = Py_None, *axis = NULL;
+    int replace = 1, shuffle = 1;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OpOOp:choice", kwlist, &a, &size, &replace, &p,
+                                     &axis, &shuffle) ||
+        axis_zero(axis, "choice") < 0)
+        return NULL;
+    return draw_choice(GEN(self), true, a, size, replace, p, shuffle != 0);
+}
+
 static int axis_zero(PyObject *axis, const char *what) {
     int64_t a = 0;
     if (axis && pynumc_parse_int(axis, &a) < 0) return -1;
@@ -734,6 +764,8 @@ static PyMethodDef gen_methods[] = {
      "integers(low, high=None, size=None, dtype=int64, endpoint=False)."},
     {"uniform", PYNUMC_FN(gen_uniform), METH_VARARGS | METH_KEYWORDS,
      "uniform(low=0.0, high=1.0, size=None)."},
+    {"choice", PYNUMC_FN(gen_choice), METH_VARARGS | METH_KEYWORDS,
+     "choice(a, size=None, replace=True, p=None, axis=0, shuffle=True)."},
     {"permutation", PYNUMC_FN(gen_permutation), METH_VARARGS | METH_KEYWORDS,
      "permutation(x, axis=0)."},
     {"shuffle", PYNUMC_FN(gen_shuffle), METH_VARARGS | METH_KEYWORDS,

@@ -421,12 +421,20 @@ numc_array *numc_random_permutation_index(numc_bitgen *g, int64_t n) {
     return finish(NUMC_INT64, 1, &n, p);
 }
 
-numc_status numc_random_check_p(const double *p, int64_t n, int64_t pop_size) {
-    if (n != pop_size) return numc_error_set(NUMC_ERR_VALUE, "'a' and 'p' must have same size");
+numc_status numc_random_check_p(const numc_bitgen *g, const double *p, int64_t n,
+                                int64_t pop_size) {
+    /* RandomState and Generator word these differently */
+    bool gen = g->kind != NUMC_BITGEN_MT19937;
+    if (n != pop_size)
+        return numc_error_set(NUMC_ERR_VALUE, gen ? "a and p must have same size"
+                                                  : "'a' and 'p' must have same size");
     for (int64_t i = 0; i < n; i++)
-        if (isnan(p[i])) return numc_error_set(NUMC_ERR_VALUE, "probabilities contain NaN");
+        if (isnan(p[i]))
+            return numc_error_set(NUMC_ERR_VALUE, "%srobabilities contain NaN", gen ? "P" : "p");
     for (int64_t i = 0; i < n; i++)
-        if (p[i] < 0) return numc_error_set(NUMC_ERR_VALUE, "probabilities are not non-negative");
+        if (p[i] < 0)
+            return numc_error_set(NUMC_ERR_VALUE, "%srobabilities are not non-negative",
+                                  gen ? "P" : "p");
     /* NumPy's compensated sum, against sqrt(eps) */
     double sum = n > 0 ? p[0] : 0.0, c = 0.0;
     for (int64_t i = 1; i < n; i++) {
@@ -435,8 +443,81 @@ numc_status numc_random_check_p(const double *p, int64_t n, int64_t pop_size) {
         sum = t;
     }
     if (fabs(sum - 1.0) > sqrt(2.220446049250313e-16))
-        return numc_error_set(NUMC_ERR_VALUE, "probabilities do not sum to 1");
+        return numc_error_set(NUMC_ERR_VALUE, "%s",
+                              gen ? "Probabilities do not sum to 1. See Notes section of "
+                                    "docstring for more information."
+                                  : "probabilities do not sum to 1");
     return NUMC_OK;
+}
+
+/* one draw in [0, rng] by Lemire's method, as NumPy's random_bounded_uint64 */
+static uint64_t lemire_one(numc_bitgen *g, uint64_t rng) {
+    narrow_buf b = {0, 0};
+    return rng == 0 ? 0 : bounded_draw(g, &b, rng <= 0xffffffffu ? 32 : 64, rng, 0, false);
+}
+
+numc_array *numc_random_sample_indices(numc_bitgen *g, int64_t pop, int64_t count, bool shuffle) {
+    if (count < 0 || count > pop) {
+        numc_error_set(NUMC_ERR_VALUE, count < 0 ? "negative dimensions are not allowed"
+                                                 : "Cannot take a larger sample than "
+                                                   "population when replace is False");
+        return NULL;
+    }
+    int64_t *o = scratch(NUMC_INT64, count);
+    if (!o) return NULL;
+    if (pop > 10000 && count > pop / 50) {
+        /* many of a large population: shuffle the tail of 0..pop-1 */
+        int64_t *all = scratch(NUMC_INT64, pop);
+        if (!all) {
+            free(o);
+            return NULL;
+        }
+        for (int64_t i = 0; i < pop; i++)
+            all[i] = i;
+        int64_t first = pop - count > 1 ? pop - count : 1;
+        for (int64_t i = pop - 1; i >= first; i--) {
+            int64_t j = (int64_t)lemire_one(g, (uint64_t)i), t = all[i];
+            all[i] = all[j];
+            all[j] = t;
+        }
+        memcpy(o, all + pop - count, (size_t)count * sizeof(int64_t));
+        free(all);
+        return finish(NUMC_INT64, 1, &count, o);
+    }
+    /* Floyd's algorithm; an open-addressing set of what was taken */
+    uint64_t cap = 16;
+    while (cap < 2 * (uint64_t)count)
+        cap *= 2;
+    int64_t *set = malloc(cap * sizeof(int64_t));
+    if (!set) {
+        free(o);
+        numc_error_set(NUMC_ERR_MEMORY, "random: out of memory");
+        return NULL;
+    }
+    for (uint64_t i = 0; i < cap; i++)
+        set[i] = -1;
+    for (int64_t j = pop - count; j < pop; j++) {
+        int64_t v = (int64_t)lemire_one(g, (uint64_t)j);
+        uint64_t at = (uint64_t)v & (cap - 1);
+        while (set[at] != -1 && set[at] != v)
+            at = (at + 1) & (cap - 1);
+        if (set[at] == v) { /* taken: j itself is new */
+            v = j;
+            at = (uint64_t)v & (cap - 1);
+            while (set[at] != -1)
+                at = (at + 1) & (cap - 1);
+        }
+        set[at] = v;
+        o[j - pop + count] = v;
+    }
+    free(set);
+    if (shuffle)
+        for (int64_t i = count - 1; i >= 1; i--) {
+            int64_t k = (int64_t)lemire_one(g, (uint64_t)i), t = o[i];
+            o[i] = o[k];
+            o[k] = t;
+        }
+    return finish(NUMC_INT64, 1, &count, o);
 }
 
 numc_array *numc_random_choice_cdf(numc_bitgen *g, const double *p, int64_t n, int ndim,

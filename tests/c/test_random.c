@@ -80,13 +80,23 @@ int main(void) {
     CHECK_ERROR(numc_random_random(&g, NUMC_INT32, 1, &n2), NUMC_ERR_TYPE,
                 "Unsupported dtype dtype('int32') for random");
     const double p_bad[] = {0.5, 0.6}, p_nan[] = {NAN, 1.0}, p_neg[] = {-0.5, 1.5};
-    CHECK_ERROR(numc_random_check_p(p_bad, 2, 2) == NUMC_OK ? numc_scalar_bool(true) : NULL,
+    CHECK_ERROR(numc_random_check_p(&g, p_bad, 2, 2) == NUMC_OK ? numc_scalar_bool(true) : NULL,
                 NUMC_ERR_VALUE, "probabilities do not sum to 1");
-    CHECK_ERROR(numc_random_check_p(p_nan, 2, 2) == NUMC_OK ? numc_scalar_bool(true) : NULL,
+    CHECK_ERROR(numc_random_check_p(&g, p_nan, 2, 2) == NUMC_OK ? numc_scalar_bool(true) : NULL,
                 NUMC_ERR_VALUE, "probabilities contain NaN");
-    CHECK_ERROR(numc_random_check_p(p_neg, 2, 2) == NUMC_OK ? numc_scalar_bool(true) : NULL,
+    CHECK_ERROR(numc_random_check_p(&g, p_neg, 2, 2) == NUMC_OK ? numc_scalar_bool(true) : NULL,
                 NUMC_ERR_VALUE, "probabilities are not non-negative");
-    CHECK_ERROR(numc_random_check_p(p_bad, 2, 3) == NUMC_OK ? numc_scalar_bool(true) : NULL,
+    CHECK_ERROR(numc_random_check_p(&g, p_bad, 2, 3) == NUMC_OK ? numc_scalar_bool(true) : NULL,
                 NUMC_ERR_VALUE, "'a' and 'p' must have same size");
+    numc_pcg64_seed(&g, zero, 1);
+    CHECK_ERROR(numc_random_check_p(&g, p_bad, 2, 2) == NUMC_OK ? numc_scalar_bool(true) : NULL,
+                NUMC_ERR_VALUE,
+                "Probabilities do not sum to 1. See Notes section of docstring for more "
+                "information.");
+
+    /* default_rng(0).choice(10, 5, replace=False): Floyd's algorithm, shuffled */
+    CHECK(numc_random_sample_indices(&g, 10, 5, true), NUMC_INT64, 1, &n5, V(4, 7, 2, 3, 5), 0);
+    CHECK_ERROR(numc_random_sample_indices(&g, 2, 3, true), NUMC_ERR_VALUE,
+                "Cannot take a larger sample than population when replace is False");
     return CHECK_DONE();
 }
