@@ -573,6 +573,12 @@ numc_array *numc_random_permutation_index(numc_bitgen *g, int64_t n);
  * [0, 1) doubles, as RandomState.choice. */
 numc_array *numc_random_choice_cdf(numc_bitgen *g, const double *p, int64_t n, int ndim,
                                    const int64_t *shape);
+/* choice(replace=False) with probabilities p: rounds of cumulative-sum draws
+ * with the indices taken so far given probability 0, each round keeping the
+ * first occurrence of every new index (as NumPy's loop); ValueError "Fewer
+ * non-zero entries in p than size". */
+numc_array *numc_random_choice_unique(numc_bitgen *g, const double *p, int64_t n, int ndim,
+                                      const int64_t *shape);
 /* choice's checks of p against a population of pop_size: ValueError with
  * RandomState's or Generator's messages, by the generator's kind. */
 numc_status numc_random_check_p(const numc_bitgen *g, const double *p, int64_t n,

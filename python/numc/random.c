@@ -344,12 +344,13 @@ static PyObject *draw_choice(numc_bitgen *g, bool gen, PyObject *a, PyObject *si
             pynumc_raise();
             goto done;
         }
-        if (!replace) {
-            PyErr_SetString(PyExc_NotImplementedError,
-                            "numc.random: choice with replace=False and p is not supported");
+        if (!replace && count > pop) {
+            PyErr_Format(PyExc_ValueError, "Cannot take a larger sample than population when %s",
+                         gen ? "replace is False" : "'replace=False'");
             goto done;
         }
-        idx = numc_random_choice_cdf(g, pv, pn, s.ndim, s.shape);
+        idx = replace ? numc_random_choice_cdf(g, pv, pn, s.ndim, s.shape)
+                      : numc_random_choice_unique(g, pv, pn, s.ndim, s.shape);
     } else if (replace) {
         idx = numc_random_bounded(g, NUMC_INT64, 0, (uint64_t)pop - 1, !gen, s.ndim, s.shape);
     } else {

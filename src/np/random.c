@@ -520,16 +520,11 @@ numc_array *numc_random_sample_indices(numc_bitgen *g, int64_t pop, int64_t coun
     return finish(NUMC_INT64, 1, &count, o);
 }
 
-numc_array *numc_random_choice_cdf(numc_bitgen *g, const double *p, int64_t n, int ndim,
-                                   const int64_t *shape) {
-    int64_t cnt = count_of(ndim, shape);
-    if (cnt < 0) return NULL;
+/* cnt indices drawn with probabilities p: the cumulative sum normalised by
+ * its last value (in order, as NumPy's cumsum), searched (side right) */
+static int cdf_draws(numc_bitgen *g, const double *p, int64_t n, int64_t cnt, int64_t *o) {
     double *cdf = scratch(NUMC_FLOAT64, n);
-    int64_t *o = cdf ? scratch(NUMC_INT64, cnt) : NULL;
-    if (!o) {
-        free(cdf);
-        return NULL;
-    }
+    if (!cdf) return -1;
     double acc = 0.0;
     for (int64_t i = 0; i < n; i++)
         cdf[i] = acc += p[i];
@@ -548,5 +543,57 @@ numc_array *numc_random_choice_cdf(numc_bitgen *g, const double *p, int64_t n, i
         o[k] = lo;
     }
     free(cdf);
+    return 0;
+}
+
+numc_array *numc_random_choice_cdf(numc_bitgen *g, const double *p, int64_t n, int ndim,
+                                   const int64_t *shape) {
+    int64_t cnt = count_of(ndim, shape);
+    int64_t *o = cnt < 0 ? NULL : scratch(NUMC_INT64, cnt);
+    if (!o) return NULL;
+    if (cdf_draws(g, p, n, cnt, o) < 0) {
+        free(o);
+        return NULL;
+    }
+    return finish(NUMC_INT64, ndim, shape, o);
+}
+
+numc_array *numc_random_choice_unique(numc_bitgen *g, const double *p, int64_t n, int ndim,
+                                      const int64_t *shape) {
+    int64_t cnt = count_of(ndim, shape), nonzero = 0;
+    if (cnt < 0) return NULL;
+    for (int64_t i = 0; i < n; i++)
+        nonzero += p[i] > 0;
+    if (nonzero < cnt) {
+        numc_error_set(NUMC_ERR_VALUE, "Fewer non-zero entries in p than size");
+        return NULL;
+    }
+    double *q = scratch(NUMC_FLOAT64, n);
+    int64_t *o = q ? scratch(NUMC_INT64, cnt) : NULL, *fresh = o ? scratch(NUMC_INT64, cnt) : NULL;
+    bool *seen = fresh ? calloc((size_t)(n > 0 ? n : 1), sizeof(bool)) : NULL;
+    int64_t done = 0;
+    if (seen) memcpy(q, p, (size_t)n * sizeof(double));
+    /* rounds of draws for the places left, from p with what was taken zeroed,
+     * keeping each new index's first occurrence in draw order */
+    while (seen && done < cnt) {
+        for (int64_t k = 0; k < done; k++)
+            q[o[k]] = 0.0;
+        int64_t m = cnt - done;
+        if (cdf_draws(g, q, n, m, fresh) < 0) break;
+        for (int64_t k = 0; k < m; k++)
+            if (!seen[fresh[k]]) {
+                seen[fresh[k]] = true;
+                o[done++] = fresh[k];
+            }
+    }
+    bool ok = seen && done == cnt;
+    free(q);
+    free(fresh);
+    free(seen);
+    if (!ok) {
+        if (o) free(o);
+        if (!numc_error_kind()) numc_error_set(NUMC_ERR_MEMORY, "random: out of memory");
+        return NULL;
+    }
     return finish(NUMC_INT64, ndim, shape, o);
 }

@@ -43,6 +43,17 @@ int main(void) {
     int64_t n6 = 6;
     CHECK(numc_random_permutation_index(&g, 6), NUMC_INT64, 1, &n6, V(3, 5, 4, 1, 0, 2), 0);
 
+    /* np.random.seed(0); choice(5, 4, p=p) and choice(5, 3, replace=False, p=p) */
+    const double p5[] = {0.1, 0.2, 0.3, 0.2, 0.2};
+    int64_t n4 = 4;
+    numc_mt19937_seed(&g, 0);
+    CHECK(numc_random_choice_cdf(&g, p5, 5, 1, &n4), NUMC_INT64, 1, &n4, V(2, 3, 3, 2), 0);
+    numc_mt19937_seed(&g, 0);
+    CHECK(numc_random_choice_unique(&g, p5, 5, 1, &n3), NUMC_INT64, 1, &n3, V(2, 3, 1), 0);
+    const double p_two[] = {0.5, 0.5, 0.0};
+    CHECK_ERROR(numc_random_choice_unique(&g, p_two, 3, 1, &n3), NUMC_ERR_VALUE,
+                "Fewer non-zero entries in p than size");
+
     /* SeedSequence(12345).generate_state(4); SeedSequence([2**33 + 1, 5]) */
     uint32_t w[4];
     const uint32_t e1[] = {12345};
