@@ -408,7 +408,21 @@ static PyObject *py_seed(PyObject *self, PyObject *args, PyObject *kw) {
         Py_RETURN_NONE;
     }
     int64_t v;
-    int c = as_count(seed, &v);
+    int c = PyBool_Check(seed) ? (v = seed == Py_True, 1) : as_count(seed, &v);
+    numc_array *a = NULL;
+    if (c == 0) { /* a 0-d integer array seeds as its value (NumPy squeezes) */
+        a = pynumc_asarray(seed, NUMC_DTYPE_NONE);
+        if (!a) return NULL;
+        numc_dtype adt = numc_array_dtype(a);
+        if (numc_array_ndim(a) == 0 && adt >= NUMC_BOOL && adt <= NUMC_UINT64) {
+            PyObject *item = pynumc_item(a, 0);
+            numc_array_release(a);
+            a = NULL;
+            if (!item) return NULL;
+            c = pynumc_parse_int(item, &v) < 0 ? -1 : 1;
+            Py_DECREF(item);
+        }
+    }
     if (c < 0) {
         if (!PyErr_ExceptionMatches(PyExc_OverflowError)) return NULL;
         PyErr_Clear();
@@ -423,8 +437,6 @@ static PyObject *py_seed(PyObject *self, PyObject *args, PyObject *kw) {
         numc_mt19937_seed(&legacy, (uint32_t)v);
         Py_RETURN_NONE;
     }
-    numc_array *a = pynumc_asarray(seed, NUMC_DTYPE_NONE);
-    if (!a) return NULL;
     PyObject *ret = NULL;
     int64_t n = numc_array_size(a);
     numc_dtype dt = numc_array_dtype(a);

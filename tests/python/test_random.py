@@ -11,7 +11,8 @@ import pytest
 import numc
 import numc.random as ncr
 
-SEEDS = [0, 1, 42, 12345, 2**32 - 1, [1, 2, 3], [0], np.array([7, 2**32 - 1])]
+SEEDS = [0, 1, 42, 12345, 2**32 - 1, [1, 2, 3], [0], np.array([7, 2**32 - 1]), True,
+         np.array(9), np.uint32(5)]
 INT_DTYPES = [np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32, np.int64, np.uint64]
 
 
@@ -130,6 +131,8 @@ def test_state_round_trips():
 LEGACY_ERRORS = [
     (lambda m: m.seed(-1), ValueError, "Seed must be between 0 and 2**32 - 1"),
     (lambda m: m.seed(2**32), ValueError, "Seed must be between 0 and 2**32 - 1"),
+    (lambda m: m.seed(np.array(-3)), ValueError, "Seed must be between 0 and 2**32 - 1"),
+    (lambda m: m.seed(2**70), ValueError, "Seed must be between 0 and 2**32 - 1"),
     (lambda m: m.seed([]), ValueError, "Seed must be non-empty"),
     (lambda m: m.seed([[1, 2]]), ValueError, "Seed array must be 1-d"),
     (lambda m: m.seed([1, -2]), ValueError, "Seed must be between 0 and 2**32 - 1"),
