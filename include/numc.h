@@ -591,6 +591,79 @@ numc_status numc_ufunc_divmod(const numc_array *x, const numc_array *y, numc_dty
                               numc_array **out);
 /* ---- end of NumPy-layer arguments ---- */
 
+/* ---- random: NumPy's bit generators and draws (src/np/random.c) ----
+ * The same numbers numpy.random produces for the same seed: MT19937 (seeded
+ * as RandomState.seed, with the legacy Box-Muller gaussian cache) and PCG64
+ * (seeded through NumPy's SeedSequence, as default_rng). A generator is plain
+ * data the caller owns; draws fill a new array of the given shape in C order,
+ * in the order NumPy draws. */
+typedef enum { NUMC_BITGEN_MT19937, NUMC_BITGEN_PCG64 } numc_bitgen_kind;
+typedef struct {
+    numc_bitgen_kind kind;
+    uint32_t mt[624]; /* MT19937 key and position (624: refill next) */
+    int mt_pos;
+    uint64_t pcg_state[2], pcg_inc[2]; /* PCG64 128-bit state and increment: high, low */
+    int has_uint32;                    /* PCG64's buffered upper half */
+    uint32_t uinteger;
+    int has_gauss; /* RandomState's cached second gaussian */
+    double gauss;
+} numc_bitgen;
+/* RandomState.seed(int): seed in [0, 2**32). */
+void numc_mt19937_seed(numc_bitgen *g, uint32_t seed);
+/* RandomState.seed(array): init_by_array over n >= 1 words. */
+void numc_mt19937_seed_array(numc_bitgen *g, const uint32_t *key, int64_t n);
+/* SeedSequence(entropy).generate_state(n_out, uint32) for an entropy already
+ * split into 32-bit words (little-endian), without spawn keys. */
+void numc_seed_sequence_generate(const uint32_t *entropy, int64_t n, uint32_t *out, int64_t n_out);
+/* PCG64(SeedSequence(entropy)). */
+void numc_pcg64_seed(numc_bitgen *g, const uint32_t *entropy, int64_t n);
+uint32_t numc_bitgen_next32(numc_bitgen *g);
+uint64_t numc_bitgen_next64(numc_bitgen *g);
+double numc_bitgen_next_double(numc_bitgen *g);
+/* Uniform [0, max] by masked rejection (NumPy's random_interval: shuffles). */
+uint64_t numc_random_interval(numc_bitgen *g, uint64_t max);
+/* [0, 1) doubles (float64) or NumPy's 24-bit floats (float32). */
+numc_array *numc_random_random(numc_bitgen *g, numc_dtype dt, int ndim, const int64_t *shape);
+/* low + (high - low) * u; OverflowError (RandomState's or Generator's text, by
+ * the generator's kind) when high - low is not finite. */
+numc_array *numc_random_uniform(numc_bitgen *g, double low, double high, int ndim,
+                                const int64_t *shape);
+/* off + a uniform integer in [0, rng] of an integer or bool dtype, by NumPy's
+ * masked rejection (RandomState) or Lemire's method (Generator), with NumPy's
+ * buffering of narrow draws; off and rng are taken modulo the dtype's width. */
+numc_array *numc_random_bounded(numc_bitgen *g, numc_dtype dt, uint64_t off, uint64_t rng,
+                                bool masked, int ndim, const int64_t *shape);
+/* RandomState.normal: loc + scale * the polar Box-Muller gaussian (cached
+ * pairs); ValueError "scale < 0". */
+numc_array *numc_random_legacy_normal(numc_bitgen *g, double loc, double scale, int ndim,
+                                      const int64_t *shape);
+/* RandomState.exponential: scale * -log(1 - u); ValueError "scale < 0". */
+numc_array *numc_random_legacy_exponential(numc_bitgen *g, double scale, int ndim,
+                                           const int64_t *shape);
+/* The permutation NumPy's shuffle applies to n items (swaps of i with
+ * random_interval(i), i = n-1 ... 1) as an int64 array. */
+numc_array *numc_random_permutation_index(numc_bitgen *g, int64_t n);
+/* Indices drawn with probabilities p (n of them, already checked): the
+ * cumulative sum normalised by its last value, searched (side right) with
+ * [0, 1) doubles, as RandomState.choice. */
+numc_array *numc_random_choice_cdf(numc_bitgen *g, const double *p, int64_t n, int ndim,
+                                   const int64_t *shape);
+/* choice(replace=False) with probabilities p: rounds of cumulative-sum draws
+ * with the indices taken so far given probability 0, each round keeping the
+ * first occurrence of every new index (as NumPy's loop); ValueError "Fewer
+ * non-zero entries in p than size". */
+numc_array *numc_random_choice_unique(numc_bitgen *g, const double *p, int64_t n, int ndim,
+                                      const int64_t *shape);
+/* choice's checks of p against a population of pop_size: ValueError with
+ * RandomState's or Generator's messages, by the generator's kind. */
+numc_status numc_random_check_p(const numc_bitgen *g, const double *p, int64_t n,
+                                int64_t pop_size);
+/* Generator.choice(pop, count, replace=False) without p: Floyd's algorithm
+ * (then shuffled when asked) or, for many of a large population, a partial
+ * shuffle, with Lemire-bounded draws as NumPy; an int64 array of count. */
+numc_array *numc_random_sample_indices(numc_bitgen *g, int64_t pop, int64_t count, bool shuffle);
+/* ---- end of random ---- */
+
 /* ---- vectorizing map (vmap) ----
  * A batch interpreter maps a computation over one axis of its inputs. While
  * it is active, a batched value (made by numc_batch_wrap) stands for one

@@ -21,5 +21,6 @@ int pynumc_init_custom_vjp(PyObject *m); /* custom_vjp.c */
 int pynumc_init_function(PyObject *m);   /* function.c */
 int pynumc_init_control(PyObject *m);    /* control.c */
 int pynumc_init_vmap(PyObject *m);       /* vmap.c */
+int pynumc_init_random(PyObject *m);     /* random.c: the numc.random submodule */
 
 #endif
