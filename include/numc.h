@@ -344,6 +344,17 @@ numc_status numc_split(const numc_array *a, int64_t sections, const int64_t *ind
 /* axes NULL flips every axis */
 numc_array *numc_flip(const numc_array *a, const int64_t *axes, int naxes);
 
+/* ==== manip2: more manipulation and creation (branch manip) ===========
+ * np.pad: pad_width an integer array broadcastable to (ndim, 2); mode one of
+ * NumPy's names ('median' is not supported yet: NotImplementedError, 'empty'
+ * fills with zeros); constant_values / end_values / stat_length /
+ * reflect_type NULL when not given (given to a mode that does not take them:
+ * ValueError, as NumPy). */
+numc_array *numc_pad(const numc_array *a, const numc_array *pad_width, const char *mode,
+                     const numc_array *constant_values, const numc_array *end_values,
+                     const numc_array *stat_length, const char *reflect_type);
+/* ==== end of manip2 ===================================================== */
+
 /* ==== Indexing and index assignment ====================================
  * NumPy 2's indexing: integers, slices, numc's newaxis and Ellipsis, integer
  * and boolean arrays (advanced indexing: index arrays broadcast together and

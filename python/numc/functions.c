@@ -14,16 +14,18 @@
                     K(BROADCAST_TO) K(BROADCAST_ARRAYS) K(CONCAT) K(STACK) K(SEQ) K(SPLIT) K(FLIP) \
                         K(TAKE) K(NONZERO) K(RESULT_TYPE) K(PROMOTE_TYPES) K(CAN_CAST) K(SHAPE)    \
                             K(NDIM) K(SIZE)
+/* manip2 (branch manip): the kinds of its rows, invoked by invoke_manip2 */
+#define PYNUMC_KINDS_MANIP2(K) K(PAD)
 
 enum {
 #define K(n) KIND_##n,
-    PYNUMC_KINDS(K)
+    PYNUMC_KINDS(K) PYNUMC_KINDS_MANIP2(K)
 #undef K
         KIND_COUNT
 };
 static const char *const kind_names[] = {
 #define K(n) #n,
-    PYNUMC_KINDS(K)
+    PYNUMC_KINDS(K) PYNUMC_KINDS_MANIP2(K)
 #undef K
 };
 
@@ -395,6 +397,35 @@ static PyObject *do_cumulative(frame_t *f) {
     return finish(f, r);
 }
 
+/* ---- manip2 invokers (branch manip) ---- */
+
+/* a str argument, or NULL with TypeError naming it */
+static const char *str_arg(PyObject *o, const char *fname, const char *what) {
+    if (o && PyUnicode_Check(o)) return PyUnicode_AsUTF8(o);
+    if (o && PyCallable_Check(o))
+        PyErr_Format(PyExc_NotImplementedError, "numc.%s: a callable %s is not supported", fname,
+                     what);
+    else
+        PyErr_Format(PyExc_TypeError, "numc.%s: %s must be a string", fname, what);
+    return NULL;
+}
+
+static PyObject *invoke_manip2(frame_t *f) {
+    pval *v = f->v;
+    switch (f->s->kind) {
+    case KIND_PAD: {
+        const char *mode = str_arg(v[2].obj, "pad", "mode"), *rt = NULL;
+        if (!mode) return NULL;
+        if (v[6].obj != Py_None && !(rt = str_arg(v[6].obj, "pad", "reflect_type"))) return NULL;
+        return pynumc_wrap(numc_pad(v[0].arr, v[1].arr, mode, v[4].arr, v[5].arr, v[3].arr, rt));
+    }
+    default:
+        break;
+    }
+    PyErr_Format(PyExc_SystemError, "numc: no invoker for %s", f->s->name);
+    return NULL;
+}
+
 static PyObject *invoke(frame_t *f) {
     const spec_t *s = f->s;
     pval *v = f->v;
@@ -717,7 +748,7 @@ static PyObject *invoke(frame_t *f) {
         return PyLong_FromLongLong(numc_array_shape(a)[k]);
     }
     default:
-        break;
+        return invoke_manip2(f);
     }
     PyErr_Format(PyExc_SystemError, "numc: no invoker for %s", s->name);
     return NULL;
