@@ -77,30 +77,51 @@ static numc_array *as_pairs(np_scope *s, const numc_array *x, int ndim, const ch
     return np_bcast(s, x, 2, to);
 }
 
-/* Concrete integer pairs (pad_width, stat_length): rounded, non-negative. */
+/* Concrete integer pairs (pad_width, stat_length), read without binding
+ * (under a trace the conversion would be traced): rounded, non-negative,
+ * broadcast as as_pairs does. */
 static numc_status index_pairs(np_scope *s, const numc_array *x, int ndim, const char *what,
                                int64_t *out) {
     if (!np_concrete(x))
         return numc_error_set(NUMC_ERR_TYPE, "np.pad: %s must be concrete (not traced)", what);
-    numc_array *p = as_pairs(s, x, ndim, what);
-    if (!p) return numc_error_kind();
-    numc_array *h = np_keep(s, numc_astype(p, NUMC_FLOAT64));
-    if (!h) return numc_error_kind();
-    double *buf = malloc(sizeof(double) * (size_t)(2 * ndim + 1));
-    if (!buf) return numc_error_set(NUMC_ERR_MEMORY, "out of memory");
-    numc_status st = numc_array_to_host(h, buf);
-    for (int k = 0; st == NUMC_OK && k < 2 * ndim; k++) {
-        out[k] = (int64_t)rint(buf[k]);
-        if (out[k] < 0) st = numc_error_set(NUMC_ERR_VALUE, "index can't contain negative values");
+    if (!as_pairs(s, x, ndim, what)) return numc_error_kind(); /* the shape check */
+    int64_t rows = 1, cols = 1;
+    bool flat =
+        x->ndim < 3 && (x->size == 1 || (x->size == 2 && !(x->ndim == 2 && x->shape[1] == 1)));
+    if (flat) {
+        cols = x->size;
+    } else {
+        cols = x->ndim >= 1 ? x->shape[x->ndim - 1] : 1;
+        rows = x->ndim == 2 ? x->shape[0] : 1;
     }
-    free(buf);
-    return st;
+    for (int d = 0; d < ndim; d++)
+        for (int side = 0; side < 2; side++) {
+            int64_t flat_i = (rows == 1 ? 0 : d) * cols + (cols == 1 ? 0 : side);
+            double re = 0, im = 0;
+            numc_status st = numc_array_get_f64(x, flat_i, &re, &im);
+            if (st) return st;
+            out[2 * d + side] = (int64_t)rint(re);
+            if (out[2 * d + side] < 0)
+                return numc_error_set(NUMC_ERR_VALUE, "index can't contain negative values");
+        }
+    return NUMC_OK;
 }
 
 /* element [d, side] of a (ndim, 2) array as a 0-d scope reference */
 static numc_array *pair_at(np_scope *s, const numc_array *p, int d, int side) {
     int64_t start[2] = {d, side}, stop[2] = {d + 1, side + 1}, step[2] = {1, 1};
     return np_reshape(s, np_keep(s, numc_slice(p, start, stop, step)), 0, NULL);
+}
+
+/* 2 * edge - chunk in the array's type (NumPy's int64 for bool, stored back
+ * as bool) */
+static numc_array *odd_reflect(np_scope *s, const numc_array *e, const numc_array *chunk) {
+    if (!e || !chunk) return NULL;
+    numc_dtype dt = chunk->dtype, ct = dt == NUMC_BOOL ? NUMC_INT64 : dt;
+    numc_array *ec = np_cvt(s, e, ct);
+    numc_array *r =
+        np_bin(s, NUMC_PRIM_SUB, np_bin(s, NUMC_PRIM_ADD, ec, ec), np_cvt(s, chunk, ct));
+    return np_cvt(s, r, dt);
 }
 
 /* one step of NumPy's _set_reflect_both on the filled part x along ax */
@@ -118,19 +139,13 @@ static numc_array *reflect_step(np_scope *s, const numc_array *x, int ax, int64_
     if (*L > 0) {
         int64_t c = old < *L ? old : *L;
         left = ax_rev(s, ax_slice(s, x, ax, 1 - eo, c + 1 - eo), ax);
-        if (odd) {
-            numc_array *e = ax_slice(s, x, ax, 0, 1);
-            left = np_bin(s, NUMC_PRIM_SUB, np_bin(s, NUMC_PRIM_ADD, e, e), left);
-        }
+        if (odd) left = odd_reflect(s, ax_slice(s, x, ax, 0, 1), left);
         *L -= c;
     }
     if (*R > 0) {
         int64_t c = old < *R ? old : *R;
         right = ax_rev(s, ax_slice(s, x, ax, v + eo - 1 - c, v + eo - 1), ax);
-        if (odd) {
-            numc_array *e = ax_slice(s, x, ax, v - 1, v);
-            right = np_bin(s, NUMC_PRIM_SUB, np_bin(s, NUMC_PRIM_ADD, e, e), right);
-        }
+        if (odd) right = odd_reflect(s, ax_slice(s, x, ax, v - 1, v), right);
         *R -= c;
     }
     return ax_cat3(s, left, x, right, ax);
@@ -170,8 +185,7 @@ static numc_array *pad_stat(np_scope *s, const numc_array *x, int ax, int64_t le
         r = np_keep(s, numc_mean(chunk, axes, 1, true, NUMC_DTYPE_NONE));
         /* NumPy rounds the mean (half to even) before storing it in an
          * integer array */
-        if (r && (numc_dt_is_int(x->dtype) || x->dtype == NUMC_BOOL))
-            r = np_un(s, NUMC_PRIM_RINT, r);
+        if (r && numc_dt_is_int(x->dtype)) r = np_un(s, NUMC_PRIM_RINT, r);
     }
     return np_cvt(s, r, x->dtype);
 }

@@ -1001,3 +1001,39 @@ def shaped_inputs(nc, row, dt, view):
         np_in.append(a)
         nc_in.append(b)
     return np_in, nc_in
+
+
+# ---- manip2 (branch manip): pad and more manipulation/creation ----
+def _pad(mode, pw, **kw):
+    return lambda m, x: m.pad(x, pw, mode, **kw)
+
+
+# 2 * edge - x cancels: the bfloat16 reference (computed in float32) is not
+# what rounding every step to bfloat16 gives
+NO_BF16 = [d for d in DTYPES if d != "bfloat16"]
+MANIP2 = [
+    S("pad_const", "pad", _pad("constant", ((1, 2), (0, 3))), [(3, 4)]),
+    S("pad_const_values", "pad", _pad("constant", 2, constant_values=((1, 2), (3, 4))), [(3, 4)]),
+    S("pad_const_0d", "pad", _pad("constant", 0, constant_values=5), [()]),
+    S("pad_const_empty", "pad", _pad("constant", (1, 2)), [(0, 3)]),
+    S("pad_edge", "pad", _pad("edge", ((2, 1), (3, 0))), [(3, 4)]),
+    S("pad_reflect", "pad", _pad("reflect", ((2, 3), (1, 7))), [(3, 4)]),
+    S("pad_reflect_big", "pad", _pad("reflect", 9), [(3,)]),
+    S("pad_reflect_odd", "pad", _pad("reflect", ((2, 5), (1, 7)), reflect_type="odd"), [(3, 4)],
+      dtypes=NO_BF16),
+    S("pad_reflect_1", "pad", _pad("reflect", 2), [(1, 3)]),
+    S("pad_symmetric", "pad", _pad("symmetric", ((2, 3), (1, 9))), [(3, 4)]),
+    S("pad_symmetric_odd", "pad", _pad("symmetric", ((4, 5), (1, 2)), reflect_type="odd"),
+      [(3, 4)], dtypes=NO_BF16),
+    S("pad_wrap", "pad", _pad("wrap", ((2, 7), (5, 1))), [(3, 4)]),
+    S("pad_wrap_3d", "pad", _pad("wrap", 1), [(2, 3, 2)]),
+    S("pad_maximum", "pad", _pad("maximum", ((1, 2), (3, 0))), [(3, 4)]),
+    S("pad_minimum", "pad", _pad("minimum", 2, stat_length=((1, 2), (3, 2))), [(3, 4)]),
+    S("pad_mean", "pad", _pad("mean", ((1, 2), (2, 1))), [(3, 4)], domain=HALVES),
+    S("pad_mean_stat", "pad", _pad("mean", 2, stat_length=2), [(3, 4)], domain=HALVES),
+    S("pad_linear_ramp", "pad", _pad("linear_ramp", ((1, 2), (3, 0))), [(3, 4)],
+      dtypes=SINT + ["float32", "float64", "complex128"]),
+    S("pad_linear_ramp_end", "pad", _pad("linear_ramp", 3, end_values=((1, -2), (5, 4))), [(3, 4)],
+      dtypes=SINT + ["float64", "complex128"]),
+]
+MANIP += MANIP2

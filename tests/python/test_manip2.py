@@ -1,0 +1,110 @@
+"""manip2 (branch manip): pad and more manipulation/creation functions. The
+table rows (optable.MANIP2, part of MANIP) run against NumPy over every dtype
+and on views, and under function, vmap and grad through the shared tests;
+here: argument forms, dtypes and NumPy's errors."""
+import numpy as np
+import pytest
+
+import optable as T
+
+
+def same(got, exp, ctx=""):
+    T.check(got, exp, ctx=ctx)
+
+
+def both(nc, fn, *np_args, ctx=""):
+    exp = T.reference(fn, *np_args)
+    T.expect(exp, lambda: fn(nc, *[T.to_nc(nc, a) for a in np_args]), ctx=ctx)
+    return exp
+
+
+# ---------------------------------------------------------------- pad
+
+PAD_MODES = ["constant", "edge", "linear_ramp", "maximum", "mean", "minimum", "reflect",
+             "symmetric", "wrap"]
+
+
+@pytest.mark.parametrize("mode", PAD_MODES)
+@pytest.mark.parametrize("pw", [0, 1, 4, (0, 5), ((3, 0),), ((1, 2), (3, 4)), [[2], [3]],
+                                ((7, 11), (0, 1)), np.array([[1, 2], [3, 4]], dtype=np.int8)])
+def test_pad_width_forms(nc, mode, pw):
+    x = np.arange(1, 13, dtype=np.float64).reshape(3, 4) ** 1.5
+    if np.asarray(pw).shape == (1, 2):
+        x = x[0]
+    both(nc, lambda m, a: m.pad(a, pw, mode), x, ctx=f"{mode} {pw}")
+
+
+@pytest.mark.parametrize("mode", ["reflect", "symmetric", "wrap"])
+@pytest.mark.parametrize("n", [1, 2, 3, 5])
+@pytest.mark.parametrize("rt", [None, "even", "odd"])
+def test_pad_large_widths(nc, mode, n, rt):
+    kw = {} if rt is None or mode == "wrap" else {"reflect_type": rt}
+    x = np.array([3, -1, 4, 10, 5][:n], dtype=np.int64)
+    for pw in [(0, 1), (1, 0), (n, n), (2 * n + 1, 3 * n + 2), (13, 6)]:
+        both(nc, lambda m, a: m.pad(a, pw, mode, **kw), x, ctx=f"{mode} n={n} {pw} {kw}")
+
+
+@pytest.mark.parametrize("dt", T.DTYPES)
+def test_pad_constant_values_cast(nc, dt):
+    x = np.ones((2, 3), dtype=T.np_dtype(dt))
+    for cv in [7, 2.75, True, ((1, 2), (3, 4))]:
+        both(nc, lambda m, a: m.pad(a, 1, constant_values=cv), x, ctx=f"{dt} {cv}")
+
+
+def test_pad_int_mean_rounds_half_even(nc):
+    x = np.array([[1, 2], [2, 3], [0, 0]], dtype=np.int32)
+    both(nc, lambda m, a: m.pad(a, 2, "mean"), x)
+    both(nc, lambda m, a: m.pad(a, 1, "mean", stat_length=1), x)
+    both(nc, lambda m, a: m.pad(a, 3, "linear_ramp", end_values=7), x)
+    both(nc, lambda m, a: m.pad(a, 3, "linear_ramp", end_values=(-3, 9)), x)
+
+
+def test_pad_empty_mode(nc):
+    x = np.arange(6.0).reshape(2, 3)
+    r = nc.pad(nc.asarray(x), ((1, 2), (0, 1)), "empty")
+    assert r.shape == (5, 4) and r.dtype == nc.float64
+    same(r[1:3, 0:3], x)
+    r = nc.pad(nc.asarray(np.zeros((0, 2))), 1, "empty")
+    assert r.shape == (2, 4)
+
+
+def test_pad_empty_axes(nc):
+    both(nc, lambda m, a: m.pad(a, ((0, 0), (1, 1)), "edge"), np.zeros((0, 3)))
+    both(nc, lambda m, a: m.pad(a, ((1, 0), (0, 0)), "wrap"), np.zeros((0, 3)))
+    both(nc, lambda m, a: m.pad(a, 2), np.zeros((0, 3), np.int16))
+
+
+def test_pad_errors(nc):
+    x = np.arange(6.0).reshape(2, 3)
+    for fn in [lambda m: m.pad(m.asarray(x), 1, "bogus"),
+               lambda m: m.pad(m.asarray(x), 1.5),
+               lambda m: m.pad(m.asarray(x), np.array([1], np.uint8)),
+               lambda m: m.pad(m.asarray(x), -1),
+               lambda m: m.pad(m.asarray(x), ((1, -2), (0, 0))),
+               lambda m: m.pad(m.asarray(x), (1, 2, 3)),
+               lambda m: m.pad(m.asarray(x), 1, "edge", constant_values=3),
+               lambda m: m.pad(m.asarray(x), 1, "constant", reflect_type="odd"),
+               lambda m: m.pad(m.asarray(x), 1, "wrap", stat_length=2),
+               lambda m: m.pad(m.asarray(x), 1, "maximum", stat_length=0),
+               lambda m: m.pad(m.asarray(x), 1, "mean", end_values=0)]:
+        exp = T.reference(fn)
+        assert isinstance(exp, T.Raised), "NumPy accepts this case"
+        with pytest.raises(type(exp.exc)):
+            fn(nc)
+    with pytest.raises(ValueError, match="can't extend empty axis 0"):
+        nc.pad(nc.zeros((0, 2)), 1, "edge")
+    with pytest.raises(ValueError, match="mode 'bogus' is not supported"):
+        nc.pad(nc.asarray(x), 1, "bogus")
+    with pytest.raises(TypeError, match="`pad_width` must be of integral type."):
+        nc.pad(nc.asarray(x), 1.0)
+    with pytest.raises(NotImplementedError):
+        nc.pad(nc.asarray(x), 1, "median")
+
+
+def test_pad_grad_constant_values(nc):
+    """The constant is differentiable too (its cotangent sums the pad area)."""
+    x = nc.asarray(np.arange(6.0).reshape(2, 3))
+    g = nc.grad(lambda c: nc.sum(nc.pad(x, ((1, 0), (2, 1)), constant_values=c) ** 2))(
+        nc.asarray(1.5))
+    # pad area: 3*6 - 6 = 12 elements of value c
+    same(g, np.float64(2 * 1.5 * 12))
