@@ -353,6 +353,27 @@ numc_array *numc_flip(const numc_array *a, const int64_t *axes, int naxes);
 numc_array *numc_pad(const numc_array *a, const numc_array *pad_width, const char *mode,
                      const numc_array *constant_values, const numc_array *end_values,
                      const numc_array *stat_length, const char *reflect_type);
+numc_array *numc_fliplr(const numc_array *m);
+numc_array *numc_flipud(const numc_array *m);
+/* axes: exactly two (ValueError otherwise, as NumPy) */
+numc_array *numc_rot90(const numc_array *m, int64_t k, const int64_t *axes, int naxes);
+/* shift and axes broadcast together; axes NULL rolls the flattened array */
+numc_array *numc_roll(const numc_array *a, const int64_t *shift, int nshift, const int64_t *axes,
+                      int naxes);
+numc_array *numc_tile(const numc_array *a, const int64_t *reps, int nreps);
+/* repeats: a concrete integer array of size 1 or a.shape[axis]; axis NULL
+ * flattens first */
+numc_array *numc_repeat(const numc_array *a, const numc_array *repeats, const int64_t *axis);
+/* dt NONE = float64 */
+numc_array *numc_tri(int64_t n, int64_t m, int64_t k, numc_dtype dt);
+numc_array *numc_tril(const numc_array *a, int64_t k);
+numc_array *numc_triu(const numc_array *a, int64_t k);
+numc_array *numc_diagonal(const numc_array *a, int64_t offset, int64_t axis1, int64_t axis2);
+/* np.trace (numc_trace names the tracing API); dt NONE = np.sum's accumulator */
+numc_array *numc_diagonal_sum(const numc_array *a, int64_t offset, int64_t axis1, int64_t axis2,
+                       numc_dtype dt);
+numc_array *numc_diag(const numc_array *v, int64_t k);
+numc_array *numc_diagflat(const numc_array *v, int64_t k);
 /* ==== end of manip2 ===================================================== */
 
 /* ==== Indexing and index assignment ====================================

@@ -15,7 +15,8 @@
                         K(TAKE) K(NONZERO) K(RESULT_TYPE) K(PROMOTE_TYPES) K(CAN_CAST) K(SHAPE)    \
                             K(NDIM) K(SIZE)
 /* manip2 (branch manip): the kinds of its rows, invoked by invoke_manip2 */
-#define PYNUMC_KINDS_MANIP2(K) K(PAD)
+#define PYNUMC_KINDS_MANIP2(K)                                                                     \
+    K(PAD) K(A1) K(AI) K(ROT90) K(ROLL) K(TILE) K(REPEAT) K(TRI) K(DIAGONAL) K(TRACE)
 
 enum {
 #define K(n) KIND_##n,
@@ -410,6 +411,8 @@ static const char *str_arg(PyObject *o, const char *fname, const char *what) {
     return NULL;
 }
 
+typedef numc_array *(*fnai)(const numc_array *, int64_t);
+
 static PyObject *invoke_manip2(frame_t *f) {
     pval *v = f->v;
     switch (f->s->kind) {
@@ -419,6 +422,38 @@ static PyObject *invoke_manip2(frame_t *f) {
         if (v[6].obj != Py_None && !(rt = str_arg(v[6].obj, "pad", "reflect_type"))) return NULL;
         return pynumc_wrap(numc_pad(v[0].arr, v[1].arr, mode, v[4].arr, v[5].arr, v[3].arr, rt));
     }
+    case KIND_A1:
+        return pynumc_wrap(((fn1)f->s->cfunc)(v[0].arr));
+    case KIND_AI:
+        return pynumc_wrap(((fnai)f->s->cfunc)(v[0].arr, v[1].i));
+    case KIND_ROT90:
+        /* axes=None stands for NumPy's default (0, 1) */
+        return pynumc_wrap(v[2].n < 0 ? numc_rot90(v[0].arr, v[1].i, (int64_t[]){0, 1}, 2)
+                                      : numc_rot90(v[0].arr, v[1].i, v[2].ax, v[2].n));
+    case KIND_ROLL:
+        return pynumc_wrap(
+            numc_roll(v[0].arr, v[1].ax, v[1].n, v[2].n < 0 ? NULL : v[2].ax, v[2].n));
+    case KIND_TILE:
+        return pynumc_wrap(numc_tile(v[0].arr, v[1].ax, v[1].n < 0 ? 0 : v[1].n));
+    case KIND_REPEAT: {
+        /* NumPy converts Python scalars and lists of repeats unsafely (2.7
+         * repeats twice) but arrays only under 'safe' casting */
+        PyObject *o = v[1].obj;
+        if (PyFloat_Check(o) || PyList_Check(o) || PyTuple_Check(o)) {
+            numc_array *r = numc_astype(v[1].arr, NUMC_INT64);
+            if (!r) return pynumc_raise();
+            numc_array *res = numc_repeat(v[0].arr, r, v[2].n ? v[2].ax : NULL);
+            numc_array_release(r);
+            return pynumc_wrap(res);
+        }
+        return pynumc_wrap(numc_repeat(v[0].arr, v[1].arr, v[2].n ? v[2].ax : NULL));
+    }
+    case KIND_TRI:
+        return pynumc_wrap(numc_tri(v[0].i, v[1].none ? v[0].i : v[1].i, v[2].i, v[3].dt));
+    case KIND_DIAGONAL:
+        return pynumc_wrap(numc_diagonal(v[0].arr, v[1].i, v[2].i, v[3].i));
+    case KIND_TRACE:
+        return finish(f, numc_diagonal_sum(v[0].arr, v[1].i, v[2].i, v[3].i, v[4].dt));
     default:
         break;
     }

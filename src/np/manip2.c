@@ -339,3 +339,378 @@ numc_array *numc_pad(const numc_array *a, const numc_array *pad_width, const cha
     }
     return np_ret(&s, x);
 }
+
+/* ---- flips, rotations, rolls, tiling ---- */
+
+numc_array *numc_fliplr(const numc_array *m) {
+    if (m->ndim < 2) {
+        numc_error_set(NUMC_ERR_VALUE, "Input must be >= 2-d.");
+        return NULL;
+    }
+    return numc_flip(m, (int64_t[]){1}, 1);
+}
+
+numc_array *numc_flipud(const numc_array *m) {
+    if (m->ndim < 1) {
+        numc_error_set(NUMC_ERR_VALUE, "Input must be >= 1-d.");
+        return NULL;
+    }
+    return numc_flip(m, (int64_t[]){0}, 1);
+}
+
+numc_array *numc_rot90(const numc_array *m, int64_t k, const int64_t *axes, int naxes) {
+    if (naxes != 2) {
+        numc_error_set(NUMC_ERR_VALUE, "len(axes) must be 2.");
+        return NULL;
+    }
+    int64_t a0 = axes[0], a1 = axes[1], nd = m->ndim;
+    if (a0 == a1 || llabs(a0 - a1) == nd) {
+        numc_error_set(NUMC_ERR_VALUE, "Axes must be different.");
+        return NULL;
+    }
+    if (a0 >= nd || a0 < -nd || a1 >= nd || a1 < -nd) {
+        char b[64];
+        numc_error_set(NUMC_ERR_VALUE, "Axes=%s out of range for array of ndim=%d.",
+                       np_tuple_str(b, sizeof b, 2, axes), m->ndim);
+        return NULL;
+    }
+    a0 = a0 < 0 ? a0 + nd : a0;
+    a1 = a1 < 0 ? a1 + nd : a1;
+    k = ((k % 4) + 4) % 4;
+    np_scope s;
+    np_scope_init(&s);
+    if (k == 0) return np_ret(&s, m);
+    if (k == 2) return np_ret(&s, ax_rev(&s, ax_rev(&s, m, (int)a0), (int)a1));
+    int64_t perm[NUMC_MAX_DIMS];
+    for (int d = 0; d < nd; d++)
+        perm[d] = d;
+    perm[a0] = a1;
+    perm[a1] = a0;
+    if (k == 1) return np_ret(&s, np_transpose(&s, ax_rev(&s, m, (int)a1), perm));
+    return np_ret(&s, ax_rev(&s, np_transpose(&s, m, perm), (int)a1));
+}
+
+/* a rolled by `shift` along ax (a view-free composition of two slices) */
+static numc_array *roll_axis(np_scope *s, const numc_array *a, int ax, int64_t shift) {
+    int64_t n = a ? a->shape[ax] : 0;
+    if (!a || n == 0) return (numc_array *)a;
+    int64_t k = ((shift % n) + n) % n;
+    if (k == 0) return (numc_array *)a;
+    return ax_cat3(s, ax_slice(s, a, ax, n - k, n), ax_slice(s, a, ax, 0, n - k), NULL, ax);
+}
+
+numc_array *numc_roll(const numc_array *a, const int64_t *shift, int nshift, const int64_t *axes,
+                      int naxes) {
+    np_scope s;
+    np_scope_init(&s);
+    if (!axes) {
+        int64_t total = 0;
+        for (int i = 0; i < nshift; i++)
+            total += shift[i];
+        numc_array *r = roll_axis(&s, np_ravel(&s, a), 0, total);
+        return np_ret(&s, np_reshape(&s, r, a->ndim, a->shape));
+    }
+    if (nshift != naxes && nshift != 1 && naxes != 1) {
+        numc_error_set(NUMC_ERR_VALUE,
+                       "shape mismatch: objects cannot be broadcast to a single "
+                       "shape.  Mismatch is between arg 0 with shape (%d,) and "
+                       "arg 1 with shape (%d,).",
+                       nshift, naxes);
+        return np_ret(&s, NULL);
+    }
+    int n = nshift > naxes ? nshift : naxes;
+    int64_t total[NUMC_MAX_DIMS] = {0};
+    for (int i = 0; i < n; i++) {
+        int64_t ax;
+        if (np_norm_axis(axes[naxes == 1 ? 0 : i], a->ndim, &ax, NULL)) return np_ret(&s, NULL);
+        total[ax] += shift[nshift == 1 ? 0 : i];
+    }
+    numc_array *r = (numc_array *)a;
+    for (int d = 0; d < a->ndim; d++)
+        r = roll_axis(&s, r, d, total[d]);
+    return np_ret(&s, r);
+}
+
+numc_array *numc_tile(const numc_array *a, const int64_t *reps, int nreps) {
+    int nd = nreps > a->ndim ? nreps : a->ndim;
+    if (nd > NUMC_MAX_DIMS || 2 * nd > NUMC_MAX_DIMS * 2) {
+        numc_error_set(NUMC_ERR_VALUE, "numc.tile: too many dimensions");
+        return NULL;
+    }
+    int64_t in[NUMC_MAX_DIMS], r[NUMC_MAX_DIMS], out[NUMC_MAX_DIMS];
+    for (int d = 0; d < nd; d++) {
+        int da = d - (nd - a->ndim), dr = d - (nd - nreps);
+        in[d] = da >= 0 ? a->shape[da] : 1;
+        r[d] = dr >= 0 ? reps[dr] : 1;
+        if (r[d] < 0) {
+            numc_error_set(NUMC_ERR_VALUE, "negative dimensions are not allowed");
+            return NULL;
+        }
+        out[d] = in[d] * r[d];
+    }
+    np_scope s;
+    np_scope_init(&s);
+    /* (1, s0, 1, s1, ...) broadcast to (r0, s0, r1, s1, ...), merged pairwise;
+     * the interleaved shape may need twice the dims: tile in two halves then */
+    numc_array *x = np_reshape(&s, a, nd, in);
+    if (2 * nd <= NUMC_MAX_DIMS) {
+        int64_t sh1[NUMC_MAX_DIMS], sh2[NUMC_MAX_DIMS];
+        for (int d = 0; d < nd; d++) {
+            sh1[2 * d] = 1, sh1[2 * d + 1] = in[d];
+            sh2[2 * d] = r[d], sh2[2 * d + 1] = in[d];
+        }
+        x = np_bcast(&s, np_reshape(&s, x, 2 * nd, sh1), 2 * nd, sh2);
+    } else {
+        /* one axis at a time: concatenating r copies */
+        for (int d = 0; x && d < nd; d++) {
+            int64_t sh[NUMC_MAX_DIMS];
+            memcpy(sh, x->shape, sizeof(int64_t) * (size_t)nd);
+            sh[d] = r[d] * x->shape[d];
+            numc_array *idx = np_keep(&s, numc_arange(0, (double)sh[d], 1, NUMC_INT64));
+            idx = np_binc(&s, NUMC_PRIM_REM, idx, (double)(x->shape[d] ? x->shape[d] : 1));
+            numc_params pr = {.n = 1, .i = {d}};
+            x = idx ? np_bind(&s, NUMC_PRIM_GATHER, 2, NP_ARRAY_OF(x, idx), &pr) : NULL;
+        }
+    }
+    return np_ret(&s, np_reshape(&s, x, nd, out));
+}
+
+/* Concrete integer values of a small array (repeats, indices), or an error
+ * naming `fn`. *out is malloc'ed. */
+static numc_status read_ints(const numc_array *x, const char *fn, int64_t **out) {
+    *out = NULL;
+    if (!np_concrete(x))
+        return numc_error_set(NUMC_ERR_TYPE,
+                              "numc.%s: the values of this argument decide the result's shape; "
+                              "pass a concrete array, not a traced one",
+                              fn);
+    int64_t *v = malloc(sizeof(int64_t) * (size_t)(x->size ? x->size : 1));
+    if (!v) return numc_error_set(NUMC_ERR_MEMORY, "out of memory");
+    for (int64_t i = 0; i < x->size; i++) {
+        numc_value val;
+        if (numc_array_item(x, i, &val)) {
+            free(v);
+            return numc_error_kind();
+        }
+        v[i] = val.kind == 'u'                      ? (int64_t)val.u
+               : val.kind == 'f' || val.kind == 'c' ? (int64_t)val.re
+                                                    : val.i;
+    }
+    *out = v;
+    return NUMC_OK;
+}
+
+numc_array *numc_repeat(const numc_array *a, const numc_array *repeats, const int64_t *axis) {
+    char k = numc_dtype_kind(repeats->dtype);
+    if (k != 'i' && k != 'u' && k != 'b') {
+        numc_error_set(NUMC_ERR_TYPE,
+                       "Cannot cast %s from dtype('%s') to dtype('int64') according to the "
+                       "rule 'safe'",
+                       repeats->ndim ? "array data" : "scalar", numc_dtype_name(repeats->dtype));
+        return NULL;
+    }
+    if (repeats->ndim > 1) {
+        numc_error_set(NUMC_ERR_VALUE, "object too deep for desired array");
+        return NULL;
+    }
+    np_scope s;
+    np_scope_init(&s);
+    const numc_array *x = a;
+    int64_t ax = 0;
+    if (!axis) {
+        x = np_ravel(&s, a);
+    } else if (np_norm_axis(*axis, a->ndim, &ax, NULL)) {
+        return np_ret(&s, NULL);
+    }
+    if (!x) return np_ret(&s, NULL);
+    int64_t n = x->shape[ax];
+    if (repeats->size != 1 && repeats->size != n) {
+        numc_error_set(NUMC_ERR_VALUE,
+                       "operands could not be broadcast together with shape (%lld,) (%lld,)",
+                       (long long)n, (long long)repeats->size);
+        return np_ret(&s, NULL);
+    }
+    int64_t *rv;
+    if (read_ints(repeats, "repeat", &rv)) return np_ret(&s, NULL);
+    int64_t total = 0;
+    for (int64_t i = 0; i < repeats->size; i++) {
+        if (rv[i] < 0) {
+            free(rv);
+            numc_error_set(NUMC_ERR_VALUE, "repeats may not contain negative values.");
+            return np_ret(&s, NULL);
+        }
+    }
+    numc_array *r;
+    if (repeats->size == 1) {
+        /* (.., n, 1, ..) broadcast to (.., n, rep, ..) and merged */
+        int64_t sh[NUMC_MAX_DIMS + 1], out[NUMC_MAX_DIMS];
+        int nd = x->ndim;
+        if (nd + 1 > NUMC_MAX_DIMS) {
+            free(rv);
+            numc_error_set(NUMC_ERR_VALUE, "numc.repeat: too many dimensions");
+            return np_ret(&s, NULL);
+        }
+        for (int d = 0, j = 0; d < nd; d++) {
+            sh[j++] = x->shape[d];
+            out[d] = x->shape[d];
+            if (d == ax) sh[j++] = 1, out[d] *= rv[0];
+        }
+        numc_array *e = np_reshape(&s, x, nd + 1, sh);
+        sh[ax + 1] = rv[0];
+        r = np_reshape(&s, np_bcast(&s, e, nd + 1, sh), nd, out);
+    } else {
+        for (int64_t i = 0; i < n; i++)
+            total += rv[i];
+        int64_t *idx = malloc(sizeof(int64_t) * (size_t)(total ? total : 1));
+        if (!idx) {
+            free(rv);
+            numc_error_set(NUMC_ERR_MEMORY, "out of memory");
+            return np_ret(&s, NULL);
+        }
+        for (int64_t i = 0, j = 0; i < n; i++)
+            for (int64_t t = 0; t < rv[i]; t++)
+                idx[j++] = i;
+        numc_array *ia = np_keep(&s, numc_array_from_data(NUMC_INT64, 1, &total, idx));
+        free(idx);
+        numc_params pr = {.n = 1, .i = {ax}};
+        r = ia ? np_bind(&s, NUMC_PRIM_GATHER, 2, NP_ARRAY_OF(x, ia), &pr) : NULL;
+    }
+    free(rv);
+    return np_ret(&s, r);
+}
+
+/* ---- triangles and diagonals ---- */
+
+/* bool (n, m) mask (j - i) <cmp> k */
+static numc_array *offset_mask(np_scope *s, int64_t n, int64_t m, int64_t k, numc_prim cmp) {
+    numc_params pi = {.n = 5, .i = {NUMC_INT64, 0, 2, n, m}};
+    numc_params pj = {.n = 5, .i = {NUMC_INT64, 1, 2, n, m}};
+    numc_array *i = np_bind(s, NUMC_PRIM_IOTA, 0, NULL, &pi);
+    numc_array *j = np_bind(s, NUMC_PRIM_IOTA, 0, NULL, &pj);
+    return np_binc(s, cmp, np_bin(s, NUMC_PRIM_SUB, j, i), (double)k);
+}
+
+static numc_array *tri_mask(np_scope *s, int64_t n, int64_t m, int64_t k) {
+    return offset_mask(s, n, m, k, NUMC_PRIM_LE);
+}
+
+numc_array *numc_tri(int64_t n, int64_t m, int64_t k, numc_dtype dt) {
+    /* NumPy builds it from arange(N) and arange(M): negative sizes are empty */
+    n = n < 0 ? 0 : n;
+    m = m < 0 ? 0 : m;
+    if (dt == NUMC_DTYPE_NONE) dt = numc_default_float();
+    np_scope s;
+    np_scope_init(&s);
+    return np_ret(&s, np_cvt(&s, tri_mask(&s, n, m, k), dt));
+}
+
+static numc_array *tri_part(const numc_array *a, int64_t k, bool lower) {
+    if (a->ndim == 0) {
+        numc_error_set(NUMC_ERR_TYPE, "tri() missing 1 required positional argument: 'N'");
+        return NULL;
+    }
+    int64_t n = a->ndim >= 2 ? a->shape[a->ndim - 2] : a->shape[0], m = a->shape[a->ndim - 1];
+    np_scope s;
+    np_scope_init(&s);
+    numc_array *mask = tri_mask(&s, n, m, lower ? k : k - 1);
+    numc_array *z = np_const(&s, a->dtype, 0, 0);
+    return np_ret(&s, lower ? np_sel(&s, mask, a, z) : np_sel(&s, mask, z, a));
+}
+
+numc_array *numc_tril(const numc_array *a, int64_t k) {
+    return tri_part(a, k, true);
+}
+
+numc_array *numc_triu(const numc_array *a, int64_t k) {
+    return tri_part(a, k, false);
+}
+
+numc_array *numc_diagonal(const numc_array *a, int64_t offset, int64_t axis1, int64_t axis2) {
+    if (a->ndim < 2) {
+        numc_error_set(NUMC_ERR_VALUE, "diag requires an array of at least two dimensions");
+        return NULL;
+    }
+    int64_t x, y;
+    if (np_norm_axis(axis1, a->ndim, &x, "axis1: ") || np_norm_axis(axis2, a->ndim, &y, "axis2: "))
+        return NULL;
+    if (x == y) {
+        numc_error_set(NUMC_ERR_VALUE, "axis1 and axis2 cannot be the same");
+        return NULL;
+    }
+    int nd = a->ndim;
+    int64_t perm[NUMC_MAX_DIMS];
+    for (int d = 0, j = 0; d < nd; d++)
+        if (d != x && d != y) perm[j++] = d;
+    perm[nd - 2] = x;
+    perm[nd - 1] = y;
+    np_scope s;
+    np_scope_init(&s);
+    numc_array *t = np_transpose(&s, a, perm);
+    if (!t) return np_ret(&s, NULL);
+    int64_t p = t->shape[nd - 2], q = t->shape[nd - 1];
+    /* cut the offset off, then the diagonal of a (p, q) block is every
+     * (q + 1)-th element of its flattening */
+    if (offset >= 0) {
+        int64_t o = offset < q ? offset : q;
+        t = ax_slice(&s, t, nd - 1, o, q);
+    } else {
+        int64_t o = -offset < p ? -offset : p;
+        t = ax_slice(&s, t, nd - 2, o, p);
+    }
+    if (!t) return np_ret(&s, NULL);
+    p = t->shape[nd - 2], q = t->shape[nd - 1];
+    int64_t len = p < q ? p : q;
+    int64_t sh[NUMC_MAX_DIMS];
+    memcpy(sh, t->shape, sizeof(int64_t) * (size_t)nd);
+    sh[nd - 2] = p * q;
+    numc_array *f = np_reshape(&s, t, nd - 1, sh);
+    numc_array *r;
+    if (len == 0) {
+        r = ax_slice(&s, f, nd - 2, 0, 0);
+    } else {
+        numc_params pr = {.n = 3 * (nd - 1)};
+        for (int d = 0; d < nd - 1; d++) {
+            pr.i[d] = 0;
+            pr.i[nd - 1 + d] = d == nd - 2 ? (len - 1) * (q + 1) + 1 : sh[d];
+            pr.i[2 * (nd - 1) + d] = d == nd - 2 ? q + 1 : 1;
+        }
+        r = f ? np_bind(&s, NUMC_PRIM_SLICE, 1, NP_ARRAY_OF(f), &pr) : NULL;
+    }
+    return np_ret(&s, r);
+}
+
+numc_array *numc_diagonal_sum(const numc_array *a, int64_t offset, int64_t axis1, int64_t axis2,
+                              numc_dtype dt) {
+    numc_array *d = numc_diagonal(a, offset, axis1, axis2);
+    if (!d) return NULL;
+    int64_t ax = d->ndim - 1;
+    numc_array *r = numc_sum(d, &ax, 1, false, dt);
+    numc_array_release(d);
+    return r;
+}
+
+numc_array *numc_diag(const numc_array *v, int64_t k) {
+    if (v->ndim == 2) return numc_diagonal(v, k, 0, 1);
+    if (v->ndim != 1) {
+        numc_error_set(NUMC_ERR_VALUE, "Input must be 1- or 2-d.");
+        return NULL;
+    }
+    int64_t ak = k < 0 ? -k : k, n = v->shape[0] + ak;
+    np_scope s;
+    np_scope_init(&s);
+    numc_params pp = {.n = 3, .i = {0, ak, 0}};
+    numc_array *z = np_const(&s, v->dtype, 0, 0);
+    numc_array *vp = z ? np_bind(&s, NUMC_PRIM_PAD, 2, NP_ARRAY_OF(v, z), &pp) : NULL;
+    int64_t shape[2] = {n, n};
+    /* k >= 0: row i holds v[i] at column i + k; k < 0: column j holds v[j] */
+    numc_array *full = k >= 0 ? np_bcast(&s, np_reshape(&s, vp, 2, (int64_t[]){n, 1}), 2, shape)
+                              : np_bcast(&s, vp, 2, shape);
+    return np_ret(&s, np_sel(&s, offset_mask(&s, n, n, k, NUMC_PRIM_EQ), full, z));
+}
+
+numc_array *numc_diagflat(const numc_array *v, int64_t k) {
+    np_scope s;
+    np_scope_init(&s);
+    numc_array *f = np_ravel(&s, v);
+    return np_ret(&s, f ? np_keep(&s, numc_diag(f, k)) : NULL);
+}

@@ -1,6 +1,8 @@
-"""manip2 (branch manip): pad and more manipulation/creation functions. The
-table rows (optable.MANIP2, part of MANIP) run against NumPy over every dtype
-and on views, and under function, vmap and grad through the shared tests;
+""
+    "manip2 (branch manip): pad and more manipulation/creation functions. The
+    table
+    rows(optable.MANIP2, part of MANIP) run against NumPy over every dtype and on views,
+    and under function, vmap and grad through the shared tests;
 here: argument forms, dtypes and NumPy's errors."""
 import numpy as np
 import pytest
@@ -17,8 +19,7 @@ def both(nc, fn, *np_args, ctx=""):
     T.expect(exp, lambda: fn(nc, *[T.to_nc(nc, a) for a in np_args]), ctx=ctx)
     return exp
 
-
-# ---------------------------------------------------------------- pad
+#-- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- pad
 
 PAD_MODES = ["constant", "edge", "linear_ramp", "maximum", "mean", "minimum", "reflect",
              "symmetric", "wrap"]
@@ -106,5 +107,77 @@ def test_pad_grad_constant_values(nc):
     x = nc.asarray(np.arange(6.0).reshape(2, 3))
     g = nc.grad(lambda c: nc.sum(nc.pad(x, ((1, 0), (2, 1)), constant_values=c) ** 2))(
         nc.asarray(1.5))
-    # pad area: 3*6 - 6 = 12 elements of value c
+#pad area : 3 * 6 - 6 = 12 elements of value c
     same(g, np.float64(2 * 1.5 * 12))
+
+#-- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- - flips, rolls, tiles, triangles
+
+def check_raises(nc, fn, match=None):
+    """NumPy raises for fn(np); numc raises the same type (and message when
+    `match` is given)."""
+    exp = T.reference(fn)
+    assert isinstance(exp, T.Raised), "NumPy accepts this case"
+    with pytest.raises(type(exp.exc), match=match):
+        fn(nc)
+
+
+def test_layout_errors(nc):
+    x2 = np.ones((2, 3))
+    x1 = np.ones(3)
+    check_raises(nc, lambda m: m.fliplr(m.asarray(x1)), "Input must be >= 2-d.")
+    check_raises(nc, lambda m: m.flipud(m.asarray(np.float64(1))), "Input must be >= 1-d.")
+    check_raises(nc, lambda m: m.rot90(m.asarray(x2), axes=(0,)), r"len\(axes\) must be 2.")
+    check_raises(nc, lambda m: m.rot90(m.asarray(x2), axes=(1, 1)), "Axes must be different.")
+    check_raises(nc, lambda m: m.rot90(m.asarray(x2), axes=(0, -2)), "Axes must be different.")
+    check_raises(nc, lambda m: m.rot90(m.asarray(x2), axes=(0, 3)),
+                 r"Axes=\(0, 3\) out of range for array of ndim=2.")
+    check_raises(nc, lambda m: m.roll(m.asarray(x2), 1, axis=2))
+    check_raises(nc, lambda m: m.roll(m.asarray(x2), (1, 2, 3), axis=(0, 1)))
+    check_raises(nc, lambda m: m.tile(m.asarray(x2), -1))
+    check_raises(nc, lambda m: m.repeat(m.asarray(x2), -1), "repeats may not contain negative")
+    check_raises(nc, lambda m: m.repeat(m.asarray(x2), [1, 2], axis=1))
+    check_raises(nc, lambda m: m.repeat(m.asarray(x2), m.asarray(1.5)),
+                 r"Cannot cast scalar from dtype\('float64'\) to dtype\('int64'\)")
+    check_raises(nc, lambda m: m.repeat(m.asarray(x2), m.asarray([1.5, 1, 1]), axis=1),
+                 r"Cannot cast array data from dtype\('float64'\)")
+    check_raises(nc, lambda m: m.repeat(m.asarray(x2), 1, axis=2))
+    check_raises(nc, lambda m: m.tril(m.asarray(np.float64(2))))
+    check_raises(nc, lambda m: m.diag(m.asarray(np.ones((2, 2, 2)))), "Input must be 1- or 2-d.")
+    check_raises(nc, lambda m: m.diagonal(m.asarray(x1)),
+                 "diag requires an array of at least two dimensions")
+    check_raises(nc, lambda m: m.diagonal(m.asarray(x2), 0, 1, 1),
+                 "axis1 and axis2 cannot be the same")
+    check_raises(nc, lambda m: m.diagonal(m.asarray(x2), 0, 0, 5))
+    check_raises(nc, lambda m: m.trace(m.asarray(x1)))
+
+
+@pytest.mark.parametrize("dt", [None, "int32", "bool", "complex64"])
+def test_tri(nc, dt):
+    for args in [(3,), (3, 5), (4, 2, 1), (3, 4, -2), (0, 3), (3, 0, 9), (-1,), (3, -2)]:
+        kw = {} if dt is None else {"dtype": dt}
+        both(nc, lambda m: m.tri(*args, **kw), ctx=f"tri{args} {kw}")
+    both(nc, lambda m: m.tri(3, M=4, k=1), ctx="keywords")
+
+
+def test_trace_dtypes(nc):
+    for dt in ["int8", "uint16", "int32", "bool", "float32", "complex64"]:
+        x = np.arange(12).reshape(3, 4).astype(dt)
+        both(nc, lambda m, a: m.trace(a), x, ctx=dt)
+        both(nc, lambda m, a: m.trace(a, dtype=m.float32), x, ctx=dt)
+
+
+def test_repeat_list_and_weak_scalar(nc):
+    both(nc, lambda m: m.repeat([[1, 2], [3, 4]], [2, 1], axis=0))
+    both(nc, lambda m: m.repeat(3, 4))
+    both(nc, lambda m: m.repeat([1, 2], 2.7))
+    both(nc, lambda m: m.repeat([[1, 2], [3, 4]], [1.0, 2.9], axis=1))
+    both(nc, lambda m: m.repeat(2.5, np.array([3], np.uint8)))
+    both(nc, lambda m: m.repeat(np.ones((2, 0)), 3, axis=1))
+
+
+def test_roll_tile_lists(nc):
+    both(nc, lambda m: m.roll([1, 2, 3, 4], [1, 2]))
+    both(nc, lambda m: m.roll([[1, 2], [3, 4]], 1, axis=(0, 1)))
+    both(nc, lambda m: m.tile([1, 2], ()))
+    both(nc, lambda m: m.diag([1.5, 2.5], -3))
+    both(nc, lambda m: m.rot90([[1, 2], [3, 4]], k=7))
