@@ -1,8 +1,6 @@
-""
-    "manip2 (branch manip): pad and more manipulation/creation functions. The
-    table
-    rows(optable.MANIP2, part of MANIP) run against NumPy over every dtype and on views,
-    and under function, vmap and grad through the shared tests;
+"""manip2 (branch manip): pad and more manipulation/creation functions. The
+table rows (optable.MANIP2, part of MANIP) run against NumPy over every dtype
+and on views, and under function, vmap and grad through the shared tests;
 here: argument forms, dtypes and NumPy's errors."""
 import numpy as np
 import pytest
@@ -19,7 +17,8 @@ def both(nc, fn, *np_args, ctx=""):
     T.expect(exp, lambda: fn(nc, *[T.to_nc(nc, a) for a in np_args]), ctx=ctx)
     return exp
 
-#-- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- pad
+
+# ---------------------------------------------------------------- pad
 
 PAD_MODES = ["constant", "edge", "linear_ramp", "maximum", "mean", "minimum", "reflect",
              "symmetric", "wrap"]
@@ -107,10 +106,11 @@ def test_pad_grad_constant_values(nc):
     x = nc.asarray(np.arange(6.0).reshape(2, 3))
     g = nc.grad(lambda c: nc.sum(nc.pad(x, ((1, 0), (2, 1)), constant_values=c) ** 2))(
         nc.asarray(1.5))
-#pad area : 3 * 6 - 6 = 12 elements of value c
+    # pad area: 3*6 - 6 = 12 elements of value c
     same(g, np.float64(2 * 1.5 * 12))
 
-#-- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- - flips, rolls, tiles, triangles
+
+# ------------------------------------------- flips, rolls, tiles, triangles
 
 def check_raises(nc, fn, match=None):
     """NumPy raises for fn(np); numc raises the same type (and message when
