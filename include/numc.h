@@ -374,6 +374,37 @@ numc_array *numc_diagonal_sum(const numc_array *a, int64_t offset, int64_t axis1
                        numc_dtype dt);
 numc_array *numc_diag(const numc_array *v, int64_t k);
 numc_array *numc_diagflat(const numc_array *v, int64_t k);
+numc_array *numc_atleast_1d(const numc_array *a);
+numc_array *numc_atleast_2d(const numc_array *a);
+numc_array *numc_atleast_3d(const numc_array *a);
+numc_array *numc_column_stack(int n, const numc_array *const *in);
+numc_array *numc_dstack(int n, const numc_array *const *in);
+/* As numc_split; sections need not divide the axis (np.array_split). */
+numc_status numc_array_split(const numc_array *a, int64_t sections, const int64_t *indices,
+                             int nindices, int64_t axis, numc_array ***out, int *nout);
+/* np.split along axis 1 (0 for 1-d) / 0 / 2 */
+numc_status numc_hsplit(const numc_array *a, int64_t sections, const int64_t *indices, int nindices,
+                        numc_array ***out, int *nout);
+numc_status numc_vsplit(const numc_array *a, int64_t sections, const int64_t *indices, int nindices,
+                        numc_array ***out, int *nout);
+numc_status numc_dsplit(const numc_array *a, int64_t sections, const int64_t *indices, int nindices,
+                        numc_array ***out, int *nout);
+/* *out: a malloc'ed array of a.shape[axis] new references */
+numc_status numc_unstack(const numc_array *a, int64_t axis, numc_array ***out, int *nout);
+numc_array *numc_isclose(const numc_array *a, const numc_array *b, double rtol, double atol,
+                         bool equal_nan);
+/* The whole-array tests read their result (eager values only). */
+numc_status numc_allclose(const numc_array *a, const numc_array *b, double rtol, double atol,
+                          bool equal_nan, bool *out);
+numc_status numc_array_equal(const numc_array *a, const numc_array *b, bool equal_nan, bool *out);
+numc_status numc_array_equiv(const numc_array *a, const numc_array *b, bool *out);
+bool numc_iscomplexobj(const numc_array *x);
+bool numc_isrealobj(const numc_array *x);
+/* posinf / neginf NULL: the dtype's largest / most negative finite value */
+numc_array *numc_nan_to_num(const numc_array *x, double nan, const double *posinf,
+                            const double *neginf);
+/* ValueError "array must not contain infs or NaNs" (eager values only) */
+numc_array *numc_asarray_chkfinite(const numc_array *a, numc_dtype dt);
 /* ==== end of manip2 ===================================================== */
 
 /* ==== Indexing and index assignment ====================================

@@ -16,7 +16,9 @@
                             K(NDIM) K(SIZE)
 /* manip2 (branch manip): the kinds of its rows, invoked by invoke_manip2 */
 #define PYNUMC_KINDS_MANIP2(K)                                                                     \
-    K(PAD) K(A1) K(AI) K(ROT90) K(ROLL) K(TILE) K(REPEAT) K(TRI) K(DIAGONAL) K(TRACE)
+    K(PAD) K(A1) K(AI) K(ROT90) K(ROLL) K(TILE) K(REPEAT) K(TRI) K(DIAGONAL) K(TRACE) K(ATLEAST)     \
+        K(ASPLIT) K(HSPLIT) K(UNSTACK) K(ISCLOSE) K(ALLCLOSE) K(ARRAY_EQUAL) K(ARRAY_EQUIV)        \
+            K(DTYPE_PRED) K(ISSCALAR) K(NAN_TO_NUM) K(CHKFINITE)
 
 enum {
 #define K(n) KIND_##n,
@@ -187,9 +189,16 @@ static PyObject *do_linspace(frame_t *f) {
     return Py_BuildValue("(Nd)", arr, step);
 }
 
-static PyObject *do_split(frame_t *f) {
+typedef numc_status (*fnsplit)(const numc_array *, int64_t, const int64_t *, int, int64_t,
+                               numc_array ***, int *);
+typedef numc_status (*fnsplit_noaxis)(const numc_array *, int64_t, const int64_t *, int,
+                                      numc_array ***, int *);
+
+/* np.split and its relatives: `fn` takes an axis, `fn2` (when fn is NULL)
+ * picks its own */
+static PyObject *do_split_ex(frame_t *f, fnsplit fn, fnsplit_noaxis fn2) {
     PyObject *ios = OPT(f, indices_or_sections)->obj;
-    int64_t axis = OPT(f, axis)->i, sections = 0;
+    int64_t axis = fn ? OPT(f, axis)->i : 0, sections = 0;
     int64_t idx[1024];
     int nidx = -1; /* -1: sections form */
     if (PyLong_Check(ios) || (PyIndex_Check(ios) && !PySequence_Check(ios))) {
@@ -214,9 +223,10 @@ static PyObject *do_split(frame_t *f) {
     numc_array **parts = NULL;
     int nparts = 0;
     const int64_t *indices = nidx >= 0 ? idx : NULL;
-    if (numc_split(f->v[0].arr, sections, indices, nidx < 0 ? 0 : nidx, axis, &parts, &nparts) !=
-        NUMC_OK)
-        return pynumc_raise();
+    numc_status st =
+        fn ? fn(f->v[0].arr, sections, indices, nidx < 0 ? 0 : nidx, axis, &parts, &nparts)
+           : fn2(f->v[0].arr, sections, indices, nidx < 0 ? 0 : nidx, &parts, &nparts);
+    if (st != NUMC_OK) return pynumc_raise();
     PyObject *list = PyList_New(nparts);
     for (int i = 0; i < nparts; i++) {
         PyObject *o = list ? pynumc_wrap(parts[i]) : NULL;
@@ -231,6 +241,10 @@ static PyObject *do_split(frame_t *f) {
     }
     free(parts);
     return list;
+}
+
+static PyObject *do_split(frame_t *f) {
+    return do_split_ex(f, numc_split, NULL);
 }
 
 static PyObject *do_tensordot(frame_t *f) {
@@ -412,6 +426,39 @@ static const char *str_arg(PyObject *o, const char *fname, const char *what) {
 }
 
 typedef numc_array *(*fnai)(const numc_array *, int64_t);
+typedef bool (*fnpred)(const numc_array *);
+
+static PyObject *bool_result(numc_status st, bool b) {
+    if (st != NUMC_OK) return pynumc_raise();
+    return PyBool_FromLong(b);
+}
+
+/* np.isscalar: Python and NumPy scalars and numbers.Number instances */
+static PyObject *is_scalar(PyObject *o) {
+    if (PyLong_Check(o) || PyFloat_Check(o) || PyComplex_Check(o) || PyBytes_Check(o) ||
+        PyUnicode_Check(o) || PyMemoryView_Check(o))
+        Py_RETURN_TRUE;
+    if (NumcArray_Check(o)) Py_RETURN_FALSE;
+    const char *mods[2][2] = {{"numpy", "generic"}, {"numbers", "Number"}};
+    for (int i = 0; i < 2; i++) {
+        PyObject *m = PyImport_ImportModule(mods[i][0]);
+        PyObject *c = m ? PyObject_GetAttrString(m, mods[i][1]) : NULL;
+        Py_XDECREF(m);
+        if (!c) return NULL;
+        int r = PyObject_IsInstance(o, c);
+        Py_DECREF(c);
+        if (r < 0) return NULL;
+        if (r) Py_RETURN_TRUE;
+    }
+    Py_RETURN_FALSE;
+}
+
+static PyObject *split_result(numc_status st, numc_array **parts, int n) {
+    if (st != NUMC_OK) return pynumc_raise();
+    PyObject *t = tuple_of(parts, n);
+    free(parts);
+    return t;
+}
 
 static PyObject *invoke_manip2(frame_t *f) {
     pval *v = f->v;
@@ -454,6 +501,62 @@ static PyObject *invoke_manip2(frame_t *f) {
         return pynumc_wrap(numc_diagonal(v[0].arr, v[1].i, v[2].i, v[3].i));
     case KIND_TRACE:
         return finish(f, numc_diagonal_sum(v[0].arr, v[1].i, v[2].i, v[3].i, v[4].dt));
+    case KIND_ATLEAST: {
+        PyObject *t = PyTuple_New(f->nvar);
+        for (Py_ssize_t i = 0; t && i < f->nvar; i++) {
+            numc_array *a = pynumc_asarray(f->var[i], NUMC_DTYPE_NONE), *r = NULL;
+            if (a) {
+                r = ((fn1)f->s->cfunc)(a);
+                numc_array_release(a);
+                if (!r) pynumc_raise();
+            }
+            PyObject *o = r ? pynumc_wrap(r) : NULL;
+            if (!o) Py_CLEAR(t);
+            else PyTuple_SET_ITEM(t, i, o);
+        }
+        if (t && f->nvar == 1) {
+            PyObject *o = Py_NewRef(PyTuple_GET_ITEM(t, 0));
+            Py_DECREF(t);
+            return o;
+        }
+        return t;
+    }
+    case KIND_ASPLIT:
+        return do_split_ex(f, numc_array_split, NULL);
+    case KIND_HSPLIT:
+        return do_split_ex(f, NULL, (fnsplit_noaxis)f->s->cfunc);
+    case KIND_UNSTACK: {
+        numc_array **parts = NULL;
+        int n = 0;
+        numc_status st = numc_unstack(v[0].arr, v[1].i, &parts, &n);
+        return split_result(st, parts, n);
+    }
+    case KIND_ISCLOSE:
+        return pynumc_wrap(numc_isclose(v[0].arr, v[1].arr, v[2].d, v[3].d, v[4].i));
+    case KIND_ALLCLOSE: {
+        bool b = false;
+        numc_status st = numc_allclose(v[0].arr, v[1].arr, v[2].d, v[3].d, v[4].i, &b);
+        return bool_result(st, b);
+    }
+    case KIND_ARRAY_EQUAL: {
+        bool b = false;
+        numc_status st = numc_array_equal(v[0].arr, v[1].arr, v[2].i, &b);
+        return bool_result(st, b);
+    }
+    case KIND_ARRAY_EQUIV: {
+        bool b = false;
+        numc_status st = numc_array_equiv(v[0].arr, v[1].arr, &b);
+        return bool_result(st, b);
+    }
+    case KIND_DTYPE_PRED:
+        return PyBool_FromLong(((fnpred)f->s->cfunc)(v[0].arr));
+    case KIND_ISSCALAR:
+        return is_scalar(v[0].obj);
+    case KIND_NAN_TO_NUM:
+        return pynumc_wrap(numc_nan_to_num(v[0].arr, v[2].d, v[3].none ? NULL : &v[3].d,
+                                           v[4].none ? NULL : &v[4].d));
+    case KIND_CHKFINITE:
+        return pynumc_wrap(numc_asarray_chkfinite(v[0].arr, v[1].dt));
     default:
         break;
     }

@@ -714,3 +714,275 @@ numc_array *numc_diagflat(const numc_array *v, int64_t k) {
     numc_array *f = np_ravel(&s, v);
     return np_ret(&s, f ? np_keep(&s, numc_diag(f, k)) : NULL);
 }
+
+/* ---- atleast_nd, stacking and splitting ---- */
+
+static numc_array *atleast(const numc_array *a, int n) {
+    np_scope s;
+    np_scope_init(&s);
+    if (a->ndim >= n) return np_ret(&s, a);
+    int64_t sh[3] = {1, 1, 1};
+    if (a->ndim == 1) sh[n == 3 ? 1 : n - 1] = a->shape[0];
+    if (a->ndim == 2) sh[0] = a->shape[0], sh[1] = a->shape[1];
+    return np_ret(&s, np_reshape(&s, a, n, sh));
+}
+
+numc_array *numc_atleast_1d(const numc_array *a) {
+    return atleast(a, 1);
+}
+numc_array *numc_atleast_2d(const numc_array *a) {
+    return atleast(a, 2);
+}
+numc_array *numc_atleast_3d(const numc_array *a) {
+    return atleast(a, 3);
+}
+
+/* each input through `prep`, then concatenated along ax */
+static numc_array *prep_concat(int n, const numc_array *const *in,
+                               numc_array *(*prep)(const numc_array *), int64_t ax) {
+    if (n <= 0) {
+        numc_error_set(NUMC_ERR_VALUE, "need at least one array to concatenate");
+        return NULL;
+    }
+    np_scope s;
+    np_scope_init(&s);
+    const numc_array **v = malloc(sizeof(*v) * (size_t)n);
+    if (!v) {
+        numc_error_set(NUMC_ERR_MEMORY, "out of memory");
+        return NULL;
+    }
+    bool ok = true;
+    for (int i = 0; i < n; i++)
+        ok &= (v[i] = np_keep(&s, prep(in[i]))) != NULL;
+    numc_array *r = ok ? np_keep(&s, numc_concatenate(n, v, &ax)) : NULL;
+    free(v);
+    return np_ret(&s, r);
+}
+
+/* a column: 0-d and 1-d inputs as (n, 1) */
+static numc_array *as_column(const numc_array *a) {
+    if (a->ndim >= 2) return np_new_ref(a);
+    int64_t sh[2] = {a->size, 1};
+    return numc_reshape(a, 2, sh);
+}
+
+numc_array *numc_column_stack(int n, const numc_array *const *in) {
+    return prep_concat(n, in, as_column, 1);
+}
+
+numc_array *numc_dstack(int n, const numc_array *const *in) {
+    return prep_concat(n, in, numc_atleast_3d, 2);
+}
+
+numc_status numc_array_split(const numc_array *a, int64_t sections, const int64_t *indices,
+                             int nindices, int64_t axis, numc_array ***out, int *nout) {
+    if (indices) return numc_split(a, 0, indices, nindices, axis, out, nout);
+    *out = NULL;
+    *nout = 0;
+    if (sections <= 0)
+        return numc_error_set(NUMC_ERR_VALUE, "number sections must be larger than 0.");
+    if (axis < -a->ndim || axis >= a->ndim)
+        return numc_error_set(NUMC_ERR_INDEX, "tuple index out of range");
+    if (sections > (1 << 24)) return numc_error_set(NUMC_ERR_VALUE, "too many sections");
+    int64_t len = a->shape[axis < 0 ? axis + a->ndim : axis];
+    int64_t each = len / sections, extras = len % sections;
+    int64_t *div = malloc(sizeof(int64_t) * (size_t)sections);
+    if (!div) return numc_error_set(NUMC_ERR_MEMORY, "out of memory");
+    /* the first `extras` sections get one more element */
+    for (int64_t k = 1, at = 0; k < sections; k++)
+        div[k - 1] = at += each + (k - 1 < extras);
+    numc_status st = numc_split(a, 0, div, (int)(sections - 1), axis, out, nout);
+    free(div);
+    return st;
+}
+
+static numc_status split_min_nd(const numc_array *a, int nd, const char *name, int64_t axis,
+                                int64_t sections, const int64_t *indices, int nindices,
+                                numc_array ***out, int *nout) {
+    *out = NULL;
+    *nout = 0;
+    if (a->ndim < nd)
+        return numc_error_set(NUMC_ERR_VALUE, "%s only works on arrays of %d or more dimensions",
+                              name, nd);
+    return numc_split(a, sections, indices, nindices, axis, out, nout);
+}
+
+numc_status numc_hsplit(const numc_array *a, int64_t sections, const int64_t *indices, int nindices,
+                        numc_array ***out, int *nout) {
+    return split_min_nd(a, 1, "hsplit", a->ndim > 1 ? 1 : 0, sections, indices, nindices, out,
+                        nout);
+}
+
+numc_status numc_vsplit(const numc_array *a, int64_t sections, const int64_t *indices, int nindices,
+                        numc_array ***out, int *nout) {
+    return split_min_nd(a, 2, "vsplit", 0, sections, indices, nindices, out, nout);
+}
+
+numc_status numc_dsplit(const numc_array *a, int64_t sections, const int64_t *indices, int nindices,
+                        numc_array ***out, int *nout) {
+    return split_min_nd(a, 3, "dsplit", 2, sections, indices, nindices, out, nout);
+}
+
+numc_status numc_unstack(const numc_array *a, int64_t axis, numc_array ***out, int *nout) {
+    *out = NULL;
+    *nout = 0;
+    if (a->ndim == 0) return numc_error_set(NUMC_ERR_VALUE, "Input array must be at least 1-d.");
+    int64_t ax;
+    if (np_norm_axis(axis, a->ndim, &ax, NULL)) return numc_error_kind();
+    int64_t n = a->shape[ax];
+    numc_array **res = calloc((size_t)(n ? n : 1), sizeof(*res));
+    if (!res) return numc_error_set(NUMC_ERR_MEMORY, "out of memory");
+    int64_t sh[NUMC_MAX_DIMS];
+    for (int d = 0, j = 0; d < a->ndim; d++)
+        if (d != ax) sh[j++] = a->shape[d];
+    for (int64_t i = 0; i < n; i++) {
+        np_scope s;
+        np_scope_init(&s);
+        res[i] = np_ret(&s, np_reshape(&s, ax_slice(&s, a, (int)ax, i, i + 1), a->ndim - 1, sh));
+        if (!res[i]) {
+            for (int64_t j = 0; j < i; j++)
+                numc_array_release(res[j]);
+            free(res);
+            return numc_error_kind();
+        }
+    }
+    *out = res;
+    *nout = (int)n;
+    return NUMC_OK;
+}
+
+/* ---- comparisons of whole arrays ---- */
+
+numc_array *numc_isclose(const numc_array *a, const numc_array *b, double rtol, double atol,
+                         bool equal_nan) {
+    np_scope s;
+    np_scope_init(&s);
+    /* NumPy compares against y in result_type(y, 1.0) */
+    numc_array *y;
+    if (np_is_weak(b)) {
+        /* a Python int becomes a Python float; floats and complex stay */
+        if (numc_dt_is_inexact(b->dtype)) {
+            y = (numc_array *)b;
+        } else if (np_concrete(b)) {
+            y = np_keep(&s, numc_scalar_f64(np_scalar_value(b)));
+        } else {
+            y = np_keep(&s, numc_astype(b, NUMC_FLOAT64));
+            if (y) numc_trace_mark_weak(y, true);
+        }
+    } else {
+        numc_array *one = np_keep(&s, numc_scalar_f64(1.0));
+        numc_dtype yt = one ? numc_result_type(2, NP_ARRAY_OF(b, one)) : NUMC_DTYPE_NONE;
+        y = np_keep(&s, yt != NUMC_DTYPE_NONE ? numc_astype(b, yt) : NULL);
+    }
+    if (!y) return np_ret(&s, NULL);
+    numc_array *at = np_keep(&s, numc_scalar_f64(atol)), *rt = np_keep(&s, numc_scalar_f64(rtol));
+    if (!at || !rt) return np_ret(&s, NULL);
+    numc_array *diff = np_keep(&s, numc_subtract(a, y));
+    numc_array *lhs = diff ? np_keep(&s, numc_absolute(diff)) : NULL;
+    numc_array *ay = np_keep(&s, numc_absolute(y));
+    numc_array *tol = ay ? np_keep(&s, numc_multiply(rt, ay)) : NULL;
+    tol = tol ? np_keep(&s, numc_add(at, tol)) : NULL;
+    numc_array *close = lhs && tol ? np_keep(&s, numc_less_equal(lhs, tol)) : NULL;
+    numc_array *fin = np_keep(&s, numc_isfinite(y));
+    numc_array *r = close && fin ? np_keep(&s, numc_logical_and(close, fin)) : NULL;
+    numc_array *eq = np_keep(&s, numc_equal(a, y));
+    r = r && eq ? np_keep(&s, numc_logical_or(r, eq)) : NULL;
+    if (r && equal_nan) {
+        numc_array *na = np_keep(&s, numc_isnan(a)), *ny = np_keep(&s, numc_isnan(y));
+        numc_array *both = na && ny ? np_keep(&s, numc_logical_and(na, ny)) : NULL;
+        r = both ? np_keep(&s, numc_logical_or(r, both)) : NULL;
+    }
+    return np_ret(&s, r);
+}
+
+/* the Python bool of all(x) (x concrete) */
+static numc_status all_true(numc_array *x, bool *out) {
+    if (!x) return numc_error_kind();
+    numc_array *r = numc_all(x, NULL, 0, false, NUMC_DTYPE_NONE);
+    numc_array_release(x);
+    if (!r) return numc_error_kind();
+    numc_value v = {0};
+    numc_status st = numc_array_item(r, 0, &v);
+    numc_array_release(r);
+    *out = v.i != 0;
+    return st;
+}
+
+numc_status numc_allclose(const numc_array *a, const numc_array *b, double rtol, double atol,
+                          bool equal_nan, bool *out) {
+    return all_true(numc_isclose(a, b, rtol, atol, equal_nan), out);
+}
+
+numc_status numc_array_equal(const numc_array *a, const numc_array *b, bool equal_nan, bool *out) {
+    *out = false;
+    if (!np_same_shape(a, b)) return NUMC_OK;
+    np_scope s;
+    np_scope_init(&s);
+    numc_array *eq = np_keep(&s, numc_equal(a, b));
+    if (eq && equal_nan) {
+        /* NaN positions must agree; there the values count as equal */
+        numc_array *na = np_keep(&s, numc_isnan(a)), *nb = np_keep(&s, numc_isnan(b));
+        numc_array *bothnan = na && nb ? np_keep(&s, numc_logical_and(na, nb)) : NULL;
+        numc_array *samenan = na && nb ? np_keep(&s, numc_equal(na, nb)) : NULL;
+        numc_array *e = bothnan ? np_keep(&s, numc_logical_or(eq, bothnan)) : NULL;
+        eq = e && samenan ? np_keep(&s, numc_logical_and(e, samenan)) : NULL;
+    }
+    numc_array *r = np_ret(&s, eq);
+    return all_true(r, out);
+}
+
+numc_status numc_array_equiv(const numc_array *a, const numc_array *b, bool *out) {
+    *out = false;
+    int nd;
+    int64_t shape[NUMC_MAX_DIMS];
+    if (np_broadcast_shapes(2, NP_ARRAY_OF(a, b), &nd, shape)) {
+        numc_error_clear();
+        return NUMC_OK;
+    }
+    return all_true(numc_equal(a, b), out);
+}
+
+bool numc_iscomplexobj(const numc_array *x) {
+    return numc_dtype_kind(x->dtype) == 'c';
+}
+
+bool numc_isrealobj(const numc_array *x) {
+    return !numc_iscomplexobj(x);
+}
+
+/* ---- non-finite values ---- */
+
+static numc_array *replace_nonfinite(np_scope *s, const numc_array *x, double nan, double posinf,
+                                     double neginf) {
+    numc_array *r = np_sel(s, np_un(s, NUMC_PRIM_ISNAN, x), np_fill_like(s, x, nan), x);
+    r = np_sel(s, x ? np_keep(s, numc_isposinf(x)) : NULL, np_fill_like(s, x, posinf), r);
+    return np_sel(s, x ? np_keep(s, numc_isneginf(x)) : NULL, np_fill_like(s, x, neginf), r);
+}
+
+numc_array *numc_nan_to_num(const numc_array *x, double nan, const double *posinf,
+                            const double *neginf) {
+    np_scope s;
+    np_scope_init(&s);
+    if (!numc_dt_is_inexact(x->dtype)) return np_ret(&s, x);
+    numc_finfo_t fi;
+    if (numc_finfo(x->dtype, &fi)) return np_ret(&s, NULL);
+    double pi = posinf ? *posinf : fi.max, ni = neginf ? *neginf : -fi.max;
+    if (!numc_dt_is_complex(x->dtype)) return np_ret(&s, replace_nonfinite(&s, x, nan, pi, ni));
+    numc_array *re = replace_nonfinite(&s, np_un(&s, NUMC_PRIM_REAL, x), nan, pi, ni);
+    numc_array *im = replace_nonfinite(&s, np_un(&s, NUMC_PRIM_IMAG, x), nan, pi, ni);
+    return np_ret(&s,
+                  re && im ? np_bind(&s, NUMC_PRIM_COMPLEX, 2, NP_ARRAY_OF(re, im), NULL) : NULL);
+}
+
+numc_array *numc_asarray_chkfinite(const numc_array *a, numc_dtype dt) {
+    numc_array *r = dt == NUMC_DTYPE_NONE ? np_new_ref(a) : numc_astype(a, dt);
+    if (!r || !numc_dt_is_inexact(r->dtype)) return r;
+    bool ok = false;
+    numc_status st = all_true(numc_isfinite(r), &ok);
+    if (st == NUMC_OK && !ok) numc_error_set(NUMC_ERR_VALUE, "array must not contain infs or NaNs");
+    if (st != NUMC_OK || !ok) {
+        numc_array_release(r);
+        return NULL;
+    }
+    return r;
+}

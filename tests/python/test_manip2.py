@@ -181,3 +181,127 @@ def test_roll_tile_lists(nc):
     both(nc, lambda m: m.tile([1, 2], ()))
     both(nc, lambda m: m.diag([1.5, 2.5], -3))
     both(nc, lambda m: m.rot90([[1, 2], [3, 4]], k=7))
+
+
+# ------------------------------------------------ stacking and splitting
+
+def test_split_family_errors(nc):
+    x1, x2 = np.arange(6.0), np.arange(6.0).reshape(2, 3)
+    check_raises(nc, lambda m: m.array_split(m.asarray(x1), 0), "number sections must be larger")
+    check_raises(nc, lambda m: m.array_split(m.asarray(x1), 2, axis=1))
+    check_raises(nc, lambda m: m.hsplit(m.asarray(np.float64(1)), 1),
+                 "hsplit only works on arrays of 1 or more dimensions")
+    check_raises(nc, lambda m: m.vsplit(m.asarray(x1), 2),
+                 "vsplit only works on arrays of 2 or more dimensions")
+    check_raises(nc, lambda m: m.dsplit(m.asarray(x2), 2),
+                 "dsplit only works on arrays of 3 or more dimensions")
+    check_raises(nc, lambda m: m.hsplit(m.asarray(x2), 2), "array split does not result in an")
+    check_raises(nc, lambda m: m.unstack(m.asarray(np.float64(1))),
+                 "Input array must be at least 1-d.")
+    check_raises(nc, lambda m: m.unstack(m.asarray(x2), axis=2))
+    check_raises(nc, lambda m: m.column_stack([]), "need at least one array to concatenate")
+    check_raises(nc, lambda m: m.dstack([]), "need at least one array to concatenate")
+    check_raises(nc, lambda m: m.column_stack([m.asarray(x1), m.asarray(x2)]))
+
+
+def test_split_family_results(nc):
+    x = np.arange(10.0)
+    for k in [1, 3, 4, 10, 13]:
+        exp = np.array_split(x, k)
+        got = nc.array_split(nc.asarray(x), k)
+        assert isinstance(got, list) and len(got) == len(exp)
+        for g, e in zip(got, exp):
+            same(g, e)
+    got = nc.array_split(nc.asarray(x), [3, -2, 20])
+    for g, e in zip(got, np.array_split(x, [3, -2, 20])):
+        same(g, e)
+    assert isinstance(nc.unstack(nc.asarray(x)), tuple)
+    assert nc.atleast_1d() == ()
+    r = nc.atleast_1d(1, [2, 3])
+    assert isinstance(r, tuple) and len(r) == 2
+    same(r[0], np.atleast_1d(1))
+    both(nc, lambda m: m.column_stack(([1, 2], [3, 4])))
+    both(nc, lambda m: m.dstack((1, [2])))
+
+
+# --------------------------------------------------- whole-array tests
+
+def test_isclose_forms(nc):
+    a = np.array([1.0, np.nan, np.inf, -np.inf, 1e-9, 100.0, 0.0])
+    b = np.array([1.0 + 1e-6, np.nan, np.inf, np.inf, 0.0, 100.1, -0.0])
+    for kw in [{}, {"equal_nan": True}, {"rtol": 1e-3}, {"atol": 0.0}]:
+        both(nc, lambda m, x, y: m.isclose(x, y, **kw), a, b, ctx=str(kw))
+        assert nc.allclose(a, b, **kw) is np.allclose(a, b, **kw), kw
+    for x, y in [(1, 1.000001), (np.int8(3), 3), ([1, 2], [1, 2.5]),
+                 (np.array([1, 2], np.int16), np.float32(2)),
+                 (np.array([1 + 1j, 2], np.complex64), 1 + 1j), (True, 1.0)]:
+        both(nc, lambda m: m.isclose(x, y), ctx=f"{x!r} {y!r}")
+        assert nc.allclose(x, y) is np.allclose(x, y), (x, y)
+    r = nc.allclose([1.0], [1.0])
+    assert r is True
+    with pytest.raises(ValueError):
+        nc.isclose(nc.ones(3), nc.ones(4))
+
+
+@pytest.mark.parametrize("equal_nan", [False, True])
+def test_array_equal(nc, equal_nan):
+    cases = [([1, 2], [1, 2]), ([1, 2], [1, 3]), ([1, 2], [[1, 2]]), ([1.0, np.nan], [1.0, np.nan]),
+             ([np.nan, 1.0], [1.0, np.nan]), (np.array([1 + np.nan * 1j]), np.array([np.nan + 0j])),
+             (np.zeros((2, 0)), np.zeros((2, 0))), (3, 3.0), (np.int8(1), True)]
+    for x, y in cases:
+        exp = np.array_equal(x, y, equal_nan=equal_nan)
+        got = nc.array_equal(x, y, equal_nan=equal_nan)
+        assert got is exp, (x, y)
+
+
+def test_array_equiv(nc):
+    for x, y in [([1, 2], [[1, 2], [1, 2]]), ([1, 2], [[1, 2], [1, 3]]), ([1, 2], [1, 2, 3]),
+                 ([1, 2], [[1], [1]]), (np.nan, np.nan), (np.ones((2, 3)), 1)]:
+        assert nc.array_equiv(x, y) is np.array_equiv(x, y), (x, y)
+
+
+def test_dtype_object_queries(nc):
+    objs = [1, 1.5, 1j, True, [1, 2], [1j], np.complex64(1), np.float32(1),
+            np.ones(2, np.complex128), np.ones(2, np.int8)]
+    for o in objs:
+        assert nc.iscomplexobj(o) is np.iscomplexobj(o), o
+        assert nc.isrealobj(o) is np.isrealobj(o), o
+    assert nc.iscomplexobj(nc.ones(2, dtype=nc.complex64)) is True
+    assert nc.isrealobj(nc.ones(2)) is True
+    import fractions
+    for o in [1, 1.5, 1j, True, "s", b"b", np.float32(1), np.int64(2), fractions.Fraction(1, 3),
+              [1], (1,), None, np.array(1), np.ones(2)]:
+        assert nc.isscalar(o) is np.isscalar(o), o
+    assert nc.isscalar(nc.asarray(1.0)) is False
+
+
+# (bfloat16 is left out: NumPy does not see ml_dtypes' bfloat16 as inexact and
+# returns it unchanged; numc replaces its non-finite values like float16's)
+@pytest.mark.parametrize("dt", ["float16", "float32", "float64", "complex64", "complex128",
+                                "int32", "bool"])
+def test_nan_to_num(nc, dt):
+    vals = [0, 1.5, np.nan, np.inf, -np.inf, -2]
+    if T.is_complex(dt):
+        vals += [complex(np.nan, np.inf), complex(-np.inf, 1)]
+    x = np.array(vals).astype(T.np_dtype(dt)) if dt not in ("int32", "bool") else \
+        np.array([0, 1, -2, 3]).astype(dt)
+    both(nc, lambda m, a: m.nan_to_num(a), x, ctx=dt)
+    both(nc, lambda m, a: m.nan_to_num(a, nan=-1.0, posinf=7, neginf=-8.5), x, ctx=dt)
+    both(nc, lambda m, a: m.nan_to_num(a, copy=False, posinf=1e3), x, ctx=dt)
+
+
+def test_nan_to_num_bfloat16(nc):
+    x = nc.asarray(np.array([np.nan, np.inf, -np.inf, 2.0], np.float32)).astype(nc.bfloat16)
+    r = nc.nan_to_num(x)
+    assert r.dtype == nc.bfloat16
+    same(r.astype(nc.float32), np.array([0.0, 3.3895314e38, -3.3895314e38, 2.0], np.float32))
+
+
+def test_asarray_chkfinite(nc):
+    both(nc, lambda m: m.asarray_chkfinite([1, 2, 3]))
+    both(nc, lambda m: m.asarray_chkfinite([1, 2], dtype=m.float32))
+    both(nc, lambda m: m.asarray_chkfinite(np.array([1.0, 2.0])))
+    check_raises(nc, lambda m: m.asarray_chkfinite([1.0, np.nan]),
+                 "array must not contain infs or NaNs")
+    check_raises(nc, lambda m: m.asarray_chkfinite(np.array([1, np.inf * 1j])),
+                 "array must not contain infs or NaNs")
