@@ -405,6 +405,29 @@ numc_array *numc_nan_to_num(const numc_array *x, double nan, const double *posin
                             const double *neginf);
 /* ValueError "array must not contain infs or NaNs" (eager values only) */
 numc_array *numc_asarray_chkfinite(const numc_array *a, numc_dtype dt);
+/* (row, column) index arrays, new references in out[0], out[1]; m < 0 = n */
+numc_status numc_tril_indices(int64_t n, int64_t k, int64_t m, numc_array **out);
+numc_status numc_triu_indices(int64_t n, int64_t k, int64_t m, numc_array **out);
+numc_status numc_tril_indices_from(const numc_array *a, int64_t k, numc_array **out);
+numc_status numc_triu_indices_from(const numc_array *a, int64_t k, numc_array **out);
+/* out receives ndim copies of arange(n) */
+numc_status numc_diag_indices(int64_t n, int ndim, numc_array **out);
+numc_status numc_diag_indices_from(const numc_array *a, numc_array **out);
+/* dense: out[0] is the (ndim, *dims) grid; sparse: out[0..ndim) */
+numc_status numc_indices(int ndim, const int64_t *dims, numc_dtype dt, bool sparse,
+                         numc_array **out);
+/* out[0..n): the grids (copies); xy: NumPy's default Cartesian indexing */
+numc_status numc_meshgrid(int n, const numc_array *const *xi, bool sparse, bool xy,
+                          numc_array **out);
+/* axis NULL: the flattened array (indices 1-d) */
+numc_array *numc_take_along_axis(const numc_array *arr, const numc_array *indices,
+                                 const int64_t *axis);
+/* NumPy's in-place functions update *target as index assignment does
+ * (numc_setitem: in place when nothing else sees the buffer, otherwise the
+ * reference is replaced by the updated value). */
+numc_status numc_put_along_axis(numc_array **target, const numc_array *indices,
+                                const numc_array *values, const int64_t *axis);
+numc_status numc_fill_diagonal(numc_array **target, const numc_array *val, bool wrap);
 /* ==== end of manip2 ===================================================== */
 
 /* ==== Indexing and index assignment ====================================

@@ -18,7 +18,9 @@
 #define PYNUMC_KINDS_MANIP2(K)                                                                     \
     K(PAD) K(A1) K(AI) K(ROT90) K(ROLL) K(TILE) K(REPEAT) K(TRI) K(DIAGONAL) K(TRACE) K(ATLEAST)     \
         K(ASPLIT) K(HSPLIT) K(UNSTACK) K(ISCLOSE) K(ALLCLOSE) K(ARRAY_EQUAL) K(ARRAY_EQUIV)        \
-            K(DTYPE_PRED) K(ISSCALAR) K(NAN_TO_NUM) K(CHKFINITE)
+            K(DTYPE_PRED) K(ISSCALAR) K(NAN_TO_NUM) K(CHKFINITE) K(TRI_INDICES)                  \
+                K(TRI_INDICES_FROM) K(DIAG_INDICES) K(DIAG_INDICES_FROM) K(INDICES) K(MESHGRID)    \
+                    K(TAKE_ALONG) K(PUT_ALONG) K(FILL_DIAGONAL)
 
 enum {
 #define K(n) KIND_##n,
@@ -460,6 +462,17 @@ static PyObject *split_result(numc_status st, numc_array **parts, int n) {
     return t;
 }
 
+typedef numc_status (*fntri)(int64_t, int64_t, int64_t, numc_array **);
+typedef numc_status (*fntrifrom)(const numc_array *, int64_t, numc_array **);
+
+/* the numc.ndarray whose handle an in-place NumPy function rebinds */
+static numc_array **handle_of(PyObject *o, const char *fname) {
+    if (NumcArray_Check(o)) return &NumcArray_ARR(o);
+    PyErr_Format(PyExc_TypeError,
+                 "numc.%s: the array must be a numc.ndarray (it is updated in place)", fname);
+    return NULL;
+}
+
 static PyObject *invoke_manip2(frame_t *f) {
     pval *v = f->v;
     switch (f->s->kind) {
@@ -557,6 +570,79 @@ static PyObject *invoke_manip2(frame_t *f) {
                                            v[4].none ? NULL : &v[4].d));
     case KIND_CHKFINITE:
         return pynumc_wrap(numc_asarray_chkfinite(v[0].arr, v[1].dt));
+    case KIND_TRI_INDICES: {
+        numc_array *out[2];
+        if (((fntri)f->s->cfunc)(v[0].i, v[1].i, v[2].none ? v[0].i : v[2].i, out) != NUMC_OK)
+            return pynumc_raise();
+        return tuple_of(out, 2);
+    }
+    case KIND_TRI_INDICES_FROM: {
+        numc_array *out[2];
+        if (((fntrifrom)f->s->cfunc)(v[0].arr, v[1].i, out) != NUMC_OK) return pynumc_raise();
+        return tuple_of(out, 2);
+    }
+    case KIND_DIAG_INDICES: {
+        numc_array *out[NUMC_MAX_DIMS];
+        if (v[1].i < 0 || v[1].i > NUMC_MAX_DIMS) {
+            PyErr_SetString(PyExc_ValueError, "numc.diag_indices: ndim out of range");
+            return NULL;
+        }
+        if (numc_diag_indices(v[0].i, (int)v[1].i, out) != NUMC_OK) return pynumc_raise();
+        return tuple_of(out, (int)v[1].i);
+    }
+    case KIND_DIAG_INDICES_FROM: {
+        numc_array *out[NUMC_MAX_DIMS];
+        if (numc_diag_indices_from(v[0].arr, out) != NUMC_OK) return pynumc_raise();
+        return tuple_of(out, numc_array_ndim(v[0].arr));
+    }
+    case KIND_INDICES: {
+        numc_array *out[NUMC_MAX_DIMS];
+        if (numc_indices(v[0].n, v[0].ax, v[1].dt, v[2].i, out) != NUMC_OK) return pynumc_raise();
+        return v[2].i ? tuple_of(out, v[0].n) : pynumc_wrap(out[0]);
+    }
+    case KIND_MESHGRID: {
+        const char *ix = str_arg(v[3].obj, "meshgrid", "indexing");
+        if (!ix) return NULL;
+        if (strcmp(ix, "xy") && strcmp(ix, "ij")) {
+            PyErr_SetString(PyExc_ValueError, "Valid values for `indexing` are 'xy' and 'ij'.");
+            return NULL;
+        }
+        int n = (int)f->nvar;
+        if (n > NUMC_MAX_DIMS) {
+            PyErr_SetString(PyExc_ValueError, "numc.meshgrid: too many arrays");
+            return NULL;
+        }
+        numc_array *in[NUMC_MAX_DIMS], *out[NUMC_MAX_DIMS];
+        int ok = 1;
+        for (int i = 0; i < n; i++)
+            if (ok && !(in[i] = pynumc_asarray(f->var[i], NUMC_DTYPE_NONE))) ok = 0, n = i;
+        PyObject *res = NULL;
+        if (ok) {
+            if (numc_meshgrid(n, (const numc_array *const *)in, v[2].i, ix[0] == 'x', out) !=
+                NUMC_OK)
+                pynumc_raise();
+            else
+                res = tuple_of(out, n);
+        }
+        for (int i = 0; i < n; i++)
+            numc_array_release(in[i]);
+        return res;
+    }
+    case KIND_TAKE_ALONG:
+        return pynumc_wrap(numc_take_along_axis(v[0].arr, v[1].arr, v[2].n ? v[2].ax : NULL));
+    case KIND_PUT_ALONG: {
+        numc_array **h = handle_of(v[0].obj, "put_along_axis");
+        if (!h) return NULL;
+        if (numc_put_along_axis(h, v[1].arr, v[2].arr, v[3].n ? v[3].ax : NULL) != NUMC_OK)
+            return pynumc_raise();
+        Py_RETURN_NONE;
+    }
+    case KIND_FILL_DIAGONAL: {
+        numc_array **h = handle_of(v[0].obj, "fill_diagonal");
+        if (!h) return NULL;
+        if (numc_fill_diagonal(h, v[1].arr, v[2].i) != NUMC_OK) return pynumc_raise();
+        Py_RETURN_NONE;
+    }
     default:
         break;
     }

@@ -986,3 +986,284 @@ numc_array *numc_asarray_chkfinite(const numc_array *a, numc_dtype dt) {
     }
     return r;
 }
+
+/* ---- index arrays ---- */
+
+static numc_array *host_i64(int64_t n, const int64_t *v) {
+    return numc_array_from_data(NUMC_INT64, 1, &n, v);
+}
+
+/* (rows, cols) of the (n, m) positions with (j - i) <= k (lower) or >= k */
+static numc_status tri_positions(int64_t n, int64_t m, int64_t k, bool lower, numc_array **out) {
+    out[0] = out[1] = NULL;
+    n = n < 0 ? 0 : n;
+    m = m < 0 ? 0 : m;
+    if (n && m > INT64_MAX / n) return numc_error_set(NUMC_ERR_VALUE, "array is too big");
+    int64_t *r = malloc(sizeof(int64_t) * (size_t)(n * m + 1));
+    int64_t *c = malloc(sizeof(int64_t) * (size_t)(n * m + 1));
+    if (!r || !c) {
+        free(r);
+        free(c);
+        return numc_error_set(NUMC_ERR_MEMORY, "out of memory");
+    }
+    int64_t cnt = 0;
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j < m; j++)
+            if (lower ? j - i <= k : j - i >= k) r[cnt] = i, c[cnt++] = j;
+    out[0] = host_i64(cnt, r);
+    out[1] = host_i64(cnt, c);
+    free(r);
+    free(c);
+    if (!out[0] || !out[1]) {
+        numc_array_release(out[0]);
+        numc_array_release(out[1]);
+        out[0] = out[1] = NULL;
+        return numc_error_kind();
+    }
+    return NUMC_OK;
+}
+
+numc_status numc_tril_indices(int64_t n, int64_t k, int64_t m, numc_array **out) {
+    return tri_positions(n, m, k, true, out);
+}
+
+numc_status numc_triu_indices(int64_t n, int64_t k, int64_t m, numc_array **out) {
+    return tri_positions(n, m, k, false, out);
+}
+
+static numc_status need_2d(const numc_array *a) {
+    if (a->ndim != 2) return numc_error_set(NUMC_ERR_VALUE, "input array must be 2-d");
+    return NUMC_OK;
+}
+
+numc_status numc_tril_indices_from(const numc_array *a, int64_t k, numc_array **out) {
+    if (need_2d(a)) return numc_error_kind();
+    return tri_positions(a->shape[0], a->shape[1], k, true, out);
+}
+
+numc_status numc_triu_indices_from(const numc_array *a, int64_t k, numc_array **out) {
+    if (need_2d(a)) return numc_error_kind();
+    return tri_positions(a->shape[0], a->shape[1], k, false, out);
+}
+
+numc_status numc_diag_indices(int64_t n, int ndim, numc_array **out) {
+    if (ndim < 0 || ndim > NUMC_MAX_DIMS)
+        return numc_error_set(NUMC_ERR_VALUE, "numc.diag_indices: ndim out of range");
+    for (int d = 0; d < ndim; d++) {
+        out[d] = numc_arange(0, (double)(n < 0 ? 0 : n), 1, NUMC_INT64);
+        if (!out[d]) {
+            for (int j = 0; j < d; j++)
+                numc_array_release(out[j]);
+            return numc_error_kind();
+        }
+    }
+    return NUMC_OK;
+}
+
+numc_status numc_diag_indices_from(const numc_array *a, numc_array **out) {
+    if (a->ndim < 2) return numc_error_set(NUMC_ERR_VALUE, "input array must be at least 2-d");
+    for (int d = 1; d < a->ndim; d++)
+        if (a->shape[d] != a->shape[0])
+            return numc_error_set(NUMC_ERR_VALUE,
+                                  "All dimensions of input must be of equal length");
+    return numc_diag_indices(a->shape[0], a->ndim, out);
+}
+
+/* iota along axis d of an ndim-dimensional array that is length n there and
+ * 1 elsewhere */
+static numc_array *axis_iota(np_scope *s, numc_dtype dt, int d, int ndim, int64_t n) {
+    numc_params pr = {.n = 3 + ndim, .i = {dt, d, ndim}};
+    for (int j = 0; j < ndim; j++)
+        pr.i[3 + j] = j == d ? n : 1;
+    return np_bind(s, NUMC_PRIM_IOTA, 0, NULL, &pr);
+}
+
+numc_status numc_indices(int ndim, const int64_t *dims, numc_dtype dt, bool sparse,
+                         numc_array **out) {
+    if (dt == NUMC_DTYPE_NONE) dt = numc_default_int();
+    if (ndim > NUMC_MAX_DIMS - 1) return numc_error_set(NUMC_ERR_VALUE, "too many dimensions");
+    for (int d = 0; d < ndim; d++)
+        if (dims[d] < 0)
+            return numc_error_set(NUMC_ERR_VALUE, "negative dimensions are not allowed");
+    np_scope s;
+    np_scope_init(&s);
+    if (sparse) {
+        for (int d = 0; d < ndim; d++) {
+            out[d] = np_new_ref(np_cvt(&s, axis_iota(&s, NUMC_INT64, d, ndim, dims[d]), dt));
+            if (!out[d]) {
+                for (int j = 0; j < d; j++)
+                    numc_array_release(out[j]);
+                np_scope_end(&s);
+                return numc_error_kind();
+            }
+        }
+        np_scope_end(&s);
+        return NUMC_OK;
+    }
+    int64_t shape[NUMC_MAX_DIMS];
+    shape[0] = ndim;
+    memcpy(shape + 1, dims, sizeof(int64_t) * (size_t)ndim);
+    numc_params pr = {.n = 3 + ndim + 1, .i = {NUMC_INT64, 0, ndim + 1}};
+    for (int j = 0; j <= ndim; j++)
+        pr.i[3 + j] = shape[j];
+    /* res[i] = iota along dims[i]: select per leading index */
+    numc_array *lead = np_bind(&s, NUMC_PRIM_IOTA, 0, NULL, &pr),
+               *r = np_fill(&s, NUMC_INT64, 0, ndim + 1, shape);
+    for (int d = 0; d < ndim; d++) {
+        pr.i[1] = d + 1;
+        numc_array *it = np_bind(&s, NUMC_PRIM_IOTA, 0, NULL, &pr);
+        r = np_sel(&s, np_binc(&s, NUMC_PRIM_EQ, lead, (double)d), it, r);
+    }
+    out[0] = np_ret(&s, np_cvt(&s, r, dt));
+    return out[0] ? NUMC_OK : numc_error_kind();
+}
+
+numc_status numc_meshgrid(int n, const numc_array *const *xi, bool sparse, bool xy,
+                          numc_array **out) {
+    if (n > NUMC_MAX_DIMS) return numc_error_set(NUMC_ERR_VALUE, "too many arrays for meshgrid");
+    np_scope s;
+    np_scope_init(&s);
+    numc_array *v[NUMC_MAX_DIMS];
+    int64_t shape[NUMC_MAX_DIMS];
+    for (int i = 0; i < n; i++) {
+        /* 'xy' swaps the first two axes of the grid */
+        int at = xy && n > 1 && i < 2 ? 1 - i : i;
+        int64_t sh[NUMC_MAX_DIMS];
+        for (int d = 0; d < n; d++)
+            sh[d] = d == at ? xi[i]->size : 1;
+        shape[at] = xi[i]->size;
+        v[i] = np_reshape(&s, xi[i], n, sh);
+    }
+    for (int i = 0; i < n; i++) {
+        numc_array *r = sparse ? v[i] : np_bcast(&s, v[i], n, shape);
+        /* a fresh value, as NumPy's copy=True gives */
+        out[i] = r ? numc_copy(r) : NULL;
+        if (!out[i]) {
+            for (int j = 0; j < i; j++)
+                numc_array_release(out[j]);
+            np_scope_end(&s);
+            return numc_error_kind();
+        }
+    }
+    np_scope_end(&s);
+    return NUMC_OK;
+}
+
+/* ---- along-axis indexing ---- */
+
+/* the fancy key arr[aranges..., indices, ...] of np.take_along_axis; items
+ * hold scope references */
+static numc_status along_axis_key(np_scope *s, const numc_array *arr, const numc_array *indices,
+                                  const int64_t *axis, const numc_array **flat, numc_index *key,
+                                  int *nkey) {
+    char k = numc_dtype_kind(indices->dtype);
+    if (k != 'i' && k != 'u')
+        return numc_error_set(NUMC_ERR_INDEX, "`indices` must be an integer array");
+    *flat = arr;
+    if (!axis) {
+        if (indices->ndim != 1)
+            return numc_error_set(NUMC_ERR_VALUE,
+                                  "when axis=None, `indices` must have a single dimension.");
+        *flat = np_ravel(s, arr);
+        if (!*flat) return numc_error_kind();
+        key[0] = (numc_index){.kind = NUMC_INDEX_ARRAY, .array = indices};
+        *nkey = 1;
+        return NUMC_OK;
+    }
+    int64_t ax;
+    if (np_norm_axis(*axis, arr->ndim, &ax, NULL)) return numc_error_kind();
+    if (arr->ndim != indices->ndim)
+        return numc_error_set(NUMC_ERR_VALUE,
+                              "`indices` and `arr` must have the same number of dimensions");
+    for (int d = 0; d < arr->ndim; d++) {
+        const numc_array *it =
+            d == ax ? indices : axis_iota(s, NUMC_INT64, d, arr->ndim, arr->shape[d]);
+        if (!it) return numc_error_kind();
+        key[d] = (numc_index){.kind = NUMC_INDEX_ARRAY, .array = it};
+    }
+    *nkey = arr->ndim;
+    return NUMC_OK;
+}
+
+numc_array *numc_take_along_axis(const numc_array *arr, const numc_array *indices,
+                                 const int64_t *axis) {
+    np_scope s;
+    np_scope_init(&s);
+    numc_index key[NUMC_MAX_DIMS];
+    const numc_array *flat;
+    int n;
+    if (along_axis_key(&s, arr, indices, axis, &flat, key, &n)) return np_ret(&s, NULL);
+    return np_ret(&s, np_keep(&s, numc_getitem(flat, n, key)));
+}
+
+numc_status numc_put_along_axis(numc_array **target, const numc_array *indices,
+                                const numc_array *values, const int64_t *axis) {
+    np_scope s;
+    np_scope_init(&s);
+    numc_index key[NUMC_MAX_DIMS];
+    const numc_array *flat;
+    int n;
+    numc_status st = along_axis_key(&s, *target, indices, axis, &flat, key, &n);
+    if (st == NUMC_OK && !axis) {
+        /* arr.flat[indices] = values: update the flattened value, reshape back */
+        numc_array *f = np_new_ref(flat);
+        st = f ? numc_setitem(&f, n, key, values) : numc_error_kind();
+        numc_array *r = st == NUMC_OK ? numc_reshape(f, (*target)->ndim, (*target)->shape) : NULL;
+        numc_array_release(f);
+        if (st == NUMC_OK && !r) st = numc_error_kind();
+        if (r) {
+            numc_array_release(*target);
+            *target = r;
+        }
+    } else if (st == NUMC_OK) {
+        st = numc_setitem(target, n, key, values);
+    }
+    np_scope_end(&s);
+    return st;
+}
+
+numc_status numc_fill_diagonal(numc_array **target, const numc_array *val, bool wrap) {
+    const numc_array *a = *target;
+    if (a->ndim < 2) return numc_error_set(NUMC_ERR_VALUE, "array must be at least 2-d");
+    int64_t step, end = a->size;
+    if (a->ndim == 2) {
+        step = a->shape[1] + 1;
+        if (!wrap) end = a->shape[1] * a->shape[1] < a->size ? a->shape[1] * a->shape[1] : a->size;
+    } else {
+        for (int d = 1; d < a->ndim; d++)
+            if (a->shape[d] != a->shape[0])
+                return numc_error_set(NUMC_ERR_VALUE,
+                                      "All dimensions of input must be of equal length");
+        step = 1;
+        int64_t p = 1;
+        for (int d = 0; d < a->ndim - 1; d++)
+            step += p *= a->shape[d];
+    }
+    int64_t cnt = end > 0 ? (end - 1) / step + 1 : 0;
+    if (cnt == 0 || val->size == 0) return NUMC_OK;
+    int64_t *pos = malloc(sizeof(int64_t) * (size_t)cnt),
+            *vi = malloc(sizeof(int64_t) * (size_t)cnt);
+    if (!pos || !vi) {
+        free(pos);
+        free(vi);
+        return numc_error_set(NUMC_ERR_MEMORY, "out of memory");
+    }
+    /* a.flat[:end:step] = val, val repeated as flat assignment repeats it */
+    for (int64_t i = 0; i < cnt; i++)
+        pos[i] = i * step, vi[i] = i % val->size;
+    np_scope s;
+    np_scope_init(&s);
+    numc_array *p = np_keep(&s, host_i64(cnt, pos)), *q = np_keep(&s, host_i64(cnt, vi));
+    free(pos);
+    free(vi);
+    numc_array *v = np_cvt(&s, np_ravel(&s, val), a->dtype);
+    numc_params g = {.n = 1, .i = {0}}, sc = {.n = 2, .i = {0, 0}};
+    v = v && q ? np_bind(&s, NUMC_PRIM_GATHER, 2, NP_ARRAY_OF(v, q), &g) : NULL;
+    numc_array *f = np_ravel(&s, a);
+    f = f && p && v ? np_bind(&s, NUMC_PRIM_SCATTER, 3, NP_ARRAY_OF(f, p, v), &sc) : NULL;
+    numc_array *r = np_ret(&s, np_reshape(&s, f, a->ndim, a->shape));
+    if (!r) return numc_error_kind();
+    numc_array_release(*target);
+    *target = r;
+    return NUMC_OK;
+}

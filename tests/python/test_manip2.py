@@ -7,6 +7,15 @@ import pytest
 
 import optable as T
 
+# the names these tests (and the optable.MANIP2 rows) cover
+COVERS = ["pad", "fliplr", "flipud", "rot90", "roll", "tile", "repeat", "tri", "tril", "triu",
+          "diag", "diagflat", "diagonal", "trace", "atleast_1d", "atleast_2d", "atleast_3d",
+          "column_stack", "dstack", "array_split", "hsplit", "vsplit", "dsplit", "unstack",
+          "isclose", "allclose", "array_equal", "array_equiv", "iscomplexobj", "isrealobj",
+          "isscalar", "nan_to_num", "asarray_chkfinite", "tril_indices", "triu_indices",
+          "tril_indices_from", "triu_indices_from", "diag_indices", "diag_indices_from",
+          "indices", "meshgrid", "take_along_axis", "put_along_axis", "fill_diagonal"]
+
 
 def same(got, exp, ctx=""):
     T.check(got, exp, ctx=ctx)
@@ -305,3 +314,136 @@ def test_asarray_chkfinite(nc):
                  "array must not contain infs or NaNs")
     check_raises(nc, lambda m: m.asarray_chkfinite(np.array([1, np.inf * 1j])),
                  "array must not contain infs or NaNs")
+
+
+# ------------------------------------------------------ index arrays
+
+def tuple_same(got, exp, ctx=""):
+    assert isinstance(got, tuple) and len(got) == len(exp), ctx
+    for g, e in zip(got, exp):
+        same(g, e, ctx=ctx)
+
+
+def test_tri_diag_indices(nc):
+    for args in [(3,), (4, 1), (4, -1, 6), (3, 0, 2), (0,), (3, 10)]:
+        tuple_same(nc.tril_indices(*args), np.tril_indices(*args), f"tril {args}")
+        tuple_same(nc.triu_indices(*args), np.triu_indices(*args), f"triu {args}")
+    tuple_same(nc.tril_indices(4, k=1, m=2), np.tril_indices(4, k=1, m=2))
+    a = np.ones((3, 5))
+    for k in [-1, 0, 2]:
+        tuple_same(nc.tril_indices_from(nc.asarray(a), k), np.tril_indices_from(a, k))
+        tuple_same(nc.triu_indices_from(nc.asarray(a), k=k), np.triu_indices_from(a, k=k))
+    tuple_same(nc.diag_indices(4), np.diag_indices(4))
+    tuple_same(nc.diag_indices(3, 3), np.diag_indices(3, 3))
+    tuple_same(nc.diag_indices_from(nc.ones((2, 2, 2))), np.diag_indices_from(np.ones((2, 2, 2))))
+    check_raises(nc, lambda m: m.tril_indices_from(m.ones(3)), "input array must be 2-d")
+    check_raises(nc, lambda m: m.diag_indices_from(m.ones(3)), "input array must be at least 2-d")
+    check_raises(nc, lambda m: m.diag_indices_from(m.ones((2, 3))),
+                 "All dimensions of input must be of equal length")
+    # the indices index like NumPy's
+    x = np.arange(16.0).reshape(4, 4)
+    same(nc.asarray(x)[nc.triu_indices(4, 1)], x[np.triu_indices(4, 1)])
+
+
+def test_indices(nc):
+    for dims in [(2, 3), (4,), (), (2, 0, 3)]:
+        both(nc, lambda m: m.indices(dims), ctx=str(dims))
+        tuple_same(nc.indices(dims, sparse=True), np.indices(dims, sparse=True), str(dims))
+    both(nc, lambda m: m.indices((2, 3), dtype=m.float32))
+    both(nc, lambda m: m.indices((2, 3), m.int8))
+
+
+@pytest.mark.parametrize("indexing", ["xy", "ij"])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_meshgrid(nc, indexing, sparse):
+    xs = [np.arange(3.0), np.array([1, 5], np.int8), np.array([[1.5, 2.5], [3, 4]]),
+          np.array([7.0])]
+    for n in range(0, 5):
+        exp = np.meshgrid(*xs[:n], sparse=sparse, indexing=indexing)
+        got = nc.meshgrid(*[nc.asarray(x) for x in xs[:n]], sparse=sparse, indexing=indexing)
+        tuple_same(got, tuple(exp), f"{n} {indexing} {sparse}")
+    with pytest.raises(ValueError, match="Valid values for `indexing` are 'xy' and 'ij'."):
+        nc.meshgrid(nc.ones(2), indexing="yx")
+
+
+def test_meshgrid_grad_vmap(nc):
+    x, y = nc.asarray(np.arange(3.0)), nc.asarray(np.arange(2.0) + 1)
+    gx, gy = nc.grad(lambda a, b: nc.sum(nc.meshgrid(a, b)[0] * nc.meshgrid(a, b)[1]),
+                     argnums=(0, 1))(x, y)
+    same(gx, np.full(3, 3.0))
+    same(gy, np.full(2, 3.0))
+
+
+@pytest.mark.parametrize("dt", ["int64", "int8", "uint16"])
+def test_take_along_axis(nc, dt):
+    rng = np.random.default_rng(1)
+    a = rng.normal(size=(3, 4, 5))
+    for axis in [0, 1, 2, -1]:
+        shape = list(a.shape)
+        shape[axis] = 6
+        idx = rng.integers(0, a.shape[axis], size=shape).astype(dt)
+        both(nc, lambda m, x, i: m.take_along_axis(x, i, axis=axis), a, idx, ctx=f"{axis}")
+        both(nc, lambda m, x, i: m.take_along_axis(x, i[..., :1], axis), a, idx)
+    idx = np.array([3, 0, -1, 5])
+    both(nc, lambda m, x, i: m.take_along_axis(x, i, axis=None), a, idx)
+    srt = np.argsort(a, axis=1)
+    both(nc, lambda m, x, i: m.take_along_axis(x, i, 1), a, srt)
+    check_raises(nc, lambda m: m.take_along_axis(m.asarray(a), m.asarray(idx[None]), axis=None),
+                 "when axis=None, `indices` must have a single dimension.")
+    check_raises(nc, lambda m: m.take_along_axis(m.asarray(a), m.asarray(idx), axis=0),
+                 "`indices` and `arr` must have the same number of dimensions")
+    check_raises(nc, lambda m: m.take_along_axis(m.asarray(a), m.asarray(a), axis=0),
+                 "`indices` must be an integer array")
+    check_raises(nc, lambda m: m.take_along_axis(m.asarray(a), m.asarray(srt), axis=3))
+    check_raises(nc, lambda m: m.take_along_axis(m.asarray(a), m.asarray(srt + 9), axis=1))
+
+
+def test_take_along_axis_grad_vmap_function(nc):
+    a = np.arange(12.0).reshape(3, 4)
+    idx = np.array([[0, 3], [1, 1], [2, 0]])
+    g = nc.grad(lambda x: nc.sum(nc.take_along_axis(x, nc.asarray(idx), 1) ** 2))(nc.asarray(a))
+    exp = np.zeros_like(a)
+    np.add.at(exp, (np.arange(3)[:, None], idx), 2 * a[np.arange(3)[:, None], idx])
+    same(g, exp)
+    f = nc.function(lambda x, i: nc.take_along_axis(x, i, axis=1))
+    same(f(nc.asarray(a), nc.asarray(idx)), np.take_along_axis(a, idx, 1))
+    v = nc.vmap(lambda x, i: nc.take_along_axis(x, i, axis=0))(nc.asarray(a), nc.asarray(idx))
+    same(v, np.stack([np.take_along_axis(a[k], idx[k], 0) for k in range(3)]))
+
+
+def test_put_along_axis(nc):
+    a = np.arange(12.0).reshape(3, 4)
+    idx = np.array([[0, 3], [1, 1], [2, 0]])
+    for axis, vals in [(1, 99.0), (1, np.array([[1.0, 2.0], [3, 4], [5, 6]])), (-1, [7, 8])]:
+        e = a.copy()
+        np.put_along_axis(e, idx, vals, axis)
+        g = nc.asarray(a)
+        keep = g
+        assert nc.put_along_axis(g, nc.asarray(idx), vals, axis) is None
+        same(g, e)
+    e = a.copy()
+    np.put_along_axis(e, np.array([0, 11, -2]), 5.5, None)
+    g = nc.asarray(a)
+    nc.put_along_axis(g, nc.asarray([0, 11, -2]), 5.5, None)
+    same(g, e)
+    view = g
+    nc.put_along_axis(g, nc.asarray([0]), -1.0, None)   # another handle sees the update
+    same(view, g)
+    del keep
+    with pytest.raises(TypeError, match="numc.ndarray"):
+        nc.put_along_axis(np.ones(3), nc.asarray([0]), 1.0, 0)
+
+
+def test_fill_diagonal(nc):
+    cases = [((3, 3), 5.0, False), ((5, 3), 7, False), ((5, 3), 7, True), ((3, 5), [1, 2], False),
+             ((3, 3, 3), -1, False), ((2, 2), np.array([[1.5, 2.5]]), False), ((7, 2), 3, True)]
+    for shape, val, wrap in cases:
+        e = np.zeros(shape, np.int32)
+        np.fill_diagonal(e, val, wrap=wrap)
+        g = nc.zeros(shape, dtype=nc.int32)
+        assert nc.fill_diagonal(g, val, wrap=wrap) is None
+        same(g, e, ctx=f"{shape} {val} {wrap}")
+    with pytest.raises(ValueError, match="array must be at least 2-d"):
+        nc.fill_diagonal(nc.zeros(3), 1)
+    with pytest.raises(ValueError, match="All dimensions of input must be of equal length"):
+        nc.fill_diagonal(nc.zeros((2, 2, 3)), 1)
