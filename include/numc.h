@@ -428,6 +428,30 @@ numc_array *numc_take_along_axis(const numc_array *arr, const numc_array *indice
 numc_status numc_put_along_axis(numc_array **target, const numc_array *indices,
                                 const numc_array *values, const int64_t *axis);
 numc_status numc_fill_diagonal(numc_array **target, const numc_array *val, bool wrap);
+/* axis NULL: both flattened */
+numc_array *numc_append(const numc_array *arr, const numc_array *values, const int64_t *axis);
+numc_array *numc_resize(const numc_array *a, int ndim, const int64_t *shape);
+/* n < 0: len(x) columns */
+numc_array *numc_vander(const numc_array *x, int64_t n, bool increasing);
+/* dt NONE = float64 */
+numc_array *numc_logspace(double start, double stop, int64_t num, bool endpoint, double base,
+                          numc_dtype dt);
+/* out receives ndim int64 arrays; fortran: order='F' */
+numc_status numc_unravel_index(const numc_array *indices, int ndim, const int64_t *dims,
+                               bool fortran, numc_array **out);
+/* mode "raise", "wrap" or "clip" */
+numc_array *numc_ravel_multi_index(int n, const numc_array *const *multi, int ndim,
+                                   const int64_t *dims, const char *mode, bool fortran);
+numc_array *numc_select(int n, const numc_array *const *conds, const numc_array *const *choices,
+                        const numc_array *dflt);
+/* Data-dependent shapes (compress, delete, trim_zeros): concrete arguments
+ * only. axis NULL flattens. */
+numc_array *numc_compress(const numc_array *condition, const numc_array *a, const int64_t *axis);
+/* obj: integer positions or a boolean mask along the axis */
+numc_array *numc_delete(const numc_array *arr, const numc_array *obj, const int64_t *axis);
+/* trim: "f", "b" or "fb"; axes NULL: every axis */
+numc_array *numc_trim_zeros(const numc_array *a, const char *trim, const int64_t *axes,
+                            int naxes);
 /* ==== end of manip2 ===================================================== */
 
 /* ==== Indexing and index assignment ====================================

@@ -20,7 +20,9 @@
         K(ASPLIT) K(HSPLIT) K(UNSTACK) K(ISCLOSE) K(ALLCLOSE) K(ARRAY_EQUAL) K(ARRAY_EQUIV)        \
             K(DTYPE_PRED) K(ISSCALAR) K(NAN_TO_NUM) K(CHKFINITE) K(TRI_INDICES)                  \
                 K(TRI_INDICES_FROM) K(DIAG_INDICES) K(DIAG_INDICES_FROM) K(INDICES) K(MESHGRID)    \
-                    K(TAKE_ALONG) K(PUT_ALONG) K(FILL_DIAGONAL)
+                    K(TAKE_ALONG) K(PUT_ALONG) K(FILL_DIAGONAL) K(APPEND) K(RESIZE) K(VANDER)    \
+                        K(LOGSPACE) K(UNRAVEL) K(RAVEL_MULTI) K(SELECT) K(COMPRESS) K(DELETE)      \
+                            K(TRIM_ZEROS)
 
 enum {
 #define K(n) KIND_##n,
@@ -473,6 +475,38 @@ static numc_array **handle_of(PyObject *o, const char *fname) {
     return NULL;
 }
 
+/* order= of unravel_index / ravel_multi_index: 1 for 'F', 0 for 'C', -1 */
+static int order_f(PyObject *o) {
+    const char *s = PyUnicode_Check(o) ? PyUnicode_AsUTF8(o) : NULL;
+    if (s && (!strcmp(s, "C") || !strcmp(s, "F"))) return s[0] == 'F';
+    PyErr_SetString(PyExc_ValueError, "only 'C' or 'F' order is permitted");
+    return -1;
+}
+
+/* np.delete's obj: a slice becomes the positions it selects along the axis */
+static numc_array *delete_obj(PyObject *o, const numc_array *arr, const int64_t *axis) {
+    if (!PySlice_Check(o)) return pynumc_asarray(o, NUMC_DTYPE_NONE);
+    int64_t n = numc_array_size(arr);
+    if (axis) {
+        int64_t ax;
+        if (numc_normalize_axis(*axis, numc_array_ndim(arr), &ax) != NUMC_OK)
+            return pynumc_raise(), NULL;
+        n = numc_array_shape(arr)[ax];
+    }
+    Py_ssize_t start, stop, step;
+    if (PySlice_Unpack(o, &start, &stop, &step) < 0) return NULL;
+    Py_ssize_t cnt = PySlice_AdjustIndices((Py_ssize_t)n, &start, &stop, step);
+    int64_t *pos = PyMem_Malloc(sizeof(int64_t) * (size_t)(cnt + 1));
+    if (!pos) return PyErr_NoMemory(), NULL;
+    for (Py_ssize_t i = 0; i < cnt; i++)
+        pos[i] = start + i * step;
+    int64_t len = cnt;
+    numc_array *r = numc_array_from_data(NUMC_INT64, 1, &len, pos);
+    PyMem_Free(pos);
+    if (!r) pynumc_raise();
+    return r;
+}
+
 static PyObject *invoke_manip2(frame_t *f) {
     pval *v = f->v;
     switch (f->s->kind) {
@@ -636,6 +670,95 @@ static PyObject *invoke_manip2(frame_t *f) {
         if (numc_put_along_axis(h, v[1].arr, v[2].arr, v[3].n ? v[3].ax : NULL) != NUMC_OK)
             return pynumc_raise();
         Py_RETURN_NONE;
+    }
+    case KIND_APPEND:
+        return pynumc_wrap(numc_append(v[0].arr, v[1].arr, v[2].n ? v[2].ax : NULL));
+    case KIND_RESIZE:
+        return pynumc_wrap(numc_resize(v[0].arr, v[1].n, v[1].ax));
+    case KIND_VANDER:
+        return pynumc_wrap(numc_vander(v[0].arr, v[1].none ? -1 : v[1].i, v[2].i));
+    case KIND_LOGSPACE:
+        if (v[6].i != 0 && v[6].i != -1) {
+            PyErr_Format(pynumc_AxisError, "axis %lld is out of bounds for array of dimension 1",
+                         (long long)v[6].i);
+            return NULL;
+        }
+        return pynumc_wrap(numc_logspace(v[0].d, v[1].d, v[2].i, v[3].i, v[4].d, v[5].dt));
+    case KIND_UNRAVEL: {
+        int fo = order_f(v[2].obj);
+        numc_array *out[NUMC_MAX_DIMS];
+        if (fo < 0) return NULL;
+        if (numc_unravel_index(v[0].arr, v[1].n, v[1].ax, fo, out) != NUMC_OK)
+            return pynumc_raise();
+        return tuple_of(out, v[1].n);
+    }
+    case KIND_RAVEL_MULTI: {
+        int fo = order_f(v[3].obj);
+        const char *mode = fo < 0 ? NULL : str_arg(v[2].obj, "ravel_multi_index", "mode");
+        if (!mode) return NULL;
+        return pynumc_wrap(numc_ravel_multi_index(v[0].n, (const numc_array *const *)v[0].list,
+                                                  v[1].n, v[1].ax, mode, fo));
+    }
+    case KIND_SELECT: {
+        PyObject *seq = PySequence_Fast(v[1].obj, "choicelist must be a sequence");
+        if (!seq) return NULL;
+        Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+        if (n != v[0].n) {
+            Py_DECREF(seq);
+            PyErr_SetString(PyExc_ValueError,
+                            "list of cases must be same length as list of conditions");
+            return NULL;
+        }
+        numc_array **ch = PyMem_Calloc((size_t)(n ? n : 1), sizeof(numc_array *));
+        PyObject *res = NULL;
+        int ok = ch != NULL;
+        for (Py_ssize_t i = 0; ok && i < n; i++)
+            ok = (ch[i] = pynumc_from_object(PySequence_Fast_GET_ITEM(seq, i), NUMC_DTYPE_NONE)) !=
+                 NULL;
+        /* default=None stands for NumPy's default 0 (a Python int) */
+        numc_array *zero = v[2].none ? numc_scalar_i64(0) : NULL;
+        if (ok && (zero || !v[2].none))
+            res = pynumc_wrap(numc_select((int)n, (const numc_array *const *)v[0].list,
+                                          (const numc_array *const *)ch, zero ? zero : v[2].arr));
+        else if (ok)
+            pynumc_raise();
+        if (zero) numc_array_release(zero);
+        else if (!ch)
+            PyErr_NoMemory();
+        for (Py_ssize_t i = 0; ch && i < n; i++)
+            if (ch[i]) numc_array_release(ch[i]);
+        PyMem_Free(ch);
+        Py_DECREF(seq);
+        return res;
+    }
+    case KIND_COMPRESS:
+        return finish(f, numc_compress(v[0].arr, v[1].arr, v[2].n ? v[2].ax : NULL));
+    case KIND_DELETE: {
+        const int64_t *ax = v[2].n ? v[2].ax : NULL;
+        numc_array *obj = delete_obj(v[1].obj, v[0].arr, ax);
+        if (!obj) return NULL;
+        numc_array *r = numc_delete(v[0].arr, obj, ax);
+        numc_array_release(obj);
+        return pynumc_wrap(r);
+    }
+    case KIND_TRIM_ZEROS: {
+        const char *trim = str_arg(v[1].obj, "trim_zeros", "trim");
+        if (!trim) return NULL;
+        numc_array *a = pynumc_asarray(v[0].obj, NUMC_DTYPE_NONE);
+        if (!a) return NULL;
+        numc_array *r = numc_trim_zeros(a, trim, v[2].n < 0 ? NULL : v[2].ax, v[2].n < 0 ? 0 : v[2].n);
+        int nd = numc_array_ndim(a);
+        numc_array_release(a);
+        if (!r) return pynumc_raise();
+        PyObject *o = pynumc_wrap(r);
+        /* NumPy slices a 1-d list or tuple itself: list in, list out */
+        if (o && nd == 1 && (PyList_Check(v[0].obj) || PyTuple_Check(v[0].obj))) {
+            PyObject *l = PyObject_CallMethod(o, "tolist", NULL);
+            Py_DECREF(o);
+            if (l && PyTuple_Check(v[0].obj)) Py_SETREF(l, PySequence_Tuple(l));
+            return l;
+        }
+        return o;
     }
     case KIND_FILL_DIAGONAL: {
         numc_array **h = handle_of(v[0].obj, "fill_diagonal");

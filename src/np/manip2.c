@@ -1267,3 +1267,375 @@ numc_status numc_fill_diagonal(numc_array **target, const numc_array *val, bool 
     *target = r;
     return NUMC_OK;
 }
+
+/* ---- appending, resizing, selecting ---- */
+
+numc_array *numc_append(const numc_array *arr, const numc_array *values, const int64_t *axis) {
+    np_scope s;
+    np_scope_init(&s);
+    if (axis) return np_ret(&s, np_keep(&s, numc_concatenate(2, NP_ARRAY_OF(arr, values), axis)));
+    const numc_array *a = arr->ndim == 1 ? arr : np_ravel(&s, arr);
+    const numc_array *v = np_ravel(&s, values);
+    int64_t ax = 0;
+    return np_ret(&s, a && v ? np_keep(&s, numc_concatenate(2, NP_ARRAY_OF(a, v), &ax)) : NULL);
+}
+
+numc_array *numc_resize(const numc_array *a, int ndim, const int64_t *shape) {
+    int64_t size = 1;
+    for (int d = 0; d < ndim; d++) {
+        if (shape[d] < 0) {
+            numc_error_set(NUMC_ERR_VALUE, "all elements of `new_shape` must be non-negative");
+            return NULL;
+        }
+        size *= shape[d];
+    }
+    np_scope s;
+    np_scope_init(&s);
+    if (a->size == 0 || size == 0) return np_ret(&s, np_fill(&s, a->dtype, 0, ndim, shape));
+    /* the flattened array repeated cyclically */
+    numc_array *i = np_keep(&s, numc_arange(0, (double)size, 1, NUMC_INT64));
+    i = np_binc(&s, NUMC_PRIM_REM, i, (double)a->size);
+    numc_params pr = {.n = 1, .i = {0}};
+    numc_array *f = np_ravel(&s, a);
+    f = f && i ? np_bind(&s, NUMC_PRIM_GATHER, 2, NP_ARRAY_OF(f, i), &pr) : NULL;
+    return np_ret(&s, np_reshape(&s, f, ndim, shape));
+}
+
+numc_array *numc_vander(const numc_array *x, int64_t n, bool increasing) {
+    if (x->ndim != 1) {
+        numc_error_set(NUMC_ERR_VALUE, "x must be a one-dimensional array or sequence.");
+        return NULL;
+    }
+    if (n < 0) n = x->shape[0];
+    numc_dtype dt = numc_promote_types(x->dtype, NUMC_INT64);
+    int64_t len = x->shape[0], shape[2] = {len, n > 1 ? n - 1 : 0};
+    np_scope s;
+    np_scope_init(&s);
+    numc_array *xc = np_cvt(&s, x, dt);
+    numc_array *cols = np_bcast(&s, np_reshape(&s, xc, 2, (int64_t[]){len, 1}), 2, shape);
+    /* x, x*x, x*x*x, ... by repeated multiplication, as NumPy accumulates */
+    int64_t ax = 1;
+    numc_array *pw = cols ? np_keep(&s, numc_cumprod(cols, &ax, dt)) : NULL;
+    numc_array *ones = np_fill(&s, dt, 1, 2, (int64_t[]){len, n > 0 ? 1 : 0});
+    numc_array *r = ax_cat3(&s, ones, pw, NULL, 1);
+    return np_ret(&s, increasing ? r : ax_rev(&s, r, 1));
+}
+
+numc_array *numc_logspace(double start, double stop, int64_t num, bool endpoint, double base,
+                          numc_dtype dt) {
+    np_scope s;
+    np_scope_init(&s);
+    numc_array *y = np_keep(&s, numc_linspace(start, stop, num, endpoint, NUMC_FLOAT64));
+    numc_array *b = np_keep(&s, numc_array_from_data(NUMC_FLOAT64, 0, NULL, &base));
+    numc_array *r = y && b ? np_keep(&s, numc_power(b, y)) : NULL;
+    return np_ret(&s, np_cvt(&s, r, dt == NUMC_DTYPE_NONE ? NUMC_FLOAT64 : dt));
+}
+
+/* the concrete minimum and maximum of an integer array (*any false when
+ * empty or traced) */
+static numc_status int_range(const numc_array *x, int64_t *lo, int64_t *hi, bool *any) {
+    *any = false;
+    if (!np_concrete(x) || x->size == 0) return NUMC_OK;
+    numc_array *mn = numc_min(x, NULL, 0, false, NUMC_DTYPE_NONE);
+    numc_array *mx = mn ? numc_max(x, NULL, 0, false, NUMC_DTYPE_NONE) : NULL;
+    numc_value a = {0}, b = {0};
+    numc_status st = mx ? numc_array_item(mn, 0, &a) : numc_error_kind();
+    if (st == NUMC_OK) st = numc_array_item(mx, 0, &b);
+    numc_array_release(mn);
+    numc_array_release(mx);
+    *lo = a.kind == 'u' ? (int64_t)a.u : a.i;
+    *hi = b.kind == 'u' ? (int64_t)b.u : b.i;
+    *any = st == NUMC_OK;
+    return st;
+}
+
+static numc_status need_int(const numc_array *x, const char *msg) {
+    char k = numc_dtype_kind(x->dtype);
+    if (k != 'i' && k != 'u') return numc_error_set(NUMC_ERR_TYPE, "%s", msg);
+    return NUMC_OK;
+}
+
+numc_status numc_unravel_index(const numc_array *indices, int ndim, const int64_t *dims,
+                               bool fortran, numc_array **out) {
+    if (need_int(indices, "only int indices permitted")) return numc_error_kind();
+    int64_t size = 1, lo, hi;
+    for (int d = 0; d < ndim; d++) {
+        if (dims[d] < 0) return numc_error_set(NUMC_ERR_VALUE, "dimensions must be non-negative");
+        size *= dims[d];
+    }
+    bool any;
+    if (int_range(indices, &lo, &hi, &any)) return numc_error_kind();
+    if (any && (lo < 0 || hi >= size))
+        return numc_error_set(NUMC_ERR_VALUE,
+                              "index %lld is out of bounds for array with size %lld",
+                              (long long)(lo < 0 ? lo : hi), (long long)size);
+    np_scope s;
+    np_scope_init(&s);
+    numc_array *x = np_cvt(&s, indices, NUMC_INT64);
+    int64_t stride = 1;
+    for (int k = 0; k < ndim; k++) {
+        int d = fortran ? k : ndim - 1 - k;
+        numc_array *q = np_binc(&s, NUMC_PRIM_DIV, x, (double)stride);
+        numc_array *r = dims[d] ? np_binc(&s, NUMC_PRIM_REM, q, (double)dims[d]) : q;
+        out[d] = np_new_ref(r);
+        stride *= dims[d] ? dims[d] : 1;
+    }
+    np_scope_end(&s);
+    bool ok = true;
+    for (int d = 0; d < ndim; d++)
+        ok &= out[d] != NULL;
+    if (!ok) {
+        for (int j = 0; j < ndim; j++)
+            numc_array_release(out[j]);
+        return numc_error_kind();
+    }
+    return NUMC_OK;
+}
+
+numc_array *numc_ravel_multi_index(int n, const numc_array *const *multi, int ndim,
+                                   const int64_t *dims, const char *mode, bool fortran) {
+    if (n != ndim) {
+        numc_error_set(NUMC_ERR_VALUE, "parameter multi_index must be a sequence of length %d",
+                       ndim);
+        return NULL;
+    }
+    int m = !strcmp(mode, "raise") ? 0 : !strcmp(mode, "wrap") ? 1 : !strcmp(mode, "clip") ? 2 : -1;
+    if (m < 0) {
+        numc_error_set(NUMC_ERR_VALUE, "clipmode must be one of 'clip', 'raise', or 'wrap'");
+        return NULL;
+    }
+    np_scope s;
+    np_scope_init(&s);
+    numc_array *cv[NUMC_MAX_DIMS];
+    for (int d = 0; d < n; d++) {
+        if (need_int(multi[d], "only int indices permitted")) return np_ret(&s, NULL);
+        int64_t lo, hi;
+        bool any;
+        if (int_range(multi[d], &lo, &hi, &any)) return np_ret(&s, NULL);
+        if (m == 0 && any && (lo < 0 || hi >= dims[d])) {
+            numc_error_set(NUMC_ERR_VALUE, "invalid entry in coordinates array");
+            return np_ret(&s, NULL);
+        }
+        numc_array *x = np_cvt(&s, multi[d], NUMC_INT64);
+        double dim = (double)dims[d];
+        if (m == 1 && dims[d]) {
+            /* Python's modulo: the remainder takes the divisor's sign */
+            x = np_binc(&s, NUMC_PRIM_REM,
+                        np_binc(&s, NUMC_PRIM_ADD, np_binc(&s, NUMC_PRIM_REM, x, dim), dim), dim);
+        } else if (m == 2) {
+            x = np_binc(&s, NUMC_PRIM_MAX, np_binc(&s, NUMC_PRIM_MIN, x, dim - 1), 0);
+        }
+        cv[d] = x;
+    }
+    numc_array *r = NULL;
+    int64_t stride = 1;
+    for (int k = 0; k < n; k++) {
+        int d = fortran ? k : n - 1 - k;
+        numc_array *t = np_binc(&s, NUMC_PRIM_MUL, cv[d], (double)stride);
+        r = r && t ? np_keep(&s, numc_add(r, t)) : t;
+        stride *= dims[d];
+    }
+    if (n == 0) r = np_const(&s, NUMC_INT64, 0, 0);
+    return np_ret(&s, r);
+}
+
+numc_array *numc_select(int n, const numc_array *const *conds, const numc_array *const *choices,
+                        const numc_array *dflt) {
+    if (n == 0) {
+        numc_error_set(NUMC_ERR_VALUE, "select with an empty condition list is not possible");
+        return NULL;
+    }
+    const numc_array **all = malloc(sizeof(*all) * (size_t)(2 * n + 1));
+    if (!all) {
+        numc_error_set(NUMC_ERR_MEMORY, "out of memory");
+        return NULL;
+    }
+    for (int i = 0; i < n; i++)
+        all[i] = choices[i];
+    all[n] = dflt;
+    numc_dtype dt = numc_result_type(n + 1, all);
+    for (int i = 0; i < n; i++)
+        all[n + 1 + i] = conds[i];
+    int nd;
+    int64_t shape[NUMC_MAX_DIMS];
+    numc_status st =
+        dt == NUMC_DTYPE_NONE ? numc_error_kind() : np_broadcast_shapes(2 * n + 1, all, &nd, shape);
+    free(all);
+    if (st) return NULL;
+    for (int i = 0; i < n; i++)
+        if (conds[i]->dtype != NUMC_BOOL) {
+            numc_error_set(NUMC_ERR_TYPE, "invalid entry %d in condlist: should be boolean ndarray",
+                           i);
+            return NULL;
+        }
+    np_scope s;
+    np_scope_init(&s);
+    /* the first true condition wins: apply them from the last */
+    numc_array *r = np_bcast(&s, np_cvt(&s, dflt, dt), nd, shape);
+    for (int i = n - 1; i >= 0; i--)
+        r = np_sel(&s, np_bcast(&s, conds[i], nd, shape), np_cvt(&s, choices[i], dt), r);
+    return np_ret(&s, r);
+}
+
+/* positions of the nonzero entries of a concrete array */
+static numc_status true_positions(const numc_array *cond, int64_t **pos, int64_t *cnt) {
+    *pos = NULL;
+    *cnt = 0;
+    if (!np_concrete(cond))
+        return numc_error_set(NUMC_ERR_TYPE,
+                              "numc: a boolean condition decides the result's shape; pass a "
+                              "concrete array, not a traced one");
+    int64_t *p = malloc(sizeof(int64_t) * (size_t)(cond->size + 1));
+    if (!p) return numc_error_set(NUMC_ERR_MEMORY, "out of memory");
+    for (int64_t i = 0; i < cond->size; i++) {
+        numc_value v;
+        if (numc_array_item(cond, i, &v)) {
+            free(p);
+            return numc_error_kind();
+        }
+        bool nz = v.kind == 'u'                    ? v.u != 0
+                  : v.kind == 'f' || v.kind == 'c' ? (v.re != 0 || v.im != 0)
+                                                   : v.i != 0;
+        if (nz) p[(*cnt)++] = i;
+    }
+    *pos = p;
+    return NUMC_OK;
+}
+
+/* x and the normalised axis (x flattened when axis is NULL); scope refs */
+static const numc_array *axis_or_flat(np_scope *s, const numc_array *a, const int64_t *axis,
+                                      int64_t *ax) {
+    *ax = 0;
+    if (!axis) return np_ravel(s, a);
+    if (np_norm_axis(*axis, a->ndim, ax, NULL)) return NULL;
+    return a;
+}
+
+numc_array *numc_compress(const numc_array *condition, const numc_array *a, const int64_t *axis) {
+    if (condition->ndim != 1) {
+        numc_error_set(NUMC_ERR_VALUE, "condition must be a 1-d array");
+        return NULL;
+    }
+    np_scope s;
+    np_scope_init(&s);
+    int64_t ax, *pos, cnt;
+    const numc_array *x = axis_or_flat(&s, a, axis, &ax);
+    if (!x || true_positions(condition, &pos, &cnt)) return np_ret(&s, NULL);
+    if (cnt && pos[cnt - 1] >= x->shape[ax]) {
+        numc_error_set(NUMC_ERR_INDEX, "index %lld is out of bounds for axis %lld with size %lld",
+                       (long long)pos[cnt - 1], (long long)ax, (long long)x->shape[ax]);
+        free(pos);
+        return np_ret(&s, NULL);
+    }
+    numc_array *idx = np_keep(&s, host_i64(cnt, pos));
+    free(pos);
+    numc_params pr = {.n = 1, .i = {ax}};
+    return np_ret(&s, idx ? np_bind(&s, NUMC_PRIM_GATHER, 2, NP_ARRAY_OF(x, idx), &pr) : NULL);
+}
+
+/* marks the positions obj removes (keep[i] = false) */
+static numc_status delete_marks(const numc_array *obj, int64_t n, int64_t ax, bool *keep) {
+    int64_t *vals = NULL, cnt = 0;
+    numc_status st = NUMC_OK;
+    if (obj->dtype == NUMC_BOOL) {
+        if (obj->ndim != 1 || obj->size != n)
+            return numc_error_set(NUMC_ERR_VALUE,
+                                  "boolean array argument obj to delete must be one dimensional "
+                                  "and match the axis length of %lld",
+                                  (long long)n);
+        st = true_positions(obj, &vals, &cnt);
+        for (int64_t i = 0; st == NUMC_OK && i < cnt; i++)
+            keep[vals[i]] = false;
+        free(vals);
+        return st;
+    }
+    char k = numc_dtype_kind(obj->dtype);
+    if (k != 'i' && k != 'u' && obj->size > 0)
+        return numc_error_set(NUMC_ERR_INDEX,
+                              "arrays used as indices must be of integer (or boolean) type");
+    st = read_ints(obj, "delete", &vals);
+    for (int64_t i = 0; st == NUMC_OK && i < obj->size; i++) {
+        int64_t j = vals[i];
+        if (j < -n || j >= n)
+            st = numc_error_set(NUMC_ERR_INDEX,
+                                "index %lld is out of bounds for axis %lld with size %lld",
+                                (long long)j, (long long)ax, (long long)n);
+        else
+            keep[j < 0 ? j + n : j] = false;
+    }
+    free(vals);
+    return st;
+}
+
+numc_array *numc_delete(const numc_array *arr, const numc_array *obj, const int64_t *axis) {
+    np_scope s;
+    np_scope_init(&s);
+    int64_t ax;
+    const numc_array *x = axis_or_flat(&s, arr, axis, &ax);
+    if (!x) return np_ret(&s, NULL);
+    int64_t n = x->shape[ax], cnt = 0;
+    bool *keep = malloc(sizeof(bool) * (size_t)(n + 1));
+    int64_t *pos = malloc(sizeof(int64_t) * (size_t)(n + 1));
+    numc_status st = keep && pos ? NUMC_OK : numc_error_set(NUMC_ERR_MEMORY, "out of memory");
+    for (int64_t i = 0; st == NUMC_OK && i < n; i++)
+        keep[i] = true;
+    if (st == NUMC_OK) st = delete_marks(obj, n, ax, keep);
+    for (int64_t i = 0; st == NUMC_OK && i < n; i++)
+        if (keep[i]) pos[cnt++] = i;
+    numc_array *idx = st == NUMC_OK ? np_keep(&s, host_i64(cnt, pos)) : NULL;
+    free(keep);
+    free(pos);
+    numc_params pr = {.n = 1, .i = {ax}};
+    return np_ret(&s, idx ? np_bind(&s, NUMC_PRIM_GATHER, 2, NP_ARRAY_OF(x, idx), &pr) : NULL);
+}
+
+numc_array *numc_trim_zeros(const numc_array *a, const char *trim, const int64_t *axes, int naxes) {
+    bool f = false, b = false, bad = !*trim;
+    for (const char *c = trim; *c; c++) {
+        if (*c == 'f' || *c == 'F')
+            bad |= f, f = true;
+        else if (*c == 'b' || *c == 'B')
+            bad |= b, b = true;
+        else
+            bad = true;
+    }
+    if (bad) {
+        numc_error_set(NUMC_ERR_VALUE, "unexpected character(s) in `trim`: '%s'", trim);
+        return NULL;
+    }
+    int64_t ax[NUMC_MAX_DIMS];
+    int nax;
+    if (np_norm_axes(axes, naxes, a->ndim, ax, &nax)) return NULL;
+    np_scope s;
+    np_scope_init(&s);
+    if (nax == 0) return np_ret(&s, a);
+    if (!np_concrete(a)) {
+        numc_error_set(NUMC_ERR_TYPE, "numc.trim_zeros: the values decide the result's shape; "
+                                      "pass a concrete array, not a traced one");
+        return np_ret(&s, NULL);
+    }
+    numc_array *nz = np_binc(&s, NUMC_PRIM_NE, a, 0);
+    int64_t start[NUMC_MAX_DIMS], stop[NUMC_MAX_DIMS];
+    bool empty = false;
+    for (int d = 0; nz && d < a->ndim; d++) {
+        int64_t other[NUMC_MAX_DIMS];
+        int no = 0;
+        for (int j = 0; j < a->ndim; j++)
+            if (j != d) other[no++] = j;
+        numc_array *any = np_keep(&s, numc_any(nz, other, no, false, NUMC_DTYPE_NONE));
+        int64_t *pos, cnt;
+        if (!any || true_positions(any, &pos, &cnt)) return np_ret(&s, NULL);
+        if (cnt == 0) empty = true;
+        start[d] = cnt ? pos[0] : 0;
+        stop[d] = cnt ? pos[cnt - 1] + 1 : 0;
+        free(pos);
+    }
+    if (!nz) return np_ret(&s, NULL);
+    numc_array *r = (numc_array *)a;
+    for (int k = 0; k < nax; k++) {
+        int d = (int)ax[k];
+        int64_t lo = empty ? 0 : f ? start[d] : 0, hi = empty ? 0 : b ? stop[d] : a->shape[d];
+        r = ax_slice(&s, r, d, lo, hi);
+    }
+    return np_ret(&s, r);
+}

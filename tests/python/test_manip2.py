@@ -14,7 +14,9 @@ COVERS = ["pad", "fliplr", "flipud", "rot90", "roll", "tile", "repeat", "tri", "
           "isclose", "allclose", "array_equal", "array_equiv", "iscomplexobj", "isrealobj",
           "isscalar", "nan_to_num", "asarray_chkfinite", "tril_indices", "triu_indices",
           "tril_indices_from", "triu_indices_from", "diag_indices", "diag_indices_from",
-          "indices", "meshgrid", "take_along_axis", "put_along_axis", "fill_diagonal"]
+          "indices", "meshgrid", "take_along_axis", "put_along_axis", "fill_diagonal", "append",
+          "resize", "vander", "logspace", "unravel_index", "ravel_multi_index", "select",
+          "compress", "delete", "trim_zeros"]
 
 
 def same(got, exp, ctx=""):
@@ -447,3 +449,111 @@ def test_fill_diagonal(nc):
         nc.fill_diagonal(nc.zeros(3), 1)
     with pytest.raises(ValueError, match="All dimensions of input must be of equal length"):
         nc.fill_diagonal(nc.zeros((2, 2, 3)), 1)
+
+
+# ------------------------------------------ appending, resizing, selecting
+
+def test_append_resize(nc):
+    both(nc, lambda m: m.append([1, 2], [[3, 4], [5, 6]]))
+    both(nc, lambda m: m.append(np.ones((2, 3), np.float32), np.zeros((1, 3), np.int64), axis=0))
+    both(nc, lambda m: m.append(np.ones((2, 3), np.int8), 5))
+    check_raises(nc, lambda m: m.append(np.ones((2, 3)), np.ones(3), axis=0))
+    for shape in [(3, 4), 7, (2,), (0, 3), (2, 2, 2)]:
+        both(nc, lambda m: m.resize(np.arange(5.0), shape), ctx=str(shape))
+    both(nc, lambda m: m.resize(np.zeros((0,), np.int32), (2, 3)))
+    check_raises(nc, lambda m: m.resize(np.arange(5.0), (-1, 2)),
+                 "all elements of `new_shape` must be non-negative")
+
+
+@pytest.mark.parametrize("dt", ["int8", "uint8", "int64", "float32", "float64", "complex64", "bool"])
+def test_vander(nc, dt):
+    x = np.array([1, 2, 3, 0]).astype(dt) if dt != "bool" else np.array([True, False])
+    for kw in [{}, {"N": 3}, {"N": 0}, {"N": 1}, {"increasing": True}, {"N": 6, "increasing": True}]:
+        both(nc, lambda m, a: m.vander(a, **kw), x, ctx=f"{dt} {kw}")
+    check_raises(nc, lambda m: m.vander(np.ones((2, 2))),
+                 "x must be a one-dimensional array or sequence.")
+
+
+def test_vander_grad(nc):
+    x = nc.asarray(np.array([0.5, -1.5, 2.0]))
+    g = nc.grad(lambda a: nc.sum(nc.vander(a, 4)))(x)
+    xs = np.array([0.5, -1.5, 2.0])
+    same(g, 1 + 2 * xs + 3 * xs ** 2)
+
+
+def test_logspace(nc):
+    for args, kw in [((0, 3), {}), ((1, 2, 5), {}), ((2, 1, 4), {"endpoint": False}),
+                     ((0, 1, 3), {"base": 2.0}), ((0, 4, 5), {"dtype": nc.int32}), ((0, 1, 0), {}),
+                     ((-1, 1.5, 7), {"base": 3})]:
+        npkw = dict(kw)
+        if "dtype" in npkw:
+            npkw["dtype"] = np.int32
+        exp = np.logspace(*args, **npkw)
+        got = nc.logspace(*args, **kw)
+        assert np.dtype(str(got.dtype)) == exp.dtype
+        np.testing.assert_allclose(np.asarray(got), exp, rtol=1e-13)
+
+
+def test_unravel_ravel_index(nc):
+    for idx, shape, order in [(22, (7, 6), "C"), ([5, 0, 41], (7, 6), "F"), (np.arange(24), (2, 3, 4), "C"),
+                              (np.array([[3, 1]], np.int32), (4,), "C"), (0, (), "C")]:
+        exp = np.unravel_index(idx, shape, order=order)
+        got = nc.unravel_index(idx, shape, order=order)
+        tuple_same(got, exp, f"{idx} {shape}")
+        back = nc.ravel_multi_index(got, shape, order=order)
+        same(back, np.ravel_multi_index(exp, shape, order=order))
+    check_raises(nc, lambda m: m.unravel_index(42, (7, 6)),
+                 "index 42 is out of bounds for array with size 42")
+    check_raises(nc, lambda m: m.unravel_index(-1, (7, 6)))
+    check_raises(nc, lambda m: m.unravel_index(1.0, (7, 6)), "only int indices permitted")
+    arr = ([3, 6, 6], [4, 5, 1])
+    for mode in ["wrap", "clip", ("clip", "wrap")][:2]:
+        same(nc.ravel_multi_index(arr, (4, 6), mode=mode), np.ravel_multi_index(arr, (4, 6), mode=mode))
+    same(nc.ravel_multi_index(([-5, 9], [1, 2]), (4, 6), mode="wrap"),
+         np.ravel_multi_index(([-5, 9], [1, 2]), (4, 6), mode="wrap"))
+    check_raises(nc, lambda m: m.ravel_multi_index(arr, (4, 6)), "invalid entry in coordinates")
+    check_raises(nc, lambda m: m.ravel_multi_index(([1], [2]), (4, 6), mode="bogus"))
+    check_raises(nc, lambda m: m.ravel_multi_index(([1],), (4, 6)))
+
+
+def test_select(nc):
+    x = np.arange(10.0)
+    both(nc, lambda m, a: m.select([a < 3, a > 5], [a, a ** 2], 42), x)
+    both(nc, lambda m, a: m.select([a < 3, a < 5], [a, 7], default=-1.5), x)
+    both(nc, lambda m, a: m.select([a < 3], [1]), x)
+    both(nc, lambda m, a: m.select([a < 3, a > 8], [np.int8(1), 2]), x)
+    check_raises(nc, lambda m: m.select([], []), "select with an empty condition list")
+    check_raises(nc, lambda m: m.select([m.asarray(x) < 3], [1, 2]),
+                 "list of cases must be same length as list of conditions")
+    check_raises(nc, lambda m: m.select([m.asarray(x)], [1]),
+                 "invalid entry 0 in condlist: should be boolean ndarray")
+    g = nc.grad(lambda a: nc.sum(nc.select([a < 3, a > 5], [a, a ** 2], 0.0)))(nc.asarray(x))
+    same(g, np.where(x < 3, 1.0, np.where(x > 5, 2 * x, 0.0)))
+
+
+def test_compress_delete(nc):
+    a = np.arange(12.0).reshape(3, 4)
+    both(nc, lambda m, x: m.compress([0, 1], x, axis=0), a)
+    both(nc, lambda m, x: m.compress([False, True, True, False], x, axis=1), a)
+    both(nc, lambda m, x: m.compress([True, False, True], x), a)
+    check_raises(nc, lambda m: m.compress([0, 0, 0, 1], m.asarray(a), axis=0))
+    for obj, axis in [(1, 0), ([0, 2], 1), (-1, None), (slice(None, None, 2), 1), (slice(1, 3), None),
+                      (np.array([True, False, True]), 0), ([], 0), (np.array([0, 0, 3]), 1)]:
+        both(nc, lambda m, x: m.delete(x, obj, axis=axis), a, ctx=f"{obj} {axis}")
+    check_raises(nc, lambda m: m.delete(m.asarray(a), 5, axis=1))
+    check_raises(nc, lambda m: m.delete(m.asarray(a), np.array([True]), axis=0))
+    check_raises(nc, lambda m: m.delete(m.asarray(a), 1, axis=3))
+
+
+def test_trim_zeros(nc):
+    a = np.array([0, 0, 0, 1, 2, 3, 0, 2, 1, 0])
+    for trim in ["fb", "f", "b", "BF"]:
+        both(nc, lambda m, x: m.trim_zeros(x, trim), a, ctx=trim)
+    b = np.array([[0, 0, 2, 3, 0, 0], [0, 1, 0, 3, 0, 0], [0, 0, 0, 0, 0, 0]])
+    both(nc, lambda m, x: m.trim_zeros(x), b)
+    both(nc, lambda m, x: m.trim_zeros(x, axis=-1), b)
+    both(nc, lambda m, x: m.trim_zeros(x, "f", axis=0), b)
+    both(nc, lambda m, x: m.trim_zeros(x), np.zeros((2, 3)))
+    both(nc, lambda m, x: m.trim_zeros(x, "b"), np.zeros(4))
+    assert nc.trim_zeros([0, 1, 2, 0]) == [1, 2]
+    check_raises(nc, lambda m: m.trim_zeros(m.asarray(a), "x"), "unexpected character")
