@@ -452,6 +452,11 @@ numc_array *numc_delete(const numc_array *arr, const numc_array *obj, const int6
 /* trim: "f", "b" or "fb"; axes NULL: every axis */
 numc_array *numc_trim_zeros(const numc_array *a, const char *trim, const int64_t *axes,
                             int naxes);
+/* np.ix_: out[k] reshaped to length along axis k only (a boolean input gives
+ * its nonzero positions: concrete values only) */
+numc_status numc_ix(int n, const numc_array *const *in, numc_array **out);
+/* real start and stop; dt NONE = float64 */
+numc_array *numc_geomspace(double start, double stop, int64_t num, bool endpoint, numc_dtype dt);
 /* ==== end of manip2 ===================================================== */
 
 /* ==== Indexing and index assignment ====================================

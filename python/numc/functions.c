@@ -22,7 +22,7 @@
                 K(TRI_INDICES_FROM) K(DIAG_INDICES) K(DIAG_INDICES_FROM) K(INDICES) K(MESHGRID)    \
                     K(TAKE_ALONG) K(PUT_ALONG) K(FILL_DIAGONAL) K(APPEND) K(RESIZE) K(VANDER)    \
                         K(LOGSPACE) K(UNRAVEL) K(RAVEL_MULTI) K(SELECT) K(COMPRESS) K(DELETE)      \
-                            K(TRIM_ZEROS)
+                            K(TRIM_ZEROS) K(IX) K(GEOMSPACE)
 
 enum {
 #define K(n) KIND_##n,
@@ -760,6 +760,39 @@ static PyObject *invoke_manip2(frame_t *f) {
         }
         return o;
     }
+    case KIND_IX: {
+        int n = (int)f->nvar;
+        if (n > NUMC_MAX_DIMS) {
+            PyErr_SetString(PyExc_ValueError, "numc.ix_: too many arguments");
+            return NULL;
+        }
+        numc_array *in[NUMC_MAX_DIMS], *out[NUMC_MAX_DIMS];
+        int got = 0;
+        for (; got < n; got++) {
+            PyObject *o = f->var[got];
+            /* NumPy types an empty list as intp, not float */
+            int empty_seq = (PyList_Check(o) || PyTuple_Check(o)) && PySequence_Size(o) == 0;
+            in[got] = pynumc_asarray(o, empty_seq ? NUMC_INT64 : NUMC_DTYPE_NONE);
+            if (!in[got]) break;
+        }
+        PyObject *res = NULL;
+        if (got == n) {
+            if (numc_ix(n, (const numc_array *const *)in, out) != NUMC_OK)
+                pynumc_raise();
+            else
+                res = tuple_of(out, n);
+        }
+        for (int i = 0; i < got; i++)
+            numc_array_release(in[i]);
+        return res;
+    }
+    case KIND_GEOMSPACE:
+        if (v[5].i != 0 && v[5].i != -1) {
+            PyErr_Format(pynumc_AxisError, "axis %lld is out of bounds for array of dimension 1",
+                         (long long)v[5].i);
+            return NULL;
+        }
+        return pynumc_wrap(numc_geomspace(v[0].d, v[1].d, v[2].i, v[3].i, v[4].dt));
     case KIND_FILL_DIAGONAL: {
         numc_array **h = handle_of(v[0].obj, "fill_diagonal");
         if (!h) return NULL;

@@ -1639,3 +1639,60 @@ numc_array *numc_trim_zeros(const numc_array *a, const char *trim, const int64_t
     }
     return np_ret(&s, r);
 }
+
+/* ---- open grids and geometric sequences ---- */
+
+numc_status numc_ix(int n, const numc_array *const *in, numc_array **out) {
+    if (n > NUMC_MAX_DIMS) return numc_error_set(NUMC_ERR_VALUE, "too many arguments to ix_");
+    for (int k = 0; k < n; k++) {
+        const numc_array *a = in[k];
+        numc_array *r = NULL;
+        if (a->ndim != 1) {
+            numc_error_set(NUMC_ERR_VALUE, "Cross index must be 1 dimensional");
+        } else if (a->dtype == NUMC_BOOL) {
+            numc_array *nz = NULL;
+            if (numc_nonzero(a, &nz) == NUMC_OK) r = nz;
+        } else {
+            r = np_new_ref(a);
+        }
+        int64_t sh[NUMC_MAX_DIMS];
+        for (int d = 0; d < n; d++)
+            sh[d] = 1;
+        if (r) sh[k] = r->size;
+        out[k] = r ? numc_reshape(r, n, sh) : NULL;
+        numc_array_release(r);
+        if (!out[k]) {
+            for (int j = 0; j < k; j++)
+                numc_array_release(out[j]);
+            return numc_error_kind();
+        }
+    }
+    return NUMC_OK;
+}
+
+numc_array *numc_geomspace(double start, double stop, int64_t num, bool endpoint, numc_dtype dt) {
+    if (start == 0 || stop == 0) {
+        numc_error_set(NUMC_ERR_VALUE, "Geometric sequence cannot include zero");
+        return NULL;
+    }
+    if (num < 0) {
+        numc_error_set(NUMC_ERR_VALUE, "Number of samples, %lld, must be non-negative.",
+                       (long long)num);
+        return NULL;
+    }
+    /* NumPy: logspace between the logs of |start| and stop * sign(start),
+     * the ends stored exactly, the sign put back */
+    double sg = start < 0 ? -1.0 : 1.0, a = start / sg, b = stop / sg;
+    np_scope s;
+    np_scope_init(&s);
+    numc_array *r =
+        np_keep(&s, numc_logspace(log10(a), log10(b), num, endpoint, 10.0, NUMC_FLOAT64));
+    numc_array *i = np_keep(&s, numc_arange(0, (double)num, 1, NUMC_INT64));
+    if (num > 0) r = np_sel(&s, np_binc(&s, NUMC_PRIM_EQ, i, 0), np_fill_like(&s, r, a), r);
+    if (num > 1 && endpoint)
+        r = np_sel(&s, np_binc(&s, NUMC_PRIM_EQ, i, (double)(num - 1)), np_fill_like(&s, r, b), r);
+    r = np_binc(&s, NUMC_PRIM_MUL, r, sg);
+    if (dt == NUMC_DTYPE_NONE) dt = NUMC_FLOAT64;
+    if (numc_dt_is_int(dt)) r = np_un(&s, NUMC_PRIM_FLOOR, r);
+    return np_ret(&s, np_cvt(&s, r, dt));
+}

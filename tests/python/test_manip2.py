@@ -16,7 +16,7 @@ COVERS = ["pad", "fliplr", "flipud", "rot90", "roll", "tile", "repeat", "tri", "
           "tril_indices_from", "triu_indices_from", "diag_indices", "diag_indices_from",
           "indices", "meshgrid", "take_along_axis", "put_along_axis", "fill_diagonal", "append",
           "resize", "vander", "logspace", "unravel_index", "ravel_multi_index", "select",
-          "compress", "delete", "trim_zeros"]
+          "compress", "delete", "trim_zeros", "ix_", "geomspace"]
 
 
 def same(got, exp, ctx=""):
@@ -557,3 +557,25 @@ def test_trim_zeros(nc):
     both(nc, lambda m, x: m.trim_zeros(x, "b"), np.zeros(4))
     assert nc.trim_zeros([0, 1, 2, 0]) == [1, 2]
     check_raises(nc, lambda m: m.trim_zeros(m.asarray(a), "x"), "unexpected character")
+
+
+# ------------------------------------------ open grids, geometric sequences
+
+def test_ix(nc):
+    for args in [([0, 2], [1, 3, 4]), ([True, False, True], np.array([2, 0])), ([],),
+                 (np.arange(3), [1], np.array([0, 1], np.int8))]:
+        tuple_same(nc.ix_(*args), np.ix_(*args), str(args))
+    a = np.arange(20.0).reshape(4, 5)
+    same(nc.asarray(a)[nc.ix_([0, 3], [1, 4])], a[np.ix_([0, 3], [1, 4])])
+    check_raises(nc, lambda m: m.ix_(np.ones((2, 2))), "Cross index must be 1 dimensional")
+
+
+def test_geomspace(nc):
+    for args, kw in [((1, 1000, 4), {}), ((1, 256, 9), {"endpoint": False}), ((-1, -1000, 4), {}),
+                     ((8, 2, 3), {}), ((1, 1000), {}), ((1, 100, 3), {"dtype": "int32"}),
+                     ((2, 2, 1), {}), ((1, 2, 0), {})]:
+        exp = np.geomspace(*args, **kw)
+        got = nc.geomspace(*args, **kw)
+        assert np.dtype(str(got.dtype)) == exp.dtype, (args, kw)
+        np.testing.assert_allclose(np.asarray(got), exp, rtol=1e-13)
+    check_raises(nc, lambda m: m.geomspace(0, 10), "Geometric sequence cannot include zero")
