@@ -22,7 +22,7 @@
                 K(TRI_INDICES_FROM) K(DIAG_INDICES) K(DIAG_INDICES_FROM) K(INDICES) K(MESHGRID)    \
                     K(TAKE_ALONG) K(PUT_ALONG) K(FILL_DIAGONAL) K(APPEND) K(RESIZE) K(VANDER)    \
                         K(LOGSPACE) K(UNRAVEL) K(RAVEL_MULTI) K(SELECT) K(COMPRESS) K(DELETE)      \
-                            K(TRIM_ZEROS) K(IX) K(GEOMSPACE)
+                            K(TRIM_ZEROS) K(IX) K(GEOMSPACE) K(BLOCK)
 
 enum {
 #define K(n) KIND_##n,
@@ -507,6 +507,131 @@ static numc_array *delete_obj(PyObject *o, const numc_array *arr, const int64_t 
     return r;
 }
 
+/* ---- np.block: the nesting of lists is the argument's structure; the
+ * blocks are joined with numc_reshape / numc_concatenate ---- */
+
+/* "arrays[0][1]" */
+static PyObject *block_index(const int *idx, int n) {
+    PyObject *s = PyUnicode_FromString("arrays");
+    for (int i = 0; s && i < n; i++)
+        Py_SETREF(s, PyUnicode_FromFormat("%U[%d]", s, idx[i]));
+    return s;
+}
+
+/* NumPy's _block_check_depths_match: the index path of the first element
+ * (or of the empty list it bottoms out on, none = 1; its depth counts one
+ * more level) goes to path / *plen / *none */
+typedef struct {
+    int path[NUMC_MAX_DIMS + 1];
+    int len, none;
+} block_first;
+
+static int block_check(PyObject *o, int *cur, int level, block_first *first, int *maxnd) {
+    if (level >= NUMC_MAX_DIMS) {
+        PyErr_SetString(PyExc_ValueError, "numc.block: lists nested too deeply");
+        return -1;
+    }
+    if (PyTuple_CheckExact(o)) {
+        PyObject *s = block_index(cur, level);
+        if (s)
+            PyErr_Format(PyExc_TypeError,
+                         "%U is a tuple. Only lists can be used to arrange blocks, and np.block "
+                         "does not allow implicit conversion from tuple to ndarray.",
+                         s);
+        Py_XDECREF(s);
+        return -1;
+    }
+    Py_ssize_t n = PyList_CheckExact(o) ? PyList_GET_SIZE(o) : -1;
+    if (n <= 0) {
+        if (n < 0) {
+            numc_array *a = pynumc_asarray(o, NUMC_DTYPE_NONE);
+            if (!a) return -1;
+            if (numc_array_ndim(a) > *maxnd) *maxnd = numc_array_ndim(a);
+            numc_array_release(a);
+        }
+        memcpy(first->path, cur, sizeof(int) * (size_t)level);
+        first->none = n == 0;
+        first->len = level + first->none;
+        return 0;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        block_first c;
+        cur[level] = (int)i;
+        if (block_check(PyList_GET_ITEM(o, i), cur, level + 1, &c, maxnd) < 0) return -1;
+        if (i > 0 && c.len != first->len) {
+            PyObject *s = block_index(c.path, c.len - c.none);
+            if (s)
+                PyErr_Format(PyExc_ValueError,
+                             "List depths are mismatched. First element was at depth %d, but "
+                             "there is an element at depth %d (%U)",
+                             first->len, c.len, s);
+            Py_XDECREF(s);
+            return -1;
+        }
+        if (i == 0 || c.none) *first = c;
+    }
+    return 0;
+}
+
+static numc_array *block_build(PyObject *o, int level, int depth, int nd) {
+    if (level == depth) {
+        numc_array *a = pynumc_asarray(o, NUMC_DTYPE_NONE);
+        if (!a) return NULL;
+        int an = numc_array_ndim(a);
+        int64_t sh[NUMC_MAX_DIMS];
+        for (int d = 0; d < nd; d++)
+            sh[d] = d < nd - an ? 1 : numc_array_shape(a)[d - (nd - an)];
+        numc_array *r = numc_reshape(a, nd, sh);
+        numc_array_release(a);
+        if (!r) pynumc_raise();
+        return r;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(o);
+    numc_array **parts = PyMem_Calloc((size_t)n, sizeof(numc_array *));
+    if (!parts) return PyErr_NoMemory(), NULL;
+    numc_array *r = NULL;
+    Py_ssize_t got = 0;
+    for (; got < n; got++)
+        if (!(parts[got] = block_build(PyList_GET_ITEM(o, got), level + 1, depth, nd))) break;
+    if (got == n) {
+        int64_t axis = (int64_t)nd - (depth - level);
+        r = numc_concatenate((int)n, (const numc_array *const *)parts, &axis);
+        if (!r) pynumc_raise();
+    }
+    for (Py_ssize_t i = 0; i < got; i++)
+        numc_array_release(parts[i]);
+    PyMem_Free(parts);
+    return r;
+}
+
+static PyObject *do_block(PyObject *arrays) {
+    int cur[NUMC_MAX_DIMS] = {0}, maxnd = 0;
+    block_first first;
+    if (block_check(arrays, cur, 0, &first, &maxnd) < 0) return NULL;
+    int depth = first.len;
+    if (first.none) {
+        PyObject *s = block_index(first.path, first.len - 1);
+        if (s) PyErr_Format(PyExc_ValueError, "List at %U cannot be empty", s);
+        Py_XDECREF(s);
+        return NULL;
+    }
+    int nd = depth > maxnd ? depth : maxnd;
+    if (nd > NUMC_MAX_DIMS) {
+        PyErr_SetString(PyExc_ValueError, "numc.block: too many dimensions");
+        return NULL;
+    }
+    numc_array *r = block_build(arrays, 0, depth, nd);
+    if (!r) return NULL;
+    if (depth == 0) {
+        /* a single block comes back as a copy */
+        numc_array *c = numc_copy(r);
+        numc_array_release(r);
+        if (!c) return pynumc_raise();
+        r = c;
+    }
+    return pynumc_wrap(r);
+}
+
 static PyObject *invoke_manip2(frame_t *f) {
     pval *v = f->v;
     switch (f->s->kind) {
@@ -793,6 +918,8 @@ static PyObject *invoke_manip2(frame_t *f) {
             return NULL;
         }
         return pynumc_wrap(numc_geomspace(v[0].d, v[1].d, v[2].i, v[3].i, v[4].dt));
+    case KIND_BLOCK:
+        return do_block(v[0].obj);
     case KIND_FILL_DIAGONAL: {
         numc_array **h = handle_of(v[0].obj, "fill_diagonal");
         if (!h) return NULL;

@@ -16,7 +16,7 @@ COVERS = ["pad", "fliplr", "flipud", "rot90", "roll", "tile", "repeat", "tri", "
           "tril_indices_from", "triu_indices_from", "diag_indices", "diag_indices_from",
           "indices", "meshgrid", "take_along_axis", "put_along_axis", "fill_diagonal", "append",
           "resize", "vander", "logspace", "unravel_index", "ravel_multi_index", "select",
-          "compress", "delete", "trim_zeros", "ix_", "geomspace"]
+          "compress", "delete", "trim_zeros", "ix_", "geomspace", "block"]
 
 
 def same(got, exp, ctx=""):
@@ -579,3 +579,28 @@ def test_geomspace(nc):
         assert np.dtype(str(got.dtype)) == exp.dtype, (args, kw)
         np.testing.assert_allclose(np.asarray(got), exp, rtol=1e-13)
     check_raises(nc, lambda m: m.geomspace(0, 10), "Geometric sequence cannot include zero")
+
+
+def test_block(nc):
+    A, B = np.eye(2) * 2, np.eye(3) * 3
+    cases = [lambda m: m.block([[A, np.zeros((2, 3))], [np.ones((3, 2)), B]]),
+             lambda m: m.block([1, 2, np.array([3, 4], np.int8)]),
+             lambda m: m.block([[1, 2], [3, 4]]),
+             lambda m: m.block([np.ones((2, 2)), np.zeros((2, 1))]),
+             lambda m: m.block([[[1.5]], [[2.5]]]),
+             lambda m: m.block(np.arange(3)),
+             lambda m: m.block(5),
+             lambda m: m.block([[np.ones((1, 2, 2))], [np.zeros((1, 2, 2))]])]
+    for i, fn in enumerate(cases):
+        both(nc, lambda m: fn(m) if m is np else fn(m), ctx=str(i))
+    check_raises(nc, lambda m: m.block([[1, 2], 3]), "List depths are mismatched")
+    check_raises(nc, lambda m: m.block([1, [2, 3]]), "List depths are mismatched")
+    check_raises(nc, lambda m: m.block([[1], []]), r"List at arrays\[1\] cannot be empty")
+    check_raises(nc, lambda m: m.block([]), "List at arrays cannot be empty")
+    check_raises(nc, lambda m: m.block((1, 2)), "arrays is a tuple")
+    check_raises(nc, lambda m: m.block([1, (2, 3)]), r"arrays\[1\] is a tuple")
+    check_raises(nc, lambda m: m.block([[1, 2], [3]]))
+    # differentiable through the joins
+    x = nc.asarray(np.arange(4.0).reshape(2, 2))
+    g = nc.grad(lambda a: nc.sum(nc.block([[a, a], [a * 2, a]]) ** 2))(x)
+    same(g, 2 * np.arange(4.0).reshape(2, 2) * (1 + 1 + 4 + 1))
