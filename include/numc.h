@@ -457,6 +457,10 @@ numc_array *numc_trim_zeros(const numc_array *a, const char *trim, const int64_t
 numc_status numc_ix(int n, const numc_array *const *in, numc_array **out);
 /* real start and stop; dt NONE = float64 */
 numc_array *numc_geomspace(double start, double stop, int64_t num, bool endpoint, numc_dtype dt);
+/* obj: integer positions (concrete; a 0-d obj inserts along the values'
+ * first axis, as NumPy does); axis NULL flattens */
+numc_array *numc_insert(const numc_array *arr, const numc_array *obj, const numc_array *values,
+                        const int64_t *axis);
 /* ==== end of manip2 ===================================================== */
 
 /* ==== Indexing and index assignment ====================================

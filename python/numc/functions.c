@@ -22,7 +22,7 @@
                 K(TRI_INDICES_FROM) K(DIAG_INDICES) K(DIAG_INDICES_FROM) K(INDICES) K(MESHGRID)    \
                     K(TAKE_ALONG) K(PUT_ALONG) K(FILL_DIAGONAL) K(APPEND) K(RESIZE) K(VANDER)    \
                         K(LOGSPACE) K(UNRAVEL) K(RAVEL_MULTI) K(SELECT) K(COMPRESS) K(DELETE)      \
-                            K(TRIM_ZEROS) K(IX) K(GEOMSPACE) K(BLOCK)
+                            K(TRIM_ZEROS) K(IX) K(GEOMSPACE) K(BLOCK) K(INSERT)
 
 enum {
 #define K(n) KIND_##n,
@@ -918,6 +918,16 @@ static PyObject *invoke_manip2(frame_t *f) {
             return NULL;
         }
         return pynumc_wrap(numc_geomspace(v[0].d, v[1].d, v[2].i, v[3].i, v[4].dt));
+    case KIND_INSERT: {
+        const int64_t *ax = v[3].n ? v[3].ax : NULL;
+        numc_array *flat = ax || numc_array_ndim(v[0].arr) == 1 ? NULL : numc_ravel(v[0].arr);
+        numc_array *obj = delete_obj(v[1].obj, flat ? flat : v[0].arr, ax);
+        if (flat) numc_array_release(flat);
+        if (!obj) return NULL;
+        numc_array *r = numc_insert(v[0].arr, obj, v[2].arr, ax);
+        numc_array_release(obj);
+        return pynumc_wrap(r);
+    }
     case KIND_BLOCK:
         return do_block(v[0].obj);
     case KIND_FILL_DIAGONAL: {

@@ -1696,3 +1696,128 @@ numc_array *numc_geomspace(double start, double stop, int64_t num, bool endpoint
     if (numc_dt_is_int(dt)) r = np_un(&s, NUMC_PRIM_FLOOR, r);
     return np_ret(&s, np_cvt(&s, r, dt));
 }
+
+/* ---- insert ---- */
+
+numc_array *numc_insert(const numc_array *arr, const numc_array *obj, const numc_array *values,
+                        const int64_t *axis) {
+    np_scope s;
+    np_scope_init(&s);
+    int64_t ax;
+    const numc_array *x = axis ? arr : arr->ndim == 1 ? arr : np_ravel(&s, arr);
+    if (!x || np_norm_axis(axis ? *axis : x->ndim - 1, x->ndim, &ax, NULL)) return np_ret(&s, NULL);
+    if (obj->ndim > 1) {
+        numc_error_set(NUMC_ERR_VALUE,
+                       "index array argument obj to insert must be one dimensional or scalar");
+        return np_ret(&s, NULL);
+    }
+    char k = numc_dtype_kind(obj->dtype);
+    if (k != 'i' && k != 'u' && k != 'b' && obj->size > 0) {
+        numc_error_set(NUMC_ERR_INDEX,
+                       "arrays used as indices must be of integer (or boolean) type");
+        return np_ret(&s, NULL);
+    }
+    int64_t n = x->shape[ax], *idx;
+    if (read_ints(obj, "insert", &idx)) return np_ret(&s, NULL);
+    int nd = x->ndim;
+    int64_t region[NUMC_MAX_DIMS];
+    memcpy(region, x->shape, sizeof(int64_t) * (size_t)nd);
+    const numc_array *v = np_cvt(&s, values, x->dtype);
+    int64_t numnew = obj->size, *fin = NULL;
+    numc_status st = v ? NUMC_OK : numc_error_kind();
+    if (st == NUMC_OK && obj->size == 1) {
+        /* one position: values (ndmin = ndim) fill a block there; a scalar
+         * obj takes the values' first axis as the inserted one */
+        int64_t at = idx[0];
+        if (at < -n || at > n)
+            st = numc_error_set(NUMC_ERR_INDEX,
+                                "index %lld is out of bounds for axis %lld with size %lld",
+                                (long long)at, (long long)ax, (long long)n);
+        at = at < 0 ? at + n : at;
+        if (st == NUMC_OK && v->ndim < nd) {
+            int64_t sh[NUMC_MAX_DIMS];
+            for (int d = 0; d < nd; d++)
+                sh[d] = d < nd - v->ndim ? 1 : v->shape[d - (nd - v->ndim)];
+            v = np_reshape(&s, v, nd, sh);
+        }
+        if (st == NUMC_OK && v && obj->ndim == 0 && nd > 0)
+            v = np_keep(&s, numc_moveaxis(v, (int64_t[]){0}, &ax, 1));
+        if (st == NUMC_OK && !v) st = numc_error_kind();
+        if (st == NUMC_OK && v->ndim != nd) {
+            char b[128];
+            st = numc_error_set(NUMC_ERR_VALUE, "could not broadcast input array from shape %s",
+                                np_tuple_str(b, sizeof b, v->ndim, v->shape));
+        }
+        numnew = st == NUMC_OK ? v->shape[ax] : 0;
+        fin = st == NUMC_OK ? malloc(sizeof(int64_t) * (size_t)(numnew + 1)) : NULL;
+        for (int64_t j = 0; fin && j < numnew; j++)
+            fin[j] = at + j;
+    } else if (st == NUMC_OK) {
+        /* NumPy: indices shifted by the count of earlier insertions, in a
+         * stable order of the requested positions */
+        fin = malloc(sizeof(int64_t) * (size_t)(numnew + 1));
+        for (int64_t j = 0; fin && j < numnew; j++) {
+            if (idx[j] < -n || idx[j] > n) {
+                st = numc_error_set(NUMC_ERR_INDEX,
+                                    "index %lld is out of bounds for axis %lld with size %lld",
+                                    (long long)idx[j], (long long)ax, (long long)(n + numnew));
+                break;
+            }
+            fin[j] = idx[j] < 0 ? idx[j] + n : idx[j];
+        }
+        for (int64_t j = 0; fin && st == NUMC_OK && j < numnew; j++) {
+            int64_t before = 0;
+            for (int64_t i = 0; i < numnew; i++)
+                before += fin[i] < fin[j] || (fin[i] == fin[j] && i < j);
+            idx[j] = fin[j] + before;
+        }
+        for (int64_t j = 0; fin && st == NUMC_OK && j < numnew; j++)
+            fin[j] = idx[j];
+    }
+    if (st == NUMC_OK && !fin) st = numc_error_set(NUMC_ERR_MEMORY, "out of memory");
+    region[ax] = numnew;
+    int ndv;
+    int64_t bs[NUMC_MAX_DIMS];
+    if (st == NUMC_OK &&
+        (np_broadcast_shapes(2, NP_ARRAY_OF(v, np_fill(&s, v->dtype, 0, nd, region)), &ndv, bs) ||
+         ndv != nd)) {
+        char b1[128], b2[128];
+        numc_error_clear();
+        st = numc_error_set(NUMC_ERR_VALUE,
+                            "could not broadcast input array from shape %s into shape %s",
+                            np_tuple_str(b1, sizeof b1, v->ndim, v->shape),
+                            np_tuple_str(b2, sizeof b2, nd, region));
+    }
+    for (int d = 0; st == NUMC_OK && d < nd; d++)
+        if (bs[d] != region[d]) {
+            char b1[128], b2[128];
+            st = numc_error_set(NUMC_ERR_VALUE,
+                                "could not broadcast input array from shape %s into shape %s",
+                                np_tuple_str(b1, sizeof b1, v->ndim, v->shape),
+                                np_tuple_str(b2, sizeof b2, nd, region));
+        }
+    /* concatenate [x, values] and gather each output position's source */
+    int64_t total = n + numnew,
+            *src = st == NUMC_OK ? malloc(sizeof(int64_t) * (size_t)(total + 1)) : NULL;
+    if (st == NUMC_OK && !src) st = numc_error_set(NUMC_ERR_MEMORY, "out of memory");
+    if (st == NUMC_OK) {
+        for (int64_t p = 0; p < total; p++)
+            src[p] = -1;
+        for (int64_t j = 0; j < numnew; j++)
+            src[fin[j]] = n + j;
+        for (int64_t p = 0, i = 0; p < total; p++)
+            if (src[p] < 0) src[p] = i++;
+    }
+    free(idx);
+    free(fin);
+    numc_array *r = NULL;
+    if (st == NUMC_OK) {
+        numc_array *vb = np_bcast(&s, v, nd, region);
+        numc_array *c = ax_cat3(&s, NULL, x, vb, (int)ax);
+        numc_array *si = np_keep(&s, host_i64(total, src));
+        numc_params pr = {.n = 1, .i = {ax}};
+        r = c && si ? np_bind(&s, NUMC_PRIM_GATHER, 2, NP_ARRAY_OF(c, si), &pr) : NULL;
+    }
+    free(src);
+    return np_ret(&s, r);
+}

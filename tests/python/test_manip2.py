@@ -16,7 +16,7 @@ COVERS = ["pad", "fliplr", "flipud", "rot90", "roll", "tile", "repeat", "tri", "
           "tril_indices_from", "triu_indices_from", "diag_indices", "diag_indices_from",
           "indices", "meshgrid", "take_along_axis", "put_along_axis", "fill_diagonal", "append",
           "resize", "vander", "logspace", "unravel_index", "ravel_multi_index", "select",
-          "compress", "delete", "trim_zeros", "ix_", "geomspace", "block"]
+          "compress", "delete", "trim_zeros", "ix_", "geomspace", "block", "insert"]
 
 
 def same(got, exp, ctx=""):
@@ -604,3 +604,25 @@ def test_block(nc):
     x = nc.asarray(np.arange(4.0).reshape(2, 2))
     g = nc.grad(lambda a: nc.sum(nc.block([[a, a], [a * 2, a]]) ** 2))(x)
     same(g, 2 * np.arange(4.0).reshape(2, 2) * (1 + 1 + 4 + 1))
+
+
+def test_insert(nc):
+    a = np.arange(6).reshape(3, 2)
+    cases = [(1, 5, None), (1, [1, 2, 3], 1), ([1], [[1], [2], [3]], 1), (1, [[1], [2], [3]], 1),
+             (slice(2, 4), [5, 6], None), ([2, 2], [7.13, False], None), ([], [], None),
+             (-1, 9.7, 0), (3, [[8, 9]], 0), ([0, 3, 1, -1], [10, 20, 30, 40], None),
+             (np.array([1, 0]), np.array([[5.5, 6.5]]), 0), (0, 1, 1)]
+    for obj, vals, axis in cases:
+        both(nc, lambda m, x: m.insert(x, obj, vals, axis=axis), a, ctx=f"{obj} {vals} {axis}")
+    both(nc, lambda m: m.insert([1.0, 2.0], 1, [3, 4]))
+    check_raises(nc, lambda m: m.insert(m.asarray(a), 7, 1, axis=0))
+    check_raises(nc, lambda m: m.insert(m.asarray(a), [[1]], 1, axis=0),
+                 "index array argument obj to insert must be one dimensional or scalar")
+    check_raises(nc, lambda m: m.insert(m.asarray(a), 1, [1, 2], axis=1))
+    both(nc, lambda m, x: m.insert(x, 1, [1, 2, 3], axis=1), a)
+    check_raises(nc, lambda m: m.insert(m.asarray(a), 1, 1, axis=2))
+    x = nc.asarray(np.array([1.0, 2.0, 3.0]))
+    gx, gv = nc.grad(lambda x, v: nc.sum(nc.insert(x, [0, 2], v) ** 2), argnums=(0, 1))(
+        x, nc.asarray(np.array([4.0, 5.0])))
+    same(gx, np.array([2.0, 4.0, 6.0]))
+    same(gv, np.array([8.0, 10.0]))
