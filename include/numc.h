@@ -414,6 +414,125 @@ numc_status numc_split(const numc_array *a, int64_t sections, const int64_t *ind
 /* axes NULL flips every axis */
 numc_array *numc_flip(const numc_array *a, const int64_t *axes, int naxes);
 
+/* ==== manip2: more manipulation and creation (branch manip) ===========
+ * np.pad: pad_width an integer array broadcastable to (ndim, 2); mode one of
+ * NumPy's names ('median' is not supported yet: NotImplementedError, 'empty'
+ * fills with zeros); constant_values / end_values / stat_length /
+ * reflect_type NULL when not given (given to a mode that does not take them:
+ * ValueError, as NumPy). */
+numc_array *numc_pad(const numc_array *a, const numc_array *pad_width, const char *mode,
+                     const numc_array *constant_values, const numc_array *end_values,
+                     const numc_array *stat_length, const char *reflect_type);
+numc_array *numc_fliplr(const numc_array *m);
+numc_array *numc_flipud(const numc_array *m);
+/* axes: exactly two (ValueError otherwise, as NumPy) */
+numc_array *numc_rot90(const numc_array *m, int64_t k, const int64_t *axes, int naxes);
+/* shift and axes broadcast together; axes NULL rolls the flattened array */
+numc_array *numc_roll(const numc_array *a, const int64_t *shift, int nshift, const int64_t *axes,
+                      int naxes);
+numc_array *numc_tile(const numc_array *a, const int64_t *reps, int nreps);
+/* repeats: a concrete integer array of size 1 or a.shape[axis]; axis NULL
+ * flattens first */
+numc_array *numc_repeat(const numc_array *a, const numc_array *repeats, const int64_t *axis);
+/* dt NONE = float64 */
+numc_array *numc_tri(int64_t n, int64_t m, int64_t k, numc_dtype dt);
+numc_array *numc_tril(const numc_array *a, int64_t k);
+numc_array *numc_triu(const numc_array *a, int64_t k);
+numc_array *numc_diagonal(const numc_array *a, int64_t offset, int64_t axis1, int64_t axis2);
+/* np.trace (numc_trace names the tracing API); dt NONE = np.sum's accumulator */
+numc_array *numc_diagonal_sum(const numc_array *a, int64_t offset, int64_t axis1, int64_t axis2,
+                       numc_dtype dt);
+numc_array *numc_diag(const numc_array *v, int64_t k);
+numc_array *numc_diagflat(const numc_array *v, int64_t k);
+numc_array *numc_atleast_1d(const numc_array *a);
+numc_array *numc_atleast_2d(const numc_array *a);
+numc_array *numc_atleast_3d(const numc_array *a);
+numc_array *numc_column_stack(int n, const numc_array *const *in);
+numc_array *numc_dstack(int n, const numc_array *const *in);
+/* As numc_split; sections need not divide the axis (np.array_split). */
+numc_status numc_array_split(const numc_array *a, int64_t sections, const int64_t *indices,
+                             int nindices, int64_t axis, numc_array ***out, int *nout);
+/* np.split along axis 1 (0 for 1-d) / 0 / 2 */
+numc_status numc_hsplit(const numc_array *a, int64_t sections, const int64_t *indices, int nindices,
+                        numc_array ***out, int *nout);
+numc_status numc_vsplit(const numc_array *a, int64_t sections, const int64_t *indices, int nindices,
+                        numc_array ***out, int *nout);
+numc_status numc_dsplit(const numc_array *a, int64_t sections, const int64_t *indices, int nindices,
+                        numc_array ***out, int *nout);
+/* *out: a malloc'ed array of a.shape[axis] new references */
+numc_status numc_unstack(const numc_array *a, int64_t axis, numc_array ***out, int *nout);
+numc_array *numc_isclose(const numc_array *a, const numc_array *b, double rtol, double atol,
+                         bool equal_nan);
+/* The whole-array tests read their result (eager values only). */
+numc_status numc_allclose(const numc_array *a, const numc_array *b, double rtol, double atol,
+                          bool equal_nan, bool *out);
+numc_status numc_array_equal(const numc_array *a, const numc_array *b, bool equal_nan, bool *out);
+numc_status numc_array_equiv(const numc_array *a, const numc_array *b, bool *out);
+bool numc_iscomplexobj(const numc_array *x);
+bool numc_isrealobj(const numc_array *x);
+/* posinf / neginf NULL: the dtype's largest / most negative finite value */
+numc_array *numc_nan_to_num(const numc_array *x, double nan, const double *posinf,
+                            const double *neginf);
+/* ValueError "array must not contain infs or NaNs" (eager values only) */
+numc_array *numc_asarray_chkfinite(const numc_array *a, numc_dtype dt);
+/* (row, column) index arrays, new references in out[0], out[1]; m < 0 = n */
+numc_status numc_tril_indices(int64_t n, int64_t k, int64_t m, numc_array **out);
+numc_status numc_triu_indices(int64_t n, int64_t k, int64_t m, numc_array **out);
+numc_status numc_tril_indices_from(const numc_array *a, int64_t k, numc_array **out);
+numc_status numc_triu_indices_from(const numc_array *a, int64_t k, numc_array **out);
+/* out receives ndim copies of arange(n) */
+numc_status numc_diag_indices(int64_t n, int ndim, numc_array **out);
+numc_status numc_diag_indices_from(const numc_array *a, numc_array **out);
+/* dense: out[0] is the (ndim, *dims) grid; sparse: out[0..ndim) */
+numc_status numc_indices(int ndim, const int64_t *dims, numc_dtype dt, bool sparse,
+                         numc_array **out);
+/* out[0..n): the grids (copies); xy: NumPy's default Cartesian indexing */
+numc_status numc_meshgrid(int n, const numc_array *const *xi, bool sparse, bool xy,
+                          numc_array **out);
+/* axis NULL: the flattened array (indices 1-d) */
+numc_array *numc_take_along_axis(const numc_array *arr, const numc_array *indices,
+                                 const int64_t *axis);
+/* NumPy's in-place functions update *target as index assignment does
+ * (numc_setitem: in place when nothing else sees the buffer, otherwise the
+ * reference is replaced by the updated value). */
+numc_status numc_put_along_axis(numc_array **target, const numc_array *indices,
+                                const numc_array *values, const int64_t *axis);
+numc_status numc_fill_diagonal(numc_array **target, const numc_array *val, bool wrap);
+/* axis NULL: both flattened */
+numc_array *numc_append(const numc_array *arr, const numc_array *values, const int64_t *axis);
+numc_array *numc_resize(const numc_array *a, int ndim, const int64_t *shape);
+/* n < 0: len(x) columns */
+numc_array *numc_vander(const numc_array *x, int64_t n, bool increasing);
+/* dt NONE = float64 */
+numc_array *numc_logspace(double start, double stop, int64_t num, bool endpoint, double base,
+                          numc_dtype dt);
+/* out receives ndim int64 arrays; fortran: order='F' */
+numc_status numc_unravel_index(const numc_array *indices, int ndim, const int64_t *dims,
+                               bool fortran, numc_array **out);
+/* mode "raise", "wrap" or "clip" */
+numc_array *numc_ravel_multi_index(int n, const numc_array *const *multi, int ndim,
+                                   const int64_t *dims, const char *mode, bool fortran);
+numc_array *numc_select(int n, const numc_array *const *conds, const numc_array *const *choices,
+                        const numc_array *dflt);
+/* Data-dependent shapes (compress, delete, trim_zeros): concrete arguments
+ * only. axis NULL flattens. */
+numc_array *numc_compress(const numc_array *condition, const numc_array *a, const int64_t *axis);
+/* obj: integer positions or a boolean mask along the axis */
+numc_array *numc_delete(const numc_array *arr, const numc_array *obj, const int64_t *axis);
+/* trim: "f", "b" or "fb"; axes NULL: every axis */
+numc_array *numc_trim_zeros(const numc_array *a, const char *trim, const int64_t *axes,
+                            int naxes);
+/* np.ix_: out[k] reshaped to length along axis k only (a boolean input gives
+ * its nonzero positions: concrete values only) */
+numc_status numc_ix(int n, const numc_array *const *in, numc_array **out);
+/* real start and stop; dt NONE = float64 */
+numc_array *numc_geomspace(double start, double stop, int64_t num, bool endpoint, numc_dtype dt);
+/* obj: integer positions (concrete; a 0-d obj inserts along the values'
+ * first axis, as NumPy does); axis NULL flattens */
+numc_array *numc_insert(const numc_array *arr, const numc_array *obj, const numc_array *values,
+                        const int64_t *axis);
+/* ==== end of manip2 ===================================================== */
+
 /* ==== Indexing and index assignment ====================================
  * NumPy 2's indexing: integers, slices, numc's newaxis and Ellipsis, integer
  * and boolean arrays (advanced indexing: index arrays broadcast together and

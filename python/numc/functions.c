@@ -14,16 +14,25 @@
                     K(BROADCAST_TO) K(BROADCAST_ARRAYS) K(CONCAT) K(STACK) K(SEQ) K(SPLIT) K(FLIP) \
                         K(TAKE) K(NONZERO) K(RESULT_TYPE) K(PROMOTE_TYPES) K(CAN_CAST) K(SHAPE)    \
                             K(NDIM) K(SIZE) K(SORT) K(SORTING)
+/* manip2 (branch manip): the kinds of its rows, invoked by invoke_manip2 */
+#define PYNUMC_KINDS_MANIP2(K)                                                                     \
+    K(PAD) K(A1) K(AI) K(ROT90) K(ROLL) K(TILE) K(REPEAT) K(TRI) K(DIAGONAL) K(TRACE) K(ATLEAST)     \
+        K(ASPLIT) K(HSPLIT) K(UNSTACK) K(ISCLOSE) K(ALLCLOSE) K(ARRAY_EQUAL) K(ARRAY_EQUIV)        \
+            K(DTYPE_PRED) K(ISSCALAR) K(NAN_TO_NUM) K(CHKFINITE) K(TRI_INDICES)                  \
+                K(TRI_INDICES_FROM) K(DIAG_INDICES) K(DIAG_INDICES_FROM) K(INDICES) K(MESHGRID)    \
+                    K(TAKE_ALONG) K(PUT_ALONG) K(FILL_DIAGONAL) K(APPEND) K(RESIZE) K(VANDER)    \
+                        K(LOGSPACE) K(UNRAVEL) K(RAVEL_MULTI) K(SELECT) K(COMPRESS) K(DELETE)      \
+                            K(TRIM_ZEROS) K(IX) K(GEOMSPACE) K(BLOCK) K(INSERT)
 
 enum {
 #define K(n) KIND_##n,
-    PYNUMC_KINDS(K)
+    PYNUMC_KINDS(K) PYNUMC_KINDS_MANIP2(K)
 #undef K
         KIND_COUNT
 };
 static const char *const kind_names[] = {
 #define K(n) #n,
-    PYNUMC_KINDS(K)
+    PYNUMC_KINDS(K) PYNUMC_KINDS_MANIP2(K)
 #undef K
 };
 
@@ -186,9 +195,16 @@ static PyObject *do_linspace(frame_t *f) {
     return Py_BuildValue("(Nd)", arr, step);
 }
 
-static PyObject *do_split(frame_t *f) {
+typedef numc_status (*fnsplit)(const numc_array *, int64_t, const int64_t *, int, int64_t,
+                               numc_array ***, int *);
+typedef numc_status (*fnsplit_noaxis)(const numc_array *, int64_t, const int64_t *, int,
+                                      numc_array ***, int *);
+
+/* np.split and its relatives: `fn` takes an axis, `fn2` (when fn is NULL)
+ * picks its own */
+static PyObject *do_split_ex(frame_t *f, fnsplit fn, fnsplit_noaxis fn2) {
     PyObject *ios = OPT(f, indices_or_sections)->obj;
-    int64_t axis = OPT(f, axis)->i, sections = 0;
+    int64_t axis = fn ? OPT(f, axis)->i : 0, sections = 0;
     int64_t idx[1024];
     int nidx = -1; /* -1: sections form */
     if (PyLong_Check(ios) || (PyIndex_Check(ios) && !PySequence_Check(ios))) {
@@ -213,9 +229,10 @@ static PyObject *do_split(frame_t *f) {
     numc_array **parts = NULL;
     int nparts = 0;
     const int64_t *indices = nidx >= 0 ? idx : NULL;
-    if (numc_split(f->v[0].arr, sections, indices, nidx < 0 ? 0 : nidx, axis, &parts, &nparts) !=
-        NUMC_OK)
-        return pynumc_raise();
+    numc_status st =
+        fn ? fn(f->v[0].arr, sections, indices, nidx < 0 ? 0 : nidx, axis, &parts, &nparts)
+           : fn2(f->v[0].arr, sections, indices, nidx < 0 ? 0 : nidx, &parts, &nparts);
+    if (st != NUMC_OK) return pynumc_raise();
     PyObject *list = PyList_New(nparts);
     for (int i = 0; i < nparts; i++) {
         PyObject *o = list ? pynumc_wrap(parts[i]) : NULL;
@@ -230,6 +247,10 @@ static PyObject *do_split(frame_t *f) {
     }
     free(parts);
     return list;
+}
+
+static PyObject *do_split(frame_t *f) {
+    return do_split_ex(f, numc_split, NULL);
 }
 
 static PyObject *do_tensordot(frame_t *f) {
@@ -475,6 +496,533 @@ static PyObject *do_sorting(frame_t *f) {
     }
     if (which >= 0) return named(which, res, n);
     return n == 1 ? pynumc_wrap(res[0]) : tuple_of(res, n);
+}
+
+/* ---- manip2 invokers (branch manip) ---- */
+
+/* a str argument, or NULL with TypeError naming it */
+static const char *str_arg(PyObject *o, const char *fname, const char *what) {
+    if (o && PyUnicode_Check(o)) return PyUnicode_AsUTF8(o);
+    if (o && PyCallable_Check(o))
+        PyErr_Format(PyExc_NotImplementedError, "numc.%s: a callable %s is not supported", fname,
+                     what);
+    else
+        PyErr_Format(PyExc_TypeError, "numc.%s: %s must be a string", fname, what);
+    return NULL;
+}
+
+typedef numc_array *(*fnai)(const numc_array *, int64_t);
+typedef bool (*fnpred)(const numc_array *);
+
+static PyObject *bool_result(numc_status st, bool b) {
+    if (st != NUMC_OK) return pynumc_raise();
+    return PyBool_FromLong(b);
+}
+
+/* np.isscalar: Python and NumPy scalars and numbers.Number instances */
+static PyObject *is_scalar(PyObject *o) {
+    if (PyLong_Check(o) || PyFloat_Check(o) || PyComplex_Check(o) || PyBytes_Check(o) ||
+        PyUnicode_Check(o) || PyMemoryView_Check(o))
+        Py_RETURN_TRUE;
+    if (NumcArray_Check(o)) Py_RETURN_FALSE;
+    const char *mods[2][2] = {{"numpy", "generic"}, {"numbers", "Number"}};
+    for (int i = 0; i < 2; i++) {
+        PyObject *m = PyImport_ImportModule(mods[i][0]);
+        PyObject *c = m ? PyObject_GetAttrString(m, mods[i][1]) : NULL;
+        Py_XDECREF(m);
+        if (!c) return NULL;
+        int r = PyObject_IsInstance(o, c);
+        Py_DECREF(c);
+        if (r < 0) return NULL;
+        if (r) Py_RETURN_TRUE;
+    }
+    Py_RETURN_FALSE;
+}
+
+static PyObject *split_result(numc_status st, numc_array **parts, int n) {
+    if (st != NUMC_OK) return pynumc_raise();
+    PyObject *t = tuple_of(parts, n);
+    free(parts);
+    return t;
+}
+
+typedef numc_status (*fntri)(int64_t, int64_t, int64_t, numc_array **);
+typedef numc_status (*fntrifrom)(const numc_array *, int64_t, numc_array **);
+
+/* the numc.ndarray whose handle an in-place NumPy function rebinds */
+static numc_array **handle_of(PyObject *o, const char *fname) {
+    if (NumcArray_Check(o)) return &NumcArray_ARR(o);
+    PyErr_Format(PyExc_TypeError,
+                 "numc.%s: the array must be a numc.ndarray (it is updated in place)", fname);
+    return NULL;
+}
+
+/* order= of unravel_index / ravel_multi_index: 1 for 'F', 0 for 'C', -1 */
+static int order_f(PyObject *o) {
+    const char *s = PyUnicode_Check(o) ? PyUnicode_AsUTF8(o) : NULL;
+    if (s && (!strcmp(s, "C") || !strcmp(s, "F"))) return s[0] == 'F';
+    PyErr_SetString(PyExc_ValueError, "only 'C' or 'F' order is permitted");
+    return -1;
+}
+
+/* np.delete's obj: a slice becomes the positions it selects along the axis */
+static numc_array *delete_obj(PyObject *o, const numc_array *arr, const int64_t *axis) {
+    if (!PySlice_Check(o)) return pynumc_asarray(o, NUMC_DTYPE_NONE);
+    int64_t n = numc_array_size(arr);
+    if (axis) {
+        int64_t ax;
+        if (numc_normalize_axis(*axis, numc_array_ndim(arr), &ax) != NUMC_OK)
+            return pynumc_raise(), NULL;
+        n = numc_array_shape(arr)[ax];
+    }
+    Py_ssize_t start, stop, step;
+    if (PySlice_Unpack(o, &start, &stop, &step) < 0) return NULL;
+    Py_ssize_t cnt = PySlice_AdjustIndices((Py_ssize_t)n, &start, &stop, step);
+    int64_t *pos = PyMem_Malloc(sizeof(int64_t) * (size_t)(cnt + 1));
+    if (!pos) return PyErr_NoMemory(), NULL;
+    for (Py_ssize_t i = 0; i < cnt; i++)
+        pos[i] = start + i * step;
+    int64_t len = cnt;
+    numc_array *r = numc_array_from_data(NUMC_INT64, 1, &len, pos);
+    PyMem_Free(pos);
+    if (!r) pynumc_raise();
+    return r;
+}
+
+/* ---- np.block: the nesting of lists is the argument's structure; the
+ * blocks are joined with numc_reshape / numc_concatenate ---- */
+
+/* "arrays[0][1]" */
+static PyObject *block_index(const int *idx, int n) {
+    PyObject *s = PyUnicode_FromString("arrays");
+    for (int i = 0; s && i < n; i++)
+        Py_SETREF(s, PyUnicode_FromFormat("%U[%d]", s, idx[i]));
+    return s;
+}
+
+/* NumPy's _block_check_depths_match: the index path of the first element
+ * (or of the empty list it bottoms out on, none = 1; its depth counts one
+ * more level) goes to path / *plen / *none */
+typedef struct {
+    int path[NUMC_MAX_DIMS + 1];
+    int len, none;
+} block_first;
+
+static int block_check(PyObject *o, int *cur, int level, block_first *first, int *maxnd) {
+    if (level >= NUMC_MAX_DIMS) {
+        PyErr_SetString(PyExc_ValueError, "numc.block: lists nested too deeply");
+        return -1;
+    }
+    if (PyTuple_CheckExact(o)) {
+        PyObject *s = block_index(cur, level);
+        if (s)
+            PyErr_Format(PyExc_TypeError,
+                         "%U is a tuple. Only lists can be used to arrange blocks, and np.block "
+                         "does not allow implicit conversion from tuple to ndarray.",
+                         s);
+        Py_XDECREF(s);
+        return -1;
+    }
+    Py_ssize_t n = PyList_CheckExact(o) ? PyList_GET_SIZE(o) : -1;
+    if (n <= 0) {
+        if (n < 0) {
+            numc_array *a = pynumc_asarray(o, NUMC_DTYPE_NONE);
+            if (!a) return -1;
+            if (numc_array_ndim(a) > *maxnd) *maxnd = numc_array_ndim(a);
+            numc_array_release(a);
+        }
+        memcpy(first->path, cur, sizeof(int) * (size_t)level);
+        first->none = n == 0;
+        first->len = level + first->none;
+        return 0;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        block_first c;
+        cur[level] = (int)i;
+        if (block_check(PyList_GET_ITEM(o, i), cur, level + 1, &c, maxnd) < 0) return -1;
+        if (i > 0 && c.len != first->len) {
+            PyObject *s = block_index(c.path, c.len - c.none);
+            if (s)
+                PyErr_Format(PyExc_ValueError,
+                             "List depths are mismatched. First element was at depth %d, but "
+                             "there is an element at depth %d (%U)",
+                             first->len, c.len, s);
+            Py_XDECREF(s);
+            return -1;
+        }
+        if (i == 0 || c.none) *first = c;
+    }
+    return 0;
+}
+
+static numc_array *block_build(PyObject *o, int level, int depth, int nd) {
+    if (level == depth) {
+        numc_array *a = pynumc_asarray(o, NUMC_DTYPE_NONE);
+        if (!a) return NULL;
+        int an = numc_array_ndim(a);
+        int64_t sh[NUMC_MAX_DIMS];
+        for (int d = 0; d < nd; d++)
+            sh[d] = d < nd - an ? 1 : numc_array_shape(a)[d - (nd - an)];
+        numc_array *r = numc_reshape(a, nd, sh);
+        numc_array_release(a);
+        if (!r) pynumc_raise();
+        return r;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(o);
+    numc_array **parts = PyMem_Calloc((size_t)n, sizeof(numc_array *));
+    if (!parts) return PyErr_NoMemory(), NULL;
+    numc_array *r = NULL;
+    Py_ssize_t got = 0;
+    for (; got < n; got++)
+        if (!(parts[got] = block_build(PyList_GET_ITEM(o, got), level + 1, depth, nd))) break;
+    if (got == n) {
+        int64_t axis = (int64_t)nd - (depth - level);
+        r = numc_concatenate((int)n, (const numc_array *const *)parts, &axis);
+        if (!r) pynumc_raise();
+    }
+    for (Py_ssize_t i = 0; i < got; i++)
+        numc_array_release(parts[i]);
+    PyMem_Free(parts);
+    return r;
+}
+
+static PyObject *do_block(PyObject *arrays) {
+    int cur[NUMC_MAX_DIMS] = {0}, maxnd = 0;
+    block_first first;
+    if (block_check(arrays, cur, 0, &first, &maxnd) < 0) return NULL;
+    int depth = first.len;
+    if (first.none) {
+        PyObject *s = block_index(first.path, first.len - 1);
+        if (s) PyErr_Format(PyExc_ValueError, "List at %U cannot be empty", s);
+        Py_XDECREF(s);
+        return NULL;
+    }
+    int nd = depth > maxnd ? depth : maxnd;
+    if (nd > NUMC_MAX_DIMS) {
+        PyErr_SetString(PyExc_ValueError, "numc.block: too many dimensions");
+        return NULL;
+    }
+    numc_array *r = block_build(arrays, 0, depth, nd);
+    if (!r) return NULL;
+    if (depth == 0) {
+        /* a single block comes back as a copy */
+        numc_array *c = numc_copy(r);
+        numc_array_release(r);
+        if (!c) return pynumc_raise();
+        r = c;
+    }
+    return pynumc_wrap(r);
+}
+
+static PyObject *invoke_manip2(frame_t *f) {
+    pval *v = f->v;
+    switch (f->s->kind) {
+    case KIND_PAD: {
+        const char *mode = str_arg(v[2].obj, "pad", "mode"), *rt = NULL;
+        if (!mode) return NULL;
+        if (v[6].obj != Py_None && !(rt = str_arg(v[6].obj, "pad", "reflect_type"))) return NULL;
+        return pynumc_wrap(numc_pad(v[0].arr, v[1].arr, mode, v[4].arr, v[5].arr, v[3].arr, rt));
+    }
+    case KIND_A1:
+        return pynumc_wrap(((fn1)f->s->cfunc)(v[0].arr));
+    case KIND_AI:
+        return pynumc_wrap(((fnai)f->s->cfunc)(v[0].arr, v[1].i));
+    case KIND_ROT90:
+        /* axes=None stands for NumPy's default (0, 1) */
+        return pynumc_wrap(v[2].n < 0 ? numc_rot90(v[0].arr, v[1].i, (int64_t[]){0, 1}, 2)
+                                      : numc_rot90(v[0].arr, v[1].i, v[2].ax, v[2].n));
+    case KIND_ROLL:
+        return pynumc_wrap(
+            numc_roll(v[0].arr, v[1].ax, v[1].n, v[2].n < 0 ? NULL : v[2].ax, v[2].n));
+    case KIND_TILE:
+        return pynumc_wrap(numc_tile(v[0].arr, v[1].ax, v[1].n < 0 ? 0 : v[1].n));
+    case KIND_REPEAT: {
+        /* NumPy converts Python scalars and lists of repeats unsafely (2.7
+         * repeats twice) but arrays only under 'safe' casting */
+        PyObject *o = v[1].obj;
+        if (PyFloat_Check(o) || PyList_Check(o) || PyTuple_Check(o)) {
+            numc_array *r = numc_astype(v[1].arr, NUMC_INT64);
+            if (!r) return pynumc_raise();
+            numc_array *res = numc_repeat(v[0].arr, r, v[2].n ? v[2].ax : NULL);
+            numc_array_release(r);
+            return pynumc_wrap(res);
+        }
+        return pynumc_wrap(numc_repeat(v[0].arr, v[1].arr, v[2].n ? v[2].ax : NULL));
+    }
+    case KIND_TRI:
+        return pynumc_wrap(numc_tri(v[0].i, v[1].none ? v[0].i : v[1].i, v[2].i, v[3].dt));
+    case KIND_DIAGONAL:
+        return pynumc_wrap(numc_diagonal(v[0].arr, v[1].i, v[2].i, v[3].i));
+    case KIND_TRACE:
+        return finish(f, numc_diagonal_sum(v[0].arr, v[1].i, v[2].i, v[3].i, v[4].dt));
+    case KIND_ATLEAST: {
+        PyObject *t = PyTuple_New(f->nvar);
+        for (Py_ssize_t i = 0; t && i < f->nvar; i++) {
+            numc_array *a = pynumc_asarray(f->var[i], NUMC_DTYPE_NONE), *r = NULL;
+            if (a) {
+                r = ((fn1)f->s->cfunc)(a);
+                numc_array_release(a);
+                if (!r) pynumc_raise();
+            }
+            PyObject *o = r ? pynumc_wrap(r) : NULL;
+            if (!o) Py_CLEAR(t);
+            else PyTuple_SET_ITEM(t, i, o);
+        }
+        if (t && f->nvar == 1) {
+            PyObject *o = Py_NewRef(PyTuple_GET_ITEM(t, 0));
+            Py_DECREF(t);
+            return o;
+        }
+        return t;
+    }
+    case KIND_ASPLIT:
+        return do_split_ex(f, numc_array_split, NULL);
+    case KIND_HSPLIT:
+        return do_split_ex(f, NULL, (fnsplit_noaxis)f->s->cfunc);
+    case KIND_UNSTACK: {
+        numc_array **parts = NULL;
+        int n = 0;
+        numc_status st = numc_unstack(v[0].arr, v[1].i, &parts, &n);
+        return split_result(st, parts, n);
+    }
+    case KIND_ISCLOSE:
+        return pynumc_wrap(numc_isclose(v[0].arr, v[1].arr, v[2].d, v[3].d, v[4].i));
+    case KIND_ALLCLOSE: {
+        bool b = false;
+        numc_status st = numc_allclose(v[0].arr, v[1].arr, v[2].d, v[3].d, v[4].i, &b);
+        return bool_result(st, b);
+    }
+    case KIND_ARRAY_EQUAL: {
+        bool b = false;
+        numc_status st = numc_array_equal(v[0].arr, v[1].arr, v[2].i, &b);
+        return bool_result(st, b);
+    }
+    case KIND_ARRAY_EQUIV: {
+        bool b = false;
+        numc_status st = numc_array_equiv(v[0].arr, v[1].arr, &b);
+        return bool_result(st, b);
+    }
+    case KIND_DTYPE_PRED:
+        return PyBool_FromLong(((fnpred)f->s->cfunc)(v[0].arr));
+    case KIND_ISSCALAR:
+        return is_scalar(v[0].obj);
+    case KIND_NAN_TO_NUM:
+        return pynumc_wrap(numc_nan_to_num(v[0].arr, v[2].d, v[3].none ? NULL : &v[3].d,
+                                           v[4].none ? NULL : &v[4].d));
+    case KIND_CHKFINITE:
+        return pynumc_wrap(numc_asarray_chkfinite(v[0].arr, v[1].dt));
+    case KIND_TRI_INDICES: {
+        numc_array *out[2];
+        if (((fntri)f->s->cfunc)(v[0].i, v[1].i, v[2].none ? v[0].i : v[2].i, out) != NUMC_OK)
+            return pynumc_raise();
+        return tuple_of(out, 2);
+    }
+    case KIND_TRI_INDICES_FROM: {
+        numc_array *out[2];
+        if (((fntrifrom)f->s->cfunc)(v[0].arr, v[1].i, out) != NUMC_OK) return pynumc_raise();
+        return tuple_of(out, 2);
+    }
+    case KIND_DIAG_INDICES: {
+        numc_array *out[NUMC_MAX_DIMS];
+        if (v[1].i < 0 || v[1].i > NUMC_MAX_DIMS) {
+            PyErr_SetString(PyExc_ValueError, "numc.diag_indices: ndim out of range");
+            return NULL;
+        }
+        if (numc_diag_indices(v[0].i, (int)v[1].i, out) != NUMC_OK) return pynumc_raise();
+        return tuple_of(out, (int)v[1].i);
+    }
+    case KIND_DIAG_INDICES_FROM: {
+        numc_array *out[NUMC_MAX_DIMS];
+        if (numc_diag_indices_from(v[0].arr, out) != NUMC_OK) return pynumc_raise();
+        return tuple_of(out, numc_array_ndim(v[0].arr));
+    }
+    case KIND_INDICES: {
+        numc_array *out[NUMC_MAX_DIMS];
+        if (numc_indices(v[0].n, v[0].ax, v[1].dt, v[2].i, out) != NUMC_OK) return pynumc_raise();
+        return v[2].i ? tuple_of(out, v[0].n) : pynumc_wrap(out[0]);
+    }
+    case KIND_MESHGRID: {
+        const char *ix = str_arg(v[3].obj, "meshgrid", "indexing");
+        if (!ix) return NULL;
+        if (strcmp(ix, "xy") && strcmp(ix, "ij")) {
+            PyErr_SetString(PyExc_ValueError, "Valid values for `indexing` are 'xy' and 'ij'.");
+            return NULL;
+        }
+        int n = (int)f->nvar;
+        if (n > NUMC_MAX_DIMS) {
+            PyErr_SetString(PyExc_ValueError, "numc.meshgrid: too many arrays");
+            return NULL;
+        }
+        numc_array *in[NUMC_MAX_DIMS], *out[NUMC_MAX_DIMS];
+        int ok = 1;
+        for (int i = 0; i < n; i++)
+            if (ok && !(in[i] = pynumc_asarray(f->var[i], NUMC_DTYPE_NONE))) ok = 0, n = i;
+        PyObject *res = NULL;
+        if (ok) {
+            if (numc_meshgrid(n, (const numc_array *const *)in, v[2].i, ix[0] == 'x', out) !=
+                NUMC_OK)
+                pynumc_raise();
+            else
+                res = tuple_of(out, n);
+        }
+        for (int i = 0; i < n; i++)
+            numc_array_release(in[i]);
+        return res;
+    }
+    case KIND_TAKE_ALONG:
+        return pynumc_wrap(numc_take_along_axis(v[0].arr, v[1].arr, v[2].n ? v[2].ax : NULL));
+    case KIND_PUT_ALONG: {
+        numc_array **h = handle_of(v[0].obj, "put_along_axis");
+        if (!h) return NULL;
+        if (numc_put_along_axis(h, v[1].arr, v[2].arr, v[3].n ? v[3].ax : NULL) != NUMC_OK)
+            return pynumc_raise();
+        Py_RETURN_NONE;
+    }
+    case KIND_APPEND:
+        return pynumc_wrap(numc_append(v[0].arr, v[1].arr, v[2].n ? v[2].ax : NULL));
+    case KIND_RESIZE:
+        return pynumc_wrap(numc_resize(v[0].arr, v[1].n, v[1].ax));
+    case KIND_VANDER:
+        return pynumc_wrap(numc_vander(v[0].arr, v[1].none ? -1 : v[1].i, v[2].i));
+    case KIND_LOGSPACE:
+        if (v[6].i != 0 && v[6].i != -1) {
+            PyErr_Format(pynumc_AxisError, "axis %lld is out of bounds for array of dimension 1",
+                         (long long)v[6].i);
+            return NULL;
+        }
+        return pynumc_wrap(numc_logspace(v[0].d, v[1].d, v[2].i, v[3].i, v[4].d, v[5].dt));
+    case KIND_UNRAVEL: {
+        int fo = order_f(v[2].obj);
+        numc_array *out[NUMC_MAX_DIMS];
+        if (fo < 0) return NULL;
+        if (numc_unravel_index(v[0].arr, v[1].n, v[1].ax, fo, out) != NUMC_OK)
+            return pynumc_raise();
+        return tuple_of(out, v[1].n);
+    }
+    case KIND_RAVEL_MULTI: {
+        int fo = order_f(v[3].obj);
+        const char *mode = fo < 0 ? NULL : str_arg(v[2].obj, "ravel_multi_index", "mode");
+        if (!mode) return NULL;
+        return pynumc_wrap(numc_ravel_multi_index(v[0].n, (const numc_array *const *)v[0].list,
+                                                  v[1].n, v[1].ax, mode, fo));
+    }
+    case KIND_SELECT: {
+        PyObject *seq = PySequence_Fast(v[1].obj, "choicelist must be a sequence");
+        if (!seq) return NULL;
+        Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+        if (n != v[0].n) {
+            Py_DECREF(seq);
+            PyErr_SetString(PyExc_ValueError,
+                            "list of cases must be same length as list of conditions");
+            return NULL;
+        }
+        numc_array **ch = PyMem_Calloc((size_t)(n ? n : 1), sizeof(numc_array *));
+        PyObject *res = NULL;
+        int ok = ch != NULL;
+        for (Py_ssize_t i = 0; ok && i < n; i++)
+            ok = (ch[i] = pynumc_from_object(PySequence_Fast_GET_ITEM(seq, i), NUMC_DTYPE_NONE)) !=
+                 NULL;
+        /* default=None stands for NumPy's default 0 (a Python int) */
+        numc_array *zero = v[2].none ? numc_scalar_i64(0) : NULL;
+        if (ok && (zero || !v[2].none))
+            res = pynumc_wrap(numc_select((int)n, (const numc_array *const *)v[0].list,
+                                          (const numc_array *const *)ch, zero ? zero : v[2].arr));
+        else if (ok)
+            pynumc_raise();
+        if (zero) numc_array_release(zero);
+        else if (!ch)
+            PyErr_NoMemory();
+        for (Py_ssize_t i = 0; ch && i < n; i++)
+            if (ch[i]) numc_array_release(ch[i]);
+        PyMem_Free(ch);
+        Py_DECREF(seq);
+        return res;
+    }
+    case KIND_COMPRESS:
+        return finish(f, numc_compress(v[0].arr, v[1].arr, v[2].n ? v[2].ax : NULL));
+    case KIND_DELETE: {
+        const int64_t *ax = v[2].n ? v[2].ax : NULL;
+        numc_array *obj = delete_obj(v[1].obj, v[0].arr, ax);
+        if (!obj) return NULL;
+        numc_array *r = numc_delete(v[0].arr, obj, ax);
+        numc_array_release(obj);
+        return pynumc_wrap(r);
+    }
+    case KIND_TRIM_ZEROS: {
+        const char *trim = str_arg(v[1].obj, "trim_zeros", "trim");
+        if (!trim) return NULL;
+        numc_array *a = pynumc_asarray(v[0].obj, NUMC_DTYPE_NONE);
+        if (!a) return NULL;
+        numc_array *r = numc_trim_zeros(a, trim, v[2].n < 0 ? NULL : v[2].ax, v[2].n < 0 ? 0 : v[2].n);
+        int nd = numc_array_ndim(a);
+        numc_array_release(a);
+        if (!r) return pynumc_raise();
+        PyObject *o = pynumc_wrap(r);
+        /* NumPy slices a 1-d list or tuple itself: list in, list out */
+        if (o && nd == 1 && (PyList_Check(v[0].obj) || PyTuple_Check(v[0].obj))) {
+            PyObject *l = PyObject_CallMethod(o, "tolist", NULL);
+            Py_DECREF(o);
+            if (l && PyTuple_Check(v[0].obj)) Py_SETREF(l, PySequence_Tuple(l));
+            return l;
+        }
+        return o;
+    }
+    case KIND_IX: {
+        int n = (int)f->nvar;
+        if (n > NUMC_MAX_DIMS) {
+            PyErr_SetString(PyExc_ValueError, "numc.ix_: too many arguments");
+            return NULL;
+        }
+        numc_array *in[NUMC_MAX_DIMS], *out[NUMC_MAX_DIMS];
+        int got = 0;
+        for (; got < n; got++) {
+            PyObject *o = f->var[got];
+            /* NumPy types an empty list as intp, not float */
+            int empty_seq = (PyList_Check(o) || PyTuple_Check(o)) && PySequence_Size(o) == 0;
+            in[got] = pynumc_asarray(o, empty_seq ? NUMC_INT64 : NUMC_DTYPE_NONE);
+            if (!in[got]) break;
+        }
+        PyObject *res = NULL;
+        if (got == n) {
+            if (numc_ix(n, (const numc_array *const *)in, out) != NUMC_OK)
+                pynumc_raise();
+            else
+                res = tuple_of(out, n);
+        }
+        for (int i = 0; i < got; i++)
+            numc_array_release(in[i]);
+        return res;
+    }
+    case KIND_GEOMSPACE:
+        if (v[5].i != 0 && v[5].i != -1) {
+            PyErr_Format(pynumc_AxisError, "axis %lld is out of bounds for array of dimension 1",
+                         (long long)v[5].i);
+            return NULL;
+        }
+        return pynumc_wrap(numc_geomspace(v[0].d, v[1].d, v[2].i, v[3].i, v[4].dt));
+    case KIND_INSERT: {
+        const int64_t *ax = v[3].n ? v[3].ax : NULL;
+        numc_array *flat = ax || numc_array_ndim(v[0].arr) == 1 ? NULL : numc_ravel(v[0].arr);
+        numc_array *obj = delete_obj(v[1].obj, flat ? flat : v[0].arr, ax);
+        if (flat) numc_array_release(flat);
+        if (!obj) return NULL;
+        numc_array *r = numc_insert(v[0].arr, obj, v[2].arr, ax);
+        numc_array_release(obj);
+        return pynumc_wrap(r);
+    }
+    case KIND_BLOCK:
+        return do_block(v[0].obj);
+    case KIND_FILL_DIAGONAL: {
+        numc_array **h = handle_of(v[0].obj, "fill_diagonal");
+        if (!h) return NULL;
+        if (numc_fill_diagonal(h, v[1].arr, v[2].i) != NUMC_OK) return pynumc_raise();
+        Py_RETURN_NONE;
+    }
+    default:
+        break;
+    }
+    PyErr_Format(PyExc_SystemError, "numc: no invoker for %s", f->s->name);
+    return NULL;
 }
 
 static PyObject *invoke(frame_t *f) {
@@ -797,7 +1345,7 @@ static PyObject *invoke(frame_t *f) {
         return PyLong_FromLongLong(numc_array_shape(a)[k]);
     }
     default:
-        break;
+        return invoke_manip2(f);
     }
     PyErr_Format(PyExc_SystemError, "numc: no invoker for %s", s->name);
     return NULL;
