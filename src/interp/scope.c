@@ -63,10 +63,10 @@ numc_array *numc_scope_convert(numc_scope *s, const numc_array *x, numc_dtype dt
 
 numc_array *numc_scope_reshape(numc_scope *s, const numc_array *x, int nd, const int64_t *shape) {
     if (!x) return NULL;
-    if (x->ndim == nd && !memcmp(x->shape, shape, sizeof(int64_t) * (size_t)nd))
+    if (x->ndim == nd && (nd == 0 || !memcmp(x->shape, shape, sizeof(int64_t) * (size_t)nd)))
         return (numc_array *)x;
     numc_params pr = {.n = nd};
-    memcpy(pr.i, shape, sizeof(int64_t) * (size_t)nd);
+    if (nd) memcpy(pr.i, shape, sizeof(int64_t) * (size_t)nd); /* shape may be NULL for 0-d */
     return numc_scope_bind(s, NUMC_PRIM_RESHAPE, 1, &x, &pr);
 }
 
@@ -92,7 +92,7 @@ numc_array *numc_scope_broadcast_in_dim(numc_scope *s, const numc_array *x, int 
     if (!x) return NULL;
     numc_params pr = {.n = 1 + nd + x->ndim};
     pr.i[0] = nd;
-    memcpy(pr.i + 1, shape, sizeof(int64_t) * (size_t)nd);
-    memcpy(pr.i + 1 + nd, dims, sizeof(int64_t) * (size_t)x->ndim);
+    if (nd) memcpy(pr.i + 1, shape, sizeof(int64_t) * (size_t)nd);
+    if (x->ndim) memcpy(pr.i + 1 + nd, dims, sizeof(int64_t) * (size_t)x->ndim);
     return numc_scope_bind(s, NUMC_PRIM_BROADCAST_IN_DIM, 1, &x, &pr);
 }
