@@ -341,6 +341,22 @@ static numc_array *srcset_combine(const srcset *s, Py_ssize_t i, numc_array **g,
     return acc;
 }
 
+/* The sources' results g (one per distinct source) as the sources' pytree:
+ * a new list of leaves in *outl (the caller releases it), the tree returned. */
+static PyObject *srcset_unflatten(const srcset *ss, numc_array **g, PyObject *sdef,
+                                  PyObject **outl) {
+    if (!(*outl = PyList_New(ss->nleaves))) return NULL;
+    for (Py_ssize_t i = 0; i < ss->nleaves; i++) {
+        int err;
+        numc_array *a = srcset_combine(ss, i, g, &err);
+        if (err) return pynumc_raise();
+        PyObject *o = pynumc_ad_wrap_or_none(a);
+        if (!o) return NULL;
+        PyList_SET_ITEM(*outl, i, o);
+    }
+    return pynumc_ad_unflatten(sdef, *outl);
+}
+
 /* Flattens like pytree, but None is a leaf (output_gradients entries). */
 static int flatten_none_leaves(PyObject *tree, PyObject *leaves) {
     if (PyTuple_CheckExact(tree) || PyList_Check(tree)) {
@@ -418,19 +434,7 @@ static PyObject *tape_gradient(PyObject *self, PyObject *args, PyObject *kw) {
         goto done;
     }
     consume(t);
-    if (!(outl = PyList_New(ss.nleaves))) goto done;
-    for (Py_ssize_t i = 0; i < ss.nleaves; i++) {
-        int err;
-        numc_array *a = srcset_combine(&ss, i, g, &err);
-        if (err) {
-            pynumc_raise();
-            goto done;
-        }
-        PyObject *o = pynumc_ad_wrap_or_none(a);
-        if (!o) goto done;
-        PyList_SET_ITEM(outl, i, o);
-    }
-    res = pynumc_ad_unflatten(sdef, outl);
+    res = srcset_unflatten(&ss, g, sdef, &outl);
 done:
     pynumc_ad_release_all(targ, nt);
     pynumc_ad_release_all(ogs, nt);
@@ -476,19 +480,7 @@ static PyObject *tape_jacobian_method(PyObject *self, PyObject *args, PyObject *
     }
     if (pynumc_ad_tape_jacobian(t->tape, tg, (int)ss.nsrc, ss.src, zero, jac) < 0) goto done;
     consume(t);
-    if (!(outl = PyList_New(ss.nleaves))) goto done;
-    for (Py_ssize_t i = 0; i < ss.nleaves; i++) {
-        int err;
-        numc_array *a = srcset_combine(&ss, i, jac, &err);
-        if (err) {
-            pynumc_raise();
-            goto done;
-        }
-        PyObject *o = pynumc_ad_wrap_or_none(a);
-        if (!o) goto done;
-        PyList_SET_ITEM(outl, i, o);
-    }
-    res = pynumc_ad_unflatten(sdef, outl);
+    res = srcset_unflatten(&ss, jac, sdef, &outl);
 done:
     numc_array_release(tg);
     pynumc_ad_release_all(jac, ss.nsrc);
