@@ -17,7 +17,7 @@ void numc_contig_strides(int ndim, const int64_t *shape, int64_t *strides) {
     int64_t s = 1;
     for (int i = ndim - 1; i >= 0; i--) {
         strides[i] = s;
-        s *= shape[i] > 0 ? shape[i] : 1;
+        if (__builtin_mul_overflow(s, shape[i] > 0 ? shape[i] : 1, &s)) s = INT64_MAX;
     }
 }
 
@@ -50,7 +50,7 @@ numc_status numc_shape_size(const char *fn, int ndim, const int64_t *shape, int6
 void numc_array_update_flags(numc_array *a) {
     int64_t size = 1;
     for (int i = 0; i < a->ndim; i++)
-        size *= a->shape[i];
+        if (__builtin_mul_overflow(size, a->shape[i], &size)) size = INT64_MAX; /* see alloc_header */
     a->size = size;
     bool contig = true;
     int64_t s = 1;
@@ -59,7 +59,7 @@ void numc_array_update_flags(numc_array *a) {
             contig = false;
             break;
         }
-        s *= a->shape[i];
+        if (__builtin_mul_overflow(s, a->shape[i], &s)) s = INT64_MAX;
     }
     if (contig)
         a->flags |= NUMC_AF_CONTIG;
@@ -87,7 +87,9 @@ numc_array *numc_array_alloc_header(numc_dtype dt, int ndim, const int64_t *shap
     for (int i = ndim - 1; i >= 0; i--) {
         a->shape[i] = shape[i];
         a->strides[i] = s;
-        s *= shape[i];
+        /* a shape too large saturates here; whoever allocates checks the
+         * size with numc_shape_size and raises NumPy's error */
+        if (__builtin_mul_overflow(s, shape[i], &s)) s = INT64_MAX;
     }
     a->size = s;
     return a;

@@ -500,6 +500,8 @@ static numc_status read_ints(const numc_array *x, const char *fn, int64_t **out)
     return NUMC_OK;
 }
 
+#define TOO_BIG                                                                                    \
+    "array is too big; `arr.size * arr.dtype.itemsize` is larger than the maximum possible size."
 numc_array *numc_repeat(const numc_array *a, const numc_array *repeats, const int64_t *axis) {
     char k = numc_dtype_kind(repeats->dtype);
     if (k != 'i' && k != 'u' && k != 'b') {
@@ -553,14 +555,26 @@ numc_array *numc_repeat(const numc_array *a, const numc_array *repeats, const in
         for (int d = 0, j = 0; d < nd; d++) {
             sh[j++] = x->shape[d];
             out[d] = x->shape[d];
-            if (d == ax) sh[j++] = 1, out[d] *= rv[0];
+            if (d == ax) {
+                sh[j++] = 1;
+                if (__builtin_mul_overflow(out[d], rv[0], &out[d])) {
+                    free(rv);
+                    numc_error_set(NUMC_ERR_VALUE, TOO_BIG);
+                    return np_ret(&s, NULL);
+                }
+            }
         }
         numc_array *e = np_reshape(&s, x, nd + 1, sh);
         sh[ax + 1] = rv[0];
         r = np_reshape(&s, np_bcast(&s, e, nd + 1, sh), nd, out);
     } else {
         for (int64_t i = 0; i < n; i++)
-            total += rv[i];
+            if (__builtin_add_overflow(total, rv[i], &total) ||
+                total > (int64_t)(SIZE_MAX / sizeof(int64_t))) {
+                free(rv);
+                numc_error_set(NUMC_ERR_VALUE, TOO_BIG);
+                return np_ret(&s, NULL);
+            }
         int64_t *idx = malloc(sizeof(int64_t) * (size_t)(total ? total : 1));
         if (!idx) {
             free(rv);
