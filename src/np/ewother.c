@@ -1,5 +1,5 @@
 /* ewother.c — the elementwise functions that are not plain ufuncs: where,
- * clip, round (np.round / around) and modf. */
+ * clip, round (np.round / around), modf and sinc (built on where). */
 #include "np-impl.h"
 
 numc_status numc_modf(const numc_array *x, numc_array **out) {
@@ -114,4 +114,21 @@ numc_array *numc_round(const numc_array *a, int64_t decimals) {
         return np_ret(&s, np_cvt(&s, round_float(&s, np_cvt(&s, a, f), decimals), dt));
     }
     return np_ret(&s, round_float(&s, a, decimals));
+}
+
+numc_array *numc_sinc(const numc_array *x) {
+    /* NumPy: x = pi * x; y = where(x, x, eps); sin(y) / y, with pi a Python
+     * float and eps finfo(x.dtype).eps (1e-20 for complex) */
+    np_scope s;
+    np_scope_init(&s);
+    numc_array *pi = np_keep(&s, numc_scalar_f64(M_PI));
+    numc_array *px = pi ? np_keep(&s, numc_multiply(pi, x)) : NULL;
+    if (!px) return np_ret(&s, NULL);
+    numc_finfo_t fi;
+    numc_array *eps = numc_dt_is_float(px->dtype) && !numc_finfo(px->dtype, &fi)
+                          ? np_const(&s, px->dtype, fi.eps, 0)
+                          : np_keep(&s, numc_scalar_f64(1.0e-20));
+    numc_array *y = eps ? np_keep(&s, numc_where(px, px, eps)) : NULL;
+    numc_array *sy = y ? np_keep(&s, numc_sin(y)) : NULL;
+    return np_ret(&s, sy ? np_keep(&s, numc_divide(sy, y)) : NULL);
 }

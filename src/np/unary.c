@@ -357,23 +357,6 @@ numc_array *numc_angle(const numc_array *x) {
     return np_ret(&s, np_keep(&s, zero ? numc_arctan2(zero, x) : NULL));
 }
 
-numc_array *numc_sinc(const numc_array *x) {
-    /* NumPy: x = pi * x; y = where(x, x, eps); sin(y) / y, with pi a Python
-     * float and eps finfo(x.dtype).eps (1e-20 for complex) */
-    np_scope s;
-    np_scope_init(&s);
-    numc_array *pi = np_keep(&s, numc_scalar_f64(M_PI));
-    numc_array *px = pi ? np_keep(&s, numc_multiply(pi, x)) : NULL;
-    if (!px) return np_ret(&s, NULL);
-    numc_finfo_t fi;
-    numc_array *eps = numc_dt_is_float(px->dtype) && !numc_finfo(px->dtype, &fi)
-                          ? np_const(&s, px->dtype, fi.eps, 0)
-                          : np_keep(&s, numc_scalar_f64(1.0e-20));
-    numc_array *y = eps ? np_keep(&s, numc_where(px, px, eps)) : NULL;
-    numc_array *sy = y ? np_keep(&s, numc_sin(y)) : NULL;
-    return np_ret(&s, sy ? np_keep(&s, numc_divide(sy, y)) : NULL);
-}
-
 numc_array *numc_iscomplex(const numc_array *x) {
     np_scope s;
     np_scope_init(&s);
