@@ -429,17 +429,6 @@ numc_array *numc_vstack(int n, const numc_array *const *in) {
 }
 
 /* a[lo:hi] along axis (lo <= hi, both within the axis) */
-static numc_array *axis_slice(np_scope *s, const numc_array *a, int ax, int64_t lo, int64_t hi) {
-    numc_params pr = {.n = 3 * a->ndim};
-    for (int d = 0; d < a->ndim; d++) {
-        pr.i[d] = d == ax ? lo : 0;
-        pr.i[a->ndim + d] = d == ax ? hi : a->shape[d];
-        pr.i[2 * a->ndim + d] = 1;
-    }
-    if (lo == 0 && hi == a->shape[ax]) return np_keep(s, numc_array_retain((numc_array *)a));
-    return np_bind(s, NUMC_PRIM_SLICE, 1, NP_ARRAY_OF(a), &pr);
-}
-
 /* a Python slice bound, clipped as a[i:] clips it */
 static int64_t clip_bound(int64_t i, int64_t n) {
     if (i < 0) i += n;
@@ -477,7 +466,7 @@ numc_status numc_split(const numc_array *a, int64_t sections, const int64_t *ind
             hi = k == nparts - 1 ? len : clip_bound(indices[k], len);
             if (hi < lo) hi = lo;
         }
-        numc_array *p = axis_slice(&s, a, (int)ax, lo, hi);
+        numc_array *p = np_axis_slice(&s, a, (int)ax, lo, hi);
         res[k] = p ? numc_array_retain(p) : NULL;
         np_scope_end(&s);
         if (!res[k]) {

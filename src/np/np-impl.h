@@ -98,4 +98,14 @@ double np_scalar_value(const numc_array *a);
 
 #define NP_ARRAY_OF(...) ((const numc_array *const[]){__VA_ARGS__})
 
+/* ---- along one axis ---- */
+/* a[lo:hi] along axis ax (0 <= lo <= hi <= dim); a itself (kept) when whole. */
+numc_array *np_axis_slice(np_scope *s, const numc_array *a, int ax, int64_t lo, int64_t hi);
+/* a reversed along ax. */
+numc_array *np_axis_rev(np_scope *s, const numc_array *a, int ax);
+/* The non-NULL pieces that are not empty along ax (mid always), concatenated
+ * along ax; mid itself when it is alone. */
+numc_array *np_axis_cat3(np_scope *s, const numc_array *l, const numc_array *mid,
+                         const numc_array *r, int ax);
+
 #endif

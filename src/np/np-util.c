@@ -282,3 +282,34 @@ numc_status np_prepare(np_scope *s, int n, const numc_array *const *in, numc_dty
     }
     return NUMC_OK;
 }
+
+/* ---- along one axis ---- */
+numc_array *np_axis_slice(np_scope *s, const numc_array *a, int ax, int64_t lo, int64_t hi) {
+    if (!a) return NULL;
+    if (lo == 0 && hi == a->shape[ax]) return np_keep(s, numc_array_retain((numc_array *)a));
+    numc_params pr = {.n = 3 * a->ndim};
+    for (int d = 0; d < a->ndim; d++) {
+        pr.i[d] = d == ax ? lo : 0;
+        pr.i[a->ndim + d] = d == ax ? hi : a->shape[d];
+        pr.i[2 * a->ndim + d] = 1;
+    }
+    return np_bind(s, NUMC_PRIM_SLICE, 1, NP_ARRAY_OF(a), &pr);
+}
+
+numc_array *np_axis_rev(np_scope *s, const numc_array *a, int ax) {
+    numc_params pr = {.n = 1, .i = {ax}};
+    return a ? np_bind(s, NUMC_PRIM_REV, 1, NP_ARRAY_OF(a), &pr) : NULL;
+}
+
+numc_array *np_axis_cat3(np_scope *s, const numc_array *l, const numc_array *mid,
+                         const numc_array *r, int ax) {
+    if (!mid) return NULL;
+    const numc_array *in[3];
+    int n = 0;
+    if (l && l->shape[ax] > 0) in[n++] = l;
+    in[n++] = mid;
+    if (r && r->shape[ax] > 0) in[n++] = r;
+    if (n == 1) return (numc_array *)mid;
+    numc_params pr = {.n = 1, .i = {ax}};
+    return np_bind(s, NUMC_PRIM_CONCATENATE, n, in, &pr);
+}
