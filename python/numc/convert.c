@@ -34,6 +34,13 @@ static int out_of_bounds(PyObject *v, numc_dtype dt) {
     return -1;
 }
 
+/* Whether i fits the integer dtype dt: the range follows from kind and width. */
+static bool int_fits(numc_dtype dt, long long i) {
+    int bits = 8 * (int)numc_dtype_itemsize(dt);
+    if (numc_dtype_kind(dt) == 'u') return i >= 0 && (bits >= 64 || !((unsigned long long)i >> bits));
+    return bits >= 64 || (i >= -(1LL << (bits - 1)) && i < (1LL << (bits - 1)));
+}
+
 static int store_int(numc_dtype dt, void *dst, PyObject *v) {
     char kind = numc_dtype_kind(dt);
     int overflow;
@@ -56,13 +63,7 @@ static int store_int(numc_dtype dt, void *dst, PyObject *v) {
         numc_value_store(dt, dst, (numc_value){.kind = 'f', .re = d});
         return 0;
     }
-    if (kind == 'i' || kind == 'u') {
-        /* the range of an integer dtype follows from its kind and width */
-        int bits = 8 * (int)numc_dtype_itemsize(dt);
-        if (kind == 'u' ? i < 0 || (bits < 64 && (unsigned long long)i >> bits)
-                        : bits < 64 && (i < -(1LL << (bits - 1)) || i >= (1LL << (bits - 1))))
-            return out_of_bounds(v, dt);
-    }
+    if ((kind == 'i' || kind == 'u') && !int_fits(dt, i)) return out_of_bounds(v, dt);
     numc_value_store(dt, dst, (numc_value){.kind = 'i', .i = i});
     return 0;
 }
@@ -82,9 +83,30 @@ static int store_double(numc_dtype dt, void *dst, double d, double im) {
         PyErr_SetString(PyExc_OverflowError, "cannot convert float infinity to integer");
         return -1;
     }
-    numc_value_store(dt, dst,
-                     kind == 'u' && d >= 0 ? (numc_value){.kind = 'u', .u = (uint64_t)d}
-                                           : (numc_value){.kind = 'i', .i = (int64_t)d});
+    /* NumPy takes the truncated value as a Python int and range-checks it:
+     * beyond int64 only uint32/uint64 read it (as unsigned long), and a value
+     * outside the dtype's range raises instead of wrapping */
+    if (d >= 0x1p63 || d < -0x1p63) {
+        if (kind != 'u' || numc_dtype_itemsize(dt) < 4 || d < 0 || d >= 0x1p64) {
+            PyErr_SetString(PyExc_OverflowError, "Python int too large to convert to C long");
+            return -1;
+        }
+        uint64_t u = (uint64_t)d;
+        if (numc_dtype_itemsize(dt) == 4) {
+            PyErr_Format(PyExc_OverflowError, "Python integer %llu out of bounds for %s",
+                         (unsigned long long)u, numc_dtype_name(dt));
+            return -1;
+        }
+        numc_value_store(dt, dst, (numc_value){.kind = 'u', .u = u});
+        return 0;
+    }
+    long long i = (long long)d;
+    if (!int_fits(dt, i)) {
+        PyErr_Format(PyExc_OverflowError, "Python integer %lld out of bounds for %s", i,
+                     numc_dtype_name(dt));
+        return -1;
+    }
+    numc_value_store(dt, dst, (numc_value){.kind = 'i', .i = i});
     return 0;
 }
 

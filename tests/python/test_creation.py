@@ -327,3 +327,22 @@ def test_astype_copy_and_method_kw(nc):
     a = nc.asarray(np.arange(6).reshape(2, 3))
     T.check(a.astype("float32", copy=True), np.arange(6).reshape(2, 3).astype(np.float32))
     T.check(a.astype(dtype="int8"), np.arange(6).reshape(2, 3).astype(np.int8))
+
+
+# Python floats into integer dtypes: NumPy truncates, then range-checks the
+# integer; out of range raises OverflowError (never wraps), with NumPy's text.
+@pytest.mark.parametrize("dt", ["int8", "int16", "int32", "int64",
+                                "uint8", "uint16", "uint32", "uint64"])
+@pytest.mark.parametrize("v", [1e19, 1e20, -1e19, 300.0, -1.0, 3e9, -3e9,
+                               70000.0, 2.5, -2.7, 9.2e18])
+@pytest.mark.parametrize("as_list", [False, True])
+def test_float_into_int_dtype_range(nc, dt, v, as_list):
+    obj = [v, 1.0] if as_list else v
+
+    def run(m):
+        try:
+            return "ok", m.array(obj, dtype=dt).tolist()
+        except (OverflowError, ValueError) as e:
+            return type(e).__name__, str(e)
+
+    assert run(nc) == run(np)
