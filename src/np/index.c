@@ -423,8 +423,7 @@ static numc_status np_nonzero_1d(const numc_array *a, numc_array **out) {
     for (int d = 0; d < outnd; d++) {
         out[d] = numc_array_from_data(NUMC_INT64, 1, &count, idx + (int64_t)d * count);
         if (!out[d]) {
-            for (int j = 0; j < d; j++)
-                numc_array_release(out[j]);
+            np_release_n(out, d);
             st = numc_error_kind();
             break;
         }
@@ -654,10 +653,8 @@ numc_array *ix_apply_advanced(const numc_array *a, const ix_key *k) {
     if (flat) res = numc_take(xm, flat, &(int64_t){p});
     numc_array_release(xm);
 done:
-    for (int j = 0; j < nadv; j++)
-        numc_array_release(adv[j]);
-    for (int j = 0; j < nbc; j++)
-        numc_array_release(bc[j]);
+    np_release_n(adv, nadv);
+    np_release_n(bc, nbc);
     if (x) numc_array_release(x);
     if (flat) numc_array_release(flat);
     return res;

@@ -272,8 +272,7 @@ numc_status numc_broadcast_arrays(int n, const numc_array *const *in, numc_array
         numc_array *r = np_bcast(&s, in[i], nd, shape);
         out[i] = np_new_ref(r);
         if (!out[i]) {
-            for (int j = 0; j < i; j++)
-                numc_array_release(out[j]);
+            np_release_n(out, i);
             np_scope_end(&s);
             return numc_error_kind();
         }
@@ -470,8 +469,7 @@ numc_status numc_split(const numc_array *a, int64_t sections, const int64_t *ind
         res[k] = p ? numc_array_retain(p) : NULL;
         np_scope_end(&s);
         if (!res[k]) {
-            for (int64_t j = 0; j < k; j++)
-                numc_array_release(res[j]);
+            np_release_n(res, k);
             free(res);
             return numc_error_kind();
         }

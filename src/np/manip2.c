@@ -527,8 +527,7 @@ numc_status numc_unstack(const numc_array *a, int64_t axis, numc_array ***out, i
         res[i] =
             np_ret(&s, np_reshape(&s, np_axis_slice(&s, a, (int)ax, i, i + 1), a->ndim - 1, sh));
         if (!res[i]) {
-            for (int64_t j = 0; j < i; j++)
-                numc_array_release(res[j]);
+            np_release_n(res, i);
             free(res);
             return numc_error_kind();
         }
@@ -739,8 +738,7 @@ numc_status numc_diag_indices(int64_t n, int ndim, numc_array **out) {
     for (int d = 0; d < ndim; d++) {
         out[d] = numc_arange(0, (double)(n < 0 ? 0 : n), 1, NUMC_INT64);
         if (!out[d]) {
-            for (int j = 0; j < d; j++)
-                numc_array_release(out[j]);
+            np_release_n(out, d);
             return numc_error_kind();
         }
     }
@@ -778,8 +776,7 @@ numc_status numc_indices(int ndim, const int64_t *dims, numc_dtype dt, bool spar
         for (int d = 0; d < ndim; d++) {
             out[d] = np_new_ref(np_cvt(&s, axis_iota(&s, NUMC_INT64, d, ndim, dims[d]), dt));
             if (!out[d]) {
-                for (int j = 0; j < d; j++)
-                    numc_array_release(out[j]);
+                np_release_n(out, d);
                 np_scope_end(&s);
                 return numc_error_kind();
             }
@@ -826,8 +823,7 @@ numc_status numc_meshgrid(int n, const numc_array *const *xi, bool sparse, bool 
         /* a fresh value, as NumPy's copy=True gives */
         out[i] = r ? numc_copy(r) : NULL;
         if (!out[i]) {
-            for (int j = 0; j < i; j++)
-                numc_array_release(out[j]);
+            np_release_n(out, i);
             np_scope_end(&s);
             return numc_error_kind();
         }
@@ -1072,8 +1068,7 @@ numc_status numc_unravel_index(const numc_array *indices, int ndim, const int64_
     for (int d = 0; d < ndim; d++)
         ok &= out[d] != NULL;
     if (!ok) {
-        for (int j = 0; j < ndim; j++)
-            numc_array_release(out[j]);
+        np_release_n(out, ndim);
         return numc_error_kind();
     }
     return NUMC_OK;
@@ -1349,8 +1344,7 @@ numc_status numc_ix(int n, const numc_array *const *in, numc_array **out) {
         out[k] = r ? numc_reshape(r, n, sh) : NULL;
         numc_array_release(r);
         if (!out[k]) {
-            for (int j = 0; j < k; j++)
-                numc_array_release(out[j]);
+            np_release_n(out, k);
             return numc_error_kind();
         }
     }

@@ -98,6 +98,9 @@ double np_scalar_value(const numc_array *a);
 
 #define NP_ARRAY_OF(...) ((const numc_array *const[]){__VA_ARGS__})
 
+/* Releases arrs[0..n) and sets them to NULL (a partly built result list). */
+void np_release_n(numc_array **arrs, int64_t n);
+
 /* ---- along one axis ---- */
 /* a[lo:hi] along axis ax (0 <= lo <= hi <= dim); a itself (kept) when whole. */
 numc_array *np_axis_slice(np_scope *s, const numc_array *a, int ax, int64_t lo, int64_t hi);

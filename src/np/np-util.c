@@ -283,6 +283,13 @@ numc_status np_prepare(np_scope *s, int n, const numc_array *const *in, numc_dty
     return NUMC_OK;
 }
 
+void np_release_n(numc_array **arrs, int64_t n) {
+    for (int64_t j = 0; j < n; j++) {
+        numc_array_release(arrs[j]);
+        arrs[j] = NULL;
+    }
+}
+
 /* ---- along one axis ---- */
 numc_array *np_axis_slice(np_scope *s, const numc_array *a, int ax, int64_t lo, int64_t hi) {
     if (!a) return NULL;
