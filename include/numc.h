@@ -752,13 +752,6 @@ numc_array *numc_random_uniform(numc_bitgen *g, double low, double high, int ndi
  * buffering of narrow draws; off and rng are taken modulo the dtype's width. */
 numc_array *numc_random_bounded(numc_bitgen *g, numc_dtype dt, uint64_t off, uint64_t rng,
                                 bool masked, int ndim, const int64_t *shape);
-/* RandomState.normal: loc + scale * the polar Box-Muller gaussian (cached
- * pairs); ValueError "scale < 0". */
-numc_array *numc_random_legacy_normal(numc_bitgen *g, double loc, double scale, int ndim,
-                                      const int64_t *shape);
-/* RandomState.exponential: scale * -log(1 - u); ValueError "scale < 0". */
-numc_array *numc_random_legacy_exponential(numc_bitgen *g, double scale, int ndim,
-                                           const int64_t *shape);
 /* The permutation NumPy's shuffle applies to n items (swaps of i with
  * random_interval(i), i = n-1 ... 1) as an int64 array. */
 numc_array *numc_random_permutation_index(numc_bitgen *g, int64_t n);
@@ -781,6 +774,63 @@ numc_status numc_random_check_p(const numc_bitgen *g, const double *p, int64_t n
  * (then shuffled when asked) or, for many of a large population, a partial
  * shuffle, with Lemire-bounded draws as NumPy; an int64 array of count. */
 numc_array *numc_random_sample_indices(numc_bitgen *g, int64_t pop, int64_t count, bool shuffle);
+/* NumPy's distributions, one row each: X(ID, name, nparams, integer result).
+ * Every parameter is broadcast against the others and against size= as
+ * NumPy's samplers do; the algorithm follows the generator: RandomState's
+ * (legacy Box-Muller gaussians, -log(1-u) exponentials) on MT19937 and
+ * Generator's (ziggurat gaussians and exponentials) on PCG64. Parameter names,
+ * defaults and NumPy's checks are in numc_random_dist_params. */
+#define NUMC_RANDOM_DIST_LIST(X)                                                                   \
+    X(NORMAL, normal, 2, 0)                                                                        \
+    X(STANDARD_NORMAL, standard_normal, 0, 0)                                                      \
+    X(EXPONENTIAL, exponential, 1, 0)                                                              \
+    X(STANDARD_EXPONENTIAL, standard_exponential, 0, 0)                                            \
+    X(STANDARD_GAMMA, standard_gamma, 1, 0)                                                        \
+    X(GAMMA, gamma, 2, 0)                                                                          \
+    X(BETA, beta, 2, 0)                                                                            \
+    X(CHISQUARE, chisquare, 1, 0)                                                                  \
+    X(F, f, 2, 0)                                                                                  \
+    X(STANDARD_CAUCHY, standard_cauchy, 0, 0)                                                      \
+    X(STANDARD_T, standard_t, 1, 0)                                                                \
+    X(LOGNORMAL, lognormal, 2, 0)                                                                  \
+    X(LAPLACE, laplace, 2, 0)                                                                      \
+    X(GUMBEL, gumbel, 2, 0)                                                                        \
+    X(LOGISTIC, logistic, 2, 0)                                                                    \
+    X(RAYLEIGH, rayleigh, 1, 0)                                                                    \
+    X(WEIBULL, weibull, 1, 0)                                                                      \
+    X(PARETO, pareto, 1, 0)                                                                        \
+    X(POWER, power, 1, 0)                                                                          \
+    X(WALD, wald, 2, 0)                                                                            \
+    X(TRIANGULAR, triangular, 3, 0)                                                                \
+    X(POISSON, poisson, 1, 1)                                                                      \
+    X(GEOMETRIC, geometric, 1, 1)                                                                  \
+    X(BINOMIAL, binomial, 2, 1)
+typedef enum {
+#define NUMC_RD_ENUM_(id, name, np, isint) NUMC_RANDOM_##id,
+    NUMC_RANDOM_DIST_LIST(NUMC_RD_ENUM_)
+#undef NUMC_RD_ENUM_
+        NUMC_RANDOM_DIST_COUNT
+} numc_random_dist;
+/* A distribution's parameters: names, defaults (NaN: required) and how many. */
+typedef struct {
+    const char *name;
+    int nparams;
+    bool integer;
+    const char *param[3];
+    double dflt[3];
+} numc_random_dist_info;
+const numc_random_dist_info *numc_random_dist_params(numc_random_dist d);
+/* Draws of distribution d with parameter arrays params[nparams] (any real
+ * dtype; broadcast together): of shape `shape` when sized (the parameters
+ * must broadcast to it), else of the parameters' broadcast shape. float64,
+ * or int64 for the integer distributions. NumPy's ValueErrors ("scale < 0",
+ * "a <= 0", "lam value too large", ...) are raised before anything is drawn. */
+numc_array *numc_random_draw(numc_bitgen *g, numc_random_dist d, const numc_array *const *params,
+                             bool sized, int ndim, const int64_t *shape);
+/* Generator.standard_normal / standard_exponential with dtype=float32
+ * (NumPy's float ziggurats; other distributions: TypeError). */
+numc_array *numc_random_draw_f32(numc_bitgen *g, numc_random_dist d, int ndim,
+                                 const int64_t *shape);
 /* ---- end of random ---- */
 
 /* ---- vectorizing map (vmap) ----

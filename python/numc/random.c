@@ -581,36 +581,8 @@ static PyObject *py_rand(PyObject *self, PyObject *args) {
     return r;
 }
 
-static PyObject *legacy_normal(PyObject *loc, PyObject *scale, PyObject *size) {
-    double l, sc;
-    size_arg s;
-    if (parse_double(loc, 0.0, &l) < 0 || parse_double(scale, 1.0, &sc) < 0 ||
-        parse_size(size, &s) < 0)
-        return NULL;
-    return result(numc_random_legacy_normal(&legacy, l, sc, s.ndim, s.shape), &s);
-}
-
-static PyObject *py_randn(PyObject *self, PyObject *args) {
-    PyObject *size = dims_size(args);
-    PyObject *r = legacy_normal(NULL, NULL, size);
-    Py_DECREF(size);
-    return r;
-}
-
-static PyObject *py_standard_normal(PyObject *self, PyObject *args, PyObject *kw) {
-    static char *kwlist[] = {"size", NULL};
-    PyObject *size = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|O:standard_normal", kwlist, &size)) return NULL;
-    return legacy_normal(NULL, NULL, size);
-}
-
-static PyObject *py_normal(PyObject *self, PyObject *args, PyObject *kw) {
-    static char *kwlist[] = {"loc", "scale", "size", NULL};
-    PyObject *loc = NULL, *scale = NULL, *size = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|OOO:normal", kwlist, &loc, &scale, &size))
-        return NULL;
-    return legacy_normal(loc, scale, size);
-}
+static PyObject *draw_dist(numc_bitgen *g, numc_random_dist d, PyObject *args, PyObject *kw,
+                           bool gen);
 
 static PyObject *py_uniform(PyObject *self, PyObject *args, PyObject *kw) {
     static char *kwlist[] = {"low", "high", "size", NULL};
@@ -620,15 +592,13 @@ static PyObject *py_uniform(PyObject *self, PyObject *args, PyObject *kw) {
     return draw_uniform(&legacy, lo, hi, size);
 }
 
-static PyObject *py_exponential(PyObject *self, PyObject *args, PyObject *kw) {
-    static char *kwlist[] = {"scale", "size", NULL};
-    PyObject *scale = NULL, *size = Py_None;
-    double sc;
-    size_arg s;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|OO:exponential", kwlist, &scale, &size) ||
-        parse_double(scale, 1.0, &sc) < 0 || parse_size(size, &s) < 0)
-        return NULL;
-    return result(numc_random_legacy_exponential(&legacy, sc, s.ndim, s.shape), &s);
+static PyObject *py_randn(PyObject *self, PyObject *args) {
+    if (!PyTuple_GET_SIZE(args))
+        return draw_dist(&legacy, NUMC_RANDOM_STANDARD_NORMAL, NULL, NULL, false);
+    PyObject *a = PyTuple_Pack(1, args);
+    PyObject *r = a ? draw_dist(&legacy, NUMC_RANDOM_STANDARD_NORMAL, a, NULL, false) : NULL;
+    Py_XDECREF(a);
+    return r;
 }
 
 static PyObject *py_randint(PyObject *self, PyObject *args, PyObject *kw) {
@@ -770,6 +740,120 @@ static PyObject *gen_shuffle(PyObject *self, PyObject *args, PyObject *kw) {
     return draw_shuffle(GEN(self), x);
 }
 
+/* ---- NumPy's distributions, one binding per row of numc.h's list ---- */
+
+/* The row's parameters by position or name, then size=; Generator's
+ * standard_normal / standard_exponential / standard_gamma also take dtype=
+ * (float32 through the float ziggurats), method= and out=. Parameters may be
+ * arrays: C broadcasts them against each other and size=. */
+static PyObject *draw_dist(numc_bitgen *g, numc_random_dist d, PyObject *args, PyObject *kw,
+                           bool gen) {
+    const numc_random_dist_info *info = numc_random_dist_params(d);
+    int np = info->nparams, nk = 0;
+    bool std = gen && (d == NUMC_RANDOM_STANDARD_NORMAL || d == NUMC_RANDOM_STANDARD_EXPONENTIAL ||
+                       d == NUMC_RANDOM_STANDARD_GAMMA);
+    char *kwlist[8];
+    PyObject *v[8] = {0};
+    char fmt[32] = "|";
+    for (int j = 0; j < np; j++)
+        kwlist[nk++] = (char *)info->param[j];
+    int isize = nk, idtype = -1, imethod = -1, iout = -1;
+    kwlist[nk++] = "size";
+    if (std) {
+        idtype = nk;
+        kwlist[nk++] = "dtype";
+        if (d == NUMC_RANDOM_STANDARD_EXPONENTIAL) {
+            imethod = nk;
+            kwlist[nk++] = "method";
+        }
+        iout = nk;
+        kwlist[nk++] = "out";
+    }
+    kwlist[nk] = NULL;
+    for (int j = 0; j < nk; j++)
+        strcat(fmt, "O");
+    snprintf(fmt + strlen(fmt), sizeof fmt - strlen(fmt), ":%s", info->name);
+    PyObject *empty = NULL;
+    if (!args) args = empty = PyTuple_New(0);
+    if (!args ||
+        !PyArg_ParseTupleAndKeywords(args, kw, fmt, kwlist, &v[0], &v[1], &v[2], &v[3], &v[4],
+                                     &v[5], &v[6], &v[7])) {
+        Py_XDECREF(empty);
+        return NULL;
+    }
+    Py_XDECREF(empty);
+    if (iout >= 0 && v[iout] && v[iout] != Py_None) {
+        PyErr_Format(PyExc_NotImplementedError, "Generator.%s: out= is not supported",
+                     info->name);
+        return NULL;
+    }
+    if (imethod >= 0 && v[imethod]) {
+        const char *m = PyUnicode_Check(v[imethod]) ? PyUnicode_AsUTF8(v[imethod]) : NULL;
+        if (!m || strcmp(m, "zig") != 0) {
+            if (m && strcmp(m, "inv") == 0)
+                PyErr_SetString(PyExc_NotImplementedError,
+                                "Generator.standard_exponential: method='inv' is not supported");
+            else
+                PyErr_SetString(PyExc_ValueError, "method must be either 'inv' or 'zig'");
+            return NULL;
+        }
+    }
+    numc_dtype dt = NUMC_FLOAT64;
+    if (idtype >= 0 && v[idtype] && v[idtype] != Py_None &&
+        pynumc_parse_dtype(v[idtype], &dt) < 0)
+        return NULL;
+    if (dt != NUMC_FLOAT64 && (dt != NUMC_FLOAT32 || d == NUMC_RANDOM_STANDARD_GAMMA)) {
+        PyErr_Format(PyExc_TypeError, "Unsupported dtype dtype('%s') for %s",
+                     numc_dtype_name(dt), info->name);
+        return NULL;
+    }
+    size_arg s;
+    if (parse_size(v[isize], &s) < 0) return NULL;
+    numc_array *pa[3] = {0};
+    numc_array *r = NULL;
+    for (int j = 0; j < np; j++) {
+        if (!v[j] && isnan(info->dflt[j])) {
+            PyErr_Format(PyExc_TypeError, "%s() missing required argument '%s' (pos %d)",
+                         info->name, info->param[j], j + 1);
+            goto done;
+        }
+        double dv = info->dflt[j];
+        pa[j] = v[j] ? pynumc_asarray(v[j], NUMC_DTYPE_NONE)
+                     : numc_array_from_data(NUMC_FLOAT64, 0, NULL, &dv);
+        if (!pa[j]) {
+            if (!PyErr_Occurred()) pynumc_raise();
+            goto done;
+        }
+        if (numc_array_ndim(pa[j]) > 0) s.scalar = false;
+    }
+    bool sized = v[isize] && v[isize] != Py_None;
+    r = dt == NUMC_FLOAT32
+            ? numc_random_draw_f32(g, d, s.ndim, s.shape)
+            : numc_random_draw(g, d, (const numc_array *const *)pa, sized, s.ndim, s.shape);
+done:
+    for (int j = 0; j < np; j++)
+        if (pa[j]) numc_array_release(pa[j]);
+    if (!r) return PyErr_Occurred() ? NULL : pynumc_raise();
+    if (s.scalar && numc_array_ndim(r) != 0) s.scalar = false;
+    return result(r, &s);
+}
+
+#define PYNUMC_RD_FNS_(id, name, np, isint)                                                        \
+    static PyObject *leg_##name(PyObject *self, PyObject *args, PyObject *kw) {                   \
+        return draw_dist(&legacy, NUMC_RANDOM_##id, args, kw, false);                              \
+    }                                                                                              \
+    static PyObject *gen_##name(PyObject *self, PyObject *args, PyObject *kw) {                   \
+        return draw_dist(GEN(self), NUMC_RANDOM_##id, args, kw, true);                             \
+    }
+NUMC_RANDOM_DIST_LIST(PYNUMC_RD_FNS_)
+#undef PYNUMC_RD_FNS_
+#define PYNUMC_RD_LEG_(id, name, np, isint)                                                        \
+    {#name, PYNUMC_FN(leg_##name), METH_VARARGS | METH_KEYWORDS,                                   \
+     "RandomState." #name ": numpy.random." #name "'s numbers for the same seed."},
+#define PYNUMC_RD_GEN_(id, name, np, isint)                                                        \
+    {#name, PYNUMC_FN(gen_##name), METH_VARARGS | METH_KEYWORDS,                                   \
+     "Generator." #name ": numpy's Generator." #name " numbers for the same seed."},
+
 static PyMethodDef gen_methods[] = {
     {"random", PYNUMC_FN(gen_random), METH_VARARGS | METH_KEYWORDS,
      "random(size=None, dtype=float64): floats in [0, 1)."},
@@ -783,7 +867,7 @@ static PyMethodDef gen_methods[] = {
      "permutation(x, axis=0)."},
     {"shuffle", PYNUMC_FN(gen_shuffle), METH_VARARGS | METH_KEYWORDS,
      "shuffle(x, axis=0): in place (the handle is rebound)."},
-    {NULL, NULL, 0, NULL},
+    NUMC_RANDOM_DIST_LIST(PYNUMC_RD_GEN_){NULL, NULL, 0, NULL},
 };
 
 static PyObject *gen_repr(PyObject *self) {
@@ -809,14 +893,8 @@ static PyMethodDef random_methods[] = {
     {"random", PYNUMC_FN(py_random_sample), METH_VARARGS | METH_KEYWORDS, "random(size=None)."},
     {"rand", py_rand, METH_VARARGS, "rand(d0, d1, ...)."},
     {"randn", py_randn, METH_VARARGS, "randn(d0, d1, ...)."},
-    {"standard_normal", PYNUMC_FN(py_standard_normal), METH_VARARGS | METH_KEYWORDS,
-     "standard_normal(size=None)."},
-    {"normal", PYNUMC_FN(py_normal), METH_VARARGS | METH_KEYWORDS,
-     "normal(loc=0.0, scale=1.0, size=None)."},
     {"uniform", PYNUMC_FN(py_uniform), METH_VARARGS | METH_KEYWORDS,
      "uniform(low=0.0, high=1.0, size=None)."},
-    {"exponential", PYNUMC_FN(py_exponential), METH_VARARGS | METH_KEYWORDS,
-     "exponential(scale=1.0, size=None)."},
     {"randint", PYNUMC_FN(py_randint), METH_VARARGS | METH_KEYWORDS,
      "randint(low, high=None, size=None, dtype=int)."},
     {"choice", PYNUMC_FN(py_choice), METH_VARARGS | METH_KEYWORDS,
@@ -825,7 +903,7 @@ static PyMethodDef random_methods[] = {
     {"shuffle", py_shuffle, METH_O, "shuffle(x): in place (the handle is rebound)."},
     {"default_rng", PYNUMC_FN(py_default_rng), METH_VARARGS | METH_KEYWORDS,
      "default_rng(seed=None): a Generator on PCG64 seeded through SeedSequence."},
-    {NULL, NULL, 0, NULL},
+    NUMC_RANDOM_DIST_LIST(PYNUMC_RD_LEG_){NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef random_def = {

@@ -4,16 +4,15 @@
  * integers by masked rejection or Lemire's method with NumPy's buffering of
  * narrow draws, the legacy polar Box-Muller gaussian, shuffling). The draw
  * order and every rounding step follow NumPy, since the point is identity. */
+#include "bitgen-impl.h"
 #include "np-impl.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef unsigned __int128 u128;
 
 /* ---- MT19937 ---- */
-enum { MT_N = 624, MT_M = 397 };
 
 static void mt_init(numc_bitgen *g, uint32_t seed) {
     memset(g, 0, sizeof *g);
@@ -58,7 +57,7 @@ static uint32_t mt_twist(uint32_t a, uint32_t b, uint32_t m) {
     return m ^ (y >> 1) ^ ((0u - (y & 1u)) & 0x9908b0dfu);
 }
 
-static void mt_refill(numc_bitgen *g) {
+void np_mt_refill(numc_bitgen *g) {
     uint32_t *mt = g->mt;
     int i = 0;
     for (; i < MT_N - MT_M; i++)
@@ -67,15 +66,6 @@ static void mt_refill(numc_bitgen *g) {
         mt[i] = mt_twist(mt[i], mt[i + 1], mt[i + MT_M - MT_N]);
     mt[MT_N - 1] = mt_twist(mt[MT_N - 1], mt[0], mt[MT_M - 1]);
     g->mt_pos = 0;
-}
-
-static uint32_t mt_next32(numc_bitgen *g) {
-    if (g->mt_pos >= MT_N) mt_refill(g);
-    uint32_t y = g->mt[g->mt_pos++];
-    y ^= y >> 11;
-    y ^= (y << 7) & 0x9d2c5680u;
-    y ^= (y << 15) & 0xefc60000u;
-    return y ^ (y >> 18);
 }
 
 /* ---- SeedSequence and PCG64 ---- */
@@ -116,16 +106,6 @@ void numc_seed_sequence_generate(const uint32_t *entropy, int64_t n, uint32_t *o
     }
 }
 
-#define PCG_MULT (((u128)2549297995355413924ull << 64) | 4865540595714422341ull)
-
-static u128 u128_of(const uint64_t w[2]) {
-    return ((u128)w[0] << 64) | w[1];
-}
-static void u128_put(uint64_t w[2], u128 v) {
-    w[0] = (uint64_t)(v >> 64);
-    w[1] = (uint64_t)v;
-}
-
 void numc_pcg64_seed(numc_bitgen *g, const uint32_t *entropy, int64_t n) {
     uint32_t w[8];
     numc_seed_sequence_generate(entropy, n, w, 8);
@@ -144,38 +124,16 @@ void numc_pcg64_seed(numc_bitgen *g, const uint32_t *entropy, int64_t n) {
     u128_put(g->pcg_inc, inc);
 }
 
-static uint64_t pcg_next64(numc_bitgen *g) {
-    u128 st = u128_of(g->pcg_state) * PCG_MULT + u128_of(g->pcg_inc);
-    u128_put(g->pcg_state, st);
-    uint64_t x = (uint64_t)(st >> 64) ^ (uint64_t)st;
-    unsigned rot = (unsigned)(st >> 122);
-    return (x >> rot) | (x << ((64u - rot) & 63u));
-}
-
-/* ---- the bit generator interface NumPy's distributions see ---- */
 uint32_t numc_bitgen_next32(numc_bitgen *g) {
-    if (g->kind == NUMC_BITGEN_MT19937) return mt_next32(g);
-    if (g->has_uint32) {
-        g->has_uint32 = 0;
-        return g->uinteger;
-    }
-    uint64_t v = pcg_next64(g);
-    g->has_uint32 = 1;
-    g->uinteger = (uint32_t)(v >> 32);
-    return (uint32_t)v;
+    return np_bg_next32(g);
 }
 
 uint64_t numc_bitgen_next64(numc_bitgen *g) {
-    if (g->kind == NUMC_BITGEN_PCG64) return pcg_next64(g);
-    uint64_t hi = mt_next32(g);
-    return (hi << 32) | mt_next32(g);
+    return np_bg_next64(g);
 }
 
 double numc_bitgen_next_double(numc_bitgen *g) {
-    if (g->kind == NUMC_BITGEN_PCG64)
-        return (double)(pcg_next64(g) >> 11) * (1.0 / 9007199254740992.0);
-    int32_t a = (int32_t)(mt_next32(g) >> 5), b = (int32_t)(mt_next32(g) >> 6);
-    return (a * 67108864.0 + b) / 9007199254740992.0;
+    return np_bg_next_double(g);
 }
 
 static uint64_t mask_of(uint64_t v) {
@@ -188,10 +146,10 @@ uint64_t numc_random_interval(numc_bitgen *g, uint64_t max) {
     if (max == 0) return 0;
     uint64_t mask = mask_of(max), v;
     if (max <= 0xffffffffu) {
-        while ((v = (numc_bitgen_next32(g) & mask)) > max) {
+        while ((v = (np_bg_next32(g) & mask)) > max) {
         }
     } else {
-        while ((v = (numc_bitgen_next64(g) & mask)) > max) {
+        while ((v = (np_bg_next64(g) & mask)) > max) {
         }
     }
     return v;
@@ -217,6 +175,13 @@ static void *scratch(numc_dtype dt, int64_t n) {
     return p;
 }
 
+/* the result array itself, filled in place */
+static numc_array *result_new(numc_dtype dt, int ndim, const int64_t *shape, void **data) {
+    numc_array *r = numc_array_new(dt, ndim, shape);
+    *data = r ? numc_array_ptr(r) : NULL;
+    return r;
+}
+
 static numc_array *finish(numc_dtype dt, int ndim, const int64_t *shape, void *buf) {
     numc_array *r = numc_array_from_data(dt, ndim, shape, buf);
     free(buf);
@@ -230,18 +195,23 @@ numc_array *numc_random_random(numc_bitgen *g, numc_dtype dt, int ndim, const in
         return NULL;
     }
     int64_t n = count_of(ndim, shape);
-    void *buf = n < 0 ? NULL : scratch(dt, n);
-    if (!buf) return NULL;
+    void *buf;
+    numc_array *r = n < 0 ? NULL : result_new(dt, ndim, shape, &buf);
+    if (!r) return NULL;
     if (dt == NUMC_FLOAT64) {
         double *o = buf;
-        for (int64_t i = 0; i < n; i++)
-            o[i] = numc_bitgen_next_double(g);
+        if (g->kind == NUMC_BITGEN_PCG64)
+            for (int64_t i = 0; i < n; i++)
+                o[i] = (double)(np_pcg_next64(g) >> 11) * (1.0 / 9007199254740992.0);
+        else
+            for (int64_t i = 0; i < n; i++)
+                o[i] = np_bg_next_double(g);
     } else {
         float *o = buf;
         for (int64_t i = 0; i < n; i++)
-            o[i] = (float)(numc_bitgen_next32(g) >> 8) * (1.0f / 16777216.0f);
+            o[i] = (float)(np_bg_next32(g) >> 8) * (1.0f / 16777216.0f);
     }
-    return finish(dt, ndim, shape, buf);
+    return r;
 }
 
 numc_array *numc_random_uniform(numc_bitgen *g, double low, double high, int ndim,
@@ -255,11 +225,13 @@ numc_array *numc_random_uniform(numc_bitgen *g, double low, double high, int ndi
         return NULL;
     }
     int64_t n = count_of(ndim, shape);
-    double *o = n < 0 ? NULL : scratch(NUMC_FLOAT64, n);
-    if (!o) return NULL;
+    void *buf;
+    numc_array *r = n < 0 ? NULL : result_new(NUMC_FLOAT64, ndim, shape, &buf);
+    if (!r) return NULL;
+    double *o = buf;
     for (int64_t i = 0; i < n; i++)
-        o[i] = low + range * numc_bitgen_next_double(g);
-    return finish(NUMC_FLOAT64, ndim, shape, o);
+        o[i] = low + range * np_bg_next_double(g);
+    return r;
 }
 
 /* Narrow draws share one 32-bit word, low bits first, as NumPy buffers them
@@ -271,7 +243,7 @@ typedef struct {
 
 static uint32_t narrow_next(numc_bitgen *g, narrow_buf *b, int bits) {
     if (b->left == 0) {
-        b->buf = numc_bitgen_next32(g);
+        b->buf = np_bg_next32(g);
         b->left = 32 / bits - 1;
     } else {
         b->buf >>= bits;
@@ -284,21 +256,21 @@ static uint32_t narrow_next(numc_bitgen *g, narrow_buf *b, int bits) {
 static uint64_t bounded_draw(numc_bitgen *g, narrow_buf *b, int bits, uint64_t rng, uint64_t mask,
                              bool masked) {
     uint64_t top = bits == 64 ? UINT64_MAX : (1ull << bits) - 1u;
-    if (rng == top) return bits == 64 ? numc_bitgen_next64(g) : narrow_next(g, b, bits);
+    if (rng == top) return bits == 64 ? np_bg_next64(g) : narrow_next(g, b, bits);
     if (masked) {
         uint64_t v;
         do {
-            v = (bits == 64 ? numc_bitgen_next64(g) : narrow_next(g, b, bits)) & mask;
+            v = (bits == 64 ? np_bg_next64(g) : narrow_next(g, b, bits)) & mask;
         } while (v > rng);
         return v;
     }
     uint64_t excl = rng + 1;
     if (bits == 64) {
-        u128 m = (u128)numc_bitgen_next64(g) * excl;
+        u128 m = (u128)np_bg_next64(g) * excl;
         if ((uint64_t)m < excl) {
             uint64_t threshold = (UINT64_MAX - rng) % excl;
             while ((uint64_t)m < threshold)
-                m = (u128)numc_bitgen_next64(g) * excl;
+                m = (u128)np_bg_next64(g) * excl;
         }
         return (uint64_t)(m >> 64);
     }
@@ -353,55 +325,6 @@ numc_array *numc_random_bounded(numc_bitgen *g, numc_dtype dt, uint64_t off, uin
         }
     }
     return finish(dt, ndim, shape, o);
-}
-
-static bool scale_negative(double scale, const char *name) {
-    if (!isnan(scale) && signbit(scale)) {
-        numc_error_set(NUMC_ERR_VALUE, "%s < 0", name);
-        return true;
-    }
-    return false;
-}
-
-static double legacy_gauss(numc_bitgen *g) {
-    if (g->has_gauss) {
-        g->has_gauss = 0;
-        double t = g->gauss;
-        g->gauss = 0.0;
-        return t;
-    }
-    double x1, x2, r2;
-    do {
-        x1 = 2.0 * numc_bitgen_next_double(g) - 1.0;
-        x2 = 2.0 * numc_bitgen_next_double(g) - 1.0;
-        r2 = x1 * x1 + x2 * x2;
-    } while (r2 >= 1.0 || r2 == 0.0);
-    double f = sqrt(-2.0 * log(r2) / r2);
-    g->gauss = f * x1;
-    g->has_gauss = 1;
-    return f * x2;
-}
-
-numc_array *numc_random_legacy_normal(numc_bitgen *g, double loc, double scale, int ndim,
-                                      const int64_t *shape) {
-    if (scale_negative(scale, "scale")) return NULL;
-    int64_t n = count_of(ndim, shape);
-    double *o = n < 0 ? NULL : scratch(NUMC_FLOAT64, n);
-    if (!o) return NULL;
-    for (int64_t i = 0; i < n; i++)
-        o[i] = loc + scale * legacy_gauss(g);
-    return finish(NUMC_FLOAT64, ndim, shape, o);
-}
-
-numc_array *numc_random_legacy_exponential(numc_bitgen *g, double scale, int ndim,
-                                           const int64_t *shape) {
-    if (scale_negative(scale, "scale")) return NULL;
-    int64_t n = count_of(ndim, shape);
-    double *o = n < 0 ? NULL : scratch(NUMC_FLOAT64, n);
-    if (!o) return NULL;
-    for (int64_t i = 0; i < n; i++)
-        o[i] = scale * -log(1.0 - numc_bitgen_next_double(g));
-    return finish(NUMC_FLOAT64, ndim, shape, o);
 }
 
 numc_array *numc_random_permutation_index(numc_bitgen *g, int64_t n) {
@@ -531,7 +454,7 @@ static int cdf_draws(numc_bitgen *g, const double *p, int64_t n, int64_t cnt, in
     for (int64_t i = 0; i < n; i++)
         cdf[i] /= acc;
     for (int64_t k = 0; k < cnt; k++) {
-        double u = numc_bitgen_next_double(g);
+        double u = np_bg_next_double(g);
         int64_t lo = 0, hi = n; /* first index with cdf > u */
         while (lo < hi) {
             int64_t mid = lo + (hi - lo) / 2;

@@ -8,6 +8,10 @@
 
 #define V(...) ((const double[]){__VA_ARGS__})
 
+static numc_array *scalar(double v) {
+    return numc_array_from_data(NUMC_FLOAT64, 0, NULL, &v);
+}
+
 int main(void) {
     static numc_bitgen g, saved;
     int64_t n3 = 3, n5 = 5, n2 = 2;
@@ -25,7 +29,9 @@ int main(void) {
 
     /* np.random.seed(7); standard_normal(3) leaves the pair's other half cached */
     numc_mt19937_seed(&g, 7);
-    CHECK(numc_random_legacy_normal(&g, 0.0, 1.0, 1, &n3), NUMC_FLOAT64, 1, &n3,
+    numc_array *loc = scalar(0.0), *one = scalar(1.0), *neg1 = scalar(-1.0), *negz = scalar(-0.0);
+    const numc_array *nrm[2] = {loc, one}, *bad[2] = {loc, neg1};
+    CHECK(numc_random_draw(&g, NUMC_RANDOM_NORMAL, nrm, true, 1, &n3), NUMC_FLOAT64, 1, &n3,
           V(1.690525703800356, -0.4659373705408328, 0.0328201636785844), 0);
     CHECK(g.has_gauss == 1 && g.gauss == 0.40751628299650783);
 
@@ -78,8 +84,15 @@ int main(void) {
     CHECK(g.pcg_state[0] == saved.pcg_state[0] && g.pcg_state[1] == saved.pcg_state[1]);
 
     /* bad parameters: NumPy's kinds and texts */
-    CHECK_ERROR(numc_random_legacy_normal(&g, 0.0, -1.0, 1, &n2), NUMC_ERR_VALUE, "scale < 0");
-    CHECK_ERROR(numc_random_legacy_exponential(&g, -0.0, 1, &n2), NUMC_ERR_VALUE, "scale < 0");
+    CHECK_ERROR(numc_random_draw(&g, NUMC_RANDOM_NORMAL, bad, true, 1, &n2), NUMC_ERR_VALUE,
+                "scale < 0");
+    const numc_array *bexp[1] = {negz};
+    CHECK_ERROR(numc_random_draw(&g, NUMC_RANDOM_EXPONENTIAL, bexp, true, 1, &n2), NUMC_ERR_VALUE,
+                "scale < 0");
+    numc_array_release(loc);
+    numc_array_release(one);
+    numc_array_release(neg1);
+    numc_array_release(negz);
     CHECK_ERROR(numc_random_uniform(&g, 0.0, INFINITY, 1, &n2), NUMC_ERR_OVERFLOW,
                 "high - low range exceeds valid bounds");
     numc_mt19937_seed(&g, 1);
