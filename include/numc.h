@@ -831,6 +831,35 @@ numc_array *numc_random_draw(numc_bitgen *g, numc_random_dist d, const numc_arra
  * (NumPy's float ziggurats; other distributions: TypeError). */
 numc_array *numc_random_draw_f32(numc_bitgen *g, numc_random_dist d, int ndim,
                                  const int64_t *shape);
+/* ---- stateless random (src/np/random-stateless.c) ----
+ * A key is a uint32 array of shape (2,). Draws are pure functions of the key
+ * built from the threefry2x32 primitive (Threefry-2x32, 20 rounds), so they
+ * are identical eagerly, traced, batched over keys by vmap, and on every
+ * device. Not NumPy's streams: numc's own, stable across releases. */
+numc_array *numc_random_key(uint64_t seed);
+/* num new keys, shape (num, 2). */
+numc_array *numc_random_split(const numc_array *key, int64_t num);
+/* A new key from a key and a 32-bit value. */
+numc_array *numc_random_fold_in(const numc_array *key, uint32_t data);
+/* Raw words of dtype uint32 or uint64. */
+numc_array *numc_random_bits(const numc_array *key, int ndim, const int64_t *shape,
+                             numc_dtype dt);
+/* Uniform in [minval, maxval) of a float dtype (half types via float32). */
+numc_array *numc_random_stateless_uniform(const numc_array *key, int ndim, const int64_t *shape,
+                                          numc_dtype dt, double minval, double maxval);
+/* mean + stddev * a standard normal (Box-Muller). */
+numc_array *numc_random_stateless_normal(const numc_array *key, int ndim, const int64_t *shape,
+                                         numc_dtype dt, double mean, double stddev);
+/* Integers in [minval, maxval) (a 64-bit word modulo the range, range <= 2**53). */
+numc_array *numc_random_stateless_integers(const numc_array *key, int ndim, const int64_t *shape,
+                                           int64_t minval, int64_t maxval, numc_dtype dt);
+/* bool draws, True with probability p (broadcast to shape). */
+numc_array *numc_random_stateless_bernoulli(const numc_array *key, const numc_array *p, int ndim,
+                                            const int64_t *shape);
+/* Category indices drawn with probabilities softmax(logits) along axis
+ * (the Gumbel-max trick); the axis is removed. */
+numc_array *numc_random_stateless_categorical(const numc_array *key, const numc_array *logits,
+                                              int64_t axis);
 /* ---- end of random ---- */
 
 /* ---- vectorizing map (vmap) ----

@@ -883,6 +883,195 @@ static PyTypeObject Generator_Type = {
     .tp_repr = gen_repr,
 };
 
+/* ---- stateless draws: keys and pure functions of them (src/np/random-stateless.c) ---- */
+
+static numc_array *key_arg(PyObject *o) {
+    numc_array *k = pynumc_asarray(o, NUMC_DTYPE_NONE);
+    if (!k && !PyErr_Occurred()) pynumc_raise();
+    return k;
+}
+
+static int shape_arg(PyObject *o, int64_t *shape, int *ndim) {
+    *ndim = 0;
+    return !o || o == Py_None ? 0 : pynumc_parse_shape(o, shape, ndim);
+}
+
+static PyObject *keyed(numc_array *key, numc_array *r) {
+    if (key) numc_array_release(key);
+    return r ? pynumc_wrap(r) : pynumc_raise();
+}
+
+static PyObject *py_key(PyObject *self, PyObject *args, PyObject *kw) {
+    static char *kwlist[] = {"seed", NULL};
+    PyObject *seed;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O:key", kwlist, &seed)) return NULL;
+    PyObject *ix = PyNumber_Index(seed);
+    if (!ix) return NULL;
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(ix, &overflow);
+    uint64_t u;
+    if (overflow > 0 || (overflow == 0 && v >= 0)) {
+        u = PyLong_AsUnsignedLongLong(ix);
+        if (u == (uint64_t)-1 && PyErr_Occurred()) {
+            Py_DECREF(ix);
+            return NULL;
+        }
+    } else if (overflow == 0) {
+        u = (uint64_t)v; /* negative seeds wrap modulo 2**64, as JAX's */
+    } else {
+        Py_DECREF(ix);
+        PyErr_SetString(PyExc_OverflowError, "key: seed must fit in 64 bits");
+        return NULL;
+    }
+    Py_DECREF(ix);
+    return keyed(NULL, numc_random_key(u));
+}
+
+static PyObject *py_split(PyObject *self, PyObject *args, PyObject *kw) {
+    static char *kwlist[] = {"key", "num", NULL};
+    PyObject *ko;
+    Py_ssize_t num = 2;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|n:split", kwlist, &ko, &num)) return NULL;
+    numc_array *k = key_arg(ko);
+    return k ? keyed(k, numc_random_split(k, num)) : NULL;
+}
+
+static PyObject *py_fold_in(PyObject *self, PyObject *args, PyObject *kw) {
+    static char *kwlist[] = {"key", "data", NULL};
+    PyObject *ko;
+    unsigned long long data;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OK:fold_in", kwlist, &ko, &data)) return NULL;
+    numc_array *k = key_arg(ko);
+    return k ? keyed(k, numc_random_fold_in(k, (uint32_t)data)) : NULL;
+}
+
+/* (key, shape=(), dtype=...) shared by bits / uniform / normal / integers */
+static int keyed_args(PyObject *ko, PyObject *sh, PyObject *dto, numc_dtype dflt, numc_array **k,
+                      int64_t *shape, int *ndim, numc_dtype *dt) {
+    *dt = dflt;
+    if (shape_arg(sh, shape, ndim) < 0) return -1;
+    if (dto && dto != Py_None && pynumc_parse_dtype(dto, dt) < 0) return -1;
+    *k = key_arg(ko);
+    return *k ? 0 : -1;
+}
+
+static PyObject *py_bits(PyObject *self, PyObject *args, PyObject *kw) {
+    static char *kwlist[] = {"key", "shape", "dtype", NULL};
+    PyObject *ko, *sh = NULL, *dto = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OO:bits", kwlist, &ko, &sh, &dto)) return NULL;
+    numc_array *k;
+    int64_t shape[NUMC_MAX_DIMS];
+    int nd;
+    numc_dtype dt;
+    if (keyed_args(ko, sh, dto, NUMC_UINT32, &k, shape, &nd, &dt) < 0) return NULL;
+    return keyed(k, numc_random_bits(k, nd, shape, dt));
+}
+
+static PyObject *py_stateless_uniform(PyObject *self, PyObject *args, PyObject *kw) {
+    static char *kwlist[] = {"key", "shape", "dtype", "minval", "maxval", NULL};
+    PyObject *ko, *sh = NULL, *dto = NULL;
+    double lo = 0.0, hi = 1.0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OOdd:stateless_uniform", kwlist, &ko, &sh, &dto,
+                                     &lo, &hi))
+        return NULL;
+    numc_array *k;
+    int64_t shape[NUMC_MAX_DIMS];
+    int nd;
+    numc_dtype dt;
+    if (keyed_args(ko, sh, dto, NUMC_FLOAT64, &k, shape, &nd, &dt) < 0) return NULL;
+    return keyed(k, numc_random_stateless_uniform(k, nd, shape, dt, lo, hi));
+}
+
+static PyObject *py_stateless_normal(PyObject *self, PyObject *args, PyObject *kw) {
+    static char *kwlist[] = {"key", "shape", "dtype", "mean", "stddev", NULL};
+    PyObject *ko, *sh = NULL, *dto = NULL;
+    double mean = 0.0, sd = 1.0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OOdd:stateless_normal", kwlist, &ko, &sh, &dto,
+                                     &mean, &sd))
+        return NULL;
+    numc_array *k;
+    int64_t shape[NUMC_MAX_DIMS];
+    int nd;
+    numc_dtype dt;
+    if (keyed_args(ko, sh, dto, NUMC_FLOAT64, &k, shape, &nd, &dt) < 0) return NULL;
+    return keyed(k, numc_random_stateless_normal(k, nd, shape, dt, mean, sd));
+}
+
+static PyObject *py_stateless_integers(PyObject *self, PyObject *args, PyObject *kw) {
+    static char *kwlist[] = {"key", "shape", "minval", "maxval", "dtype", NULL};
+    PyObject *ko, *sh, *dto = NULL;
+    long long lo, hi;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOLL|O:stateless_integers", kwlist, &ko, &sh, &lo,
+                                     &hi, &dto))
+        return NULL;
+    numc_array *k;
+    int64_t shape[NUMC_MAX_DIMS];
+    int nd;
+    numc_dtype dt;
+    if (keyed_args(ko, sh, dto, NUMC_INT64, &k, shape, &nd, &dt) < 0) return NULL;
+    return keyed(k, numc_random_stateless_integers(k, nd, shape, lo, hi, dt));
+}
+
+static PyObject *py_stateless_bernoulli(PyObject *self, PyObject *args, PyObject *kw) {
+    static char *kwlist[] = {"key", "p", "shape", NULL};
+    PyObject *ko, *po = NULL, *sh = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OO:stateless_bernoulli", kwlist, &ko, &po, &sh))
+        return NULL;
+    double half = 0.5;
+    numc_array *p = po ? pynumc_asarray(po, NUMC_DTYPE_NONE)
+                       : numc_array_from_data(NUMC_FLOAT64, 0, NULL, &half);
+    if (!p) return PyErr_Occurred() ? NULL : pynumc_raise();
+    int64_t shape[NUMC_MAX_DIMS];
+    int nd = 0;
+    if (!sh || sh == Py_None) { /* p's shape */
+        nd = numc_array_ndim(p);
+        memcpy(shape, numc_array_shape(p), sizeof(int64_t) * (size_t)nd);
+    } else if (shape_arg(sh, shape, &nd) < 0) {
+        numc_array_release(p);
+        return NULL;
+    }
+    numc_array *k = key_arg(ko), *r = k ? numc_random_stateless_bernoulli(k, p, nd, shape) : NULL;
+    numc_array_release(p);
+    if (!k) return NULL;
+    return keyed(k, r);
+}
+
+static PyObject *py_stateless_categorical(PyObject *self, PyObject *args, PyObject *kw) {
+    static char *kwlist[] = {"key", "logits", "axis", NULL};
+    PyObject *ko, *lo;
+    Py_ssize_t axis = -1;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|n:stateless_categorical", kwlist, &ko, &lo,
+                                     &axis))
+        return NULL;
+    numc_array *lg = pynumc_asarray(lo, NUMC_DTYPE_NONE);
+    if (!lg) return PyErr_Occurred() ? NULL : pynumc_raise();
+    numc_array *k = key_arg(ko), *r = k ? numc_random_stateless_categorical(k, lg, axis) : NULL;
+    numc_array_release(lg);
+    if (!k) return NULL;
+    return keyed(k, r);
+}
+
+#define PYNUMC_STATELESS_ROWS_                                                                     \
+    {"key", PYNUMC_FN(py_key), METH_VARARGS | METH_KEYWORDS,                                       \
+     "key(seed): a key (uint32 array of shape (2,)) for the stateless draws."},                  \
+        {"split", PYNUMC_FN(py_split), METH_VARARGS | METH_KEYWORDS,                               \
+         "split(key, num=2): num new keys, shape (num, 2)."},                                      \
+        {"fold_in", PYNUMC_FN(py_fold_in), METH_VARARGS | METH_KEYWORDS,                           \
+         "fold_in(key, data): a new key from a key and a 32-bit integer."},                        \
+        {"bits", PYNUMC_FN(py_bits), METH_VARARGS | METH_KEYWORDS,                                 \
+         "bits(key, shape=(), dtype=uint32): raw random words."},                                  \
+        {"stateless_uniform", PYNUMC_FN(py_stateless_uniform), METH_VARARGS | METH_KEYWORDS,       \
+         "stateless_uniform(key, shape=(), dtype=float64, minval=0.0, maxval=1.0)."},              \
+        {"stateless_normal", PYNUMC_FN(py_stateless_normal), METH_VARARGS | METH_KEYWORDS,         \
+         "stateless_normal(key, shape=(), dtype=float64, mean=0.0, stddev=1.0)."},                 \
+        {"stateless_integers", PYNUMC_FN(py_stateless_integers), METH_VARARGS | METH_KEYWORDS,     \
+         "stateless_integers(key, shape, minval, maxval, dtype=int64)."},                          \
+        {"stateless_bernoulli", PYNUMC_FN(py_stateless_bernoulli), METH_VARARGS | METH_KEYWORDS,   \
+         "stateless_bernoulli(key, p=0.5, shape=None): bools, True with probability p."},          \
+        {"stateless_categorical", PYNUMC_FN(py_stateless_categorical),                             \
+         METH_VARARGS | METH_KEYWORDS,                                                             \
+         "stateless_categorical(key, logits, axis=-1): indices drawn from softmax(logits)."},
+
 static PyMethodDef random_methods[] = {
     {"seed", PYNUMC_FN(py_seed), METH_VARARGS | METH_KEYWORDS, "seed(seed=None)."},
     {"get_state", PYNUMC_FN(py_get_state), METH_VARARGS | METH_KEYWORDS,
@@ -903,7 +1092,7 @@ static PyMethodDef random_methods[] = {
     {"shuffle", py_shuffle, METH_O, "shuffle(x): in place (the handle is rebound)."},
     {"default_rng", PYNUMC_FN(py_default_rng), METH_VARARGS | METH_KEYWORDS,
      "default_rng(seed=None): a Generator on PCG64 seeded through SeedSequence."},
-    NUMC_RANDOM_DIST_LIST(PYNUMC_RD_LEG_){NULL, NULL, 0, NULL},
+    NUMC_RANDOM_DIST_LIST(PYNUMC_RD_LEG_) PYNUMC_STATELESS_ROWS_{NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef random_def = {

@@ -288,6 +288,14 @@ numc_status numc_prim_infer(numc_prim p, int nin, const numc_array *const *in,
         aval_of(in[0], &out[0]);
         aval_of(in[1], &out[1]);
         return NUMC_OK;
+    case NUMC_PRIM_THREEFRY2X32:
+        for (int k = 0; k < 4; k++) {
+            if (in[k]->dtype != NUMC_UINT32) return bad(p, "operands must be uint32");
+            if (!same_shape(in[0], in[k])) return bad(p, "operands must have one shape");
+        }
+        aval_of(in[0], &out[0]);
+        aval_of(in[0], &out[1]);
+        return NUMC_OK;
     case NUMC_PRIM_CONSTANT:
         if (!pr || !pr->ptr) return bad(p, "missing value");
         aval_of((const numc_array *)pr->ptr, out);

@@ -886,6 +886,24 @@ static numc_status batch_sort(numc_batch_ctx *c) {
     return st;
 }
 
+/* ---- threefry2x32: elementwise over four operands, two results ---- */
+static numc_status batch_threefry2x32(numc_batch_ctx *c) {
+    int d = first_batched(c);
+    const numc_array *ops[4];
+    for (int i = 0; i < 4; i++)
+        ops[i] = c->bdim[i] == d ? c->in[i] : at(c, i, d);
+    for (int i = 0; i < 4; i++)
+        if (!ops[i]) return put(c, 0, NULL, d);
+    numc_array *r[2] = {NULL, NULL};
+    numc_status st = numc_bind(NUMC_PRIM_THREEFRY2X32, 4, ops, c->pr, r);
+    if (st) return st;
+    st = put(c, 0, r[0], d);
+    if (!st) st = put(c, 1, r[1], d);
+    numc_array_release(r[0]);
+    numc_array_release(r[1]);
+    return st;
+}
+
 /* ---- the table ---- */
 #define batch_constant batch_no_operands
 #define batch_iota batch_no_operands

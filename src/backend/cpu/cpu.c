@@ -1,5 +1,5 @@
 /* cpu.c — the CPU device's exec entry: routes each primitive to its kernel
- * family (elementwise, layout, reduce, scan, dot, index, sort). */
+ * family (elementwise, layout, reduce, scan, dot, index, sort, threefry). */
 #include "cpu.h"
 
 numc_status numc_cpu_exec(numc_device *d, numc_prim p, int nin, const numc_array *const *in,
@@ -23,6 +23,8 @@ numc_status numc_cpu_exec(numc_device *d, numc_prim p, int nin, const numc_array
         return numc_cpu_index(p, nin, in, params, out);
     case NUMC_PRIM_SORT:
         return numc_cpu_sort(p, nin, in, params, out);
+    case NUMC_PRIM_THREEFRY2X32:
+        return numc_cpu_threefry(p, nin, in, params, out);
     case NUMC_PRIM_STOP_GRADIENT:
         return numc_cpu_copy(in[0], out[0]);
     default:

@@ -49,5 +49,8 @@ numc_status numc_cpu_index(numc_prim p, int nin, const numc_array *const *in,
 /* sort.c: sort (stable, along one axis, keys carrying a second operand). */
 numc_status numc_cpu_sort(numc_prim p, int nin, const numc_array *const *in,
                           const numc_params *params, numc_array *const *out);
+/* threefry.c: threefry2x32 (the counter-based generator of numc.random's keys). */
+numc_status numc_cpu_threefry(numc_prim p, int nin, const numc_array *const *in,
+                              const numc_params *params, numc_array *const *out);
 
 #endif
