@@ -143,24 +143,18 @@ static numc_array *fft1(const char *who, const numc_array *a, int64_t n, int64_t
     return np_ret(&s, y);
 }
 
-numc_array *numc_fft_fft(const numc_array *a, int64_t n, int64_t axis, numc_fft_norm norm) {
-    return fft1("fft", a, n, axis, norm, K_C2C, false, false);
-}
-numc_array *numc_fft_ifft(const numc_array *a, int64_t n, int64_t axis, numc_fft_norm norm) {
-    return fft1("ifft", a, n, axis, norm, K_C2C, true, false);
-}
-numc_array *numc_fft_rfft(const numc_array *a, int64_t n, int64_t axis, numc_fft_norm norm) {
-    return fft1("rfft", a, n, axis, norm, K_R2C, false, false);
-}
-numc_array *numc_fft_irfft(const numc_array *a, int64_t n, int64_t axis, numc_fft_norm norm) {
-    return fft1("irfft", a, n, axis, norm, K_C2R, true, false);
-}
-numc_array *numc_fft_hfft(const numc_array *a, int64_t n, int64_t axis, numc_fft_norm norm) {
-    return fft1("hfft", a, n, axis, norm, K_C2R, true, true);
-}
-numc_array *numc_fft_ihfft(const numc_array *a, int64_t n, int64_t axis, numc_fft_norm norm) {
-    return fft1("ihfft", a, n, axis, norm, K_R2C, false, true);
-}
+#define FFT1_API(name, kind, inv, herm)                                                            \
+    numc_array *numc_fft_##name(const numc_array *a, int64_t n, int64_t axis,                      \
+                                numc_fft_norm norm) {                                              \
+        return fft1(#name, a, n, axis, norm, kind, inv, herm);                                     \
+    }
+FFT1_API(fft, K_C2C, false, false)
+FFT1_API(ifft, K_C2C, true, false)
+FFT1_API(rfft, K_R2C, false, false)
+FFT1_API(irfft, K_C2R, true, false)
+FFT1_API(hfft, K_C2R, true, true)
+FFT1_API(ihfft, K_R2C, false, true)
+#undef FFT1_API
 
 /* ---- n-d: NumPy's _cook_nd_args ---- */
 

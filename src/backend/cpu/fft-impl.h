@@ -6,7 +6,8 @@
  * transform; odd lengths through a full complex one). Twiddles come from
  * fft.c's long-double table and are rounded once to R.
  *
- * Expected before inclusion: R, C (struct {R r, i;}), FN(name).
+ * Expected before inclusion: R, C (struct {R r, i;}), FN(name); undefined
+ * again at the end. It brings fft-lines.h (the per-axis line loop) along.
  * Not a public header: only fft.c includes it. */
 
 static inline C FN(cadd)(C a, C b) {
@@ -93,6 +94,75 @@ FN(pass_body)(const int ip, int64_t ido, int64_t l1, const C *restrict cc, C *re
                     CH(i, k, 2) = u2;
                     CH(i, k, 3) = u3;
                 }
+            } else if (ip == 8) {
+                /* two radix-4 halves (even / odd inputs), the odd one turned
+                 * by W8^m */
+                C c0 = CC(i, 0, k), c1 = CC(i, 1, k), c2 = CC(i, 2, k), c3 = CC(i, 3, k);
+                C c4 = CC(i, 4, k), c5 = CC(i, 5, k), c6 = CC(i, 6, k), c7 = CC(i, 7, k);
+                C e0 = FN(cadd)(c0, c4), e1 = FN(csub)(c0, c4);
+                C e2 = FN(cadd)(c2, c6), e3 = FN(csub)(c2, c6);
+                C o0 = FN(cadd)(c1, c5), o1 = FN(csub)(c1, c5);
+                C o2 = FN(cadd)(c3, c7), o3 = FN(csub)(c3, c7);
+                C re3 = fwd ? (C){e3.i, -e3.r} : (C){-e3.i, e3.r};
+                C ro3 = fwd ? (C){o3.i, -o3.r} : (C){-o3.i, o3.r};
+                C a[4] = {FN(cadd)(e0, e2), FN(cadd)(e1, re3), FN(csub)(e0, e2), FN(csub)(e1, re3)};
+                C b0 = FN(cadd)(o0, o2), b1 = FN(cadd)(o1, ro3), b2 = FN(csub)(o0, o2),
+                  b3 = FN(csub)(o1, ro3);
+                const R h = (R)0.707106781186547524400844362104849039L;
+                C b[4];
+                b[0] = b0;
+                b[1] = fwd ? (C){h * (b1.r + b1.i), h * (b1.i - b1.r)}
+                           : (C){h * (b1.r - b1.i), h * (b1.r + b1.i)};
+                b[2] = fwd ? (C){b2.i, -b2.r} : (C){-b2.i, b2.r};
+                b[3] = fwd ? (C){h * (b3.i - b3.r), -h * (b3.r + b3.i)}
+                           : (C){-h * (b3.r + b3.i), h * (b3.r - b3.i)};
+                for (int m = 0; m < 4; m++) {
+                    C lo = FN(cadd)(a[m], b[m]), hi = FN(csub)(a[m], b[m]);
+                    if (twid && m > 0) lo = FN(ctw)(lo, TW(i, m), fwd);
+                    CH(i, k, m) = lo;
+                    CH(i, k, m + 4) = twid ? FN(ctw)(hi, TW(i, m + 4), fwd) : hi;
+                }
+            } else if (ip == 3) {
+                const R s3 = (R)(fwd ? -0.866025403784438646763723170752936183L
+                                     : 0.866025403784438646763723170752936183L);
+                C c0 = CC(i, 0, k), c1 = CC(i, 1, k), c2 = CC(i, 2, k);
+                C t1 = FN(cadd)(c1, c2), t2 = FN(csub)(c1, c2);
+                C ca = {c0.r - (R)0.5 * t1.r, c0.i - (R)0.5 * t1.i};
+                C cb = {-s3 * t2.i, s3 * t2.r};
+                C u1 = FN(cadd)(ca, cb), u2 = FN(csub)(ca, cb);
+                CH(i, k, 0) = FN(cadd)(c0, t1);
+                CH(i, k, 1) = twid ? FN(ctw)(u1, TW(i, 1), fwd) : u1;
+                CH(i, k, 2) = twid ? FN(ctw)(u2, TW(i, 2), fwd) : u2;
+            } else if (ip == 5) {
+                const R r1 = (R)0.309016994374947424102293417182819059L,
+                        r2 = (R)-0.809016994374947424102293417182819059L;
+                const R sg = fwd ? (R)-1 : (R)1;
+                const R i1 = sg * (R)0.951056516295153572116439333379382143L,
+                        i2 = sg * (R)0.587785252292473129168705954639072769L;
+                C c0 = CC(i, 0, k), c1 = CC(i, 1, k), c2 = CC(i, 2, k), c3 = CC(i, 3, k),
+                  c4 = CC(i, 4, k);
+                C t1 = FN(cadd)(c1, c4), t4 = FN(csub)(c1, c4);
+                C t2 = FN(cadd)(c2, c3), t3 = FN(csub)(c2, c3);
+                CH(i, k, 0) = (C){c0.r + t1.r + t2.r, c0.i + t1.i + t2.i};
+                C ca = {c0.r + r1 * t1.r + r2 * t2.r, c0.i + r1 * t1.i + r2 * t2.i};
+                /* i (i1 t4 + i2 t3) */
+                C cb = {-(i1 * t4.i + i2 * t3.i), i1 * t4.r + i2 * t3.r};
+                C da = {c0.r + r2 * t1.r + r1 * t2.r, c0.i + r2 * t1.i + r1 * t2.i};
+                /* i (i2 t4 - i1 t3) */
+                C db = {-(i2 * t4.i - i1 * t3.i), i2 * t4.r - i1 * t3.r};
+                C u1 = FN(cadd)(ca, cb), u4 = FN(csub)(ca, cb);
+                C u2 = FN(cadd)(da, db), u3 = FN(csub)(da, db);
+                if (twid) {
+                    CH(i, k, 1) = FN(ctw)(u1, TW(i, 1), fwd);
+                    CH(i, k, 2) = FN(ctw)(u2, TW(i, 2), fwd);
+                    CH(i, k, 3) = FN(ctw)(u3, TW(i, 3), fwd);
+                    CH(i, k, 4) = FN(ctw)(u4, TW(i, 4), fwd);
+                } else {
+                    CH(i, k, 1) = u1;
+                    CH(i, k, 2) = u2;
+                    CH(i, k, 3) = u3;
+                    CH(i, k, 4) = u4;
+                }
             } else {
                 /* odd ip: pairs (j, ip-j) share cos and flip sin */
                 C t0 = CC(i, 0, k);
@@ -136,13 +206,24 @@ FN(pass_body)(const int ip, int64_t ido, int64_t l1, const C *restrict cc, C *re
 #undef CH
 #undef TW
 
-static void FN(pass)(int ip, int64_t ido, int64_t l1, const C *cc, C *ch, const C *tw, const C *cs,
-                     int fwd, int64_t k0, int64_t k1, int64_t i0, int64_t i1) {
+/* AVX2 where the CPU has it (chosen once, at load), the x86-64 baseline
+ * otherwise */
+FFT_CLONES static void FN(pass)(int ip, int64_t ido, int64_t l1, const C *cc, C *ch, const C *tw,
+                                const C *cs, int fwd, int64_t k0, int64_t k1, int64_t i0,
+                                int64_t i1) {
+    /* specialised on the radix, the direction and ido == 1 (the last
+     * passes: no twiddles, one element per butterfly) */
 #define PASS_CASE(IP)                                                                              \
-    if (fwd)                                                                                       \
+    if (ido == 1) {                                                                                \
+        if (fwd)                                                                                   \
+            FN(pass_body)(IP, 1, l1, cc, ch, tw, cs, 1, k0, k1, 0, 1);                             \
+        else                                                                                       \
+            FN(pass_body)(IP, 1, l1, cc, ch, tw, cs, 0, k0, k1, 0, 1);                             \
+    } else if (fwd) {                                                                              \
         FN(pass_body)(IP, ido, l1, cc, ch, tw, cs, 1, k0, k1, i0, i1);                             \
-    else                                                                                           \
+    } else {                                                                                       \
         FN(pass_body)(IP, ido, l1, cc, ch, tw, cs, 0, k0, k1, i0, i1);                             \
+    }                                                                                              \
     return;
     switch (ip) {
     case 2:
@@ -155,6 +236,8 @@ static void FN(pass)(int ip, int64_t ido, int64_t l1, const C *cc, C *ch, const 
         PASS_CASE(5)
     case 7:
         PASS_CASE(7)
+    case 8:
+        PASS_CASE(8)
     default:
         PASS_CASE(ip)
     }
@@ -474,3 +557,9 @@ static void FN(c2r_exec)(const FN(rplan) * r, const C *X, R *x, C *scratch) {
     FN(cplan_exec)(r->c, z, z, s2, 0);
     memcpy(x, z, sizeof(R) * (size_t)n);
 }
+
+#include "fft-lines.h"
+
+#undef R
+#undef C
+#undef FN

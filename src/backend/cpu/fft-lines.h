@@ -1,5 +1,5 @@
-/* fft-lines.h — fft.c's per-axis line loop, included once per precision
- * (R, C, FN as for fft-impl.h): groups [gb, ge) of a stage's lines are
+/* fft-lines.h — fft.c's per-axis line loop, included by fft-impl.h once per
+ * precision (R, C, FN): groups [gb, ge) of a stage's lines are
  * transformed straight between input and output when both are contiguous
  * along the axis, otherwise gathered (group lines side by side), transformed
  * and scattered with the stage's scale. Not a public header. */

@@ -1,7 +1,7 @@
 /* fft.c — the fft primitive's CPU kernel and numc's own FFT (BSD: no FFTW).
  *
  * Engine (fft-impl.h, instantiated for float and double): mixed-radix
- * Stockham passes of radix 4, 2, 3, 5 and generic odd radices, Bluestein's
+ * Stockham passes of radix 8, 4, 2, 3, 5 and generic odd radices, Bluestein's
  * algorithm where a large prime factor would make the direct transform slow,
  * and real transforms through a half-length complex one. Twiddles are
  * computed in long double from exact fractions k/n (quadrant-reduced, then a
@@ -20,6 +20,12 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__AVX2__)
+#define FFT_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define FFT_CLONES
+#endif
 
 #define FFT_MAX_FACTORS 64
 #define FFT_MAX_GENERIC 127 /* largest odd radix done directly */
@@ -100,10 +106,14 @@ static inline void fft_sctab_get(const fft_sctab *t, int64_t k, long double *re,
 
 /* ---- lengths ---- */
 
-/* Radix-4 passes first (fewest passes), then 2, 3, 5 and odd primes. */
+/* Radix-8 passes first (fewest passes), then 4 or 2, 3, 5 and odd primes. */
 static int fft_factorize(int64_t n, int *f) {
     int nf = 0;
-    while (n % 4 == 0) {
+    while (n % 8 == 0) {
+        f[nf++] = 8;
+        n /= 8;
+    }
+    if (n % 4 == 0) {
         f[nf++] = 4;
         n /= 4;
     }
@@ -165,8 +175,10 @@ static double fft_cost(int64_t n) {
 static bool fft_use_bluestein(int64_t n) {
     if (n < 50) return fft_largest_factor(n) > FFT_MAX_GENERIC;
     if (fft_largest_factor(n) > FFT_MAX_GENERIC) return true;
+    /* Bluestein rounds more (two transforms of ~2n, the chirps): it must
+     * win clearly */
     int64_t m = fft_good_size(2 * n - 1);
-    return 2.0 * fft_cost(m) * 1.5 < fft_cost(n);
+    return 2.0 * fft_cost(m) * 2.0 < fft_cost(n);
 }
 
 /* ---- the engine, once per precision ---- */
@@ -178,21 +190,34 @@ typedef struct {
     double r, i;
 } fft_cd;
 
+/* ---- one axis ---- */
+
+enum { FFT_C2C = 0, FFT_R2C = 1, FFT_C2R = 2 };
+
+typedef struct {
+    int mode, fwd;
+    int64_t n, lin, lout; /* transform length; elements read / written per line */
+    const char *src;
+    char *dst;
+    int64_t ss, ds; /* byte strides along the axis */
+    int no;         /* the other dims */
+    int64_t oshape[NUMC_MAX_DIMS], sst[NUMC_MAX_DIMS], dst_st[NUMC_MAX_DIMS];
+    int64_t nlines, group;
+    double scale;
+    const void *plan;
+    int64_t scratch; /* complex elements the plan needs */
+    bool failed;
+} fft_stage;
+
 #define R float
 #define C fft_cf
 #define FN(x) x##_f
 #include "fft-impl.h"
-#undef R
-#undef C
-#undef FN
 
 #define R double
 #define C fft_cd
 #define FN(x) x##_d
 #include "fft-impl.h"
-#undef R
-#undef C
-#undef FN
 
 /* ---- the plan cache ---- */
 
@@ -274,41 +299,6 @@ static void fft_plan_put(void *p, int real, int dbl, int slot) {
     fft_cache[slot].refs--;
     pthread_mutex_unlock(&fft_lock);
 }
-
-/* ---- one axis ---- */
-
-enum { FFT_C2C = 0, FFT_R2C = 1, FFT_C2R = 2 };
-
-typedef struct {
-    int mode, fwd;
-    int64_t n, lin, lout; /* transform length; elements read / written per line */
-    const char *src;
-    char *dst;
-    int64_t ss, ds; /* byte strides along the axis */
-    int no;         /* the other dims */
-    int64_t oshape[NUMC_MAX_DIMS], sst[NUMC_MAX_DIMS], dst_st[NUMC_MAX_DIMS];
-    int64_t nlines, group;
-    double scale;
-    const void *plan;
-    int64_t scratch; /* complex elements the plan needs */
-    bool failed;
-} fft_stage;
-
-#define R float
-#define C fft_cf
-#define FN(x) x##_f
-#include "fft-lines.h"
-#undef R
-#undef C
-#undef FN
-
-#define R double
-#define C fft_cd
-#define FN(x) x##_d
-#include "fft-lines.h"
-#undef R
-#undef C
-#undef FN
 
 static numc_status fft_run_stage(fft_stage *st, bool dbl, int64_t esz_in, int64_t esz_out) {
     /* neighbouring lines travel together when the axis is strided */
