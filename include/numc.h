@@ -1084,6 +1084,52 @@ numc_graph *numc_function_entry_graph(const numc_function_entry *e);
 void *numc_function_entry_data(const numc_function_entry *e);
 void numc_function_entry_set_data(numc_function_entry *e, void *data, void (*data_free)(void *));
 
+/* ---- numc.fft (issue 9) ----
+ * numpy.fft on numc's own FFT (mixed radix 2/3/4/5/odd, Bluestein for large
+ * prime factors; O(n log n) for every length). Results are complex64 for
+ * float32/float16/complex64 input and complex128 otherwise (irfft and hfft:
+ * the matching real type), as NumPy 2. Every transform is one `fft`
+ * primitive, so it differentiates (JAX's rules), batches and traces.
+ * n / s entries: NUMC_FFT_DEFAULT is NumPy's None (the 1-D default length);
+ * in s, -1 is NumPy's "the whole axis". axes == NULL is None (fft2 & co.:
+ * the last two axes). */
+#define NUMC_FFT_DEFAULT INT64_MIN
+typedef enum {
+    NUMC_FFT_NORM_BACKWARD = 0, /* "backward" (and None): 1/n on the inverse */
+    NUMC_FFT_NORM_ORTHO = 1,    /* 1/sqrt(n) both ways */
+    NUMC_FFT_NORM_FORWARD = 2,  /* 1/n on the forward transform */
+} numc_fft_norm;
+numc_array *numc_fft_fft(const numc_array *a, int64_t n, int64_t axis, numc_fft_norm norm);
+numc_array *numc_fft_ifft(const numc_array *a, int64_t n, int64_t axis, numc_fft_norm norm);
+numc_array *numc_fft_rfft(const numc_array *a, int64_t n, int64_t axis, numc_fft_norm norm);
+numc_array *numc_fft_irfft(const numc_array *a, int64_t n, int64_t axis, numc_fft_norm norm);
+numc_array *numc_fft_hfft(const numc_array *a, int64_t n, int64_t axis, numc_fft_norm norm);
+numc_array *numc_fft_ihfft(const numc_array *a, int64_t n, int64_t axis, numc_fft_norm norm);
+numc_array *numc_fft_fftn(const numc_array *a, const int64_t *s, int ns, const int64_t *axes,
+                          int naxes, numc_fft_norm norm);
+numc_array *numc_fft_ifftn(const numc_array *a, const int64_t *s, int ns, const int64_t *axes,
+                           int naxes, numc_fft_norm norm);
+numc_array *numc_fft_rfftn(const numc_array *a, const int64_t *s, int ns, const int64_t *axes,
+                           int naxes, numc_fft_norm norm);
+numc_array *numc_fft_irfftn(const numc_array *a, const int64_t *s, int ns, const int64_t *axes,
+                            int naxes, numc_fft_norm norm);
+numc_array *numc_fft_fft2(const numc_array *a, const int64_t *s, int ns, const int64_t *axes,
+                          int naxes, numc_fft_norm norm);
+numc_array *numc_fft_ifft2(const numc_array *a, const int64_t *s, int ns, const int64_t *axes,
+                           int naxes, numc_fft_norm norm);
+numc_array *numc_fft_rfft2(const numc_array *a, const int64_t *s, int ns, const int64_t *axes,
+                           int naxes, numc_fft_norm norm);
+numc_array *numc_fft_irfft2(const numc_array *a, const int64_t *s, int ns, const int64_t *axes,
+                            int naxes, numc_fft_norm norm);
+/* Sample frequencies (float64): fftfreq's [0, 1, ..., -2, -1] / (n d) and
+ * rfftfreq's [0, 1, ..., n/2] / (n d); n == 0 or d == 0 raise
+ * ZeroDivisionError ("float division by zero") as NumPy's do. */
+numc_array *numc_fft_fftfreq(int64_t n, double d);
+numc_array *numc_fft_rfftfreq(int64_t n, double d);
+/* Rolls the zero frequency to the centre (and back) along axes (NULL: all). */
+numc_array *numc_fft_fftshift(const numc_array *x, const int64_t *axes, int naxes);
+numc_array *numc_fft_ifftshift(const numc_array *x, const int64_t *axes, int naxes);
+
 #ifdef __cplusplus
 }
 #endif

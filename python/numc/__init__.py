@@ -10,6 +10,8 @@ from ._numc import *  # noqa: F401,F403
 from ._numc import _spec  # noqa: F401  (the spec table, for the test suite)
 from ._numc import _sort_method  # noqa: F401  (ndarray.sort's spec row)
 from ._numc import random  # noqa: F401  (numc.random, a submodule made in C)
+# ---- fft (issue 9) ----
+from ._numc import fft  # noqa: F401  (numc.fft, a submodule made in C)
 
 e = _math.e
 pi = _math.pi
@@ -56,4 +58,5 @@ _register_threadpoolctl()
 
 _sys_modules = __import__("sys").modules
 _sys_modules[__name__ + ".random"] = random  # so `import numc.random` finds it
+_sys_modules[__name__ + ".fft"] = fft  # ---- fft (issue 9) ----
 del _sys_modules

@@ -22,5 +22,7 @@ int pynumc_init_function(PyObject *m);   /* function.c */
 int pynumc_init_control(PyObject *m);    /* control.c */
 int pynumc_init_vmap(PyObject *m);       /* vmap.c */
 int pynumc_init_random(PyObject *m);     /* random.c: the numc.random submodule */
+/* ---- fft (issue 9) ---- */
+int pynumc_init_fft(PyObject *m); /* fft.c: the numc.fft submodule */
 
 #endif

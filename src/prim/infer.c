@@ -351,6 +351,9 @@ numc_status numc_prim_infer(numc_prim p, int nin, const numc_array *const *in,
             if (in[1]->shape[i] > x->shape[i]) return bad(p, "update larger than operand");
         aval_of(x, out);
         return NUMC_OK;
+    /* ---- fft (issue 9) ---- */
+    case NUMC_PRIM_FFT:
+        return numc_prim_infer_fft(x, pr, out);
     default:
         /* primitives whose inference needs more than their operands (their
          * bodies) register it in their rule record */

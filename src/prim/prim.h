@@ -114,4 +114,7 @@ static inline numc_vjp_rule numc_prim_vjp(numc_prim p) {
  * for variable-output primitives); -1 with the error set if malformed. */
 int numc_prim_nout(numc_prim p, const numc_params *params);
 
+/* ---- fft (issue 9): the fft primitive's inference (fft.c) ---- */
+numc_status numc_prim_infer_fft(const numc_array *x, const numc_params *pr, numc_aval *out);
+
 #endif

@@ -987,6 +987,8 @@ static numc_status batch_threefry2x32(numc_batch_ctx *c) {
 #define batch_cumprod batch_scan
 #define batch_cummax batch_scan
 #define batch_cummin batch_scan
+/* ---- fft (issue 9) ---- */
+#define batch_fft numc_rules_fft_batch /* fft.c */
 
 const numc_batch_rule numc_rules_batch[NUMC_PRIM_COUNT] = {
 #define X(E, name, nin, nout, flags) [NUMC_PRIM_##E] = batch_##name,

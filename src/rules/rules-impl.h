@@ -71,4 +71,10 @@ numc_array *numc_ctl_const(numc_dtype dt, double v);
 /* x (0-d) broadcast to (nd, shape), bound; NULL x passes through. */
 numc_array *numc_ctl_bcast_to(const numc_array *x, int nd, const int64_t *shape);
 
+/* ---- fft (issue 9): the fft primitive's rules (fft.c) ---- */
+numc_status numc_rules_fft_vjp(const numc_params *params, int nin, const numc_array *const *in,
+                               int nout, const numc_array *const *out,
+                               const numc_array *const *ct_out, numc_array **ct_in);
+numc_status numc_rules_fft_batch(numc_batch_ctx *c);
+
 #endif

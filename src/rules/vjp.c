@@ -957,6 +957,8 @@ static numc_status vjp_sort(const numc_params *pr, int nin, const numc_array *co
 #define vjp_cond VJP_NONE
 #define vjp_while VJP_NONE
 #define vjp_scan_loop VJP_NONE
+/* ---- fft (issue 9) ---- */
+#define vjp_fft numc_rules_fft_vjp /* fft.c */
 
 const numc_vjp_rule numc_rules_vjp[NUMC_PRIM_COUNT] = {
 #define X(E, name, nin, nout, flags) [NUMC_PRIM_##E] = vjp_##name,

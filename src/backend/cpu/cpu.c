@@ -27,6 +27,9 @@ numc_status numc_cpu_exec(numc_device *d, numc_prim p, int nin, const numc_array
         return numc_cpu_threefry(p, nin, in, params, out);
     case NUMC_PRIM_STOP_GRADIENT:
         return numc_cpu_copy(in[0], out[0]);
+    /* ---- fft (issue 9) ---- */
+    case NUMC_PRIM_FFT:
+        return numc_cpu_fft(p, nin, in, params, out);
     default:
         return numc_error_set(NUMC_ERR_NOT_IMPLEMENTED, "%s: no CPU kernel",
                               numc_prim_info[p].name);

@@ -53,4 +53,9 @@ numc_status numc_cpu_sort(numc_prim p, int nin, const numc_array *const *in,
 numc_status numc_cpu_threefry(numc_prim p, int nin, const numc_array *const *in,
                               const numc_params *params, numc_array *const *out);
 
+/* ---- fft (issue 9) ----
+ * fft.c: the fft primitive (numc's own mixed-radix/Bluestein FFT). */
+numc_status numc_cpu_fft(numc_prim p, int nin, const numc_array *const *in,
+                         const numc_params *params, numc_array *const *out);
+
 #endif
