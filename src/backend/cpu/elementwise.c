@@ -24,7 +24,7 @@ numc_ew_loop numc_cpu_ew_loop(numc_prim p, numc_dtype in_dt, const numc_params *
 /* Rough time per element relative to a float32 add, to decide when threads
  * pay: SLEEF's float32 functions run near memory speed, float64 ones and
  * integer division several times slower, complex libm calls far slower. */
-static int64_t ew_cost(numc_prim p, numc_dtype dt) {
+int64_t numc_cpu_ew_cost(numc_prim p, numc_dtype dt) {
     const bool cplx = numc_dt_is_complex(dt), f64 = dt == NUMC_FLOAT64;
     switch (p) {
     case NUMC_PRIM_EXP:
@@ -64,9 +64,6 @@ static int64_t ew_cost(numc_prim p, numc_dtype dt) {
     }
 }
 
-/* Below this much work (elements x cost) a kernel runs on the calling thread:
- * waking the pool costs more than it saves. */
-#define EW_PAR_MIN_WORK ((int64_t)1 << 18)
 /* Threads claim whole blocks of this many elements (keeps SIMD runs long). */
 #define EW_PAR_BLOCK 4096
 #define EW_MAX_ARGS 4
@@ -292,5 +289,5 @@ numc_status numc_cpu_elementwise(numc_prim p, int nin, const numc_array *const *
                               "elementwise '%s': operands do not match "
                               "the primitive's dtypes or shape",
                               numc_prim_info[p].name);
-    return numc_ew_drive(loop, nin, in, out[0], params, ew_cost(p, dt));
+    return numc_ew_drive(loop, nin, in, out[0], params, numc_cpu_ew_cost(p, dt));
 }
