@@ -137,20 +137,20 @@ numc_status numc_graph_optimise_with(numc_graph *g, numc_apply_fn eval);
  * the device has no fused kernel. */
 typedef struct {
     numc_fused_prog *prog;
-    int pos;            /* node index the group runs at (its last member) */
-    int nmembers;       /* elementwise nodes, in order */
+    int pos;      /* node index the group runs at (its last member) */
+    int nmembers; /* elementwise nodes, in order */
     int *members;
-    int nfold;          /* broadcast_in_dim nodes folded into its inputs */
+    int nfold; /* broadcast_in_dim nodes folded into its inputs */
     int *fold;
-    int *in_vals;       /* prog->nin value ids read */
-    int *out_vals;      /* prog->nout value ids written */
+    int *in_vals;  /* prog->nin value ids read */
+    int *out_vals; /* prog->nout value ids written */
 } numc_fgroup;
 
 typedef struct numc_fusion {
     int ngroups;
     numc_fgroup *groups;
     int nnodes;
-    int *node_group; /* per node: the group that runs it (-1: runs itself) */
+    int *node_group;  /* per node: the group that runs it (-1: runs itself) */
     int **dead_after; /* per node: materialised values to release after it */
     int *ndead;
     /* memory plan: arena_off[v] = byte offset of value v in the arena, or -1 */
