@@ -20,7 +20,9 @@
 
 #include <stdlib.h>
 
-#define FUSE_MAX_OPS 48 /* per group: keeps registers within the executor's tables */
+/* ops per group: with at most 3 operands each, registers (<= 64), inputs and
+ * outputs stay within the executor's fixed tables */
+#define FUSE_MAX_OPS 16
 #define ARENA_ALIGN 64
 
 static numc_status oom(void) {

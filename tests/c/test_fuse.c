@@ -236,12 +236,72 @@ static void test_select_convert_and_jit_off(void) {
     numc_array_release(x);
 }
 
+/* A group the device cannot run (here: an op without a fused loop) runs its
+ * members node by node, with the same results. */
+static void test_fallback_node_by_node(void) {
+    int64_t n = 777;
+    numc_array *in[4];
+    for (int k = 0; k < 4; k++)
+        in[k] = vec(NUMC_FLOAT64, 1, &n, 0.25 * k, 0.5);
+    numc_function *f = numc_function_new(f_abcd, NULL, NULL);
+    numc_graph *g = graph_of(f, 4, (const numc_array *const *)in);
+    CHECK(g->fusion && g->fusion->ngroups == 1);
+    numc_fused_op *op = &g->fusion->groups[0].prog->ops[0];
+    numc_prim saved = op->prim;
+    op->prim = NUMC_PRIM_IOTA; /* no elementwise loop */
+    numc_array *got, *exp;
+    int no;
+    CHECK(numc_function_call(f, 4, (const numc_array *const *)in, 1, &got, &no) == NUMC_OK);
+    op->prim = saved;
+    numc_array *x = numc_multiply(in[0], in[1]), *y = numc_multiply(in[2], in[3]);
+    exp = numc_add(x, y);
+    CHECK(bit_equal(got, exp));
+    numc_array_release(x);
+    numc_array_release(y);
+    numc_array_release(got);
+    numc_array_release(exp);
+    numc_function_free(f);
+    for (int k = 0; k < 4; k++)
+        numc_array_release(in[k]);
+}
+
+/* A long chain splits into groups of bounded size, still bit-identical. */
+static numc_status f_chain(void *p, int nin, numc_array *const *in, int *nout, numc_array ***out) {
+    numc_array *acc = numc_array_retain(in[0]);
+    for (int k = 0; k < 40; k++) {
+        numc_array *t = (k % 3 == 0)   ? numc_multiply(acc, in[1 + k % 3])
+                        : (k % 3 == 1) ? numc_add(acc, in[1 + k % 3])
+                                       : numc_subtract(acc, in[1 + k % 3]);
+        numc_array_release(acc);
+        acc = t;
+    }
+    *out = one(acc, nout);
+    return NUMC_OK;
+}
+
+static void test_long_chain(void) {
+    int64_t n = 2500;
+    numc_array *in[4];
+    for (int k = 0; k < 4; k++)
+        in[k] = vec(NUMC_FLOAT32, 1, &n, 0.1 * k, 0.01);
+    numc_function *f = compare(f_chain, NULL, 4, (const numc_array *const *)in);
+    numc_graph *g = graph_of(f, 4, (const numc_array *const *)in);
+    CHECK(g->fusion && g->fusion->ngroups == 3 && g->fusion->fused_ops == 40);
+    for (int k = 0; k < g->fusion->ngroups; k++)
+        CHECK(g->fusion->groups[k].prog->nops <= 16);
+    numc_function_free(f);
+    for (int k = 0; k < 4; k++)
+        numc_array_release(in[k]);
+}
+
 int main(void) {
     int64_t live0 = numc_live_arrays();
     test_four_inputs_one_group();
     test_broadcast_folded();
     test_reader_closes_group_and_arena();
     test_select_convert_and_jit_off();
+    test_fallback_node_by_node();
+    test_long_chain();
     int64_t leaked = numc_live_arrays() - live0;
     CHECK(leaked == 0);
     if (leaked) fprintf(stderr, "%lld arrays leaked\n", (long long)leaked);

@@ -247,7 +247,7 @@ numc_status numc_ew_drive(numc_ew_loop loop, int nin, const numc_array *const *i
 }
 
 /* The dtype a loop writes for primitive p on input dtype dt (see prims.def). */
-static numc_dtype ew_out_dtype(numc_prim p, numc_dtype dt, const numc_params *params) {
+numc_dtype numc_cpu_ew_out_dtype(numc_prim p, numc_dtype dt, const numc_params *params) {
     if (numc_prim_info[p].flags & PF_BOOL_OUT) return NUMC_BOOL;
     switch (p) {
     case NUMC_PRIM_ABS:
@@ -278,7 +278,7 @@ numc_status numc_cpu_elementwise(numc_prim p, int nin, const numc_array *const *
                               name, numc_dtype_info[dt].name);
     }
     /* The loops trust these; a mismatch would read or write out of bounds. */
-    bool ok = nin == numc_prim_info[p].nin && out[0]->dtype == ew_out_dtype(p, dt, params);
+    bool ok = nin == numc_prim_info[p].nin && out[0]->dtype == numc_cpu_ew_out_dtype(p, dt, params);
     for (int a = 0; a < nin && ok; a++) {
         ok = in[a]->dtype == (sel && a == 0 ? NUMC_BOOL : dt) && in[a]->ndim == out[0]->ndim;
         for (int d = 0; d < out[0]->ndim && ok; d++)

@@ -173,6 +173,12 @@ numc_status numc_cpu_fused_run(const numc_fused_prog *p, const numc_array *const
         const numc_dtype dt = p->dtype[op->in[op->prim == NUMC_PRIM_SELECT ? 1 : 0]];
         if (!(j.loop[i] = numc_cpu_ew_loop(op->prim, dt, &op->params)))
             return NUMC_ERR_NOT_IMPLEMENTED;
+        /* the loops trust their dtypes: anything unexpected runs node by
+         * node, where eager reports it */
+        bool ok = p->dtype[op->out] == numc_cpu_ew_out_dtype(op->prim, dt, &op->params);
+        for (int a = 0; a < op->nin && ok; a++)
+            ok = p->dtype[op->in[a]] == (op->prim == NUMC_PRIM_SELECT && a == 0 ? NUMC_BOOL : dt);
+        if (!ok) return NUMC_ERR_NOT_IMPLEMENTED;
     }
     if (p->size == 0) return NUMC_OK;
     size_t maxisz = 1;
