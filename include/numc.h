@@ -1129,6 +1129,38 @@ numc_array *numc_fft_rfftfreq(int64_t n, double d);
 /* Rolls the zero frequency to the centre (and back) along axes (NULL: all). */
 numc_array *numc_fft_fftshift(const numc_array *x, const int64_t *axes, int naxes);
 numc_array *numc_fft_ifftshift(const numc_array *x, const int64_t *axes, int naxes);
+/* ---- the compiler (issue 11) ----
+ * numc_function_* graphs are fused: elementwise nodes (with the broadcasts
+ * feeding them) run as one program over cache-sized tiles, bit-identical to
+ * eager, and intermediates of fused groups share one arena buffer per
+ * compiled function. The mode: NUMC_JIT_OFF runs node by node,
+ * NUMC_JIT_FUSE and NUMC_JIT_ALL fuse (ALL will add generated C: today it
+ * is FUSE), NUMC_JIT_DEFAULT follows the environment variable NUMC_JIT
+ * (0, 1 or 2; unset: 1). Read when a signature is traced. */
+typedef enum {
+    NUMC_JIT_DEFAULT = -1,
+    NUMC_JIT_OFF = 0,
+    NUMC_JIT_FUSE = 1,
+    NUMC_JIT_ALL = 2
+} numc_jit_mode;
+/* Sets f's mode and drops its cached signatures (they retrace in the new
+ * mode). ValueError for an unknown mode. */
+numc_status numc_function_set_jit(numc_function *f, numc_jit_mode mode);
+/* The mode f's next trace uses (NUMC_JIT_DEFAULT resolved). */
+numc_jit_mode numc_function_jit(const numc_function *f);
+typedef struct {
+    int groups;           /* fused groups */
+    int fused_ops;        /* nodes they run */
+    int arena_values;     /* intermediates placed in the arena */
+    int64_t arena_bytes;  /* the arena's size */
+    int64_t arena_allocs; /* arena buffers allocated by calls so far */
+} numc_fusion_stats;
+/* All zero for a graph without a fusion plan. */
+void numc_graph_fusion_stats(const numc_graph *g, numc_fusion_stats *out);
+/* The optimised graph with its fusion groups and memory plan, as text
+ * (malloc'ed; free with free()). */
+char *numc_graph_lower_text(const numc_graph *g);
+/* ---- end of the compiler (issue 11) ---- */
 
 #ifdef __cplusplus
 }

@@ -875,6 +875,65 @@ static PyObject *meth_graph_dump(PyObject *self, PyObject *args, PyObject *kw) {
     return r;
 }
 
+/* f.lower(*args, **kw): the compiled form of f for these arguments, as JAX's
+ * jit(f).lower(...): .as_text() shows the optimised graph with its fusion
+ * groups and memory plan, .fusion_stats() the compiler's counts (live: the
+ * arena allocations grow with calls that could not reuse it). */
+typedef struct {
+    PyObject_HEAD numc_function_entry *ent;
+} LoweredObject;
+
+static void lowered_dealloc(PyObject *self) {
+    numc_function_entry_release(((LoweredObject *)self)->ent);
+    Py_TYPE(self)->tp_free(self);
+}
+
+static PyObject *lowered_as_text(PyObject *self, PyObject *unused) {
+    char *s = numc_graph_lower_text(numc_function_entry_graph(((LoweredObject *)self)->ent));
+    if (!s) return pynumc_raise();
+    PyObject *r = PyUnicode_FromString(s);
+    free(s);
+    return r;
+}
+
+static PyObject *lowered_stats(PyObject *self, PyObject *unused) {
+    numc_fusion_stats s;
+    numc_graph_fusion_stats(numc_function_entry_graph(((LoweredObject *)self)->ent), &s);
+    return Py_BuildValue("{s:i,s:i,s:i,s:L,s:L}", "groups", s.groups, "fused_ops", s.fused_ops,
+                         "arena_values", s.arena_values, "arena_bytes", (long long)s.arena_bytes,
+                         "arena_allocs", (long long)s.arena_allocs);
+}
+
+static PyMethodDef lowered_methods[] = {
+    {"as_text", lowered_as_text, METH_NOARGS,
+     "as_text(): the optimised graph with its fusion groups and memory plan."},
+    {"fusion_stats", lowered_stats, METH_NOARGS,
+     "fusion_stats(): groups, fused_ops, arena_values, arena_bytes, arena_allocs."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject Lowered_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "numc.Lowered",
+    .tp_basicsize = sizeof(LoweredObject),
+    .tp_dealloc = lowered_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "The compiled form of a numc.function for one argument signature (f.lower).",
+    .tp_methods = lowered_methods,
+};
+
+static PyObject *meth_lower(PyObject *self, PyObject *args, PyObject *kw) {
+    numc_function_entry *keep;
+    numc_graph *g = graph_for((FunctionObject *)self, args, kw, &keep);
+    if (!g) return NULL;
+    LoweredObject *o = PyObject_New(LoweredObject, &Lowered_Type);
+    if (!o) {
+        numc_function_entry_release(keep);
+        return NULL;
+    }
+    o->ent = keep;
+    return (PyObject *)o;
+}
+
 static PyObject *meth_tracing_count(PyObject *self, PyObject *unused) {
     return PyLong_FromLongLong(numc_function_trace_count(((FunctionObject *)self)->cf));
 }
@@ -977,6 +1036,15 @@ static PyObject *function_new(PyTypeObject *tp, PyObject *args, PyObject *kw) {
     f->input_signature = Py_NewRef(sig);
     f->cf = numc_function_new(trace_body, f, NULL);
     f->keys = PyDict_New();
+    PyObject *jit = ign[1];
+    if (f->cf && jit && jit != Py_None) {
+        int on = PyObject_IsTrue(jit);
+        if (on < 0) {
+            Py_DECREF(f);
+            return NULL;
+        }
+        numc_function_set_jit(f->cf, on ? NUMC_JIT_ALL : NUMC_JIT_OFF);
+    }
     f->dict = PyDict_New();
     if (!f->cf) {
         Py_DECREF(f);
@@ -1048,6 +1116,9 @@ static PyMethodDef function_methods[] = {
      "(traced_nodes, cse_merged, folded, dce_removed, nodes, constants, inputs, outputs)."},
     {"graph_dump", (PyCFunction)(void (*)(void))meth_graph_dump, METH_VARARGS | METH_KEYWORDS,
      "graph_dump(*args, **kwargs): the optimised graph for these arguments, as text."},
+    {"lower", (PyCFunction)(void (*)(void))meth_lower, METH_VARARGS | METH_KEYWORDS,
+     "lower(*args, **kwargs): the compiled form for these arguments (numc.Lowered: "
+     "as_text(), fusion_stats())."},
     {"experimental_get_tracing_count", meth_tracing_count, METH_NOARGS,
      "The number of times the function was traced (TensorFlow's name)."},
     {"clear_cache", meth_clear_cache, METH_NOARGS, "Drops every cached graph."},
@@ -1070,13 +1141,16 @@ static PyTypeObject Function_Type = {
     .tp_repr = function_repr,
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL |
                 Py_TPFLAGS_METHOD_DESCRIPTOR,
-    .tp_doc = "function(func=None, input_signature=None, static_argnums=(), static_argnames=())\n"
+    .tp_doc = "function(func=None, input_signature=None, static_argnums=(), static_argnames=(), "
+              "jit_compile=None)\n"
               "--\n\n"
               "Graph mode: traces func once per argument signature (pytree structure, array "
               "shapes, dtypes and weak types, static argument values), optimises the graph and "
               "runs it on later calls. Also available as numc.jit. Python control flow on traced "
               "values raises TypeError: use numc.cond, numc.while_loop, numc.fori_loop or "
-              "numc.scan.",
+              "numc.scan. jit_compile=False runs the graph node by node; True or None (the "
+              "default, set by NUMC_JIT=0|1|2) fuse elementwise work into tiled programs. "
+              "f.lower(*args).as_text() shows the fusion groups.",
     .tp_traverse = function_traverse,
     .tp_clear = function_clear,
     .tp_weaklistoffset = offsetof(FunctionObject, weakreflist),
@@ -1101,7 +1175,7 @@ static PyMethodDef function_module_methods[] = {
 };
 
 int pynumc_init_function(PyObject *m) {
-    if (PyType_Ready(&Function_Type) < 0) return -1;
+    if (PyType_Ready(&Function_Type) < 0 || PyType_Ready(&Lowered_Type) < 0) return -1;
     if (PyModule_AddObjectRef(m, "function", (PyObject *)&Function_Type) < 0) return -1;
     if (PyModule_AddObjectRef(m, "jit", (PyObject *)&Function_Type) < 0) return -1;
     if (PyModule_AddFunctions(m, function_module_methods) < 0) return -1;

@@ -49,6 +49,7 @@ void numc_graph_release(numc_graph *g) {
     if (!g || atomic_fetch_sub_explicit(&g->refcount, 1, memory_order_acq_rel) != 1) return;
     numc_subgraphs *vb = atomic_load(&g->vjp_body);
     if (vb && vb != NUMC_CALL_VJP_INLINE) numc_subgraphs_release(vb);
+    numc_fusion_free(g->fusion);
     for (int i = 0; i < g->nnodes; i++) {
         numc_gnode *n = &g->nodes[i];
         numc_params_ptr_release(n->prim, n->params.ptr);
@@ -332,7 +333,7 @@ static void put_aval(sbuf *b, const numc_aval *av) {
     put(b, "]");
 }
 
-static void dump(sbuf *b, const numc_graph *g, int indent) {
+static void dump(sbuf *b, const numc_graph *g, int indent, const numc_fusion *fz) {
     put(b, "graph(");
     for (int k = 0; k < g->ninputs; k++) {
         const numc_gvalue *v = &g->values[g->inputs[k]];
@@ -379,12 +380,15 @@ static void dump(sbuf *b, const numc_graph *g, int indent) {
             put(b, " : ");
             put_aval(b, &g->values[n->out[0]].aval);
         }
+        if (fz && fz->node_group[i] >= 0)
+            put(b, "  # fusion group %d%s", fz->node_group[i],
+                fz->groups[fz->node_group[i]].pos == i ? " (runs here)" : "");
         put(b, "\n");
         if ((numc_prim_info[n->prim].flags & PF_BODIES) && n->params.ptr) {
             const numc_subgraphs *s = n->params.ptr;
             for (int k = 0; k < s->n; k++) {
                 put(b, "%*s  body %d: ", indent + 2, "", k);
-                dump(b, s->g[k], indent + 4);
+                dump(b, s->g[k], indent + 4, NULL);
             }
         }
     }
@@ -392,11 +396,35 @@ static void dump(sbuf *b, const numc_graph *g, int indent) {
     for (int k = 0; k < g->noutputs; k++)
         put(b, "%s%%%d", k ? ", " : "", g->outputs[k]);
     put(b, ")\n%*s}\n", indent, "");
+    for (int k = 0; fz && k < fz->ngroups; k++) {
+        const numc_fgroup *gr = &fz->groups[k];
+        const numc_fused_prog *p = gr->prog;
+        put(b, "fusion group %d: %d ops over shape (", k, p->nops);
+        for (int d = 0; d < p->ndim; d++)
+            put(b, d ? ",%lld" : "%lld", (long long)p->shape[d]);
+        put(b, "), %d scratch tiles\n  reads", p->nslots);
+        for (int q = 0; q < p->nin; q++) {
+            put(b, " %%%d", gr->in_vals[q]);
+            if (p->in[q].ndim >= 0) put(b, "(broadcast)");
+        }
+        put(b, "\n  ops");
+        for (int q = 0; q < p->nops; q++)
+            put(b, " %s", numc_prim_info[p->ops[q].prim].name);
+        put(b, "\n  writes");
+        for (int q = 0; q < p->nout; q++) {
+            put(b, " %%%d", gr->out_vals[q]);
+            if (fz->arena_off[gr->out_vals[q]] >= 0)
+                put(b, "(arena+%lld)", (long long)fz->arena_off[gr->out_vals[q]]);
+        }
+        put(b, "\n");
+    }
+    if (fz)
+        put(b, "arena: %lld bytes for %d values\n", (long long)fz->arena_bytes, fz->arena_values);
 }
 
-char *numc_graph_to_string(const numc_graph *g) {
+static char *to_string(const numc_graph *g, const numc_fusion *fz) {
     sbuf b = {0};
-    dump(&b, g, 0);
+    dump(&b, g, 0, fz);
     if (b.oom || !b.s) {
         free(b.s);
         oom();
@@ -404,6 +432,12 @@ char *numc_graph_to_string(const numc_graph *g) {
     }
     return b.s;
 }
+char *numc_graph_to_string(const numc_graph *g) {
+    return to_string(g, NULL);
+}
 char *numc_graph_dump(const numc_graph *g) {
     return numc_graph_to_string(g);
+}
+char *numc_graph_fused_to_string(const numc_graph *g) {
+    return to_string(g, g->fusion);
 }

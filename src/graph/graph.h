@@ -18,6 +18,7 @@
 #ifndef NUMC_GRAPH_H
 #define NUMC_GRAPH_H
 
+#include "../backend/fused.h"
 #include "../prim/prim.h"
 
 enum { GV_INPUT = 0, GV_CONST = 1, GV_NODE = 2, GV_DEAD = 3 /* its node was removed */ };
@@ -69,6 +70,9 @@ struct numc_graph {
      * call, rules/call_vjp.c), built on first use; NUMC_CALL_VJP_INLINE when
      * it could not be traced */
     _Atomic(struct numc_subgraphs *) vjp_body;
+    /* the fusion plan (numc_graph_fuse, fuse.c), NULL when the graph runs
+     * node by node; rebuilt by each numc_graph_fuse */
+    struct numc_fusion *fusion;
 };
 typedef struct numc_graph numc_graph;
 
@@ -122,5 +126,46 @@ numc_status numc_graph_analyse(numc_graph *g);
 /* All of the above, in order (idempotent). The public numc_graph_optimise
  * (interp/exec.c) calls it with numc_eager_run. */
 numc_status numc_graph_optimise_with(numc_graph *g, numc_apply_fn eval);
+
+/* ---- fusion and memory planning (fuse.c) ----
+ * The pass groups elementwise nodes (and folds the broadcast_in_dim nodes
+ * feeding them) into fused programs (backend/fused.h), schedules each group
+ * at its last member, recomputes when each materialised value dies, and
+ * plans the group outputs that never leave the call into one arena buffer
+ * (liveness-based offsets). The graph itself is unchanged: transforms still
+ * see every node, and the executor runs a group's members one by one when
+ * the device has no fused kernel. */
+typedef struct {
+    numc_fused_prog *prog;
+    int pos;      /* node index the group runs at (its last member) */
+    int nmembers; /* elementwise nodes, in order */
+    int *members;
+    int nfold; /* broadcast_in_dim nodes folded into its inputs */
+    int *fold;
+    int *in_vals;  /* prog->nin value ids read */
+    int *out_vals; /* prog->nout value ids written */
+} numc_fgroup;
+
+typedef struct numc_fusion {
+    int ngroups;
+    numc_fgroup *groups;
+    int nnodes;
+    int *node_group;  /* per node: the group that runs it (-1: runs itself) */
+    int **dead_after; /* per node: materialised values to release after it */
+    int *ndead;
+    /* memory plan: arena_off[v] = byte offset of value v in the arena, or -1 */
+    int64_t *arena_off;
+    int64_t arena_bytes;
+    int arena_values;
+    _Atomic(numc_buffer *) arena; /* cached between calls when nothing else holds it */
+    atomic_llong arena_allocs;    /* arenas allocated so far (a statistic) */
+    int fused_ops;
+} numc_fusion;
+
+/* Builds g's fusion plan (replacing any earlier one). g must be analysed. */
+numc_status numc_graph_fuse(numc_graph *g);
+void numc_fusion_free(numc_fusion *f);
+/* The optimised graph with its fusion groups, as text (malloc'ed). */
+char *numc_graph_fused_to_string(const numc_graph *g);
 
 #endif

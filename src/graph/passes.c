@@ -224,6 +224,8 @@ numc_status numc_graph_dce(numc_graph *g) {
 
 /* Drops dead nodes and releases constants nothing refers to. */
 void numc_graph_compact(numc_graph *g) {
+    numc_fusion_free(g->fusion); /* it names nodes by index */
+    g->fusion = NULL;
     int j = 0;
     for (int i = 0; i < g->nnodes; i++) {
         numc_gnode *n = &g->nodes[i];

@@ -41,6 +41,7 @@ struct numc_function {
     pthread_mutex_t lock;
     numc_function_entry *entries;
     atomic_llong traces;
+    atomic_int jit; /* numc_jit_mode */
 };
 
 /* The traces in progress on this thread, innermost first: where
@@ -71,7 +72,24 @@ numc_function *numc_function_new(numc_traced_fn fn, void *payload, void (*payloa
     f->payload_free = payload_free;
     pthread_mutex_init(&f->lock, NULL);
     atomic_init(&f->traces, 0);
+    atomic_init(&f->jit, NUMC_JIT_DEFAULT);
     return f;
+}
+
+numc_status numc_function_set_jit(numc_function *f, numc_jit_mode mode) {
+    if (mode < NUMC_JIT_DEFAULT || mode > NUMC_JIT_ALL)
+        return numc_error_set(NUMC_ERR_VALUE, "numc_function_set_jit: unknown mode %d", (int)mode);
+    atomic_store(&f->jit, (int)mode);
+    numc_function_clear(f);
+    return NUMC_OK;
+}
+
+numc_jit_mode numc_function_jit(const numc_function *f) {
+    int m = atomic_load(&((numc_function *)f)->jit);
+    if (m != NUMC_JIT_DEFAULT) return (numc_jit_mode)m;
+    const char *env = getenv("NUMC_JIT");
+    if (env && env[0] >= '0' && env[0] <= '2' && !env[1]) return (numc_jit_mode)(env[0] - '0');
+    return NUMC_JIT_FUSE;
 }
 
 void numc_function_entry_release(numc_function_entry *e) {
@@ -210,11 +228,18 @@ int numc_function_state_input(numc_function *f, const numc_array *value) {
     return tc->nstate++;
 }
 
-/* The graph of a finished trace: optimised, unread state inputs dropped; the
- * entry records the kept ones. */
+static numc_status prune_state(numc_function_entry *e, int nin, const tracing *tc);
+/* The graph of a finished trace: optimised, unread state inputs dropped (the
+ * entry records the kept ones), fused unless jit is off. */
 static numc_status finish_graph(numc_function_entry *e, int nin, const tracing *tc) {
     numc_status st = numc_graph_optimise(e->g);
-    if (st || tc->nstate == 0) return st;
+    if (!st && tc->nstate) st = prune_state(e, nin, tc);
+    if (!st && numc_function_jit(tc->f) != NUMC_JIT_OFF) st = numc_graph_fuse(e->g);
+    return st;
+}
+
+static numc_status prune_state(numc_function_entry *e, int nin, const tracing *tc) {
+    numc_status st = NUMC_OK;
     bool *kept = calloc((size_t)tc->nstate, sizeof *kept);
     if (!kept) return oom();
     st = numc_graph_prune_inputs(e->g, nin, tc->nstate, kept);

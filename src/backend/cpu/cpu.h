@@ -6,6 +6,7 @@
 #define NUMC_CPU_H
 
 #include "../device.h"
+#include "../fused.h"
 
 /* cpu.c: the CPU device's exec entry (installed by the registry, device.c). */
 numc_status numc_cpu_exec(numc_device *d, numc_prim p, int nin, const numc_array *const *in,
@@ -57,5 +58,8 @@ numc_status numc_cpu_threefry(numc_prim p, int nin, const numc_array *const *in,
  * fft.c: the fft primitive (numc's own mixed-radix/Bluestein FFT). */
 numc_status numc_cpu_fft(numc_prim p, int nin, const numc_array *const *in,
                          const numc_params *params, numc_array *const *out);
+/* fused.c: the tiled executor of fused elementwise programs (../fused.h). */
+numc_status numc_cpu_fused_run(const numc_fused_prog *p, const numc_array *const *in,
+                               numc_array *const *out);
 
 #endif

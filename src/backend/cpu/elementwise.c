@@ -24,7 +24,7 @@ numc_ew_loop numc_cpu_ew_loop(numc_prim p, numc_dtype in_dt, const numc_params *
 /* Rough time per element relative to a float32 add, to decide when threads
  * pay: SLEEF's float32 functions run near memory speed, float64 ones and
  * integer division several times slower, complex libm calls far slower. */
-static int64_t ew_cost(numc_prim p, numc_dtype dt) {
+int64_t numc_cpu_ew_cost(numc_prim p, numc_dtype dt) {
     const bool cplx = numc_dt_is_complex(dt), f64 = dt == NUMC_FLOAT64;
     switch (p) {
     case NUMC_PRIM_EXP:
@@ -64,9 +64,6 @@ static int64_t ew_cost(numc_prim p, numc_dtype dt) {
     }
 }
 
-/* Below this much work (elements x cost) a kernel runs on the calling thread:
- * waking the pool costs more than it saves. */
-#define EW_PAR_MIN_WORK ((int64_t)1 << 18)
 /* Threads claim whole blocks of this many elements (keeps SIMD runs long). */
 #define EW_PAR_BLOCK 4096
 #define EW_MAX_ARGS 4
@@ -250,7 +247,7 @@ numc_status numc_ew_drive(numc_ew_loop loop, int nin, const numc_array *const *i
 }
 
 /* The dtype a loop writes for primitive p on input dtype dt (see prims.def). */
-static numc_dtype ew_out_dtype(numc_prim p, numc_dtype dt, const numc_params *params) {
+numc_dtype numc_cpu_ew_out_dtype(numc_prim p, numc_dtype dt, const numc_params *params) {
     if (numc_prim_info[p].flags & PF_BOOL_OUT) return NUMC_BOOL;
     switch (p) {
     case NUMC_PRIM_ABS:
@@ -281,7 +278,7 @@ numc_status numc_cpu_elementwise(numc_prim p, int nin, const numc_array *const *
                               name, numc_dtype_info[dt].name);
     }
     /* The loops trust these; a mismatch would read or write out of bounds. */
-    bool ok = nin == numc_prim_info[p].nin && out[0]->dtype == ew_out_dtype(p, dt, params);
+    bool ok = nin == numc_prim_info[p].nin && out[0]->dtype == numc_cpu_ew_out_dtype(p, dt, params);
     for (int a = 0; a < nin && ok; a++) {
         ok = in[a]->dtype == (sel && a == 0 ? NUMC_BOOL : dt) && in[a]->ndim == out[0]->ndim;
         for (int d = 0; d < out[0]->ndim && ok; d++)
@@ -292,5 +289,5 @@ numc_status numc_cpu_elementwise(numc_prim p, int nin, const numc_array *const *
                               "elementwise '%s': operands do not match "
                               "the primitive's dtypes or shape",
                               numc_prim_info[p].name);
-    return numc_ew_drive(loop, nin, in, out[0], params, ew_cost(p, dt));
+    return numc_ew_drive(loop, nin, in, out[0], params, numc_cpu_ew_cost(p, dt));
 }

@@ -252,6 +252,15 @@ numc_ew_loop numc_ew_bitcast_loop(numc_dtype from, numc_dtype to);
 numc_ew_loop numc_ew_select_loop(numc_dtype dt);
 numc_ew_loop numc_ew_copy_loop(size_t itemsize);
 
+/* elementwise.c: rough time per element of primitive p on dtype dt relative
+ * to a float32 add (fused.c sums it over a program). */
+int64_t numc_cpu_ew_cost(numc_prim p, numc_dtype dt);
+/* elementwise.c: the dtype p's loop writes for (first data) input dtype dt. */
+numc_dtype numc_cpu_ew_out_dtype(numc_prim p, numc_dtype dt, const numc_params *params);
+/* Below this much work (elements x cost) a kernel runs on the calling thread:
+ * waking the pool costs more than it saves. */
+#define EW_PAR_MIN_WORK ((int64_t)1 << 18)
+
 /* elementwise.c: the nd driver behind numc_cpu_elementwise and numc_cpu_copy.
  * Runs `loop` over out's (C-contiguous) shape; in[i] have out's shape with
  * arbitrary strides. cost ~ work per element (1 = an add). */
