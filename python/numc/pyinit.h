@@ -22,5 +22,6 @@ int pynumc_init_function(PyObject *m);   /* function.c */
 int pynumc_init_control(PyObject *m);    /* control.c */
 int pynumc_init_vmap(PyObject *m);       /* vmap.c */
 int pynumc_init_random(PyObject *m);     /* random.c: the numc.random submodule */
+int pynumc_init_breadth2(PyObject *m);   /* breadth2.c: savez, fromfunction, NpzFile (issue 8) */
 
 #endif
