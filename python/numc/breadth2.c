@@ -373,7 +373,6 @@ PyObject *pynumc_frombuffer(frame_t *f) {
     int64_t avail = len - offset;
     if (!err && count < 0 && avail % isz) err = "buffer size must be a multiple of element size";
     if (!err && count >= 0 && count > avail / isz) err = "buffer is smaller than requested size";
-    if (!err && count < 0 && avail == 0) err = "buffer is smaller than requested size";
     if (err) {
         PyErr_Format(PyExc_ValueError, err, len);
         PyBuffer_Release(&h->view);
@@ -603,22 +602,41 @@ PyObject *pynumc_save(frame_t *f) {
     Py_RETURN_NONE;
 }
 
-/* reads n bytes (fewer at the end of the file) appended to *acc */
+/* reads n bytes (fewer at the end of the file; n < 0: all the rest)
+ * appended to *acc, in chunks, so a hostile length allocates nothing */
 static int read_more(PyObject *fo, Py_ssize_t n, PyObject **acc) {
-    if (n <= 0) return 0;
-    PyObject *b = PyObject_CallMethod(fo, "read", "n", n);
-    if (!b) return -1;
-    if (!PyBytes_Check(b)) {
-        Py_DECREF(b);
-        PyErr_SetString(PyExc_TypeError, "load: the file's read() must return bytes");
-        return -1;
+    while (n != 0) {
+        Py_ssize_t want = n < 0 || n > (1 << 24) ? (1 << 24) : n;
+        PyObject *b = PyObject_CallMethod(fo, "read", "n", want);
+        if (!b) return -1;
+        if (!PyBytes_Check(b)) {
+            Py_DECREF(b);
+            PyErr_SetString(PyExc_TypeError, "load: the file's read() must return bytes");
+            return -1;
+        }
+        Py_ssize_t got = PyBytes_GET_SIZE(b);
+        if (!*acc) {
+            *acc = b;
+        } else {
+            PyBytes_ConcatAndDel(acc, b);
+            if (!*acc) return -1;
+        }
+        if (got == 0) break;
+        if (n > 0) n -= got;
     }
-    if (!*acc) {
-        *acc = b;
-        return 0;
-    }
-    PyBytes_ConcatAndDel(acc, b);
+    if (!*acc) *acc = PyBytes_FromStringAndSize(NULL, 0);
     return *acc ? 0 : -1;
+}
+
+/* the load error: an object array is a TypeError when pickles are allowed
+ * (numc arrays hold numbers), NumPy's ValueError otherwise */
+static void raise_load(int allow_pickle) {
+    if (allow_pickle && numc_error_kind() == NUMC_ERR_VALUE &&
+        !strncmp(numc_error_message(), "Object arrays", 13))
+        PyErr_SetString(PyExc_TypeError,
+                        "numc.load: numc arrays are numeric; the file holds an object array");
+    else
+        pynumc_raise();
 }
 
 static PyObject *npz_new(numc_npz *z);
@@ -643,7 +661,7 @@ PyObject *pynumc_load(frame_t *f) {
         goto done;
     }
     if (n >= 4 && (!memcmp(b, "PK\x03\x04", 4) || !memcmp(b, "PK\x05\x06", 4))) {
-        if (read_more(fo, PY_SSIZE_T_MAX, &acc) < 0) goto done;
+        if (read_more(fo, -1, &acc) < 0) goto done;
         numc_npz *z = numc_npz_open_memory(PyBytes_AS_STRING(acc), (size_t)PyBytes_GET_SIZE(acc));
         res = z ? npz_new(z) : pynumc_raise();
         goto done;
@@ -657,7 +675,7 @@ PyObject *pynumc_load(frame_t *f) {
     if (read_more(fo, 6, &acc) < 0) goto done;
     if (numc_npy_sizes(PyBytes_AS_STRING(acc), (size_t)PyBytes_GET_SIZE(acc), &hl, &total) !=
         NUMC_OK) {
-        pynumc_raise();
+        raise_load((int)v[2].i);
         goto done;
     }
     if (!v[5].none && (int64_t)hl > v[5].i + 12 && !v[2].i) {
@@ -671,18 +689,14 @@ PyObject *pynumc_load(frame_t *f) {
     if (read_more(fo, (Py_ssize_t)hl - PyBytes_GET_SIZE(acc), &acc) < 0) goto done;
     if (numc_npy_sizes(PyBytes_AS_STRING(acc), (size_t)PyBytes_GET_SIZE(acc), &hl, &total) !=
         NUMC_OK) {
-        pynumc_raise();
+        raise_load((int)v[2].i);
         goto done;
     }
     if (total > (size_t)PY_SSIZE_T_MAX) total = (size_t)PY_SSIZE_T_MAX;
     if (read_more(fo, (Py_ssize_t)total - PyBytes_GET_SIZE(acc), &acc) < 0) goto done;
     numc_array *a;
     if (numc_npy_decode(PyBytes_AS_STRING(acc), (size_t)PyBytes_GET_SIZE(acc), &a) != NUMC_OK) {
-        if (v[2].i && !strncmp(numc_error_message(), "Object arrays", 13))
-            PyErr_SetString(PyExc_TypeError,
-                            "numc.load: numc arrays are numeric; the file holds an object array");
-        else
-            pynumc_raise();
+        raise_load((int)v[2].i);
         goto done;
     }
     res = pynumc_wrap(a);

@@ -19,11 +19,10 @@ numc_status numc_put(numc_array **target, const numc_array *indices, const numc_
     int m = !strcmp(mode, "raise") ? 0 : !strcmp(mode, "wrap") ? 1 : !strcmp(mode, "clip") ? 2 : -1;
     if (m < 0)
         return numc_error_set(NUMC_ERR_VALUE, "clipmode must be one of 'clip', 'raise', or 'wrap'");
-    char k = numc_dtype_kind(indices->dtype);
-    if (k != 'i' && k != 'u' && k != 'b' && indices->size > 0)
+    if (numc_dtype_kind(indices->dtype) == 'c')
         return numc_error_set(NUMC_ERR_TYPE,
                               "Cannot cast array data from dtype('%s') to dtype('int64') "
-                              "according to the rule 'safe'",
+                              "according to the rule 'same_kind'",
                               numc_dtype_name(indices->dtype));
     int64_t n = a->size, ni = indices->size;
     if (ni == 0 || values->size == 0) return NUMC_OK;
