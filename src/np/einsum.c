@@ -137,6 +137,18 @@ static numc_status parse_spec(const char *subscripts, int n, const numc_array *c
         for (int d = 0; d < sp->nd[op]; d++)
             if (sp->lab[op][d] < 0)
                 sp->lab[op][d] = EIN_LETTERS + sp->nell - ell_n[op] + (-1 - sp->lab[op][d]);
+    /* a label repeated within one operand (a diagonal) needs equal dims */
+    for (int op = 0; op < n; op++)
+        for (int d = 0; d < sp->nd[op]; d++)
+            for (int e = d + 1; e < sp->nd[op]; e++)
+                if (sp->lab[op][d] == sp->lab[op][e] && ops[op]->shape[d] != ops[op]->shape[e]) {
+                    st = numc_error_set(NUMC_ERR_VALUE,
+                                        "dimensions in operand %d for collapsing index '%c' don't "
+                                        "match (%lld != %lld)",
+                                        op, label_char(sp->lab[op][d]),
+                                        (long long)ops[op]->shape[d], (long long)ops[op]->shape[e]);
+                    goto done;
+                }
     /* sizes, with size-1 broadcasting */
     for (int l = 0; l < EIN_MAXLAB; l++)
         sp->size[l] = -1;
