@@ -668,7 +668,10 @@ PyObject *pynumc_load(frame_t *f) {
     }
     if (n < 6 || memcmp(b, "\x93NUMPY", 6)) {
         PyErr_SetString(PyExc_ValueError,
-                        "Cannot load file containing pickled data when allow_pickle=False");
+                        v[2].i ? "numc.load: the file is neither .npy nor .npz (numc does not "
+                                 "load pickled data)"
+                               : "Cannot load file containing pickled data when "
+                                 "allow_pickle=False");
         goto done;
     }
     size_t hl, total;

@@ -793,3 +793,21 @@ def test_shares_memory_max_work(nc):
     assert nc.may_share_memory(a[::2], a[1::2], max_work=0) is False   # exact
     assert nc.shares_memory(a, nc.arange(10)) is False
     assert nc.shares_memory(a, a + 0) is False
+
+
+def test_put_place_under_grad(nc):
+    x = nc.asarray([1.0, 2.0, 3.0, 4.0])
+
+    def f(x):
+        y = x * 1.0
+        nc.put(y, nc.asarray([0, 7]), x[1] * 3.0, mode="wrap")   # y = [3 x1, x1, x2, 3 x1]
+        return y.sum()
+
+    T.check(nc.grad(f)(x), np.array([0.0, 7.0, 1.0, 0.0]))
+
+    def g(x):
+        y = x * 1.0
+        nc.place(y, nc.asarray([True, False, True, False]), x[1:3])   # [x1, x1, x2, x3]
+        return (y * y).sum()
+
+    T.check(nc.grad(g)(x), np.array([0.0, 4 * 2.0, 2 * 3.0, 2 * 4.0]))
