@@ -1161,6 +1161,69 @@ void numc_graph_fusion_stats(const numc_graph *g, numc_fusion_stats *out);
  * (malloc'ed; free with free()). */
 char *numc_graph_lower_text(const numc_graph *g);
 /* ---- end of the compiler (issue 11) ---- */
+/* ==== breadth2 (issue 8): einsum, vecdot, .npy/.npz, put, place, memory ====
+ * einsum: NumPy's subscripts (implicit or explicit output, '...', repeated
+ * labels as diagonals) over operands[0..n), lowered to diagonals, sums and
+ * pairwise dot_general (differentiable, batchable, traceable). dt NONE: the
+ * operands' result type; otherwise each operand must cast to dt under
+ * `casting` (NULL = "safe"). path NULL: greedy contraction order; otherwise
+ * path[0..path_len) lists steps [k, i1..ik] of indices into the current
+ * operand list (contracted terms removed, the result appended), as
+ * einsum_path gives them. sum_unlisted_ellipsis: an explicit output without
+ * '...' sums the broadcast dims (NumPy's optimize=True) instead of raising. */
+numc_array *numc_einsum(const char *subscripts, int n, const numc_array *const *operands,
+                        numc_dtype dt, const char *casting, const int64_t *path, int path_len,
+                        bool sum_unlisted_ellipsis);
+/* The greedy contraction order of einsum as steps [k, i1..ik] (*path, malloc'ed,
+ * *path_len entries) and NumPy's report text (*report, malloc'ed; report may
+ * be NULL). */
+numc_status numc_einsum_path(const char *subscripts, int n, const numc_array *const *operands,
+                             int64_t **path, int *path_len, char **report);
+/* array API vecdot: sum(conj(x1) * x2) over `axis` of each, broadcasting the rest */
+numc_array *numc_vecdot(const numc_array *x1, const numc_array *x2, int64_t axis);
+/* .npy: NumPy's format, version 1.0 written (2.0 when the header needs it),
+ * 1.0/2.0/3.0 read, C or Fortran order, either byte order (big-endian data is
+ * swapped), every numc dtype (bfloat16 as '<V2', as ml_dtypes saves it).
+ * Object arrays are refused (ValueError, as allow_pickle=False); a corrupt
+ * or truncated image is a ValueError. Buffers returned are malloc'ed. */
+numc_status numc_npy_encode(const numc_array *a, void **buf, size_t *len);
+numc_status numc_npy_decode(const void *buf, size_t len, numc_array **out);
+/* From the first bytes of an image (12 suffice): the header's length, and
+ * once buf holds the header (len >= *header_len) the whole image's length
+ * in *total_len (0 before). Lets a reader take one array off a stream. */
+numc_status numc_npy_sizes(const void *buf, size_t len, size_t *header_len, size_t *total_len);
+/* files by path (C users; a failing open/read/write is NUMC_ERR_RUNTIME) */
+numc_status numc_save(const char *path, const numc_array *a);
+numc_array *numc_load(const char *path);
+/* .npz: a zip of NAME.npy members, stored (savez) or deflated
+ * (savez_compressed). An open archive decodes a member only when asked. */
+typedef struct numc_npz numc_npz;
+numc_npz *numc_npz_open_memory(const void *buf, size_t len); /* copies buf */
+numc_npz *numc_npz_open(const char *path);
+int numc_npz_count(const numc_npz *z);
+const char *numc_npz_name(const numc_npz *z, int i); /* the member's name ("x.npy") */
+/* member i's bytes, inflated and CRC-checked */
+numc_status numc_npz_read(const numc_npz *z, int i, void **buf, size_t *len);
+/* the array of member key or key + ".npy" (IndexError when absent) */
+numc_array *numc_npz_get(const numc_npz *z, const char *key);
+void numc_npz_close(numc_npz *z);
+numc_status numc_npz_encode(int n, const char *const *names, const numc_array *const *arrays,
+                            bool compress, void **buf, size_t *len);
+numc_status numc_savez(const char *path, int n, const char *const *names,
+                       const numc_array *const *arrays, bool compress);
+/* np.put: target.flat[indices] = values (repeated cyclically); mode "raise"
+ * (IndexError out of range; negative indices count from the end), "wrap"
+ * or "clip". *target is updated as numc_setitem does. */
+numc_status numc_put(numc_array **target, const numc_array *indices, const numc_array *values,
+                     const char *mode);
+/* np.place: the elements where mask (concrete, target's size) is true take
+ * vals in order, repeated cyclically; *target updated as numc_setitem does. */
+numc_status numc_place(numc_array **target, const numc_array *mask, const numc_array *vals);
+/* Whether a and b (concrete) use overlapping bytes of memory: exactly
+ * (element by element) or, exact false, by their address ranges (NumPy's
+ * may_share_memory). */
+numc_status numc_shares_memory(const numc_array *a, const numc_array *b, bool exact, bool *out);
+/* ==== end of breadth2 ==================================================== */
 
 #ifdef __cplusplus
 }

@@ -1,6 +1,7 @@
 /* functions.c — binds the spec table (functions.def) to Python: compiles
  * each row's signature at import (parser.c), and calls the row's C function
  * through the invoker its KIND names; also the `_spec` export. */
+#include "breadth2.h"
 #include "parser.h"
 #include "pyops.h"
 
@@ -23,16 +24,18 @@
                     K(TAKE_ALONG) K(PUT_ALONG) K(FILL_DIAGONAL) K(APPEND) K(RESIZE) K(VANDER)    \
                         K(LOGSPACE) K(UNRAVEL) K(RAVEL_MULTI) K(SELECT) K(COMPRESS) K(DELETE)      \
                             K(TRIM_ZEROS) K(IX) K(GEOMSPACE) K(BLOCK) K(INSERT)
+/* breadth2 (issue 8): rows whose C function parses its own frame (breadth2.c) */
+#define PYNUMC_KINDS_BREADTH2(K) K(FRAMEFN)
 
 enum {
 #define K(n) KIND_##n,
-    PYNUMC_KINDS(K) PYNUMC_KINDS_MANIP2(K)
+    PYNUMC_KINDS(K) PYNUMC_KINDS_MANIP2(K) PYNUMC_KINDS_BREADTH2(K)
 #undef K
         KIND_COUNT
 };
 static const char *const kind_names[] = {
 #define K(n) #n,
-    PYNUMC_KINDS(K) PYNUMC_KINDS_MANIP2(K)
+    PYNUMC_KINDS(K) PYNUMC_KINDS_MANIP2(K) PYNUMC_KINDS_BREADTH2(K)
 #undef K
 };
 
@@ -1344,6 +1347,10 @@ static PyObject *invoke(frame_t *f) {
         if (numc_normalize_axis(ax->i, numc_array_ndim(a), &k) != NUMC_OK) return pynumc_raise();
         return PyLong_FromLongLong(numc_array_shape(a)[k]);
     }
+    /* ---- breadth2 (issue 8) ---- */
+    case KIND_FRAMEFN:
+        return ((pynumc_framefn)fn)(f);
+    /* ---- end of breadth2 ---- */
     default:
         return invoke_manip2(f);
     }

@@ -24,5 +24,6 @@ int pynumc_init_vmap(PyObject *m);       /* vmap.c */
 int pynumc_init_random(PyObject *m);     /* random.c: the numc.random submodule */
 /* ---- fft (issue 9) ---- */
 int pynumc_init_fft(PyObject *m); /* fft.c: the numc.fft submodule */
+int pynumc_init_breadth2(PyObject *m);   /* breadth2.c: savez, fromfunction, NpzFile (issue 8) */
 
 #endif

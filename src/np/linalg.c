@@ -29,6 +29,13 @@ static numc_array *dot_general(np_scope *s, const numc_array *x, const numc_arra
     return np_bind(s, NUMC_PRIM_DOT_GENERAL, 2, NP_ARRAY_OF(x, y), &pr);
 }
 
+/* dot_general for the other files of src/np (einsum) */
+numc_array *np_dot_general(np_scope *s, const numc_array *x, const numc_array *y, int nc,
+                           const int64_t *lc, const int64_t *rc, int nb, const int64_t *lb,
+                           const int64_t *rb) {
+    return dot_general(s, x, y, nc, lc, rc, nb, lb, rb);
+}
+
 static const char MATMUL_SIG[] = "(n?,k),(k,m?)->(n?,m?)";
 
 /* NumPy's gufunc message: each operand's shape, then its batch dims with

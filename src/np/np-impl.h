@@ -111,4 +111,10 @@ numc_array *np_axis_rev(np_scope *s, const numc_array *a, int ax);
 numc_array *np_axis_cat3(np_scope *s, const numc_array *l, const numc_array *mid,
                          const numc_array *r, int ax);
 
+/* dot_general of x and y (same dtype) contracting lc[k] with rc[k] over the
+ * batch dims lb[k] / rb[k]; output dims: batch, lhs free, rhs free (linalg.c) */
+numc_array *np_dot_general(np_scope *s, const numc_array *x, const numc_array *y, int nc,
+                           const int64_t *lc, const int64_t *rc, int nb, const int64_t *lb,
+                           const int64_t *rb);
+
 #endif
