@@ -50,7 +50,9 @@ static int append_sublist(PyObject *list, PyObject *acc) {
         if (it == Py_Ellipsis) {
             strcpy(buf, "...");
         } else {
-            long v = PyLong_Check(it) ? PyLong_AsLong(it) : -1;
+            PyObject *ix = PyIndex_Check(it) ? PyNumber_Index(it) : NULL;
+            long v = ix ? PyLong_AsLong(ix) : -1;
+            Py_XDECREF(ix);
             if (v < 0 || v >= 52) {
                 PyErr_Clear();
                 Py_DECREF(seq);

@@ -328,17 +328,16 @@ static void greedy_pair(const ein_spec *sp, const term *ts, int n, int *bi, int 
 }
 
 /* The initial terms: each operand's labels with repeats merged. */
-static int initial_terms(const ein_spec *sp, term *ts) {
+static void initial_terms(const ein_spec *sp, term *ts) {
     for (int op = 0; op < sp->nops; op++) {
         ts[op].nd = sp->nd[op];
         memcpy(ts[op].lab, sp->lab[op], sizeof(int) * (size_t)sp->nd[op]);
         dedup(&ts[op]);
     }
-    return sp->nops;
 }
 
 /* Checks a caller's path (steps of k indices into the current list, each
- * step as [k, i1..ik]) and flattens it into pairwise steps. */
+ * step as [k, i1..ik]): indices in range, no repeats, one term left. */
 static numc_status check_path(int nops, const int64_t *path, int path_len) {
     int n = nops, p = 0;
     while (p < path_len) {

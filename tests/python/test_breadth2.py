@@ -120,6 +120,8 @@ def test_einsum_interleaved(nc):
     c = rand((5, 2, 3), seed=2)
     both(nc, lambda m, x: m.einsum(x, [Ellipsis, 1], [1]), c)
     both(nc, lambda m, x: m.einsum(x, [0, 0]), rand((3, 3)))
+    both(nc, lambda m, x, y: m.einsum(x, np.array([0, 1]), y, [np.int64(1), 27]), a, b)
+    both(nc, lambda m, x: m.einsum(x, [0, 52]), a)
 
 
 def test_einsum_out(nc):
