@@ -831,6 +831,27 @@ numc_array *numc_random_draw(numc_bitgen *g, numc_random_dist d, const numc_arra
  * (NumPy's float ziggurats; other distributions: TypeError). */
 numc_array *numc_random_draw_f32(numc_bitgen *g, numc_random_dist d, int ndim,
                                  const int64_t *shape);
+/* ---- stateful generators under numc.function (src/np/random-rng.c) ----
+ * A numc_rng is a reference-counted bit generator. Its draws run at once
+ * outside a trace; inside one they become nodes that hold the generator, so
+ * each call of the compiled function draws anew and advances the state as
+ * the same eager calls would. Same arguments and errors as numc_random_*. */
+typedef struct numc_rng numc_rng;
+numc_rng *numc_rng_new(void); /* seed it through numc_rng_bitgen */
+numc_rng *numc_rng_retain(numc_rng *r);
+void numc_rng_release(numc_rng *r);
+numc_bitgen *numc_rng_bitgen(numc_rng *r);
+numc_array *numc_rng_draw(numc_rng *r, numc_random_dist d, const numc_array *const *params,
+                          bool sized, int ndim, const int64_t *shape);
+numc_array *numc_rng_draw_f32(numc_rng *r, numc_random_dist d, int ndim, const int64_t *shape);
+numc_array *numc_rng_random(numc_rng *r, numc_dtype dt, int ndim, const int64_t *shape);
+numc_array *numc_rng_uniform(numc_rng *r, double low, double high, int ndim,
+                             const int64_t *shape);
+numc_array *numc_rng_bounded(numc_rng *r, numc_dtype dt, uint64_t off, uint64_t rng, bool masked,
+                             int ndim, const int64_t *shape);
+/* NotImplementedError naming fn inside a trace (draws not yet deferrable:
+ * choice, permutation, shuffle). */
+numc_status numc_rng_require_eager(const char *fn);
 /* ---- stateless random (src/np/random-stateless.c) ----
  * A key is a uint32 array of shape (2,). Draws are pure functions of the key
  * built from the threefry2x32 primitive (Threefry-2x32, 20 rounds), so they

@@ -10,10 +10,11 @@
 #include <time.h>
 #include <unistd.h>
 
-static numc_bitgen legacy; /* the global RandomState's state */
+static numc_rng *legacy_rng; /* the global RandomState */
+#define LEG numc_rng_bitgen(legacy_rng)
 
 typedef struct {
-    PyObject_HEAD numc_bitgen g;
+    PyObject_HEAD numc_rng *r;
 } GeneratorObject;
 
 static PyTypeObject Generator_Type;
@@ -50,7 +51,8 @@ static int64_t size_count(const size_arg *s) {
 /* a draw of shape s: an array, or for size=None the Python scalar */
 static PyObject *result(numc_array *a, const size_arg *s) {
     if (!a) return pynumc_raise();
-    if (!s->scalar) return pynumc_wrap(a);
+    /* a traced draw (numc.function, vmap) stays an array */
+    if (!s->scalar || !numc_array_is_concrete(a)) return pynumc_wrap(a);
     PyObject *r = pynumc_item(a, 0);
     numc_array_release(a);
     return r;
@@ -135,24 +137,24 @@ static void os_entropy(uint32_t w[4]) {
 
 /* ---- shared draws (the bit generator is the legacy one or a Generator's) ---- */
 
-static PyObject *draw_random(numc_bitgen *g, PyObject *size, numc_dtype dt) {
+static PyObject *draw_random(numc_rng *g, PyObject *size, numc_dtype dt) {
     size_arg s;
     if (parse_size(size, &s) < 0) return NULL;
-    return result(numc_random_random(g, dt, s.ndim, s.shape), &s);
+    return result(numc_rng_random(g, dt, s.ndim, s.shape), &s);
 }
 
-static PyObject *draw_uniform(numc_bitgen *g, PyObject *lo, PyObject *hi, PyObject *size) {
+static PyObject *draw_uniform(numc_rng *g, PyObject *lo, PyObject *hi, PyObject *size) {
     double low, high;
     size_arg s;
     if (parse_double(lo, 0.0, &low) < 0 || parse_double(hi, 1.0, &high) < 0 ||
         parse_size(size, &s) < 0)
         return NULL;
-    return result(numc_random_uniform(g, low, high, s.ndim, s.shape), &s);
+    return result(numc_rng_uniform(g, low, high, s.ndim, s.shape), &s);
 }
 
 /* NumPy's bounded integers: the Python-int bounds checked against the dtype,
  * then off = low and rng = high - low handed to the C fill */
-static PyObject *draw_integers(numc_bitgen *g, PyObject *low, PyObject *high, PyObject *size,
+static PyObject *draw_integers(numc_rng *g, PyObject *low, PyObject *high, PyObject *size,
                                PyObject *dtype, bool closed, bool masked, const char *what) {
     numc_dtype dt = NUMC_INT64;
     if (dtype && dtype != Py_None && pynumc_parse_dtype(dtype, &dt) < 0) return NULL;
@@ -210,7 +212,7 @@ static PyObject *draw_integers(numc_bitgen *g, PyObject *low, PyObject *high, Py
     rng = PyNumber_Subtract(hi, lo);
     if (!rng) goto done;
     uint64_t off = PyLong_AsUnsignedLongLongMask(lo), r = PyLong_AsUnsignedLongLongMask(rng);
-    ret = result(numc_random_bounded(g, dt, off, r, masked, s.ndim, s.shape), &s);
+    ret = result(numc_rng_bounded(g, dt, off, r, masked, s.ndim, s.shape), &s);
 done:
     Py_XDECREF(lo);
     Py_XDECREF(hi);
@@ -230,6 +232,7 @@ static int as_count(PyObject *x, int64_t *n) {
 }
 
 static PyObject *draw_permutation(numc_bitgen *g, PyObject *x) {
+    if (numc_rng_require_eager("permutation") != NUMC_OK) return pynumc_raise();
     int64_t n;
     int c = as_count(x, &n);
     if (c < 0) return NULL;
@@ -252,6 +255,7 @@ static PyObject *draw_permutation(numc_bitgen *g, PyObject *x) {
 /* In place: a numc array's handle is rebound to the shuffled value (as index
  * assignment does); a list is permuted element by element. */
 static PyObject *draw_shuffle(numc_bitgen *g, PyObject *x) {
+    if (numc_rng_require_eager("shuffle") != NUMC_OK) return pynumc_raise();
     if (NumcArray_Check(x)) {
         numc_array *a = NumcArray_ARR(x);
         if (numc_array_ndim(a) == 0) {
@@ -293,6 +297,7 @@ static PyObject *draw_shuffle(numc_bitgen *g, PyObject *x) {
  * steps, with Generator's draws and wording */
 static PyObject *draw_choice(numc_bitgen *g, bool gen, PyObject *a, PyObject *size, int replace,
                              PyObject *p, bool shuffle) {
+    if (numc_rng_require_eager("choice") != NUMC_OK) return pynumc_raise();
     size_arg s;
     if (parse_size(size, &s) < 0) return NULL;
     int64_t count = s.scalar ? 1 : size_count(&s), pop;
@@ -404,7 +409,7 @@ static PyObject *py_seed(PyObject *self, PyObject *args, PyObject *kw) {
     if (seed == Py_None) {
         uint32_t w[4];
         os_entropy(w);
-        numc_mt19937_seed_array(&legacy, w, 4);
+        numc_mt19937_seed_array(LEG, w, 4);
         Py_RETURN_NONE;
     }
     int64_t v;
@@ -434,7 +439,7 @@ static PyObject *py_seed(PyObject *self, PyObject *args, PyObject *kw) {
             PyErr_SetString(PyExc_ValueError, "Seed must be between 0 and 2**32 - 1");
             return NULL;
         }
-        numc_mt19937_seed(&legacy, (uint32_t)v);
+        numc_mt19937_seed(LEG, (uint32_t)v);
         Py_RETURN_NONE;
     }
     PyObject *ret = NULL;
@@ -468,7 +473,7 @@ static PyObject *py_seed(PyObject *self, PyObject *args, PyObject *kw) {
             w[i] = (uint32_t)k[i];
         }
         if (w && !PyErr_Occurred()) {
-            numc_mt19937_seed_array(&legacy, w, n);
+            numc_mt19937_seed_array(LEG, w, n);
             ret = Py_NewRef(Py_None);
         }
     }
@@ -483,14 +488,14 @@ static PyObject *py_get_state(PyObject *self, PyObject *args, PyObject *kw) {
     int as_tuple = 1;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "|p:get_state", kwlist, &as_tuple)) return NULL;
     int64_t n = 624;
-    PyObject *key = pynumc_wrap(numc_array_from_data(NUMC_UINT32, 1, &n, legacy.mt));
+    PyObject *key = pynumc_wrap(numc_array_from_data(NUMC_UINT32, 1, &n, LEG->mt));
     if (!key) return NULL;
     if (as_tuple)
-        return Py_BuildValue("(sNiid)", "MT19937", key, legacy.mt_pos, legacy.has_gauss,
-                             legacy.gauss);
+        return Py_BuildValue("(sNiid)", "MT19937", key, LEG->mt_pos, LEG->has_gauss,
+                             LEG->gauss);
     return Py_BuildValue("{s:s,s:{s:N,s:i},s:i,s:d}", "bit_generator", "MT19937", "state", "key",
-                         key, "pos", legacy.mt_pos, "has_gauss", legacy.has_gauss, "gauss",
-                         legacy.gauss);
+                         key, "pos", LEG->mt_pos, "has_gauss", LEG->has_gauss, "gauss",
+                         LEG->gauss);
 }
 
 static PyObject *py_set_state(PyObject *self, PyObject *state) {
@@ -553,12 +558,12 @@ static PyObject *py_set_state(PyObject *self, PyObject *state) {
         free(kv);
         return NULL;
     }
-    legacy.kind = NUMC_BITGEN_MT19937;
-    memcpy(legacy.mt, kv, sizeof legacy.mt);
+    LEG->kind = NUMC_BITGEN_MT19937;
+    memcpy(LEG->mt, kv, sizeof LEG->mt);
     free(kv);
-    legacy.mt_pos = (int)p;
-    legacy.has_gauss = (int)hg;
-    legacy.gauss = gv;
+    LEG->mt_pos = (int)p;
+    LEG->has_gauss = (int)hg;
+    LEG->gauss = gv;
     Py_RETURN_NONE;
 }
 
@@ -566,7 +571,7 @@ static PyObject *py_random_sample(PyObject *self, PyObject *args, PyObject *kw) 
     static char *kwlist[] = {"size", NULL};
     PyObject *size = Py_None;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "|O:random_sample", kwlist, &size)) return NULL;
-    return draw_random(&legacy, size, NUMC_FLOAT64);
+    return draw_random(legacy_rng, size, NUMC_FLOAT64);
 }
 
 /* rand(d0, d1, ...) and randn(...): dimensions as arguments */
@@ -576,12 +581,12 @@ static PyObject *dims_size(PyObject *args) {
 
 static PyObject *py_rand(PyObject *self, PyObject *args) {
     PyObject *size = dims_size(args);
-    PyObject *r = draw_random(&legacy, size, NUMC_FLOAT64);
+    PyObject *r = draw_random(legacy_rng, size, NUMC_FLOAT64);
     Py_DECREF(size);
     return r;
 }
 
-static PyObject *draw_dist(numc_bitgen *g, numc_random_dist d, PyObject *args, PyObject *kw,
+static PyObject *draw_dist(numc_rng *g, numc_random_dist d, PyObject *args, PyObject *kw,
                            bool gen);
 
 static PyObject *py_uniform(PyObject *self, PyObject *args, PyObject *kw) {
@@ -589,14 +594,14 @@ static PyObject *py_uniform(PyObject *self, PyObject *args, PyObject *kw) {
     PyObject *lo = NULL, *hi = NULL, *size = Py_None;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "|OOO:uniform", kwlist, &lo, &hi, &size))
         return NULL;
-    return draw_uniform(&legacy, lo, hi, size);
+    return draw_uniform(legacy_rng, lo, hi, size);
 }
 
 static PyObject *py_randn(PyObject *self, PyObject *args) {
     if (!PyTuple_GET_SIZE(args))
-        return draw_dist(&legacy, NUMC_RANDOM_STANDARD_NORMAL, NULL, NULL, false);
+        return draw_dist(legacy_rng, NUMC_RANDOM_STANDARD_NORMAL, NULL, NULL, false);
     PyObject *a = PyTuple_Pack(1, args);
-    PyObject *r = a ? draw_dist(&legacy, NUMC_RANDOM_STANDARD_NORMAL, a, NULL, false) : NULL;
+    PyObject *r = a ? draw_dist(legacy_rng, NUMC_RANDOM_STANDARD_NORMAL, a, NULL, false) : NULL;
     Py_XDECREF(a);
     return r;
 }
@@ -606,7 +611,7 @@ static PyObject *py_randint(PyObject *self, PyObject *args, PyObject *kw) {
     PyObject *lo, *hi = Py_None, *size = Py_None, *dtype = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OOO:randint", kwlist, &lo, &hi, &size, &dtype))
         return NULL;
-    return draw_integers(&legacy, lo, hi, size, dtype, false, true, "randint");
+    return draw_integers(legacy_rng, lo, hi, size, dtype, false, true, "randint");
 }
 
 static PyObject *py_choice(PyObject *self, PyObject *args, PyObject *kw) {
@@ -615,14 +620,14 @@ static PyObject *py_choice(PyObject *self, PyObject *args, PyObject *kw) {
     int replace = 1;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OpO:choice", kwlist, &a, &size, &replace, &p))
         return NULL;
-    return draw_choice(&legacy, false, a, size, replace, p, true);
+    return draw_choice(LEG, false, a, size, replace, p, true);
 }
 
 static PyObject *py_permutation(PyObject *self, PyObject *x) {
-    return draw_permutation(&legacy, x);
+    return draw_permutation(LEG, x);
 }
 static PyObject *py_shuffle(PyObject *self, PyObject *x) {
-    return draw_shuffle(&legacy, x);
+    return draw_shuffle(LEG, x);
 }
 
 /* ---- Generator (PCG64) ---- */
@@ -655,9 +660,18 @@ static PyObject *py_default_rng(PyObject *self, PyObject *args, PyObject *kw) {
                                          "entropy not ");
         goto fail;
     }
+    numc_rng *rng = numc_rng_new();
+    if (!rng) {
+        pynumc_raise();
+        goto fail;
+    }
     GeneratorObject *g = PyObject_New(GeneratorObject, &Generator_Type);
-    if (!g) goto fail;
-    numc_pcg64_seed(&g->g, w, n);
+    if (!g) {
+        numc_rng_release(rng);
+        goto fail;
+    }
+    g->r = rng;
+    numc_pcg64_seed(numc_rng_bitgen(rng), w, n);
     free(w);
     return (PyObject *)g;
 fail:
@@ -665,7 +679,8 @@ fail:
     return NULL;
 }
 
-#define GEN(o) (&((GeneratorObject *)(o))->g)
+#define RNG(o) (((GeneratorObject *)(o))->r)
+#define GEN(o) numc_rng_bitgen(RNG(o))
 
 static PyObject *gen_random(PyObject *self, PyObject *args, PyObject *kw) {
     static char *kwlist[] = {"size", "dtype", "out", NULL};
@@ -678,7 +693,7 @@ static PyObject *gen_random(PyObject *self, PyObject *args, PyObject *kw) {
         PyErr_SetString(PyExc_NotImplementedError, "Generator.random: out= is not supported");
         return NULL;
     }
-    return draw_random(GEN(self), size, dt);
+    return draw_random(RNG(self), size, dt);
 }
 
 static PyObject *gen_integers(PyObject *self, PyObject *args, PyObject *kw) {
@@ -688,7 +703,7 @@ static PyObject *gen_integers(PyObject *self, PyObject *args, PyObject *kw) {
     if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OOOp:integers", kwlist, &lo, &hi, &size, &dtype,
                                      &endpoint))
         return NULL;
-    return draw_integers(GEN(self), lo, hi, size, dtype, endpoint != 0, false, "integers");
+    return draw_integers(RNG(self), lo, hi, size, dtype, endpoint != 0, false, "integers");
 }
 
 static PyObject *gen_uniform(PyObject *self, PyObject *args, PyObject *kw) {
@@ -696,7 +711,7 @@ static PyObject *gen_uniform(PyObject *self, PyObject *args, PyObject *kw) {
     PyObject *lo = NULL, *hi = NULL, *size = Py_None;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "|OOO:uniform", kwlist, &lo, &hi, &size))
         return NULL;
-    return draw_uniform(GEN(self), lo, hi, size);
+    return draw_uniform(RNG(self), lo, hi, size);
 }
 
 static int axis_zero(PyObject *axis, const char *what);
@@ -746,7 +761,7 @@ static PyObject *gen_shuffle(PyObject *self, PyObject *args, PyObject *kw) {
  * standard_normal / standard_exponential / standard_gamma also take dtype=
  * (float32 through the float ziggurats), method= and out=. Parameters may be
  * arrays: C broadcasts them against each other and size=. */
-static PyObject *draw_dist(numc_bitgen *g, numc_random_dist d, PyObject *args, PyObject *kw,
+static PyObject *draw_dist(numc_rng *g, numc_random_dist d, PyObject *args, PyObject *kw,
                            bool gen) {
     const numc_random_dist_info *info = numc_random_dist_params(d);
     int np = info->nparams, nk = 0;
@@ -828,8 +843,8 @@ static PyObject *draw_dist(numc_bitgen *g, numc_random_dist d, PyObject *args, P
     }
     bool sized = v[isize] && v[isize] != Py_None;
     r = dt == NUMC_FLOAT32
-            ? numc_random_draw_f32(g, d, s.ndim, s.shape)
-            : numc_random_draw(g, d, (const numc_array *const *)pa, sized, s.ndim, s.shape);
+            ? numc_rng_draw_f32(g, d, s.ndim, s.shape)
+            : numc_rng_draw(g, d, (const numc_array *const *)pa, sized, s.ndim, s.shape);
 done:
     for (int j = 0; j < np; j++)
         if (pa[j]) numc_array_release(pa[j]);
@@ -840,10 +855,10 @@ done:
 
 #define PYNUMC_RD_FNS_(id, name, np, isint)                                                        \
     static PyObject *leg_##name(PyObject *self, PyObject *args, PyObject *kw) {                   \
-        return draw_dist(&legacy, NUMC_RANDOM_##id, args, kw, false);                              \
+        return draw_dist(legacy_rng, NUMC_RANDOM_##id, args, kw, false);                              \
     }                                                                                              \
     static PyObject *gen_##name(PyObject *self, PyObject *args, PyObject *kw) {                   \
-        return draw_dist(GEN(self), NUMC_RANDOM_##id, args, kw, true);                             \
+        return draw_dist(RNG(self), NUMC_RANDOM_##id, args, kw, true);                             \
     }
 NUMC_RANDOM_DIST_LIST(PYNUMC_RD_FNS_)
 #undef PYNUMC_RD_FNS_
@@ -870,6 +885,11 @@ static PyMethodDef gen_methods[] = {
     NUMC_RANDOM_DIST_LIST(PYNUMC_RD_GEN_){NULL, NULL, 0, NULL},
 };
 
+static void gen_dealloc(PyObject *self) {
+    numc_rng_release(RNG(self));
+    PyObject_Free(self);
+}
+
 static PyObject *gen_repr(PyObject *self) {
     return PyUnicode_FromString("Generator(PCG64)");
 }
@@ -881,6 +901,7 @@ static PyTypeObject Generator_Type = {
     .tp_doc = "numpy.random.Generator on PCG64: the same numbers for the same seed.",
     .tp_methods = gen_methods,
     .tp_repr = gen_repr,
+    .tp_dealloc = gen_dealloc,
 };
 
 /* ---- stateless draws: keys and pure functions of them (src/np/random-stateless.c) ---- */
@@ -1106,7 +1127,8 @@ static struct PyModuleDef random_def = {
 int pynumc_init_random(PyObject *m) {
     uint32_t w[4];
     os_entropy(w);
-    numc_mt19937_seed_array(&legacy, w, 4);
+    if (!(legacy_rng = numc_rng_new())) return pynumc_raise(), -1;
+    numc_mt19937_seed_array(LEG, w, 4);
     if (PyType_Ready(&Generator_Type) < 0) return -1;
     PyObject *r = PyModule_Create(&random_def);
     if (!r) return -1;

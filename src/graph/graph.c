@@ -34,6 +34,8 @@ void numc_params_ptr_retain(numc_prim p, const void *ptr) {
     if (!ptr) return;
     if (p == NUMC_PRIM_CONSTANT)
         numc_array_retain((numc_array *)ptr);
+    else if (p == NUMC_PRIM_HOST_CALL)
+        numc_host_fn_retain((numc_host_fn *)ptr);
     else if (numc_prim_info[p].flags & PF_BODIES)
         numc_subgraphs_retain((numc_subgraphs *)ptr);
 }
@@ -41,6 +43,8 @@ void numc_params_ptr_release(numc_prim p, const void *ptr) {
     if (!ptr) return;
     if (p == NUMC_PRIM_CONSTANT)
         numc_array_release((numc_array *)ptr);
+    else if (p == NUMC_PRIM_HOST_CALL)
+        numc_host_fn_release((numc_host_fn *)ptr);
     else if (numc_prim_info[p].flags & PF_BODIES)
         numc_subgraphs_release((numc_subgraphs *)ptr);
 }

@@ -125,6 +125,7 @@ numc_status numc_graph_cse(numc_graph *g) {
         if (n->dead) continue;
         for (int k = 0; k < n->nin; k++)
             n->in[k] = repl[n->in[k]];
+        if (numc_prim_info[n->prim].flags & PF_EFFECT) continue;
         size_t j = (size_t)node_hash(n) & (cap - 1);
         int hit = -1;
         while (table[j] >= 0) {
@@ -154,7 +155,7 @@ numc_status numc_graph_cse(numc_graph *g) {
 numc_status numc_graph_fold(numc_graph *g, numc_apply_fn eval) {
     for (int i = 0; i < g->nnodes; i++) {
         numc_gnode *n = &g->nodes[i];
-        if (n->dead || n->nout < 1) continue;
+        if (n->dead || n->nout < 1 || (numc_prim_info[n->prim].flags & PF_EFFECT)) continue;
         bool all = true;
         for (int k = 0; k < n->nin && all; k++)
             all = g->values[n->in[k]].kind == GV_CONST;
@@ -206,7 +207,7 @@ numc_status numc_graph_dce(numc_graph *g) {
     for (int i = g->nnodes; i-- > 0;) {
         numc_gnode *n = &g->nodes[i];
         if (n->dead) continue;
-        bool any = false;
+        bool any = (numc_prim_info[n->prim].flags & PF_EFFECT) != 0;
         for (int k = 0; k < n->nout && !any; k++)
             any = live[n->out[k]];
         if (!any) {

@@ -288,6 +288,17 @@ numc_status numc_prim_infer(numc_prim p, int nin, const numc_array *const *in,
         aval_of(in[0], &out[0]);
         aval_of(in[1], &out[1]);
         return NUMC_OK;
+    case NUMC_PRIM_HOST_CALL: {
+        int nd = pr ? (int)pr->i[1] : -1;
+        if (!pr || !pr->ptr || nd < 0 || nd > NUMC_MAX_DIMS || pr->n != 2 + nd ||
+            pr->i[0] < 0 || pr->i[0] >= NUMC_DTYPE_COUNT)
+            return bad(p, "bad parameters");
+        out->dtype = (numc_dtype)pr->i[0];
+        out->ndim = nd;
+        for (int d = 0; d < nd; d++)
+            out->shape[d] = pr->i[2 + d];
+        return NUMC_OK;
+    }
     case NUMC_PRIM_THREEFRY2X32:
         for (int k = 0; k < 4; k++) {
             if (in[k]->dtype != NUMC_UINT32) return bad(p, "operands must be uint32");

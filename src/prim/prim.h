@@ -14,6 +14,7 @@ enum {
     PF_REDUCE = 8,
     PF_SCAN = 16,
     PF_BODIES = 32, /* params.ptr holds the bodies (a numc_subgraphs, refcounted) */
+    PF_EFFECT = 64, /* runs for its effect too: never merged, folded or removed */
 };
 
 typedef enum {
@@ -38,6 +39,22 @@ typedef struct numc_params {
     double f;
     const void *ptr;
 } numc_params;
+
+/* host_call's callee (params.ptr): a reference-counted host function that
+ * fills the node's one output from its inputs each time the node runs. The
+ * NumPy layer makes them (stateful random draws); graphs retain them. */
+typedef struct numc_host_fn numc_host_fn;
+struct numc_host_fn {
+    int refs; /* atomic */
+    numc_status (*run)(numc_host_fn *self, int nin, const numc_array *const *in, numc_array *out);
+    void (*destroy)(numc_host_fn *self);
+};
+static inline void numc_host_fn_retain(numc_host_fn *f) {
+    __atomic_add_fetch(&f->refs, 1, __ATOMIC_RELAXED);
+}
+static inline void numc_host_fn_release(numc_host_fn *f) {
+    if (f && __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) == 0) f->destroy(f);
+}
 
 /* The abstract value of an operand or result: what inference needs. */
 typedef struct {

@@ -429,3 +429,45 @@ def test_distribution_shape_mismatch_and_missing():
         g.standard_normal(out=numc.zeros(3))
     with pytest.raises(ValueError):
         g.standard_exponential(method="bad")
+
+
+# ---- stateful draws under numc.function and vmap (src/np/random-rng.c) ----
+
+def test_stateful_draws_under_function_advance_like_eager():
+    g, h = ncr.default_rng(11), np.random.default_rng(11)
+    f = numc.function(lambda x: x + g.normal(size=3) + g.poisson(4.0, size=3) + g.random(3))
+    for _ in range(3):  # every call draws anew, in the eager order
+        want = h.normal(size=3) + h.poisson(4.0, size=3) + h.random(3)
+        np.testing.assert_array_equal(np.asarray(f(numc.zeros(3))), want)
+    ncr.seed(5)
+    np.random.seed(5)
+    f2 = numc.function(lambda x: x * ncr.rand(2) + ncr.randint(0, 10, size=2)
+                       + ncr.standard_normal(2) + ncr.uniform(1.0, 2.0, 2))
+    for _ in range(2):
+        want = (np.random.rand(2) + np.random.randint(0, 10, size=2)
+                + np.random.standard_normal(2) + np.random.uniform(1.0, 2.0, 2))
+        np.testing.assert_array_equal(np.asarray(f2(numc.ones(2))), want)
+    # traced parameters, and a draw whose result is unused still advances
+    g, h = ncr.default_rng(3), np.random.default_rng(3)
+    f3 = numc.function(lambda m: (g.exponential(size=4), g.normal(m, 2.0))[1])
+    out = np.asarray(f3(numc.asarray([1.0, 5.0])))
+    h.exponential(size=4)
+    np.testing.assert_array_equal(out, h.normal([1.0, 5.0], 2.0))
+    assert f3.trace_count == 1
+
+
+def test_stateful_draws_under_vmap():
+    g, h = ncr.default_rng(8), np.random.default_rng(8)
+    # unbatched parameters: one draw shared by the batch
+    shared = np.asarray(numc.vmap(lambda x: x + g.normal())(numc.zeros(4)))
+    assert np.all(shared == h.normal())
+    # batched parameters: drawn example by example, as a loop would
+    got = np.asarray(numc.vmap(lambda m: g.normal(m))(numc.asarray([0.0, 10.0, 20.0])))
+    np.testing.assert_array_equal(got, [h.normal(m) for m in (0.0, 10.0, 20.0)])
+
+
+def test_draws_that_cannot_be_deferred_raise_under_function():
+    g = ncr.default_rng(0)
+    for fn in (lambda x: g.choice(3), lambda x: g.permutation(3), lambda x: ncr.choice(3)):
+        with pytest.raises(NotImplementedError, match="numc.function"):
+            numc.function(fn)(numc.zeros(1))

@@ -23,6 +23,10 @@ numc_status numc_cpu_exec(numc_device *d, numc_prim p, int nin, const numc_array
         return numc_cpu_index(p, nin, in, params, out);
     case NUMC_PRIM_SORT:
         return numc_cpu_sort(p, nin, in, params, out);
+    case NUMC_PRIM_HOST_CALL: {
+        numc_host_fn *f = (numc_host_fn *)params->ptr;
+        return f->run(f, nin, in, out[0]);
+    }
     case NUMC_PRIM_THREEFRY2X32:
         return numc_cpu_threefry(p, nin, in, params, out);
     case NUMC_PRIM_STOP_GRADIENT:
