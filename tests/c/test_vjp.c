@@ -860,6 +860,45 @@ static void dtype_cases(void) {
         }
 }
 
+/* ---- fft (issue 9) ----
+ * params {kind (0 c2c, 1 r2c, 2 c2r), inverse, norm, naxes, axes, lengths};
+ * c2r's operand has n/2+1 along its real (last) axis, whose imaginary parts
+ * at bins 0 and n/2 it ignores (their cotangent is 0, as the FD says). */
+#define FFTP(...) ((numc_params){.n = NDIM(__VA_ARGS__), .i = {__VA_ARGS__}})
+static void fft_cases(void) {
+    run((vcase){.name = "fft c2c",
+                .p = NUMC_PRIM_FFT,
+                .nin = 1,
+                .pr = FFTP(0, 0, 0, 1, 1, 3),
+                .in = {R(C128, -1, 1, 2, 3)}});
+    run((vcase){.name = "fft c2c inverse ortho 2-d",
+                .p = NUMC_PRIM_FFT,
+                .nin = 1,
+                .pr = FFTP(0, 1, 1, 2, 1, 0, 3, 2),
+                .in = {R(C128, -1, 1, 2, 3)}});
+    run((vcase){.name = "fft r2c even",
+                .p = NUMC_PRIM_FFT,
+                .nin = 1,
+                .pr = FFTP(1, 0, 2, 1, 1, 4),
+                .in = {R(F64, -1, 1, 2, 4)}});
+    run((vcase){.name = "fft r2c odd 2-d",
+                .p = NUMC_PRIM_FFT,
+                .nin = 1,
+                .pr = FFTP(1, 0, 0, 2, 0, 1, 3, 5),
+                .in = {R(F64, -1, 1, 3, 5)}});
+    run((vcase){.name = "fft c2r even",
+                .p = NUMC_PRIM_FFT,
+                .nin = 1,
+                .pr = FFTP(2, 1, 2, 1, 1, 4),
+                .in = {R(C128, -1, 1, 2, 3)}});
+    run((vcase){.name = "fft c2r odd 2-d",
+                .p = NUMC_PRIM_FFT,
+                .nin = 1,
+                .pr = FFTP(2, 1, 1, 2, 0, 1, 2, 5),
+                .in = {R(C128, -1, 1, 2, 3)}});
+}
+#undef FFTP
+
 int main(void) {
     elementwise_cases();
     complex_cases();
@@ -869,6 +908,7 @@ int main(void) {
     index_cases();
     convention_cases();
     dtype_cases();
+    fft_cases(); /* ---- fft (issue 9) ---- */
     printf("test_vjp: %d second-order checks\n", second_checks);
     return CHECK_DONE();
 }
