@@ -715,6 +715,26 @@ static void empty_batch_cases(void) {
     }
 }
 
+/* ---- fft (issue 9): the batch axis anywhere, the transform axes shift past it ---- */
+static void fft_cases(void) {
+    /* kind, inverse, norm, naxes, axes, lengths; per-example shape (3, 4) */
+    static const int64_t params[][8] = {
+        {0, 0, 0, 1, 1, 4},       /* c2c along axis 1 */
+        {0, 1, 1, 2, 1, 0, 4, 3}, /* c2c inverse, both axes */
+        {1, 0, 2, 2, 0, 1, 3, 4}, /* r2c, real axis last */
+        {2, 1, 0, 1, 0, 4},       /* c2r along axis 0: operand length 3 = 4/2+1 */
+    };
+    for (int k = 0; k < 4; k++)
+        for (int b = 0; b < 3; b++) {
+            CASE("fft", NUMC_PRIM_FFT);
+            c.nin = 1, c.bdim[0] = b;
+            numc_dtype dt = params[k][0] == 1 ? NUMC_FLOAT64 : NUMC_COMPLEX128;
+            c.in[0] = stacked(dt, 3, b, 2, SH(3, 4), -1, 1);
+            param_ints(&c.pr, 4 + 2 * (int)params[k][3], params[k]);
+            check_case(&c);
+        }
+}
+
 int main(void) {
     int64_t live = numc_live_arrays();
     elementwise_cases();
@@ -726,6 +746,7 @@ int main(void) {
     nested_cases();
     tape_cases();
     empty_batch_cases();
+    fft_cases(); /* ---- fft (issue 9) ---- */
     CHECK(numc_live_arrays() == live);
     return CHECK_DONE();
 }

@@ -860,6 +860,31 @@ static void dtype_cases(void) {
         }
 }
 
+/* ---- fft (issue 9) ----
+ * params {kind (0 c2c, 1 r2c, 2 c2r), inverse, norm, naxes, axes, lengths};
+ * c2r's operand has n/2+1 along its real (last) axis, whose imaginary parts
+ * at bins 0 and n/2 it ignores (their cotangent is 0, as the FD says). */
+static void fft_cases(void) {
+    static const struct {
+        const char *name;
+        int64_t pr[8], shape[2]; /* operand: float64 for r2c, complex128 otherwise */
+    } cases[] = {
+        {"fft c2c", {0, 0, 0, 1, 1, 3}, {2, 3}},
+        {"fft c2c inverse ortho 2-d", {0, 1, 1, 2, 1, 0, 3, 2}, {2, 3}},
+        {"fft r2c even", {1, 0, 2, 1, 1, 4}, {2, 4}},
+        {"fft r2c odd 2-d", {1, 0, 0, 2, 0, 1, 3, 5}, {3, 5}},
+        {"fft c2r even", {2, 1, 2, 1, 1, 4}, {2, 3}},
+        {"fft c2r odd 2-d", {2, 1, 1, 2, 0, 1, 2, 5}, {2, 3}},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        vcase c = {.name = cases[k].name, .p = NUMC_PRIM_FFT, .nin = 1};
+        c.pr.n = 4 + 2 * (int)cases[k].pr[3];
+        memcpy(c.pr.i, cases[k].pr, sizeof cases[k].pr);
+        c.in[0] = rnd(cases[k].pr[0] == 1 ? F64 : C128, 2, cases[k].shape, -1, 1);
+        run(c);
+    }
+}
+
 int main(void) {
     elementwise_cases();
     complex_cases();
@@ -869,6 +894,7 @@ int main(void) {
     index_cases();
     convention_cases();
     dtype_cases();
+    fft_cases(); /* ---- fft (issue 9) ---- */
     printf("test_vjp: %d second-order checks\n", second_checks);
     return CHECK_DONE();
 }

@@ -94,34 +94,6 @@ FN(pass_body)(const int ip, int64_t ido, int64_t l1, const C *restrict cc, C *re
                     CH(i, k, 2) = u2;
                     CH(i, k, 3) = u3;
                 }
-            } else if (ip == 8) {
-                /* two radix-4 halves (even / odd inputs), the odd one turned
-                 * by W8^m */
-                C c0 = CC(i, 0, k), c1 = CC(i, 1, k), c2 = CC(i, 2, k), c3 = CC(i, 3, k);
-                C c4 = CC(i, 4, k), c5 = CC(i, 5, k), c6 = CC(i, 6, k), c7 = CC(i, 7, k);
-                C e0 = FN(cadd)(c0, c4), e1 = FN(csub)(c0, c4);
-                C e2 = FN(cadd)(c2, c6), e3 = FN(csub)(c2, c6);
-                C o0 = FN(cadd)(c1, c5), o1 = FN(csub)(c1, c5);
-                C o2 = FN(cadd)(c3, c7), o3 = FN(csub)(c3, c7);
-                C re3 = fwd ? (C){e3.i, -e3.r} : (C){-e3.i, e3.r};
-                C ro3 = fwd ? (C){o3.i, -o3.r} : (C){-o3.i, o3.r};
-                C a[4] = {FN(cadd)(e0, e2), FN(cadd)(e1, re3), FN(csub)(e0, e2), FN(csub)(e1, re3)};
-                C b0 = FN(cadd)(o0, o2), b1 = FN(cadd)(o1, ro3), b2 = FN(csub)(o0, o2),
-                  b3 = FN(csub)(o1, ro3);
-                const R h = (R)0.707106781186547524400844362104849039L;
-                C b[4];
-                b[0] = b0;
-                b[1] = fwd ? (C){h * (b1.r + b1.i), h * (b1.i - b1.r)}
-                           : (C){h * (b1.r - b1.i), h * (b1.r + b1.i)};
-                b[2] = fwd ? (C){b2.i, -b2.r} : (C){-b2.i, b2.r};
-                b[3] = fwd ? (C){h * (b3.i - b3.r), -h * (b3.r + b3.i)}
-                           : (C){-h * (b3.r + b3.i), h * (b3.r - b3.i)};
-                for (int m = 0; m < 4; m++) {
-                    C lo = FN(cadd)(a[m], b[m]), hi = FN(csub)(a[m], b[m]);
-                    if (twid && m > 0) lo = FN(ctw)(lo, TW(i, m), fwd);
-                    CH(i, k, m) = lo;
-                    CH(i, k, m + 4) = twid ? FN(ctw)(hi, TW(i, m + 4), fwd) : hi;
-                }
             } else if (ip == 3) {
                 const R s3 = (R)(fwd ? -0.866025403784438646763723170752936183L
                                      : 0.866025403784438646763723170752936183L);
@@ -236,8 +208,6 @@ FFT_CLONES static void FN(pass)(int ip, int64_t ido, int64_t l1, const C *cc, C 
         PASS_CASE(5)
     case 7:
         PASS_CASE(7)
-    case 8:
-        PASS_CASE(8)
     default:
         PASS_CASE(ip)
     }
