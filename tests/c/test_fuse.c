@@ -124,7 +124,7 @@ static numc_graph *graph_of(numc_function *f, int nin, const numc_array *const *
 }
 
 static void test_four_inputs_one_group(void) {
-    int64_t n = 5000; /* several tiles */
+    int64_t n = 300001; /* many tiles, split across threads, a short last tile */
     numc_array *in[4];
     for (int k = 0; k < 4; k++)
         in[k] = vec(NUMC_FLOAT32, 1, &n, 0.5 * k, 0.25);
