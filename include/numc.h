@@ -1173,6 +1173,7 @@ typedef struct {
     int groups;           /* fused groups */
     int fused_ops;        /* nodes they run */
     int arena_values;     /* intermediates placed in the arena */
+    int arena_inplace;    /* of those, written over a dead input of their group */
     int64_t arena_bytes;  /* the arena's size */
     int64_t arena_allocs; /* arena buffers allocated by calls so far */
 } numc_fusion_stats;

@@ -899,16 +899,18 @@ static PyObject *lowered_as_text(PyObject *self, PyObject *unused) {
 static PyObject *lowered_stats(PyObject *self, PyObject *unused) {
     numc_fusion_stats s;
     numc_graph_fusion_stats(numc_function_entry_graph(((LoweredObject *)self)->ent), &s);
-    return Py_BuildValue("{s:i,s:i,s:i,s:L,s:L}", "groups", s.groups, "fused_ops", s.fused_ops,
-                         "arena_values", s.arena_values, "arena_bytes", (long long)s.arena_bytes,
-                         "arena_allocs", (long long)s.arena_allocs);
+    return Py_BuildValue("{s:i,s:i,s:i,s:i,s:L,s:L}", "groups", s.groups, "fused_ops",
+                         s.fused_ops, "arena_values", s.arena_values, "arena_inplace",
+                         s.arena_inplace, "arena_bytes", (long long)s.arena_bytes, "arena_allocs",
+                         (long long)s.arena_allocs);
 }
 
 static PyMethodDef lowered_methods[] = {
     {"as_text", lowered_as_text, METH_NOARGS,
      "as_text(): the optimised graph with its fusion groups and memory plan."},
     {"fusion_stats", lowered_stats, METH_NOARGS,
-     "fusion_stats(): groups, fused_ops, arena_values, arena_bytes, arena_allocs."},
+     "fusion_stats(): groups, fused_ops, arena_values, arena_inplace, arena_bytes, "
+     "arena_allocs."},
     {NULL, NULL, 0, NULL},
 };
 

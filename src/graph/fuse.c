@@ -15,7 +15,8 @@
  * outputs), when every materialised value dies under this schedule, and the
  * arena: group outputs that are not graph outputs get offsets in one buffer,
  * two values sharing bytes only when their lifetimes (extended through every
- * node that may return a view of them) do not overlap. */
+ * node that may return a view of them) do not overlap, and a group output
+ * written over an input that dies at its group when that is safe. */
 #include "graph.h"
 
 #include <stdlib.h>
@@ -328,18 +329,60 @@ static numc_status plan_deaths(numc_graph *g, numc_fusion *f, int *lastuse) {
     return NUMC_OK;
 }
 
+/* Whether running p may return a view of (or the same array as) an operand:
+ * the eager interpreter's views (layout primitives, a same-dtype convert,
+ * stop_gradient) and primitives with their own eager rule (control flow can
+ * return an input). Every other kernel writes a fresh output. */
+static bool may_alias(numc_prim p) {
+    return (numc_prim_info[p].flags & PF_LAYOUT) || p == NUMC_PRIM_CONVERT ||
+           p == NUMC_PRIM_STOP_GRADIENT || numc_prim_rules[p].eager != NULL;
+}
+
+/* An arena input of v's group whose bytes v may take over: it dies at this
+ * group (its last reader, no views of it outlive it), has v's shape, dtype
+ * size and bytes, is read in place (not through a folded broadcast), and no
+ * op after the one writing v reads it (within a tile every op runs before the
+ * next, and a loop may write over exactly the input it reads). -1 if none. */
+static int donor(const numc_graph *g, const numc_fusion *f, int v, const int64_t *end,
+                 const int64_t *bytes, const bool *donated) {
+    const int pi = g->values[v].producer, k = f->node_group[pi];
+    if (k < 0) return -1;
+    const numc_fgroup *gr = &f->groups[k];
+    const numc_fused_prog *p = gr->prog;
+    int rv = -1, opv = -1;
+    for (int q = 0; q < p->nout; q++)
+        if (gr->out_vals[q] == v) rv = p->out[q];
+    for (int i = 0; i < p->nops; i++)
+        if (p->ops[i].out == rv) opv = i;
+    if (opv < 0) return -1;
+    for (int q = 0; q < p->nin; q++) {
+        const int w = gr->in_vals[q], rw = p->in[q].reg;
+        if (g->values[w].kind != GV_NODE || f->arena_off[w] < 0 || donated[w] ||
+            end[w] != gr->pos || p->in[q].ndim >= 0 || bytes[w] != bytes[v] ||
+            numc_dtype_info[p->dtype[rw]].itemsize != numc_dtype_info[p->dtype[rv]].itemsize)
+            continue;
+        bool later = false;
+        for (int i = opv + 1; i < p->nops && !later; i++)
+            for (int a = 0; a < p->ops[i].nin; a++)
+                later |= p->ops[i].in[a] == rw;
+        if (!later) return w;
+    }
+    return -1;
+}
+
 /* The arena: offsets for group outputs that do not leave the call. A value
  * stays reserved until its last reader, and until the last reader of any
- * value a plain node computed from it (such a node may return a view). */
+ * value a node that may return a view computed from it. */
 static numc_status plan_arena(numc_graph *g, numc_fusion *f, const int *lastuse) {
     const int nn = g->nnodes, nv = g->nvalues;
     int64_t *end = malloc(sizeof(int64_t) * (size_t)nv);
     int64_t *start = malloc(sizeof(int64_t) * (size_t)nv);
     int64_t *bytes = malloc(sizeof(int64_t) * (size_t)nv);
     int *order = malloc(sizeof(int) * (size_t)nv);
+    bool *donated = calloc((size_t)nv, sizeof(bool));
     f->arena_off = malloc(sizeof(int64_t) * (size_t)nv);
-    if (!end || !start || !bytes || !order || !f->arena_off) {
-        free(end), free(start), free(bytes), free(order);
+    if (!end || !start || !bytes || !order || !donated || !f->arena_off) {
+        free(end), free(start), free(bytes), free(order), free(donated);
         return oom();
     }
     for (int v = 0; v < nv; v++) {
@@ -348,7 +391,7 @@ static numc_status plan_arena(numc_graph *g, numc_fusion *f, const int *lastuse)
     }
     for (int i = nn - 1; i >= 0; i--) {
         const numc_gnode *n = &g->nodes[i];
-        if (n->dead || f->node_group[i] >= 0) continue;
+        if (n->dead || f->node_group[i] >= 0 || !may_alias(n->prim)) continue;
         int64_t e = i;
         for (int k = 0; k < n->nout; k++)
             if (end[n->out[k]] > e) e = end[n->out[k]];
@@ -371,11 +414,24 @@ static numc_status plan_arena(numc_graph *g, numc_fusion *f, const int *lastuse)
             order[na++] = v;
         }
     }
-    /* first fit in order of start (values are produced in that order) */
+    /* in order of production (insertion sort: few values) */
+    for (int a = 1; a < na; a++)
+        for (int b = a; b > 0 && start[order[b - 1]] > start[order[b]]; b--) {
+            int t = order[b];
+            order[b] = order[b - 1];
+            order[b - 1] = t;
+        }
     int64_t total = 0;
     for (int a = 0; a < na; a++) {
         int v = order[a];
-        int64_t off = 0;
+        int w = donor(g, f, v, end, bytes, donated);
+        if (w >= 0) { /* written in place over a dead input */
+            donated[w] = true;
+            f->arena_off[v] = f->arena_off[w];
+            f->inplace++;
+            continue;
+        }
+        int64_t off = 0; /* first fit */
         for (bool moved = true; moved;) {
             moved = false;
             for (int b = 0; b < a; b++) {
@@ -394,7 +450,7 @@ static numc_status plan_arena(numc_graph *g, numc_fusion *f, const int *lastuse)
     }
     f->arena_bytes = total;
     f->arena_values = na;
-    free(end), free(start), free(bytes), free(order);
+    free(end), free(start), free(bytes), free(order), free(donated);
     return NUMC_OK;
 }
 
@@ -502,6 +558,7 @@ void numc_graph_fusion_stats(const numc_graph *g, numc_fusion_stats *out) {
     out->groups = f->ngroups;
     out->fused_ops = f->fused_ops;
     out->arena_values = f->arena_values;
+    out->arena_inplace = f->inplace;
     out->arena_bytes = f->arena_bytes;
     out->arena_allocs = atomic_load(&((numc_fusion *)f)->arena_allocs);
 }

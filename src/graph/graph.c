@@ -423,7 +423,8 @@ static void dump(sbuf *b, const numc_graph *g, int indent, const numc_fusion *fz
         put(b, "\n");
     }
     if (fz)
-        put(b, "arena: %lld bytes for %d values\n", (long long)fz->arena_bytes, fz->arena_values);
+        put(b, "arena: %lld bytes for %d values (%d written in place)\n",
+            (long long)fz->arena_bytes, fz->arena_values, fz->inplace);
 }
 
 static char *to_string(const numc_graph *g, const numc_fusion *fz) {

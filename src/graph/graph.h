@@ -157,6 +157,7 @@ typedef struct numc_fusion {
     int64_t *arena_off;
     int64_t arena_bytes;
     int arena_values;
+    int inplace; /* arena values written over a dead input of their group */
     _Atomic(numc_buffer *) arena; /* cached between calls when nothing else holds it */
     atomic_llong arena_allocs;    /* arenas allocated so far (a statistic) */
     int fused_ops;

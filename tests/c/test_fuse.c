@@ -124,7 +124,7 @@ static numc_graph *graph_of(numc_function *f, int nin, const numc_array *const *
 }
 
 static void test_four_inputs_one_group(void) {
-    int64_t n = 5000; /* several tiles */
+    int64_t n = 300001; /* many tiles, split across threads, a short last tile */
     numc_array *in[4];
     for (int k = 0; k < 4; k++)
         in[k] = vec(NUMC_FLOAT32, 1, &n, 0.5 * k, 0.25);
@@ -294,6 +294,36 @@ static void test_long_chain(void) {
         numc_array_release(in[k]);
 }
 
+/* t = a*b + a (read by a sum and by the next group, whose last reader it
+ * is); v = t*3 - 1 written over t's bytes; returns sum(t) + sum(v) */
+static numc_status f_inplace(void *p, int nin, numc_array *const *in, int *nout,
+                             numc_array ***out) {
+    numc_array *m = numc_multiply(in[0], in[1]), *t = numc_add(m, in[0]);
+    numc_array *s = numc_sum(t, NULL, 0, false, NUMC_DTYPE_NONE);
+    numc_array *three = numc_scalar_f64(3.0), *one_ = numc_scalar_f64(1.0);
+    numc_array *t3 = numc_multiply(t, three), *v = numc_subtract(t3, one_);
+    numc_array *sv = numc_sum(v, NULL, 0, false, NUMC_DTYPE_NONE);
+    *out = one(numc_add(s, sv), nout);
+    numc_array *rel[] = {m, t, s, three, one_, t3, v, sv};
+    for (size_t k = 0; k < sizeof rel / sizeof *rel; k++)
+        numc_array_release(rel[k]);
+    return NUMC_OK;
+}
+
+static void test_inplace_over_dead_input(void) {
+    int64_t sh[2] = {50, 40};
+    numc_array *in[2] = {vec(NUMC_FLOAT32, 2, sh, 0.5, 0.1), vec(NUMC_FLOAT32, 2, sh, -0.7, 0.2)};
+    numc_function *f = compare(f_inplace, NULL, 2, (const numc_array *const *)in);
+    numc_graph *g = graph_of(f, 2, (const numc_array *const *)in);
+    numc_fusion_stats s;
+    numc_graph_fusion_stats(g, &s);
+    CHECK(s.groups == 2 && s.arena_values == 2 && s.arena_inplace == 1);
+    CHECK(s.arena_bytes == 50 * 40 * 4); /* one buffer's worth for both */
+    numc_function_free(f);
+    numc_array_release(in[0]);
+    numc_array_release(in[1]);
+}
+
 int main(void) {
     int64_t live0 = numc_live_arrays();
     test_four_inputs_one_group();
@@ -302,6 +332,7 @@ int main(void) {
     test_select_convert_and_jit_off();
     test_fallback_node_by_node();
     test_long_chain();
+    test_inplace_over_dead_input();
     int64_t leaked = numc_live_arrays() - live0;
     CHECK(leaked == 0);
     if (leaked) fprintf(stderr, "%lld arrays leaked\n", (long long)leaked);

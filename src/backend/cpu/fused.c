@@ -21,19 +21,13 @@ enum { IN_DIRECT, IN_SCALAR, IN_GATHER };
 
 typedef struct {
     const numc_fused_prog *p;
-    numc_ew_loop loop[64];
-    numc_ew_loop *loops; /* p->nops */
+    numc_ew_loop loop[64]; /* per op */
     int64_t tile, slot_bytes, nblocks;
-    int nin_gather;
     /* per input */
     char *in_base[64];
     int in_mode[64];
     int64_t in_str[64][NUMC_MAX_DIMS]; /* byte strides over the program's dims */
-    char **in_basep;
-    int *in_modep;
-    int64_t (*in_strp)[NUMC_MAX_DIMS];
-    char **out_base;
-    char *out_inl[16];
+    char *out_base[16];
     char *scratch; /* per worker: scratch_bytes each */
     size_t scratch_bytes;
     _Atomic int64_t next;
@@ -89,8 +83,8 @@ static void gather(const numc_fused_prog *p, const char *base, const int64_t *st
 /* Runs tile [b, b + m) with scratch (nslots * slot_bytes, aligned). */
 static void run_tile(const fjob *j, int64_t b, int64_t m, char *scratch) {
     const numc_fused_prog *p = j->p;
-    char *ptr_inl[64], **ptr = ptr_inl;
-    int64_t step_inl[64], *step = step_inl;
+    char *ptr[64]; /* per register: where this tile's values are */
+    int64_t step[64];
     for (int r = 0; r < p->nregs; r++) {
         ptr[r] = p->slot[r] >= 0 ? scratch + p->slot[r] * j->slot_bytes : NULL;
         step[r] = (int64_t)numc_dtype_info[p->dtype[r]].itemsize;
@@ -98,16 +92,16 @@ static void run_tile(const fjob *j, int64_t b, int64_t m, char *scratch) {
     for (int k = 0; k < p->nin; k++) {
         const int r = p->in[k].reg;
         const size_t isz = numc_dtype_info[p->dtype[r]].itemsize;
-        switch (j->in_modep[k]) {
+        switch (j->in_mode[k]) {
         case IN_DIRECT:
-            ptr[r] = j->in_basep[k] + b * (int64_t)isz;
+            ptr[r] = j->in_base[k] + b * (int64_t)isz;
             break;
         case IN_SCALAR:
-            ptr[r] = j->in_basep[k];
+            ptr[r] = j->in_base[k];
             step[r] = 0;
             break;
         default:
-            gather(p, j->in_basep[k], j->in_strp[k], isz, b, m, ptr[r]);
+            gather(p, j->in_base[k], j->in_str[k], isz, b, m, ptr[r]);
         }
     }
     for (int k = 0; k < p->nout; k++) {
@@ -124,7 +118,7 @@ static void run_tile(const fjob *j, int64_t b, int64_t m, char *scratch) {
         }
         args[op->nin] = ptr[op->out];
         steps[op->nin] = step[op->out];
-        j->loops[i](args, steps, m, &op->params);
+        j->loop[i](args, steps, m, &op->params);
     }
 }
 
@@ -163,11 +157,6 @@ numc_status numc_cpu_fused_run(const numc_fused_prog *p, const numc_array *const
         return NUMC_ERR_NOT_IMPLEMENTED;
     fjob j;
     j.p = p;
-    j.loops = j.loop;
-    j.in_basep = j.in_base;
-    j.in_modep = j.in_mode;
-    j.in_strp = j.in_str;
-    j.out_base = j.out_inl;
     for (int i = 0; i < p->nops; i++) {
         const numc_fused_op *op = &p->ops[i];
         const numc_dtype dt = p->dtype[op->in[op->prim == NUMC_PRIM_SELECT ? 1 : 0]];
