@@ -5,17 +5,6 @@
  * array, concatenate, result_type), so every rule stays in C below. */
 #include "pynumc.h"
 
-/* The module function `name` called with args (a tuple, stolen) and kw
- * (borrowed, may be NULL). */
-static PyObject *call_fn(const char *name, PyObject *args, PyObject *kw) {
-    if (!args) return NULL;
-    PyObject *f = PyObject_GetAttrString(numc_module, name);
-    PyObject *r = f ? PyObject_Call(f, args, kw) : NULL;
-    Py_XDECREF(f);
-    Py_DECREF(args);
-    return r;
-}
-
 static bool is_complex_step(PyObject *o) {
     if (PyComplex_Check(o)) return true;
     if (!pynumc_is_numpy_object(o)) return false;
@@ -43,7 +32,7 @@ static PyObject *as_ndmin(PyObject *obj, int ndmin, PyObject *dtype) {
         Py_DECREF(kw);
         return NULL;
     }
-    PyObject *r = call_fn("array", PyTuple_Pack(1, obj), kw);
+    PyObject *r = pynumc_call_module("array", PyTuple_Pack(1, obj), kw);
     Py_DECREF(kw);
     return r;
 }
@@ -84,11 +73,12 @@ static PyObject *concat_getitem(Concat *self, PyObject *key) {
                 PyObject *size = a ? PyNumber_Long(a) : NULL;
                 Py_XDECREF(a);
                 PyObject *kw = size ? Py_BuildValue("{s:O}", "num", size) : NULL;
-                newobj = kw ? call_fn("linspace", PyTuple_Pack(2, start, stop), kw) : NULL;
+                newobj =
+                    kw ? pynumc_call_module("linspace", PyTuple_Pack(2, start, stop), kw) : NULL;
                 Py_XDECREF(kw);
                 Py_XDECREF(size);
             } else {
-                newobj = call_fn("arange", PyTuple_Pack(3, start, stop, step), NULL);
+                newobj = pynumc_call_module("arange", PyTuple_Pack(3, start, stop, step), NULL);
             }
             Py_DECREF(start);
             Py_DECREF(stop);
@@ -178,7 +168,7 @@ static PyObject *concat_getitem(Concat *self, PyObject *key) {
         if (r < 0) goto done;
     }
     if (PyList_GET_SIZE(rto)) {
-        PyObject *dt = call_fn("result_type", PyList_AsTuple(rto), NULL);
+        PyObject *dt = pynumc_call_module("result_type", PyList_AsTuple(rto), NULL);
         if (!dt) goto done;
         for (Py_ssize_t i = 0; i < PyList_GET_SIZE(objs); i++) {
             PyObject *o = as_ndmin(PyList_GET_ITEM(objs, i), ndmin, dt);
@@ -191,7 +181,7 @@ static PyObject *concat_getitem(Concat *self, PyObject *key) {
         Py_DECREF(dt);
     }
     PyObject *kw = Py_BuildValue("{s:i}", "axis", axis);
-    if (kw) res = call_fn("concatenate", Py_BuildValue("(O)", objs), kw);
+    if (kw) res = pynumc_call_module("concatenate", Py_BuildValue("(O)", objs), kw);
     Py_XDECREF(kw);
 done:
     Py_DECREF(tup);
@@ -266,9 +256,11 @@ static PyObject *grid_one(PyObject *key) {
         PyObject *len = sf ? PyNumber_Long(sf) : NULL;
         PyObject *scale = len ? grid_scale(start, stop, step, true) : NULL;
         PyObject *typ =
-            scale ? call_fn("result_type", PyTuple_Pack(3, start, stop, sf), NULL) : NULL;
+            scale ? pynumc_call_module("result_type", PyTuple_Pack(3, start, stop, sf), NULL)
+                  : NULL;
         PyObject *kw = typ ? Py_BuildValue("{s:O}", "dtype", typ) : NULL;
-        PyObject *ar = kw ? call_fn("arange", Py_BuildValue("(iOi)", 0, len, 1), kw) : NULL;
+        PyObject *ar =
+            kw ? pynumc_call_module("arange", Py_BuildValue("(iOi)", 0, len, 1), kw) : NULL;
         PyObject *m = ar ? PyNumber_Multiply(ar, scale) : NULL;
         res = m ? PyNumber_Add(m, start) : NULL;
         Py_XDECREF(sf);
@@ -279,7 +271,7 @@ static PyObject *grid_one(PyObject *key) {
         Py_XDECREF(ar);
         Py_XDECREF(m);
     } else {
-        res = call_fn("arange", PyTuple_Pack(3, start, stop, step), NULL);
+        res = pynumc_call_module("arange", PyTuple_Pack(3, start, stop, step), NULL);
     }
     Py_DECREF(start);
     Py_DECREF(stop);
@@ -320,20 +312,21 @@ static PyObject *grid_getitem(Grid *self, PyObject *key) {
         Py_DECREF(step);
         if (r < 0) goto done;
     }
-    PyObject *typ = call_fn("result_type", PyList_AsTuple(nums), NULL);
+    PyObject *typ = pynumc_call_module("result_type", PyList_AsTuple(nums), NULL);
     if (!typ) goto done;
     PyObject *kw = Py_BuildValue("{s:O}", "dtype", typ);
     if (self->sparse) {
         nn = PyList_New(n);
         for (Py_ssize_t k = 0; nn && kw && k < n; k++) {
-            PyObject *a = call_fn("arange", PyTuple_Pack(1, PyTuple_GET_ITEM(sizes, k)), kw);
+            PyObject *a =
+                pynumc_call_module("arange", PyTuple_Pack(1, PyTuple_GET_ITEM(sizes, k)), kw);
             if (!a)
                 Py_CLEAR(nn);
             else
                 PyList_SET_ITEM(nn, k, a);
         }
     } else if (kw) {
-        nn = call_fn("indices", PyTuple_Pack(2, sizes, typ), NULL);
+        nn = pynumc_call_module("indices", PyTuple_Pack(2, sizes, typ), NULL);
     }
     Py_DECREF(typ);
     Py_XDECREF(kw);

@@ -6,22 +6,11 @@
  * transpose, zeros_like, index assignment). */
 #include "pynumc.h"
 
-/* The module function `name` called with args (a tuple, stolen) and kw
- * (borrowed, may be NULL). */
-static PyObject *call_fn(const char *name, PyObject *args, PyObject *kw) {
-    if (!args) return NULL;
-    PyObject *f = PyObject_GetAttrString(numc_module, name);
-    PyObject *r = f ? PyObject_Call(f, args, kw) : NULL;
-    Py_XDECREF(f);
-    Py_DECREF(args);
-    return r;
-}
-
 /* module.array(obj, dtype=dt) or asarray when dt is NULL */
 static PyObject *as_array(PyObject *obj, PyObject *dt) {
     PyObject *kw = dt ? Py_BuildValue("{s:O}", "dtype", dt) : NULL;
     if (dt && !kw) return NULL;
-    PyObject *r = call_fn("asarray", PyTuple_Pack(1, obj), kw);
+    PyObject *r = pynumc_call_module("asarray", PyTuple_Pack(1, obj), kw);
     Py_XDECREF(kw);
     return r;
 }
@@ -42,7 +31,7 @@ static PyObject *shape_tuple(int nd, const int64_t *shape) {
 /* Stacks the arrays of `items` (a list of numc arrays of one shape) into
  * lead_shape + their shape, with dtype dt. */
 static PyObject *stack_into(PyObject *items, int nlead, const int64_t *lead, PyObject *dt) {
-    PyObject *st = call_fn("stack", PyTuple_Pack(1, items), NULL);
+    PyObject *st = pynumc_call_module("stack", PyTuple_Pack(1, items), NULL);
     if (!st) return NULL;
     numc_array *a = NumcArray_ARR(st);
     int nd = numc_array_ndim(a);
@@ -501,11 +490,11 @@ static PyObject *vz_signature(Vectorize *self, PyObject *func, PyObject *inputs)
             memcpy(shape, bshape, sizeof(int64_t) * (size_t)bnd);
             out = core_shape(sizes, dims, shape + bnd) < 0
                       ? NULL
-                      : call_fn("zeros",
-                                Py_BuildValue("(NO)",
-                                              shape_tuple(bnd + (int)PyTuple_GET_SIZE(dims), shape),
-                                              dt),
-                                NULL);
+                      : pynumc_call_module(
+                            "zeros",
+                            Py_BuildValue(
+                                "(NO)", shape_tuple(bnd + (int)PyTuple_GET_SIZE(dims), shape), dt),
+                            NULL);
         }
         if (!out)
             Py_CLEAR(res);
@@ -835,7 +824,8 @@ static PyObject *py_apply_over_axes(PyObject *m, PyObject *args, PyObject *kw) {
         }
         int vnd = numc_array_ndim(NumcArray_ARR(val));
         if (numc_array_ndim(NumcArray_ARR(ra)) != vnd) {
-            Py_SETREF(ra, call_fn("expand_dims", Py_BuildValue("(OL)", ra, (long long)axis), NULL));
+            Py_SETREF(ra, pynumc_call_module("expand_dims",
+                                             Py_BuildValue("(OL)", ra, (long long)axis), NULL));
             if (ra && numc_array_ndim(NumcArray_ARR(ra)) != vnd) {
                 PyErr_SetString(PyExc_ValueError,
                                 "function is not returning an array of the correct shape");
@@ -887,12 +877,13 @@ static PyObject *py_piecewise(PyObject *m, PyObject *args, PyObject *kw) {
     if (n < 0) goto done;
     if (n == n2 - 1) {
         PyObject *kwk = Py_BuildValue("{s:i,s:O}", "axis", 0, "keepdims", Py_True);
-        PyObject *anyc = kwk ? call_fn("any", PyTuple_Pack(1, conds), kwk) : NULL;
+        PyObject *anyc = kwk ? pynumc_call_module("any", PyTuple_Pack(1, conds), kwk) : NULL;
         Py_XDECREF(kwk);
         PyObject *els = anyc ? PyNumber_Invert(anyc) : NULL;
         Py_XDECREF(anyc);
         PyObject *cat =
-            els ? call_fn("concatenate", Py_BuildValue("((OO))", conds, els), NULL) : NULL;
+            els ? pynumc_call_module("concatenate", Py_BuildValue("((OO))", conds, els), NULL)
+                : NULL;
         Py_XDECREF(els);
         if (!cat) goto done;
         Py_SETREF(conds, cat);
@@ -903,7 +894,7 @@ static PyObject *py_piecewise(PyObject *m, PyObject *args, PyObject *kw) {
                      n + 1);
         goto done;
     }
-    y = call_fn("zeros_like", PyTuple_Pack(1, x), NULL);
+    y = pynumc_call_module("zeros_like", PyTuple_Pack(1, x), NULL);
     if (!y) goto done;
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *cond = PySequence_GetItem(conds, i);
