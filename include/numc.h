@@ -1086,6 +1086,20 @@ typedef numc_status (*numc_fp_handler)(numc_fp_mode mode, const char *errtype, c
 /* Process-wide; NULL restores the default (warnings and print/log to
  * stderr, raise as a RuntimeError "FloatingPointError: ..."). */
 void numc_set_fp_handler(numc_fp_handler fn);
+/* Attributes the flags of everything bound until the matching end to the
+ * NumPy function `name` (static storage), reported once at the end, as
+ * NumPy's ufunc loop reports them: what a binding wraps around a composed
+ * function (floor_divide, reciprocal, ...). Nested scopes defer to the
+ * outermost. Returns a token for numc_fp_scope_end, whose status is the
+ * report's (a failure when a mode raised). */
+int numc_fp_scope_begin(const char *name);
+numc_status numc_fp_scope_end(int token);
+/* nonzero with a static result size (JAX's size=/fill_value=): out
+ * receives a->ndim int64 arrays of `size` entries: the first nonzeros in C
+ * order, then fill_value (NULL: 0; a 0-d array). Its shapes depend only on
+ * size, so it traces under numc.function and batches under vmap. */
+numc_status numc_nonzero_sized(const numc_array *a, int64_t size, const numc_array *fill_value,
+                               numc_array **out);
 /* ---- end print options and floating-point error state ---- */
 
 #ifdef __cplusplus

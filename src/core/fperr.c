@@ -72,6 +72,27 @@ void numc_fpflags_raise(int flags) {
 #endif
 }
 
+/* A NumPy function composed of several primitives reports once, under its
+ * own name, the flags its primitives raised (as NumPy's loop does). */
+static _Thread_local const char *scope_name;
+static _Thread_local int scope_flags;
+
+int numc_fp_scope_begin(const char *name) {
+    if (!numc_fp_checking || !name || scope_name) return 1;
+    scope_name = name;
+    scope_flags = 0;
+    return 0;
+}
+
+numc_status numc_fp_scope_end(int token) {
+    if (token) return NUMC_OK;
+    const char *name = scope_name;
+    int flags = scope_flags;
+    scope_name = NULL;
+    scope_flags = 0;
+    return flags ? numc_fp_report(name, flags) : NUMC_OK;
+}
+
 /* PyUFunc_handlefperr's order: divide, over, under, invalid; the first
  * failing report stops. */
 numc_status numc_fp_report(const char *op, int flags) {
@@ -82,6 +103,10 @@ numc_status numc_fp_report(const char *op, int flags) {
                   {NUMC_FPE_OVERFLOW, "overflow"},
                   {NUMC_FPE_UNDERFLOW, "underflow"},
                   {NUMC_FPE_INVALID, "invalid value"}};
+    if (scope_name && op != scope_name) {
+        scope_flags |= flags;
+        return NUMC_OK;
+    }
     numc_fp_mode modes[4] = {tls_err.divide, tls_err.over, tls_err.under, tls_err.invalid};
     bool printed = false;
     for (int k = 0; k < 4; k++) {

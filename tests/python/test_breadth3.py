@@ -231,6 +231,34 @@ FP_CASES = [
     (lambda m: m.array([1e300]).astype(m.float32), 'over'),
     (lambda m: m.array([1e-300]) * m.array([1e-300]), 'under'),
     (lambda m: m.array([3.0], m.float32) - m.array([np.inf], m.float32) * 0, 'invalid'),
+    # composed functions report once, under the ufunc's name
+    (lambda m: m.floor_divide(m.array([1.0, 0.0, -1.0]), m.array([0.0, 0.0, 0.0])), 'divide'),
+    (lambda m: m.array([1.0, 0.0, -1.0]) // 0.0, 'invalid'),
+    (lambda m: m.floor_divide(m.array([1, 0]), m.array([0, 0])), 'divide'),
+    (lambda m: m.array([5, 7], m.int16) // m.array([1, 0], m.int16), 'divide'),
+    (lambda m: m.remainder(m.array([1, 0]), m.array([0, 0])), 'divide'),
+    (lambda m: m.array([4, 5]) % 0, 'divide'),
+    (lambda m: m.mod(m.array([1.0, 0.0]), m.array([0.0, 0.0])), 'invalid'),
+    (lambda m: m.fmod(m.array([1.0]), m.array([0.0])), 'invalid'),
+    (lambda m: m.divmod(m.array([1.0]), m.array([0.0])), 'divide'),
+    (lambda m: m.reciprocal(m.array([0.0])), 'divide'),
+    (lambda m: m.array([0.0, 2.0]) ** -1, 'divide'),
+    (lambda m: m.array([1e200]) ** 2, 'over'),
+    (lambda m: m.true_divide(m.array([1.0]), 0), 'divide'),
+    (lambda m: m.power(m.array([0.0]), -1.0), 'divide'),
+    (lambda m: m.power(m.array([-2.0, 4.0]), 0.5), 'invalid'),
+    (lambda m: m.float_power(m.array([0.0]), -1.0), 'divide'),
+    (lambda m: m.power(m.array([10.0], m.float32), m.array([50.0], m.float32)), 'over'),
+    (lambda m: m.tan(m.array([np.inf, 1.0])), 'invalid'),
+    (lambda m: m.cos(m.array([-np.inf])), 'invalid'),
+    (lambda m: m.arctanh(m.array([1.0, 2.0])), 'divide'),
+    (lambda m: m.arcsin(m.array([2.0])), 'invalid'),
+    (lambda m: m.log2(m.array([0.0], m.float32)), 'divide'),
+    (lambda m: m.log1p(m.array([-1.0, -2.0])), 'invalid'),
+    (lambda m: m.sinh(m.array([1000.0])), 'over'),
+    (lambda m: m.cumsum(m.array([1e308, 1e308])), 'over'),
+    (lambda m: m.prod(m.array([1e200, 1e200])), 'over'),
+    (lambda m: m.square(m.array([1e200])), 'over'),
 ]
 
 
@@ -238,6 +266,7 @@ def _messages(rec):
     return [(w.category, str(w.message)) for w in rec]
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
 @pytest.mark.parametrize("k", range(len(FP_CASES)))
 def test_fp_warnings_match_numpy(k):
     f, flag = FP_CASES[k]
@@ -254,7 +283,7 @@ def test_fp_warnings_match_numpy(k):
             f(nc)
     assert _messages(rc) == _messages(rn)
     assert rc, "the case raises a flag"
-    # raise mode: NumPy's FloatingPointError and message
+    # raise mode: NumPy's FloatingPointError and message (other flags warn)
     with np.errstate(**{flag: 'raise'}):
         with pytest.raises(FloatingPointError) as en:
             f(np)
@@ -267,6 +296,17 @@ def test_fp_warnings_match_numpy(k):
         warnings.simplefilter('error')
         with nc.errstate(all='ignore'):
             f(nc)
+
+
+def test_fp_quiet_where_numpy_is_quiet():
+    a = nc.array([np.inf, -np.inf, 1.0, np.nan])
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        nc.logaddexp(a, a), nc.logaddexp2(a, a)
+        nc.isclose(a, a), nc.allclose(a, a)
+        nc.power(nc.array([2.0]), 3.0), nc.sqrt(nc.array([np.nan])), nc.log(nc.array([np.nan]))
+        x = nc.array([0.0, -1.0])
+        nc.grad(lambda t: nc.sum(t ** 3))(x)  # backward passes report nothing
 
 
 def test_fp_defaults_and_no_spurious_warnings():
@@ -639,3 +679,46 @@ def test_piecewise_errors_and_args():
     _same(got, np.piecewise(x, [x > 1], [lambda v, k: v * k, 0.0], 3.0))
     with pytest.raises(ValueError, match=r'with 1 condition\(s\), either 1 or 2 functions'):
         nc.piecewise(nc.asarray(x), [nc.asarray(x) > 1], [1, 2, 3])
+
+
+# ------------------------------------------------ size= / fill_value= (JAX)
+
+def _jax_nonzero(x, size, fill=0):
+    nz = np.nonzero(x)
+    return tuple(np.concatenate([i[:size], np.full(max(0, size - len(i)), fill, np.int64)])
+                 for i in nz)
+
+
+SIZED_ARRAYS = [np.array([0, 3, 0, 5, 7]), np.array([[1.0, 0.0], [0.0, np.nan]]),
+                np.zeros((2, 3)), np.arange(24).reshape(2, 3, 4) % 5 == 0,
+                np.array([True]), np.zeros(0)]
+
+
+@pytest.mark.parametrize("k", range(len(SIZED_ARRAYS)))
+@pytest.mark.parametrize("size, fill", [(0, None), (2, None), (4, -1), (10, 7)])
+def test_nonzero_size_fill(k, size, fill):
+    x = SIZED_ARRAYS[k]
+    kw = {} if fill is None else {'fill_value': fill}
+    want = _jax_nonzero(x, size, 0 if fill is None else fill)
+    for got in (nc.nonzero(nc.asarray(x), size=size, **kw),
+                nc.where(nc.asarray(x), size=size, **kw),
+                nc.function(lambda a: nc.nonzero(a, size=size, **kw))(nc.asarray(x))):
+        assert len(got) == len(want)
+        for g, w in zip(got, want):
+            _same(g, w)
+    _same(nc.argwhere(nc.asarray(x), size=size, **kw), np.stack(want, axis=1))
+    flat = _jax_nonzero(x.ravel(), size, 0 if fill is None else fill)[0]
+    _same(nc.flatnonzero(nc.asarray(x), size=size, **kw), flat)
+    _same(nc.function(lambda a: nc.flatnonzero(a, size=size, **kw))(nc.asarray(x)), flat)
+
+
+def test_nonzero_size_under_vmap_and_errors():
+    x = np.array([[0, 1, 2], [3, 0, 0]])
+    got = nc.vmap(lambda r: nc.flatnonzero(r, size=2, fill_value=-1))(nc.asarray(x))
+    _same(got, np.array([[1, 2], [0, -1]]))
+    with pytest.raises(ValueError, match='fill_value is only used together with size='):
+        nc.nonzero(nc.asarray(x), fill_value=3)
+    with pytest.raises(ValueError, match='size must be >= 0'):
+        nc.nonzero(nc.asarray(x), size=-1)
+    with pytest.raises(ValueError, match='Calling nonzero on 0d arrays'):
+        nc.nonzero(nc.asarray(3), size=1)
