@@ -1038,6 +1038,16 @@ static PyObject *nonzero_sized(numc_array *a, pval *size, pval *fill, int what) 
             PyErr_SetString(PyExc_ValueError, "fill_value is only used together with size=");
             return NULL;
         }
+        if (!numc_array_is_concrete(a)) {
+            PyErr_Format(PyExc_TypeError,
+                         "%s: the shape of its result depends on the values of its input, which "
+                         "a traced array (numc.function, vmap) does not have; pass a static "
+                         "size= (and fill_value=) as in JAX, or call it eagerly",
+                         what == 1   ? "argwhere"
+                         : what == 2 ? "flatnonzero"
+                                     : "nonzero");
+            return NULL;
+        }
         if (what == 1) return pynumc_wrap(numc_argwhere(a));
         if (what == 2) return pynumc_wrap(numc_flatnonzero(a));
         if (pynumc_nonzero(a, nz) < 0) return NULL;

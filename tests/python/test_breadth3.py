@@ -716,6 +716,9 @@ def test_nonzero_size_under_vmap_and_errors():
     x = np.array([[0, 1, 2], [3, 0, 0]])
     got = nc.vmap(lambda r: nc.flatnonzero(r, size=2, fill_value=-1))(nc.asarray(x))
     _same(got, np.array([[1, 2], [0, -1]]))
+    for f in (nc.nonzero, nc.argwhere, nc.flatnonzero, nc.where):
+        with pytest.raises(TypeError, match='pass a static size='):
+            nc.function(f)(nc.asarray(x))
     with pytest.raises(ValueError, match='fill_value is only used together with size='):
         nc.nonzero(nc.asarray(x), fill_value=3)
     with pytest.raises(ValueError, match='size must be >= 0'):
