@@ -1246,6 +1246,102 @@ numc_status numc_place(numc_array **target, const numc_array *mask, const numc_a
  * may_share_memory). */
 numc_status numc_shares_memory(const numc_array *a, const numc_array *b, bool exact, bool *out);
 /* ==== end of breadth2 ==================================================== */
+/* ---- print options and floating-point error state (issue 8, breadth3) ---- */
+
+/* NumPy's print options (np.set_printoptions). */
+typedef enum {
+    NUMC_FLOATMODE_MAXPREC = 0, /* NumPy's default */
+    NUMC_FLOATMODE_FIXED,
+    NUMC_FLOATMODE_UNIQUE,
+    NUMC_FLOATMODE_MAXPREC_EQUAL,
+} numc_floatmode;
+
+#define NUMC_PRINT_STRMAX 32
+/* legacy=False: newer than every legacy mode (NumPy compares the mode as an
+ * integer: 113 for '1.13', 121, 125, 201, 202). */
+#define NUMC_PRINT_LEGACY_NONE 0x7fffffff
+
+/* Formats one element (a pointer to its bytes, of dtype dt) as the user's
+ * formatter does; returns a malloc'ed string, or NULL with the error set.
+ * When set, every element of an array goes through it, unpadded. */
+typedef char *(*numc_print_formatter)(void *ctx, numc_dtype dt, const void *elem);
+
+typedef struct {
+    int precision;                  /* 8 */
+    int64_t threshold;              /* 1000: summarise when size > threshold */
+    int64_t edgeitems;              /* 3 */
+    int64_t linewidth;              /* 75 */
+    bool suppress;                  /* false */
+    char sign;                      /* '-', '+' or ' ' */
+    numc_floatmode floatmode;       /* maxprec */
+    char nanstr[NUMC_PRINT_STRMAX]; /* "nan" */
+    char infstr[NUMC_PRINT_STRMAX]; /* "inf" */
+    int legacy;                     /* NUMC_PRINT_LEGACY_NONE, 113, 121, 125, 201, 202 */
+    numc_print_formatter formatter; /* NULL: NumPy's own formatting */
+    void *formatter_ctx;
+} numc_print_options;
+
+/* NumPy's defaults. */
+void numc_print_options_default(numc_print_options *o);
+/* The current options are per thread, like NumPy's context variable. */
+void numc_get_print_options(numc_print_options *o);
+/* Validates as np.set_printoptions does (ValueError on a bad sign, negative
+ * precision/edgeitems/linewidth/threshold). legacy=113 sets sign '-' as NumPy
+ * does. */
+numc_status numc_set_print_options(const numc_print_options *o);
+/* repr/str/array2string with explicit options (NULL: the current ones).
+ * Results are malloc'ed (free()); NULL with the error set on failure. */
+char *numc_format_repr(const numc_array *a, const numc_print_options *o);
+char *numc_format_str(const numc_array *a, const numc_print_options *o);
+/* np.array2string(a, separator=, prefix=, suffix=) with options o. */
+char *numc_format_array2string(const numc_array *a, const numc_print_options *o,
+                               const char *separator, const char *prefix, const char *suffix);
+
+/* Floating-point error handling (np.seterr): what an eager operation does
+ * when its kernel raised an IEEE flag. The state is per thread. */
+typedef enum {
+    NUMC_FPMODE_IGNORE = 0,
+    NUMC_FPMODE_WARN,
+    NUMC_FPMODE_RAISE,
+    NUMC_FPMODE_CALL,
+    NUMC_FPMODE_PRINT,
+    NUMC_FPMODE_LOG,
+} numc_fp_mode;
+/* NumPy's flag bits (np.seterrcall's second argument). */
+enum {
+    NUMC_FPE_DIVIDEBYZERO = 1,
+    NUMC_FPE_OVERFLOW = 2,
+    NUMC_FPE_UNDERFLOW = 4,
+    NUMC_FPE_INVALID = 8,
+};
+typedef struct {
+    numc_fp_mode divide, over, under, invalid; /* warn, warn, ignore, warn */
+} numc_fp_errstate;
+void numc_geterr(numc_fp_errstate *s);
+numc_status numc_seterr(const numc_fp_errstate *s);
+/* Reports one flag: mode is never IGNORE, errtype is NumPy's words ("divide
+ * by zero", "overflow", "underflow", "invalid value"), op the ufunc's name,
+ * status all the flags raised. A non-OK return fails the operation. */
+typedef numc_status (*numc_fp_handler)(numc_fp_mode mode, const char *errtype, const char *op,
+                                       int status);
+/* Process-wide; NULL restores the default (warnings and print/log to
+ * stderr, raise as a RuntimeError "FloatingPointError: ..."). */
+void numc_set_fp_handler(numc_fp_handler fn);
+/* Attributes the flags of everything bound until the matching end to the
+ * NumPy function `name` (static storage), reported once at the end, as
+ * NumPy's ufunc loop reports them: what a binding wraps around a composed
+ * function (floor_divide, reciprocal, ...). Nested scopes defer to the
+ * outermost. Returns a token for numc_fp_scope_end, whose status is the
+ * report's (a failure when a mode raised). */
+int numc_fp_scope_begin(const char *name);
+numc_status numc_fp_scope_end(int token);
+/* nonzero with a static result size (JAX's size=/fill_value=): out
+ * receives a->ndim int64 arrays of `size` entries: the first nonzeros in C
+ * order, then fill_value (NULL: 0; a 0-d array). Its shapes depend only on
+ * size, so it traces under numc.function and batches under vmap. */
+numc_status numc_nonzero_sized(const numc_array *a, int64_t size, const numc_array *fill_value,
+                               numc_array **out);
+/* ---- end print options and floating-point error state ---- */
 
 #ifdef __cplusplus
 }

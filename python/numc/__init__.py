@@ -12,6 +12,8 @@ from ._numc import _sort_method  # noqa: F401  (ndarray.sort's spec row)
 from ._numc import random  # noqa: F401  (numc.random, a submodule made in C)
 # ---- fft (issue 9) ----
 from ._numc import fft  # noqa: F401  (numc.fft, a submodule made in C)
+# ---- issue 8, breadth3 ----
+from ._numc import __array_namespace_info__  # noqa: F401  (skipped by import *)
 
 e = _math.e
 pi = _math.pi

@@ -112,3 +112,13 @@ int pynumc_check_order(PyObject *obj) {
     if (!s) return -1;
     return numc_check_order(s) == NUMC_OK ? 0 : (pynumc_raise(), -1);
 }
+
+/* ---- issue 8, breadth3 ---- */
+PyObject *pynumc_call_module(const char *name, PyObject *args, PyObject *kw) {
+    if (!args) return NULL;
+    PyObject *f = PyObject_GetAttrString(numc_module, name);
+    PyObject *r = f ? PyObject_Call(f, args, kw) : NULL;
+    Py_XDECREF(f);
+    Py_DECREF(args);
+    return r;
+}

@@ -27,15 +27,18 @@
 /* breadth2 (issue 8): rows whose C function parses its own frame (breadth2.c) */
 #define PYNUMC_KINDS_BREADTH2(K) K(FRAMEFN)
 
+/* breadth3 (issue 8): argwhere/flatnonzero with JAX's size=/fill_value= */
+#define PYNUMC_KINDS_BREADTH3(K) K(SIZED)
+
 enum {
 #define K(n) KIND_##n,
-    PYNUMC_KINDS(K) PYNUMC_KINDS_MANIP2(K) PYNUMC_KINDS_BREADTH2(K)
+    PYNUMC_KINDS(K) PYNUMC_KINDS_MANIP2(K) PYNUMC_KINDS_BREADTH2(K) PYNUMC_KINDS_BREADTH3(K)
 #undef K
         KIND_COUNT
 };
 static const char *const kind_names[] = {
 #define K(n) #n,
-    PYNUMC_KINDS(K) PYNUMC_KINDS_MANIP2(K) PYNUMC_KINDS_BREADTH2(K)
+    PYNUMC_KINDS(K) PYNUMC_KINDS_MANIP2(K) PYNUMC_KINDS_BREADTH2(K) PYNUMC_KINDS_BREADTH3(K)
 #undef K
 };
 
@@ -1028,6 +1031,72 @@ static PyObject *invoke_manip2(frame_t *f) {
     return NULL;
 }
 
+/* ---- issue 8, breadth3 ---- */
+/* nonzero (what 0), argwhere (1) and flatnonzero (2), with JAX's size= and
+ * fill_value=: a static result size, so they trace under numc.function. */
+static PyObject *nonzero_sized(numc_array *a, pval *size, pval *fill, int what) {
+    numc_array *nz[NUMC_MAX_DIMS], *flat = NULL;
+    if (size->none) {
+        if (!fill->none) {
+            PyErr_SetString(PyExc_ValueError, "fill_value is only used together with size=");
+            return NULL;
+        }
+        if (!numc_array_is_concrete(a)) {
+            PyErr_Format(PyExc_TypeError,
+                         "%s: the shape of its result depends on the values of its input, which "
+                         "a traced array (numc.function, vmap) does not have; pass a static "
+                         "size= (and fill_value=) as in JAX, or call it eagerly",
+                         what == 1   ? "argwhere"
+                         : what == 2 ? "flatnonzero"
+                                     : "nonzero");
+            return NULL;
+        }
+        if (what == 1) return pynumc_wrap(numc_argwhere(a));
+        if (what == 2) return pynumc_wrap(numc_flatnonzero(a));
+        if (pynumc_nonzero(a, nz) < 0) return NULL;
+        return tuple_of(nz, numc_array_ndim(a));
+    }
+    if (what == 2 || (what == 1 && numc_array_ndim(a) == 0)) {
+        flat = what == 2 ? numc_ravel(a) : numc_reshape(a, 1, (const int64_t[]){1});
+        if (!flat) return pynumc_raise();
+        a = flat;
+    }
+    numc_status st = numc_nonzero_sized(a, size->i, fill->none ? NULL : fill->arr, nz);
+    int nd = numc_array_ndim(a);
+    if (flat) numc_array_release(flat);
+    if (st != NUMC_OK) return pynumc_raise();
+    if (what == 2) return pynumc_wrap(nz[0]);
+    if (what == 0) return tuple_of(nz, nd);
+    numc_array *r = numc_stack(nd, (const numc_array *const *)nz, 1);
+    for (int i = 0; i < nd; i++)
+        numc_array_release(nz[i]);
+    return pynumc_wrap(r);
+}
+
+/* ---- floating-point error names (issue 8, breadth3) ---- */
+/* The name NumPy's ufunc reports floating-point errors under: the row's,
+ * except for the aliases whose ufunc has another name. */
+static const char *ufunc_name(const char *row) {
+    static const char *const alias[][2] = {
+        {"true_divide", "divide"}, {"mod", "remainder"}, {"asin", "arcsin"},
+        {"acos", "arccos"},        {"atan", "arctan"},   {"asinh", "arcsinh"},
+        {"acosh", "arccosh"},      {"atanh", "arctanh"}, {"atan2", "arctan2"},
+        {"pow", "power"},          {"abs", "absolute"},  {"conj", "conjugate"},
+    };
+    for (size_t i = 0; i < sizeof alias / sizeof *alias; i++)
+        if (!strcmp(row, alias[i][0])) return alias[i][1];
+    return row;
+}
+
+/* Ends a floating-point error scope: a raised mode fails the result. */
+static numc_array *fp_end(int fp, numc_array *r) {
+    if (numc_fp_scope_end(fp) != NUMC_OK && r) {
+        numc_array_release(r);
+        r = NULL;
+    }
+    return r;
+}
+
 static PyObject *invoke(frame_t *f) {
     const spec_t *s = f->s;
     pval *v = f->v;
@@ -1036,21 +1105,29 @@ static PyObject *invoke(frame_t *f) {
     case KIND_UNARY: {
         const numc_array *x = v[0].arr;
         numc_array *r;
+        int fp = numc_fp_scope_begin(ufunc_name(s->name));
         PYNUMC_CALL(numc_array_size(x) >= PYNUMC_NOGIL_ELEMENTS, r,
                     numc_ufunc_unary((fn1)fn, x, opt_dtype(f)));
-        return finish(f, r);
+        return finish(f, fp_end(fp, r));
     }
     case KIND_BINARY: {
         const numc_array *x = v[0].arr, *y = v[1].arr;
         numc_array *r;
+        int fp = numc_fp_scope_begin(ufunc_name(s->name));
         PYNUMC_CALL(numc_array_size(x) + numc_array_size(y) >= PYNUMC_NOGIL_ELEMENTS, r,
                     numc_ufunc_binary((fn2)fn, x, y, opt_dtype(f)));
-        return finish(f, r);
+        return finish(f, fp_end(fp, r));
     }
     case KIND_DIVMOD: {
         numc_array *out[2];
-        if (numc_ufunc_divmod(v[0].arr, v[1].arr, opt_dtype(f), out) != NUMC_OK)
-            return pynumc_raise();
+        int fp = numc_fp_scope_begin("divmod");
+        numc_status st = numc_ufunc_divmod(v[0].arr, v[1].arr, opt_dtype(f), out);
+        if (numc_fp_scope_end(fp) != NUMC_OK && st == NUMC_OK) {
+            numc_array_release(out[0]);
+            numc_array_release(out[1]);
+            st = NUMC_ERR_RUNTIME;
+        }
+        if (st != NUMC_OK) return pynumc_raise();
         return pair(out[0], out[1]);
     }
     case KIND_MODF: {
@@ -1059,11 +1136,7 @@ static PyObject *invoke(frame_t *f) {
         return pair(out[0], out[1]);
     }
     case KIND_WHERE: {
-        if (v[1].none && v[2].none) {
-            numc_array *nz[NUMC_MAX_DIMS];
-            if (pynumc_nonzero(v[0].arr, nz) < 0) return NULL;
-            return tuple_of(nz, numc_array_ndim(v[0].arr));
-        }
+        if (v[1].none && v[2].none) return nonzero_sized(v[0].arr, &v[3], &v[4], 0);
         return pynumc_wrap(numc_where(v[0].arr, v[1].none ? NULL : v[1].arr,
                                       v[2].none ? NULL : v[2].arr));
     }
@@ -1293,11 +1366,10 @@ static PyObject *invoke(frame_t *f) {
     }
     case KIND_SORTING:
         return do_sorting(f);
-    case KIND_NONZERO: {
-        numc_array *nz[NUMC_MAX_DIMS];
-        if (pynumc_nonzero(v[0].arr, nz) < 0) return NULL;
-        return tuple_of(nz, numc_array_ndim(v[0].arr));
-    }
+    case KIND_NONZERO:
+        return nonzero_sized(v[0].arr, &v[1], &v[2], 0);
+    case KIND_SIZED:
+        return nonzero_sized(v[0].arr, &v[1], &v[2], fn == (anyfn)numc_argwhere ? 1 : 2);
     case KIND_RESULT_TYPE:
         return do_result_type(f);
     case KIND_PROMOTE_TYPES: {

@@ -108,12 +108,15 @@ PyMODINIT_FUNC PyInit__numc(void) {
     numc_module = m;
     if (pynumc_init_errors(m) < 0 || pynumc_init_dtypes(m) < 0 || pynumc_init_ndarray(m) < 0 ||
         pynumc_init_export(m) < 0 || pynumc_init_arrayslots(m) < 0 ||
-        pynumc_array_type_ready(m) < 0 || pynumc_init_export_methods() < 0 ||
-        pynumc_init_functions(m) < 0 || pynumc_init_spec_methods() < 0 ||
-        pynumc_init_pytree(m) < 0 || pynumc_init_variable(m) < 0 || pynumc_init_tape(m) < 0 ||
-        pynumc_init_transforms(m) < 0 || pynumc_init_custom_vjp(m) < 0 ||
-        pynumc_init_function(m) < 0 || pynumc_init_control(m) < 0 || pynumc_init_vmap(m) < 0 ||
-        pynumc_init_random(m) < 0 || pynumc_init_fft(m) < 0 || pynumc_init_breadth2(m) < 0) {
+        pynumc_init_printopts(m) < 0 || pynumc_array_type_ready(m) < 0 ||
+        pynumc_init_export_methods() < 0 || pynumc_init_functions(m) < 0 ||
+        pynumc_init_spec_methods() < 0 || pynumc_init_pytree(m) < 0 ||
+        pynumc_init_variable(m) < 0 || pynumc_init_tape(m) < 0 || pynumc_init_transforms(m) < 0 ||
+        pynumc_init_custom_vjp(m) < 0 || pynumc_init_function(m) < 0 ||
+        pynumc_init_control(m) < 0 || pynumc_init_vmap(m) < 0 || pynumc_init_random(m) < 0 ||
+        pynumc_init_fpstate(m) < 0 || pynumc_init_indextricks(m) < 0 || pynumc_init_nsinfo(m) < 0 ||
+        pynumc_init_vectorize(m) < 0 || pynumc_init_fft(m) < 0 ||
+        pynumc_init_breadth2(m) < 0) {
         Py_DECREF(m);
         numc_module = NULL;
         return NULL;

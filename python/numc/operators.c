@@ -46,25 +46,33 @@ PyObject *pynumc_assign_out(PyObject *out, numc_array *r, const char *ufunc) {
 
 /* ---- binary operators ---- */
 
-static inline numc_array *call2(binfn fn, numc_array *x, numc_array *y) {
-    if (__builtin_expect(numc_array_size(x) + numc_array_size(y) < PYNUMC_NOGIL_ELEMENTS, 1))
-        return fn(x, y);
-    /* another thread may rebind the handles meanwhile: hold the values */
-    numc_array_retain(x);
-    numc_array_retain(y);
+/* Floating-point errors are reported under the ufunc's name (NULL: none). */
+static inline numc_array *call2(binfn fn, numc_array *x, numc_array *y, const char *ufunc) {
+    int fp = numc_fp_scope_begin(ufunc);
     numc_array *r;
-    Py_BEGIN_ALLOW_THREADS r = fn(x, y);
-    Py_END_ALLOW_THREADS numc_array_release(x);
-    numc_array_release(y);
+    if (__builtin_expect(numc_array_size(x) + numc_array_size(y) < PYNUMC_NOGIL_ELEMENTS, 1)) {
+        r = fn(x, y);
+    } else {
+        /* another thread may rebind the handles meanwhile: hold the values */
+        numc_array_retain(x);
+        numc_array_retain(y);
+        Py_BEGIN_ALLOW_THREADS r = fn(x, y);
+        Py_END_ALLOW_THREADS numc_array_release(x);
+        numc_array_release(y);
+    }
+    if (numc_fp_scope_end(fp) != NUMC_OK && r) {
+        numc_array_release(r);
+        r = NULL;
+    }
     return r;
 }
 
-static inline PyObject *binop(PyObject *a, PyObject *b, binfn fn) {
+static inline PyObject *binop(PyObject *a, PyObject *b, binfn fn, const char *ufunc) {
     numc_array *x, *y, *conv;
     if (NumcArray_Check(a)) {
         x = NumcArray_ARR(a);
         if (NumcArray_Check(b)) {
-            return pynumc_wrap(call2(fn, x, NumcArray_ARR(b)));
+            return pynumc_wrap(call2(fn, x, NumcArray_ARR(b), ufunc));
         }
         conv = y = pynumc_operand(b);
     } else {
@@ -75,7 +83,7 @@ static inline PyObject *binop(PyObject *a, PyObject *b, binfn fn) {
         if (PyErr_Occurred()) return NULL;
         Py_RETURN_NOTIMPLEMENTED;
     }
-    numc_array *r = call2(fn, x, y);
+    numc_array *r = call2(fn, x, y, ufunc);
     numc_array_release(conv);
     return pynumc_wrap(r);
 }
@@ -88,7 +96,7 @@ static PyObject *inplace(PyObject *a, PyObject *b, binfn fn, const char *ufunc) 
         Py_RETURN_NOTIMPLEMENTED;
     }
     numc_array *self = NumcArray_ARR(a);
-    numc_array *r = call2(fn, self, y);
+    numc_array *r = call2(fn, self, y, ufunc);
     numc_array_release(y);
     if (!r) return pynumc_raise();
     r = fit_to(r, self, ufunc);
@@ -114,7 +122,7 @@ static PyObject *inplace(PyObject *a, PyObject *b, binfn fn, const char *ufunc) 
 
 #define X(slot, fn, name)                                                                          \
     static PyObject *op_##slot(PyObject *a, PyObject *b) {                                         \
-        return binop(a, b, fn);                                                                    \
+        return binop(a, b, fn, name);                                                              \
     }                                                                                              \
     static PyObject *op_inplace_##slot(PyObject *a, PyObject *b) {                                 \
         return inplace(a, b, fn, name);                                                            \
@@ -144,14 +152,27 @@ static unfn fast_power(PyObject *a, PyObject *b) {
     return NULL;
 }
 
+/* The shortcut under its ufunc's name for floating-point errors. */
+static numc_array *call_fast(unfn fast, numc_array *x) {
+    int fp = numc_fp_scope_begin(fast == numc_square       ? "square"
+                                 : fast == numc_reciprocal ? "reciprocal"
+                                                           : "sqrt");
+    numc_array *r = fast(x);
+    if (numc_fp_scope_end(fp) != NUMC_OK && r) {
+        numc_array_release(r);
+        r = NULL;
+    }
+    return r;
+}
+
 static PyObject *op_power(PyObject *a, PyObject *b, PyObject *mod) {
     if (mod != Py_None) {
         PyErr_SetString(PyExc_TypeError, "pow() with a modulus is not supported for numc arrays");
         return NULL;
     }
     unfn fast = fast_power(a, b);
-    if (fast) return pynumc_wrap(fast(NumcArray_ARR(a)));
-    return binop(a, b, numc_power);
+    if (fast) return pynumc_wrap(call_fast(fast, NumcArray_ARR(a)));
+    return binop(a, b, numc_power, "power");
 }
 
 static PyObject *op_inplace_power(PyObject *a, PyObject *b, PyObject *mod) {
@@ -161,7 +182,7 @@ static PyObject *op_inplace_power(PyObject *a, PyObject *b, PyObject *mod) {
     }
     unfn fast = fast_power(a, b);
     if (fast) {
-        numc_array *r = fast(NumcArray_ARR(a));
+        numc_array *r = call_fast(fast, NumcArray_ARR(a));
         if (!r) return pynumc_raise();
         r = pynumc_cast_inplace(r, numc_array_dtype(NumcArray_ARR(a)), "power");
         if (!r) return NULL;
@@ -254,5 +275,5 @@ PyObject *pynumc_richcompare(PyObject *a, PyObject *b, int op) {
         [Py_LT] = numc_less,      [Py_LE] = numc_less_equal, [Py_EQ] = numc_equal,
         [Py_NE] = numc_not_equal, [Py_GT] = numc_greater,    [Py_GE] = numc_greater_equal,
     };
-    return binop(a, b, fns[op]);
+    return binop(a, b, fns[op], NULL);
 }

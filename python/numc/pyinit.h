@@ -25,5 +25,11 @@ int pynumc_init_random(PyObject *m);     /* random.c: the numc.random submodule 
 /* ---- fft (issue 9) ---- */
 int pynumc_init_fft(PyObject *m); /* fft.c: the numc.fft submodule */
 int pynumc_init_breadth2(PyObject *m);   /* breadth2.c: savez, fromfunction, NpzFile (issue 8) */
+/* ---- issue 8, breadth3 ---- */
+int pynumc_init_printopts(PyObject *m);   /* printopts.c: before the type is ready */
+int pynumc_init_fpstate(PyObject *m);     /* fpstate.c: seterr, errstate */
+int pynumc_init_indextricks(PyObject *m); /* indextricks.c: r_, c_, mgrid, ogrid */
+int pynumc_init_nsinfo(PyObject *m);      /* nsinfo.c: __array_namespace_info__ */
+int pynumc_init_vectorize(PyObject *m);   /* vectorize.c: vectorize, apply_*, piecewise */
 
 #endif

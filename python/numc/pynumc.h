@@ -116,6 +116,10 @@ int pynumc_parse_int(PyObject *obj, int64_t *out);
 int pynumc_check_device(PyObject *obj, const char *current);
 /* Checks an order argument (None or a string) with numc_check_order; 0 or -1. */
 int pynumc_check_order(PyObject *obj);
+/* The _numc module function `name` called with args (a tuple, stolen; NULL
+ * propagates) and kw (borrowed, may be NULL): the Python-object-driven
+ * helpers (r_, mgrid, vectorize, ...) compose the module's own functions. */
+PyObject *pynumc_call_module(const char *name, PyObject *args, PyObject *kw);
 
 /* Large kernels run without the GIL (the engine's per-thread state is
  * thread-local); small ones keep it, as releasing costs more than they do. */

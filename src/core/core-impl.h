@@ -230,4 +230,24 @@ void numc_parallel_for(int64_t n, int64_t cost_per_item, numc_parallel_fn fn, vo
 /* Work below this many "cost units" runs on the calling thread. */
 #define NUMC_PARALLEL_THRESHOLD (1 << 16)
 
+/* ---- floating-point flags (fperr.c; issue 8, breadth3) ---- */
+/* Whether some np.seterr mode of this thread is not 'ignore'. */
+extern _Thread_local bool numc_fp_checking;
+/* The IEEE flags raised so far in this thread as NUMC_FPE_* bits; clears them. */
+int numc_fpflags_take(void);
+/* Raises NUMC_FPE_* flags in this thread (the pool hands workers' flags back). */
+void numc_fpflags_raise(int flags);
+/* Reports flags raised by ufunc `op` as the thread's modes say. */
+numc_status numc_fp_report(const char *op, int flags);
+/* Suspends the reports where NumPy computes under errstate(all='ignore')
+ * (isclose) or where no NumPy operation runs (backward passes). */
+static inline bool numc_fp_pause(void) {
+    bool was = numc_fp_checking;
+    numc_fp_checking = false;
+    return was;
+}
+static inline void numc_fp_resume(bool was) {
+    numc_fp_checking = was;
+}
+
 #endif

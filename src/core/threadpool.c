@@ -18,6 +18,7 @@ typedef struct {
     numc_parallel_fn fn;
     void *ctx;
     int64_t n, chunk;
+    int fpflags; /* IEEE flags the workers raised (NUMC_FPE_*) */
 } pool_t;
 
 static pool_t pool = {.lock = PTHREAD_MUTEX_INITIALIZER,
@@ -44,8 +45,11 @@ static void *worker(void *arg) {
             pthread_cond_wait(&pool.wake, &pool.lock);
         seen = pool.generation;
         pthread_mutex_unlock(&pool.lock);
+        numc_fpflags_take();
         run_chunk(id);
+        int fp = numc_fpflags_take();
         pthread_mutex_lock(&pool.lock);
+        pool.fpflags |= fp;
         if (--pool.pending == 0) pthread_cond_signal(&pool.done);
     }
     return NULL;
@@ -110,6 +114,7 @@ void numc_parallel_for(int64_t n, int64_t cost_per_item, numc_parallel_fn fn, vo
     pool.chunk = (n + nt - 1) / nt;
     pool.active = nt;
     pool.pending = nt - 1;
+    pool.fpflags = 0;
     pool.generation++;
     pthread_cond_broadcast(&pool.wake);
     pthread_mutex_unlock(&pool.lock);
@@ -119,6 +124,8 @@ void numc_parallel_for(int64_t n, int64_t cost_per_item, numc_parallel_fn fn, vo
     pthread_mutex_lock(&pool.lock);
     while (pool.pending > 0)
         pthread_cond_wait(&pool.done, &pool.lock);
+    int fp = pool.fpflags;
     pthread_mutex_unlock(&pool.lock);
+    numc_fpflags_raise(fp); /* as if the caller had run every chunk */
     pthread_mutex_unlock(&pool.dispatch);
 }

@@ -8,7 +8,7 @@ static numc_status eager_process(numc_interp *self, numc_prim p, int nin,
                                  const numc_array *const *in, const numc_params *params,
                                  numc_array **out) {
     (void)self;
-    return numc_eager_run(p, nin, in, params, out);
+    return numc_eager_bind(p, nin, in, params, out);
 }
 
 static const numc_interp_vtable eager_vt = {"eager", eager_process};
@@ -35,7 +35,7 @@ void numc_interp_pop(numc_interp *it) {
 numc_status numc_bind(numc_prim p, int nin, const numc_array *const *in, const numc_params *params,
                       numc_array **out) {
     numc_interp *it = current;
-    if (NUMC_LIKELY(it == NULL)) return numc_eager_run(p, nin, in, params, out);
+    if (NUMC_LIKELY(it == NULL)) return numc_eager_bind(p, nin, in, params, out);
     return it->vt->process(it, p, nin, in, params, out);
 }
 
@@ -43,7 +43,7 @@ numc_status numc_interp_forward(numc_interp *self, numc_prim p, int nin,
                                 const numc_array *const *in, const numc_params *params,
                                 numc_array **out) {
     numc_interp *parent = self->parent;
-    if (!parent || parent == &eager_interp) return numc_eager_run(p, nin, in, params, out);
+    if (!parent || parent == &eager_interp) return numc_eager_bind(p, nin, in, params, out);
     return parent->vt->process(parent, p, nin, in, params, out);
 }
 

@@ -153,3 +153,223 @@ fail:
     }
     return st ? st : NUMC_ERR_MEMORY;
 }
+
+/* The NumPy ufunc whose floating-point errors a primitive reports, and
+ * which flags (NULL: none; comparisons and min/max raise 'invalid' on NaN
+ * operands, which NumPy does not report). SLEEF's kernels raise flags
+ * outside a function's mathematics (arccos(2) raises divide by zero too), so
+ * each function reports only the flags its mathematics can raise. */
+#define FP_ALL (NUMC_FPE_DIVIDEBYZERO | NUMC_FPE_OVERFLOW | NUMC_FPE_UNDERFLOW | NUMC_FPE_INVALID)
+#define FP_OU (NUMC_FPE_OVERFLOW | NUMC_FPE_UNDERFLOW)
+/* SLEEF's vector logarithms raise nothing at their poles: these functions
+ * are judged by their values (a pole gives an infinity from a finite
+ * operand, a domain error a NaN from a number). */
+#define FP_BY_VALUE 0x100
+static double ld(numc_dtype dt, const char *p) {
+    if (dt == NUMC_FLOAT32) {
+        float f;
+        memcpy(&f, p, 4);
+        return f;
+    }
+    double d;
+    memcpy(&d, p, 8);
+    return d;
+}
+/* Integer division by zero raises no IEEE flag; NumPy reports it. */
+static int int_divisor_zero(const numc_array *y) {
+    const char *yp = numc_array_data(y);
+    if (!yp) return 0;
+    size_t isz = numc_dtype_info[y->dtype].itemsize;
+    static const char zero[8] = {0};
+    if (y->flags & NUMC_AF_CONTIG) {
+        for (int64_t i = 0; i < y->size; i++)
+            if (!memcmp(yp + (y->offset + i) * (int64_t)isz, zero, isz))
+                return NUMC_FPE_DIVIDEBYZERO;
+        return 0;
+    }
+    for (int64_t i = 0; i < y->size; i++) {
+        int64_t off = 0, rem = i;
+        for (int d = y->ndim - 1; d >= 0; d--) {
+            off += (rem % y->shape[d]) * y->strides[d];
+            rem /= y->shape[d];
+        }
+        if (!memcmp(yp + off * (int64_t)isz, zero, isz)) return NUMC_FPE_DIVIDEBYZERO;
+    }
+    return 0;
+}
+
+static int flags_by_value(const numc_array *x, const numc_array *y) {
+    numc_dtype dt = y->dtype;
+    if ((dt != NUMC_FLOAT32 && dt != NUMC_FLOAT64) || x->dtype != dt || x->size != y->size)
+        return 0;
+    const char *xp = numc_array_data(x), *yp = numc_array_data(y);
+    if (!xp || !yp) return 0;
+    size_t isz = numc_dtype_info[dt].itemsize;
+    int flags = 0;
+    for (int64_t i = 0; i < y->size; i++) {
+        double v = ld(dt, yp + (size_t)i * isz);
+        if (isfinite(v)) continue;
+        int64_t off = 0, rem = i;
+        for (int d = x->ndim - 1; d >= 0; d--) {
+            off += (rem % x->shape[d]) * x->strides[d];
+            rem /= x->shape[d];
+        }
+        double u = ld(dt, xp + off * (int64_t)isz);
+        if (isnan(v) && !isnan(u)) flags |= NUMC_FPE_INVALID;
+        if (isinf(v) && isfinite(u)) flags |= NUMC_FPE_DIVIDEBYZERO;
+    }
+    return flags;
+}
+
+/* power's reports by value too: SLEEF's pow raises overflow at 0 ** -1
+ * (NumPy: divide by zero) and nothing at (-2) ** 0.5 (NumPy: invalid). */
+static int pow_flags_by_value(const numc_array *x, const numc_array *e, const numc_array *y) {
+    numc_dtype dt = y->dtype;
+    if ((dt != NUMC_FLOAT32 && dt != NUMC_FLOAT64) || x->dtype != dt || e->dtype != dt) return 0;
+    const char *xp = numc_array_data(x), *ep = numc_array_data(e), *yp = numc_array_data(y);
+    if (!xp || !ep || !yp) return 0;
+    size_t isz = numc_dtype_info[dt].itemsize;
+    int flags = 0;
+    for (int64_t i = 0; i < y->size; i++) {
+        double v = ld(dt, yp + (size_t)i * isz);
+        if (isfinite(v)) {
+            if (v == 0 || fabs(v) >= (dt == NUMC_FLOAT32 ? 1.1754944e-38 : 2.2250738585072014e-308))
+                continue;
+        }
+        int64_t ox = 0, oe = 0, rem = i;
+        for (int d = y->ndim - 1; d >= 0; d--) {
+            int64_t k = rem % y->shape[d];
+            ox += k * x->strides[d];
+            oe += k * e->strides[d];
+            rem /= y->shape[d];
+        }
+        double a = ld(dt, xp + ox * (int64_t)isz), b = ld(dt, ep + oe * (int64_t)isz);
+        if (isnan(v)) {
+            if (!isnan(a) && !isnan(b)) flags |= NUMC_FPE_INVALID;
+        } else if (isinf(v)) {
+            if (isfinite(a) && isfinite(b))
+                flags |= a == 0 ? NUMC_FPE_DIVIDEBYZERO : NUMC_FPE_OVERFLOW;
+        } else if (v != 0 && isfinite(a) && isfinite(b)) {
+            flags |= NUMC_FPE_UNDERFLOW;
+        }
+    }
+    return flags;
+}
+static const char *fp_op_name(numc_prim p, int *mask) {
+    switch (p) {
+    case NUMC_PRIM_ADD:
+        *mask = FP_ALL;
+        return "add";
+    case NUMC_PRIM_SUB:
+        *mask = FP_ALL;
+        return "subtract";
+    case NUMC_PRIM_MUL:
+        *mask = FP_ALL;
+        return "multiply";
+    case NUMC_PRIM_DIV:
+        *mask = FP_ALL;
+        return "divide";
+    case NUMC_PRIM_REM:
+        *mask = FP_ALL;
+        return "remainder";
+    case NUMC_PRIM_POW:
+        *mask = FP_BY_VALUE;
+        return "power";
+    case NUMC_PRIM_EXP:
+        *mask = FP_OU;
+        return "exp";
+    case NUMC_PRIM_EXP2:
+        *mask = FP_OU;
+        return "exp2";
+    case NUMC_PRIM_EXPM1:
+        *mask = FP_OU;
+        return "expm1";
+    case NUMC_PRIM_LOG:
+        *mask = FP_BY_VALUE;
+        return "log";
+    case NUMC_PRIM_LOG2:
+        *mask = FP_BY_VALUE;
+        return "log2";
+    case NUMC_PRIM_LOG10:
+        *mask = FP_BY_VALUE;
+        return "log10";
+    case NUMC_PRIM_LOG1P:
+        *mask = FP_BY_VALUE;
+        return "log1p";
+    case NUMC_PRIM_SQRT:
+        *mask = NUMC_FPE_INVALID;
+        return "sqrt";
+    case NUMC_PRIM_SIN:
+        *mask = FP_BY_VALUE;
+        return "sin";
+    case NUMC_PRIM_COS:
+        *mask = FP_BY_VALUE;
+        return "cos";
+    case NUMC_PRIM_TAN:
+        *mask = FP_BY_VALUE;
+        return "tan";
+    case NUMC_PRIM_ASIN:
+        *mask = NUMC_FPE_INVALID;
+        return "arcsin";
+    case NUMC_PRIM_ACOS:
+        *mask = NUMC_FPE_INVALID;
+        return "arccos";
+    case NUMC_PRIM_SINH:
+        *mask = NUMC_FPE_OVERFLOW;
+        return "sinh";
+    case NUMC_PRIM_COSH:
+        *mask = NUMC_FPE_OVERFLOW;
+        return "cosh";
+    case NUMC_PRIM_ACOSH:
+        *mask = NUMC_FPE_INVALID;
+        return "arccosh";
+    case NUMC_PRIM_ATANH:
+        *mask = FP_BY_VALUE;
+        return "arctanh";
+    case NUMC_PRIM_HYPOT:
+        *mask = NUMC_FPE_OVERFLOW;
+        return "hypot";
+    case NUMC_PRIM_CONVERT:
+        *mask = (NUMC_FPE_OVERFLOW | NUMC_FPE_INVALID);
+        return "cast";
+    case NUMC_PRIM_REDUCE_SUM:
+        *mask = FP_ALL;
+        return "reduce";
+    case NUMC_PRIM_REDUCE_PROD:
+        *mask = FP_ALL;
+        return "reduce";
+    case NUMC_PRIM_CUMSUM:
+        *mask = FP_ALL;
+        return "accumulate";
+    case NUMC_PRIM_CUMPROD:
+        *mask = FP_ALL;
+        return "accumulate";
+    default:
+        return NULL;
+    }
+}
+
+numc_status numc_eager_bind(numc_prim p, int nin, const numc_array *const *in,
+                            const numc_params *params, numc_array **out) {
+    const char *op;
+    int mask = 0;
+    if (NUMC_LIKELY(!numc_fp_checking) || !(op = fp_op_name(p, &mask)))
+        return numc_eager_run(p, nin, in, params, out);
+    numc_fpflags_take(); /* flags left over from earlier work */
+    numc_status st = numc_eager_run(p, nin, in, params, out);
+    int flags = numc_fpflags_take() & mask;
+    if (mask == FP_BY_VALUE && st == NUMC_OK)
+        flags = p == NUMC_PRIM_POW ? pow_flags_by_value(in[0], in[1], out[0])
+                                   : flags_by_value(in[0], out[0]);
+    if ((p == NUMC_PRIM_DIV || p == NUMC_PRIM_REM) && st == NUMC_OK && numc_dt_is_int(in[1]->dtype))
+        flags = int_divisor_zero(in[1]);
+    if (NUMC_LIKELY(!flags) || st) return st;
+    st = numc_fp_report(op, flags);
+    if (st) {
+        for (int k = 0; k < numc_prim_info[p].nout; k++) {
+            numc_array_release(out[k]);
+            out[k] = NULL;
+        }
+    }
+    return st;
+}

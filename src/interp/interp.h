@@ -87,6 +87,10 @@ numc_status numc_interp_forward(numc_interp *self, numc_prim p, int nin,
  * prim on concrete values (a device kernel, or the rule record's eager rule). */
 numc_status numc_eager_run(numc_prim p, int nin, const numc_array *const *in,
                            const numc_params *params, numc_array **out);
+/* numc_eager_run for a bound primitive: also reports the IEEE flags its
+ * kernel raised as np.seterr says (the graph executor does not). */
+numc_status numc_eager_bind(numc_prim p, int nin, const numc_array *const *in,
+                            const numc_params *params, numc_array **out);
 
 /* ---- trace interpreter internals (trace.c) ---- */
 bool numc_trace_is_current(void);

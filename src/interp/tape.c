@@ -346,11 +346,16 @@ numc_status numc_tape_gradient(numc_tape *t, const numc_array *target, int nsour
 
 /* Runs one record's backward: a VJP rule, or a custom record's callback. */
 static numc_status record_vjp(record *r, const numc_array *const *cto, numc_array **ctin) {
+    bool fp = numc_fp_pause(); /* a backward pass reports no floating-point errors */
+    numc_status st;
     if (r->custom)
-        return r->custom->fn(r->custom->payload, r->nin, (const numc_array *const *)r->in, r->nout,
-                             (const numc_array *const *)r->out, cto, ctin);
-    return numc_prim_vjp(r->prim)(&r->params, r->nin, (const numc_array *const *)r->in, r->nout,
-                                  (const numc_array *const *)r->out, cto, ctin);
+        st = r->custom->fn(r->custom->payload, r->nin, (const numc_array *const *)r->in, r->nout,
+                           (const numc_array *const *)r->out, cto, ctin);
+    else
+        st = numc_prim_vjp(r->prim)(&r->params, r->nin, (const numc_array *const *)r->in, r->nout,
+                                    (const numc_array *const *)r->out, cto, ctin);
+    numc_fp_resume(fp);
+    return st;
 }
 
 /* A non-persistent tape answers one gradient or jacobian call (TF's rule). */

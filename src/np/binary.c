@@ -443,11 +443,19 @@ static numc_array *logaddexp_impl(const numc_array *a, const numc_array *b, bool
     return np_ret(&s, np_cvt(&s, r, out));
 }
 
+/* NumPy's loops handle infinite operands without a floating-point report;
+ * the composition's inf - inf would raise 'invalid'. */
+static numc_array *logaddexp_quiet(const numc_array *a, const numc_array *b, bool base2) {
+    bool fp = numc_fp_pause();
+    numc_array *r = logaddexp_impl(a, b, base2);
+    numc_fp_resume(fp);
+    return r;
+}
 numc_array *numc_logaddexp(const numc_array *a, const numc_array *b) {
-    return logaddexp_impl(a, b, false);
+    return logaddexp_quiet(a, b, false);
 }
 numc_array *numc_logaddexp2(const numc_array *a, const numc_array *b) {
-    return logaddexp_impl(a, b, true);
+    return logaddexp_quiet(a, b, true);
 }
 
 numc_array *numc_ldexp(const numc_array *a, const numc_array *b) {

@@ -94,6 +94,7 @@ void numc_print_options_default(numc_print_options *o) {
     o->floatmode = NUMC_FLOATMODE_MAXPREC;
     strcpy(o->nanstr, "nan");
     strcpy(o->infstr, "inf");
+    o->legacy = NUMC_PRINT_LEGACY_NONE;
 }
 
 static _Thread_local numc_print_options tls_opts;
@@ -118,7 +119,12 @@ numc_status numc_set_print_options(const numc_print_options *o) {
     if (!memchr(o->nanstr, 0, NUMC_PRINT_STRMAX) || !memchr(o->infstr, 0, NUMC_PRINT_STRMAX))
         return numc_error_set(NUMC_ERR_VALUE, "nanstr and infstr must be shorter than %d bytes",
                               NUMC_PRINT_STRMAX);
+    if (o->legacy != NUMC_PRINT_LEGACY_NONE && o->legacy != 113 && o->legacy != 121 &&
+        o->legacy != 125 && o->legacy != 201 && o->legacy != 202)
+        return numc_error_set(NUMC_ERR_VALUE, "legacy printing option can currently only be "
+                                              "'1.13', '1.21', '1.25', '2.1', '2.2' or `False`");
     tls_opts = *o;
+    if (o->legacy == 113) tls_opts.sign = '-';
     tls_opts_set = true;
     return NUMC_OK;
 }
@@ -673,12 +679,15 @@ static double in_ft(double x, int ft) {
 }
 
 static bool ffmt_init(ffmt *f, const double *v, int64_t n, int ft, char sign,
-                      const numc_print_options *o) {
+                      const numc_print_options *o, numc_floatmode fm, bool is_0d) {
     memset(f, 0, sizeof *f);
+    bool l113 = o->legacy <= 113;
+    /* 1.13 printed a space for the sign of non-0-d arrays */
+    if (l113 && !is_0d && sign == '-') sign = ' ';
     f->ft = ft;
     f->o = o;
     f->sign = sign;
-    f->precision = o->floatmode == NUMC_FLOATMODE_UNIQUE ? -1 : o->precision;
+    f->precision = fm == NUMC_FLOATMODE_UNIQUE ? -1 : o->precision;
 
     int64_t nfinite = 0;
     double maxv = 0, minv = INFINITY;
@@ -701,6 +710,7 @@ static bool ffmt_init(ffmt *f, const double *v, int64_t n, int ft, char sign,
         /* 10**min(8, finfo.precision); the comparisons and the ratio are
          * computed in the element's dtype, as NumPy's scalars do. */
         double cutoff = ft == FT_F16 ? 1e3 : ft == FT_F32 ? 1e6 : 1e8;
+        if (o->legacy <= 202) cutoff = 1e8;
         double ratio;
         if (ft == FT_F64) {
             ratio = maxv / minv;
@@ -723,7 +733,7 @@ static bool ffmt_init(ffmt *f, const double *v, int64_t n, int ft, char sign,
     } else if (f->exp_format) {
         char trim = '.';
         bool unique = true;
-        if (o->floatmode == NUMC_FLOATMODE_FIXED) trim = 'k', unique = false;
+        if (fm == NUMC_FLOATMODE_FIXED || l113) trim = 'k', unique = false;
         d4opts d = {true, unique, true, f->precision, -1, sign == '+', trim, -1, -1, -1};
         int max_int = 0, max_frac = 0, max_exp = 0;
         for (int64_t i = 0; i < n; i++) {
@@ -743,12 +753,12 @@ static bool ffmt_init(ffmt *f, const double *v, int64_t n, int ft, char sign,
         f->precision = max_frac;
         f->min_digits = max_frac;
         f->unique = unique;
-        f->pad_left = max_int;
+        f->pad_left = l113 ? 3 : max_int;
         f->pad_right = f->exp_size + 2 + f->precision;
     } else {
         char trim = '.';
         bool unique = true;
-        if (o->floatmode == NUMC_FLOATMODE_FIXED) trim = 'k', unique = false;
+        if (fm == NUMC_FLOATMODE_FIXED) trim = 'k', unique = false;
         d4opts d = {false, unique, true, f->precision, -1, sign == '+', trim, -1, -1, -1};
         int max_int = 0, max_frac = 0;
         for (int64_t i = 0; i < n; i++) {
@@ -758,6 +768,7 @@ static bool ffmt_init(ffmt *f, const double *v, int64_t n, int ft, char sign,
             if (s.oom) break;
             const char *dot = strchr(s.p, '.');
             int li = (int)(dot - s.p), lf = (int)strlen(dot + 1);
+            if (l113) li = 1 + li - (s.p[0] == '-' || s.p[0] == '+');
             if (li > max_int) max_int = li;
             if (lf > max_frac) max_frac = lf;
         }
@@ -765,7 +776,7 @@ static bool ffmt_init(ffmt *f, const double *v, int64_t n, int ft, char sign,
         f->pad_right = max_frac;
         f->exp_size = -1;
         f->unique = unique;
-        if (o->floatmode == NUMC_FLOATMODE_FIXED || o->floatmode == NUMC_FLOATMODE_MAXPREC_EQUAL) {
+        if (fm == NUMC_FLOATMODE_FIXED || fm == NUMC_FLOATMODE_MAXPREC_EQUAL) {
             f->precision = f->min_digits = f->pad_right;
             f->trim = 'k';
         } else {
@@ -777,7 +788,7 @@ static bool ffmt_init(ffmt *f, const double *v, int64_t n, int ft, char sign,
     sb_free(&s);
     if (oom) return false;
 
-    if (sign == ' ' && !any_signbit) f->pad_left += 1;
+    if (!l113 && sign == ' ' && !any_signbit) f->pad_left += 1;
     if (nfinite != n) {
         int neginf = sign != '-' || any_neginf;
         int offset = f->pad_right + 1;
@@ -822,11 +833,23 @@ typedef struct {
     ffmt re, im;   /* floats; complex uses both */
     char int_sign; /* Python format-spec sign for integers */
     int int_width;
+    bool *failed; /* set when the user's formatter failed (its error is set) */
 } efmt;
 
 static void efmt_call(const efmt *F, const char *p, sbuf *out) {
     numc_dtype dt = F->dt;
     char buf[64];
+    if (F->o && F->o->formatter) {
+        char *s = F->o->formatter(F->o->formatter_ctx, dt, p);
+        if (!s) {
+            *F->failed = true;
+            out->oom = true;
+            return;
+        }
+        sb_puts(out, s);
+        free(s);
+        return;
+    }
     switch (dt) {
     case NUMC_BOOL:
         sb_puts(out, *(const uint8_t *)p ? (F->is_0d ? "True" : " True") : "False");
@@ -966,7 +989,7 @@ static bool efmt_init(efmt *F, const hview *v, bool summary, const numc_print_op
     F->o = o;
     F->is_0d = v->ndim == 0;
     numc_dtype dt = v->dt;
-    if (dt == NUMC_BOOL || dt == NUMC_BFLOAT16) return true;
+    if (o->formatter || dt == NUMC_BOOL || dt == NUMC_BFLOAT16) return true;
 
     gather_ctx g = {.dt = dt};
     if (numc_dt_is_inexact(dt)) {
@@ -985,8 +1008,12 @@ static bool efmt_init(efmt *F, const hview *v, bool summary, const numc_print_op
     bool ok = true;
     if (numc_dt_is_inexact(dt)) {
         int ft = ft_of(dt);
-        ok = ffmt_init(&F->re, g.re, g.n, ft, o->sign, o);
-        if (ok && g.im) ok = ffmt_init(&F->im, g.im, g.n, ft, '+', o);
+        /* 1.13 printed complex numbers with these float modes */
+        numc_floatmode fre = o->floatmode, fim = o->floatmode;
+        if (g.im && o->legacy <= 113)
+            fre = NUMC_FLOATMODE_MAXPREC_EQUAL, fim = NUMC_FLOATMODE_MAXPREC;
+        ok = ffmt_init(&F->re, g.re, g.n, ft, o->sign, o, fre, F->is_0d);
+        if (ok && g.im) ok = ffmt_init(&F->im, g.im, g.n, ft, '+', o, fim, F->is_0d);
         free(g.re);
         free(g.im);
         return ok;
@@ -1023,22 +1050,67 @@ typedef struct {
     bool summary;
     int64_t edge;
     sbuf word;
+    bool l113; /* legacy='1.13' layout */
 } layout;
 
+static void flush_line(sbuf *s, sbuf *line) {
+    size_t end = line->n;
+    while (end > 0 && line->p[end - 1] == ' ')
+        end--;
+    sb_putn(s, line->p, end);
+    sb_putc(s, '\n');
+    line->n = 0;
+}
+
 /* _extendLine: wrap before `word` when it would pass `width`, unless the
- * line holds nothing but its indent. */
+ * line holds nothing but its indent (1.13 wrapped then too). */
 static void extend_line(sbuf *s, sbuf *line, const char *word, size_t wlen, int64_t width,
-                        int64_t indent) {
-    if ((int64_t)(line->n + wlen) > width && (int64_t)line->n > indent) {
-        size_t end = line->n;
-        while (end > 0 && line->p[end - 1] == ' ')
-            end--;
-        sb_putn(s, line->p, end);
-        sb_putc(s, '\n');
-        line->n = 0;
+                        int64_t indent, bool l113) {
+    if ((int64_t)(line->n + wlen) > width && (l113 || (int64_t)line->n > indent)) {
+        flush_line(s, line);
         sb_fill(line, ' ', indent);
     }
     sb_putn(line, word, wlen);
+}
+
+/* _extendLine_pretty: a multi-line word (from a user's formatter) keeps its
+ * lines aligned under its first one. */
+static void extend_line_pretty(sbuf *s, sbuf *line, const char *word, size_t wlen, int64_t width,
+                               int64_t indent, bool l113) {
+    const char *nl = memchr(word, '\n', wlen);
+    if (l113 || !nl || nl + 1 == word + wlen) {
+        extend_line(s, line, word, wlen, width, indent, l113);
+        return;
+    }
+    size_t maxw = 0, lastw = 0;
+    for (const char *w = word, *end = word + wlen; w < end;) {
+        const char *e = memchr(w, '\n', (size_t)(end - w));
+        size_t n = e ? (size_t)(e - w) : (size_t)(end - w);
+        if (n > maxw) maxw = n;
+        lastw = n;
+        w = e ? e + 1 : end;
+    }
+    int64_t ind;
+    if ((int64_t)(line->n + maxw) > width && (int64_t)line->n > indent) {
+        flush_line(s, line);
+        sb_fill(line, ' ', indent);
+        ind = indent;
+    } else {
+        ind = (int64_t)line->n;
+    }
+    bool first = true;
+    for (const char *w = word, *end = word + wlen; w < end;) {
+        const char *e = memchr(w, '\n', (size_t)(end - w));
+        size_t n = e ? (size_t)(e - w) : (size_t)(end - w);
+        if (!first) {
+            flush_line(s, line);
+            sb_fill(line, ' ', ind);
+        }
+        sb_putn(line, w, n);
+        first = false;
+        w = e ? e + 1 : end;
+    }
+    sb_fill(line, ' ', (int64_t)(maxw - lastw));
 }
 
 static void layout_rec(layout *L, sbuf *out, int axis, const char *p, int64_t indent,
@@ -1054,33 +1126,42 @@ static void layout_rec(layout *L, sbuf *out, int axis, const char *p, int64_t in
     int64_t leading = show ? L->edge : 0, trailing = show ? L->edge : len;
     sbuf s = {0};
 
+    bool l113 = L->l113;
     if (axes_left == 1) {
-        int64_t elem_width = width - (int64_t)(L->sep_rlen > 1 ? L->sep_rlen : 1);
+        int64_t elem_width = l113 ? width - (int64_t)L->sep_rlen
+                                  : width - (int64_t)(L->sep_rlen > 1 ? L->sep_rlen : 1);
         sbuf line = {0};
         sb_fill(&line, ' ', indent);
         for (int64_t i = 0; i < leading; i++) {
             L->word.n = 0;
             efmt_call(L->F, p + i * bs, &L->word);
             if (L->word.oom) break;
-            extend_line(&s, &line, L->word.p, L->word.n, elem_width, indent);
+            extend_line_pretty(&s, &line, L->word.p, L->word.n, elem_width, indent, l113);
             sb_putn(&line, L->sep, L->seplen);
         }
         if (show) {
-            extend_line(&s, &line, "...", 3, elem_width, indent);
-            sb_putn(&line, L->sep, L->seplen);
+            extend_line(&s, &line, "...", 3, elem_width, indent, l113);
+            if (l113)
+                sb_puts(&line, ", ");
+            else
+                sb_putn(&line, L->sep, L->seplen);
         }
         /* the trailing items, then always the last one (even when
          * edgeitems is 0) */
-        for (int64_t i = trailing; i >= 2; i--) {
+        for (int64_t i = trailing; i >= 2 && !L->word.oom; i--) {
             L->word.n = 0;
             efmt_call(L->F, p + (len - i) * bs, &L->word);
             if (L->word.oom) break;
-            extend_line(&s, &line, L->word.p, L->word.n, elem_width, indent);
+            extend_line_pretty(&s, &line, L->word.p, L->word.n, elem_width, indent, l113);
             sb_putn(&line, L->sep, L->seplen);
         }
-        L->word.n = 0;
-        efmt_call(L->F, p + (len - 1) * bs, &L->word);
-        if (!L->word.oom) extend_line(&s, &line, L->word.p, L->word.n, elem_width, indent);
+        if (l113) elem_width = width;
+        if (!L->word.oom) {
+            L->word.n = 0;
+            efmt_call(L->F, p + (len - 1) * bs, &L->word);
+        }
+        if (!L->word.oom)
+            extend_line_pretty(&s, &line, L->word.p, L->word.n, elem_width, indent, l113);
         if (L->word.oom) s.oom = true;
         sb_putn(&s, line.p ? line.p : "", line.n);
         if (line.oom) s.oom = true;
@@ -1095,9 +1176,13 @@ static void layout_rec(layout *L, sbuf *out, int axis, const char *p, int64_t in
             sb_fill(&s, ' ', indent);
             if (show && k == leading) {
                 sb_puts(&s, "...");
+                if (l113) {
+                    sb_puts(&s, ", \n");
+                    continue;
+                }
             } else {
                 int64_t i = k < leading ? k : len - (nrows - k);
-                layout_rec(L, &s, axis + 1, p + i * bs, indent + 1, width - 1);
+                layout_rec(L, &s, axis + 1, p + i * bs, indent + 1, l113 ? width : width - 1);
             }
             if (k + 1 < nrows) {
                 sb_putn(&s, L->sep, L->sep_rlen);
@@ -1150,25 +1235,52 @@ static numc_status host_view(const numc_array *a, hview *v, void **tmp) {
     return NUMC_OK;
 }
 
+static void scalar_str_into(sbuf *out, numc_dtype dt, const char *p);
+
+/* repr(a.item()): the element as a Python bool, int, float or complex (what
+ * legacy='1.13' printed for 0-d arrays). */
+static void item_repr_into(sbuf *out, numc_dtype dt, const char *p) {
+    if (numc_dt_is_complex(dt)) {
+        double c[2] = {load_real(dt, p), load_imag(dt, p)};
+        scalar_str_into(out, NUMC_COMPLEX128, (const char *)c);
+    } else if (numc_dt_is_inexact(dt)) {
+        double x = load_real(dt, p);
+        scalar_str_into(out, NUMC_FLOAT64, (const char *)&x);
+    } else {
+        scalar_str_into(out, dt, p);
+    }
+}
+
 /* Appends array2string's result. */
 static numc_status array2string_into(sbuf *out, const hview *v, int64_t size,
                                      const numc_print_options *o, const char *sep,
                                      const char *prefix, const char *suffix) {
+    bool l113 = o->legacy <= 113;
+    if (l113 && v->ndim == 0) {
+        item_repr_into(out, v->dt, v->base);
+        return NUMC_OK;
+    }
     if (size == 0) {
         sb_puts(out, "[]");
         return NUMC_OK;
     }
     bool summary = size > o->threshold;
     efmt F;
+    bool failed = false;
     if (!efmt_init(&F, v, summary, o))
         return numc_error_set(NUMC_ERR_MEMORY, "out of memory while formatting an array");
-    layout L = {v, &F, sep, strlen(sep), 0, summary, o->edgeitems, {0}};
+    F.failed = &failed;
+    layout L = {v, &F, sep, strlen(sep), 0, summary, o->edgeitems, {0}, l113};
     L.sep_rlen = L.seplen;
     while (L.sep_rlen > 0 && sep[L.sep_rlen - 1] == ' ')
         L.sep_rlen--;
-    int64_t width = o->linewidth - (int64_t)strlen(suffix);
+    int64_t width = o->linewidth - (l113 ? 0 : (int64_t)strlen(suffix));
     layout_rec(&L, out, 0, v->base, 1 + (int64_t)strlen(prefix), width);
     sb_free(&L.word);
+    if (failed) {
+        out->oom = false;
+        return numc_error_kind() ? numc_error_kind() : NUMC_ERR_VALUE;
+    }
     return NUMC_OK;
 }
 
@@ -1197,7 +1309,8 @@ char *numc_format_array2string(const numc_array *a, const numc_print_options *o,
     return sb_finish(&b);
 }
 
-static bool dtype_is_implied(numc_dtype dt) {
+static bool dtype_is_implied(numc_dtype dt, int legacy) {
+    if (legacy <= 113 && dt == NUMC_BOOL) return false;
     return dt == NUMC_INT64 || dt == NUMC_FLOAT64 || dt == NUMC_COMPLEX128 || dt == NUMC_BOOL;
 }
 
@@ -1228,9 +1341,9 @@ char *numc_format_repr(const numc_array *a, const numc_print_options *o) {
         sb_free(&b);
         return NULL;
     }
-    bool want_shape =
-        (a->size == 0 && !(a->ndim == 1 && a->shape[0] == 0)) || a->size > o->threshold;
-    bool want_dtype = !dtype_is_implied(a->dtype) || a->size == 0;
+    bool want_shape = (a->size == 0 && !(a->ndim == 1 && a->shape[0] == 0)) ||
+                      (o->legacy > 210 && a->size > o->threshold);
+    bool want_dtype = !dtype_is_implied(a->dtype, o->legacy) || a->size == 0;
     if (!want_shape && !want_dtype) {
         sb_putc(&b, ')');
         return sb_finish(&b);
@@ -1257,7 +1370,7 @@ char *numc_format_repr(const numc_array *a, const numc_print_options *o) {
     while (line_start > 0 && b.p[line_start - 1] != '\n')
         line_start--;
     int64_t last_line_len = (int64_t)(b.n - line_start);
-    if (last_line_len + (int64_t)extra.n + 1 > o->linewidth) {
+    if (o->legacy > 113 && last_line_len + (int64_t)extra.n + 1 > o->linewidth) {
         sb_putc(&b, '\n');
         sb_fill(&b, ' ', (int64_t)strlen(prefix));
     } else {
@@ -1337,7 +1450,10 @@ char *numc_format_str(const numc_array *a, const numc_print_options *o) {
         void *tmp;
         if (host_view(a, &v, &tmp)) return NULL;
         sbuf b = {0};
-        scalar_str_into(&b, a->dtype, v.base);
+        if (o->legacy <= 113)
+            item_repr_into(&b, a->dtype, v.base);
+        else
+            scalar_str_into(&b, a->dtype, v.base);
         free(tmp);
         return sb_finish(&b);
     }

@@ -539,8 +539,20 @@ numc_status numc_unstack(const numc_array *a, int64_t axis, numc_array ***out, i
 
 /* ---- comparisons of whole arrays ---- */
 
+static numc_array *isclose_(const numc_array *a, const numc_array *b, double rtol, double atol,
+                            bool equal_nan);
+
+/* NumPy compares under errstate(invalid='ignore'): inf - inf reports nothing. */
 numc_array *numc_isclose(const numc_array *a, const numc_array *b, double rtol, double atol,
                          bool equal_nan) {
+    bool fp = numc_fp_pause();
+    numc_array *r = isclose_(a, b, rtol, atol, equal_nan);
+    numc_fp_resume(fp);
+    return r;
+}
+
+static numc_array *isclose_(const numc_array *a, const numc_array *b, double rtol, double atol,
+                            bool equal_nan) {
     np_scope s;
     np_scope_init(&s);
     /* NumPy compares against y in result_type(y, 1.0) */
