@@ -113,7 +113,7 @@ PyMODINIT_FUNC PyInit__numc(void) {
         pynumc_init_pytree(m) < 0 || pynumc_init_variable(m) < 0 || pynumc_init_tape(m) < 0 ||
         pynumc_init_transforms(m) < 0 || pynumc_init_custom_vjp(m) < 0 ||
         pynumc_init_function(m) < 0 || pynumc_init_control(m) < 0 || pynumc_init_vmap(m) < 0 ||
-        pynumc_init_random(m) < 0) {
+        pynumc_init_random(m) < 0 || pynumc_init_protocols() < 0) {
         Py_DECREF(m);
         numc_module = NULL;
         return NULL;

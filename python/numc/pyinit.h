@@ -22,5 +22,6 @@ int pynumc_init_function(PyObject *m);   /* function.c */
 int pynumc_init_control(PyObject *m);    /* control.c */
 int pynumc_init_vmap(PyObject *m);       /* vmap.c */
 int pynumc_init_random(PyObject *m);     /* random.c: the numc.random submodule */
+int pynumc_init_protocols(void);         /* protocols.c: __array_ufunc__, __array_function__ */
 
 #endif
