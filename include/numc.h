@@ -1342,6 +1342,38 @@ numc_status numc_fp_scope_end(int token);
 numc_status numc_nonzero_sized(const numc_array *a, int64_t size, const numc_array *fill_value,
                                numc_array **out);
 /* ---- end print options and floating-point error state ---- */
+/* ---- DLPack (issue 10, branch eco): numc-dlpack.h has the structures ----
+ * Zero-copy exchange with other array libraries (PyTorch, JAX, NumPy, ...).
+ *
+ *     #include "numc-dlpack.h"
+ *     DLManagedTensorVersioned *t = numc_to_dlpack(a, true, NUMC_DLPACK_COPY_IF_NEEDED);
+ *     ... hand t to a consumer, which calls t->deleter(t) once it is done ...
+ *     numc_array *b = numc_from_dlpack(t2, true, NUMC_DLPACK_COPY_IF_NEEDED);
+ */
+typedef enum {
+    NUMC_DLPACK_COPY_IF_NEEDED = -1, /* the array API's copy=None */
+    NUMC_DLPACK_NO_COPY = 0,         /* copy=False: share or fail */
+    NUMC_DLPACK_COPY = 1,            /* copy=True: always a fresh copy */
+} numc_dlpack_copy;
+/* Exports a as a DLPack managed tensor on the CPU: a DLManagedTensorVersioned
+ * (flags READ_ONLY when it shares numc's memory, which is immutable, or
+ * IS_COPIED for a fresh copy the consumer may write) when `versioned`, else a
+ * legacy DLManagedTensor. It shares the value's memory (element strides as
+ * numc's, the buffer then counts as exported) unless copy is NUMC_DLPACK_COPY
+ * or the value is not in host memory. The consumer calls its deleter exactly
+ * once, from any thread. NULL with an error. */
+void *numc_to_dlpack(numc_array *a, bool versioned, numc_dlpack_copy copy);
+/* Imports a managed tensor (DLManagedTensorVersioned when `versioned`, else
+ * DLManagedTensor) in host memory (kDLCPU, kDLCUDAHost) of any dtype numc
+ * has (kDLBool, kDLInt, kDLUInt, kDLFloat, kDLBfloat 16, kDLComplex), any
+ * strides. Its memory is shared when the tensor is READ_ONLY or IS_COPIED or
+ * copy is NUMC_DLPACK_NO_COPY (the caller then promises nobody writes it
+ * while numc uses it), and copied once otherwise. On success numc owns the
+ * tensor and calls its deleter once, when no numc array uses the memory; on
+ * failure (NULL, NUMC_ERR_VALUE: device, dtype, dimensions, alignment under
+ * NO_COPY) the caller still owns it. */
+numc_array *numc_from_dlpack(void *managed, bool versioned, numc_dlpack_copy copy);
+/* ---- end of DLPack ---- */
 
 #ifdef __cplusplus
 }

@@ -4,7 +4,7 @@
 # `make` runs it once and remembers that in .deps.stamp (see the Makefile).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-pkgs=(cmake make gcc pkg-config libopenblas-dev liblapacke-dev libsleef-dev libdlpack-dev zlib1g-dev)
+pkgs=(cmake make gcc pkg-config libopenblas-dev liblapacke-dev libsleef-dev zlib1g-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

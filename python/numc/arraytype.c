@@ -80,10 +80,10 @@ PyTypeObject NumcArray_Type = {
 
 int pynumc_array_type_ready(PyObject *m) {
     if (PyType_Ready(&NumcArray_Type) < 0) return -1;
-    /* NumPy defers binary operators to us (np_array + numc_array -> numc) */
+    /* NumPy defers binary operators to us (np_array + numc_array -> numc);
+     * protocols.c installs __array_ufunc__ */
     PyObject *prio = PyFloat_FromDouble(1000.0);
-    if (!prio || PyDict_SetItemString(NumcArray_Type.tp_dict, "__array_priority__", prio) < 0 ||
-        PyDict_SetItemString(NumcArray_Type.tp_dict, "__array_ufunc__", Py_None) < 0) {
+    if (!prio || PyDict_SetItemString(NumcArray_Type.tp_dict, "__array_priority__", prio) < 0) {
         Py_XDECREF(prio);
         return -1;
     }

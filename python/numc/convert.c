@@ -614,6 +614,44 @@ static int from_buffer(PyObject *obj, numc_dtype as_dt, int share, numc_array **
     return r;
 }
 
+numc_array *pynumc_from_raw(PyObject *obj, numc_dtype dt, int ndim, const int64_t *shape,
+                            int share) {
+    Py_buffer *held = malloc(sizeof *held);
+    if (!held) return (numc_array *)PyErr_NoMemory();
+    if (PyObject_GetBuffer(obj, held, PyBUF_C_CONTIGUOUS) < 0) {
+        free(held);
+        return NULL;
+    }
+    int64_t n = 1;
+    for (int i = 0; i < ndim; i++)
+        n *= shape[i];
+    numc_array *r = NULL;
+    if (held->len != n * (int64_t)numc_dtype_itemsize(dt)) {
+        PyErr_Format(PyExc_ValueError, "_reconstruct: %zd bytes do not hold %lld %s elements",
+                     held->len, (long long)n, numc_dtype_name(dt));
+    } else {
+        if (share && held->len >= SHARE_MIN_BYTES) {
+            r = numc_array_from_foreign(dt, ndim, shape, NULL, held->buf, release_view, held);
+            if (r) return r;    /* held is released with the array */
+            numc_error_clear(); /* misaligned: copy instead */
+        }
+        r = numc_array_from_data(dt, ndim, shape, held->buf);
+        if (!r) pynumc_raise();
+    }
+    PyBuffer_Release(held);
+    free(held);
+    return r;
+}
+
+/* a (stolen) converted to dt unless dt is NONE; NULL with an exception. */
+static numc_array *cast_to(numc_array *a, numc_dtype dt) {
+    if (dt == NUMC_DTYPE_NONE || numc_array_dtype(a) == dt) return a;
+    numc_array *c = numc_astype(a, dt);
+    numc_array_release(a);
+    if (!c) pynumc_raise();
+    return c;
+}
+
 /* NumPy objects the buffer protocol cannot carry (bfloat16) or objects that
  * only speak __array__: let NumPy make an array, view bfloat16 as uint16. */
 static numc_array *from_numpy_fallback(PyObject *obj, numc_dtype dt, int share) {
@@ -639,13 +677,7 @@ static numc_array *from_numpy_fallback(PyObject *obj, numc_dtype dt, int share) 
         int r = from_buffer(arr, NUMC_DTYPE_NONE, share, &raw);
         if (r <= 0) goto fail_msg;
     }
-    res = raw;
-    if (dt != NUMC_DTYPE_NONE && numc_array_dtype(res) != dt) {
-        numc_array *c = numc_astype(res, dt);
-        numc_array_release(res);
-        res = c;
-        if (!res) pynumc_raise();
-    }
+    res = cast_to(raw, dt);
     goto done;
 fail_msg:
     if (!PyErr_Occurred())
@@ -654,6 +686,77 @@ fail_msg:
 done:
     Py_DECREF(arr);
     return res;
+}
+
+/* ---- DLPack consumer (the array API's from_dlpack) ---- */
+
+/* A capsule's DLPack kind: 1 versioned, 0 legacy, -1 not an unused one. */
+static int capsule_kind(PyObject *cap) {
+    if (PyCapsule_IsValid(cap, "dltensor_versioned")) return 1;
+    if (PyCapsule_IsValid(cap, "dltensor")) return 0;
+    return -1;
+}
+
+numc_array *pynumc_from_dlpack(PyObject *x, numc_dlpack_copy copy) {
+    int on_host = 1;
+    PyObject *dev = PyObject_CallMethod(x, "__dlpack_device__", NULL);
+    if (dev) {
+        long type = PyTuple_Check(dev) && PyTuple_GET_SIZE(dev) == 2
+                        ? PyLong_AsLong(PyTuple_GET_ITEM(dev, 0))
+                        : 1;
+        Py_DECREF(dev);
+        if (type == -1 && PyErr_Occurred()) return NULL;
+        on_host = type == 1 || type == 3; /* kDLCPU, kDLCUDAHost */
+    } else if (PyErr_ExceptionMatches(PyExc_AttributeError)) {
+        PyErr_Clear(); /* a producer without __dlpack_device__: host memory */
+    } else {
+        return NULL;
+    }
+    if (!on_host && copy == NUMC_DLPACK_NO_COPY) {
+        PyErr_SetString(PyExc_ValueError, "from_dlpack: the array is not in host memory and "
+                                          "copy=False forbids copying it to the CPU");
+        return NULL;
+    }
+    PyObject *meth = PyObject_GetAttrString(x, "__dlpack__");
+    if (!meth) return NULL;
+    PyObject *kw = Py_BuildValue("{s(ii)}", "max_version", 1, 1);
+    if (kw && copy != NUMC_DLPACK_COPY_IF_NEEDED &&
+        PyDict_SetItemString(kw, "copy", copy == NUMC_DLPACK_COPY ? Py_True : Py_False) < 0)
+        Py_CLEAR(kw);
+    if (kw && !on_host) {
+        PyObject *cpu = Py_BuildValue("(ii)", 1, 0);
+        if (!cpu || PyDict_SetItemString(kw, "dl_device", cpu) < 0) Py_CLEAR(kw);
+        Py_XDECREF(cpu);
+    }
+    PyObject *empty = kw ? PyTuple_New(0) : NULL;
+    PyObject *cap = empty ? PyObject_Call(meth, empty, kw) : NULL;
+    if (!cap && on_host && PyErr_ExceptionMatches(PyExc_TypeError)) {
+        PyErr_Clear(); /* a producer older than DLPack 1.0 takes no keywords */
+        cap = PyObject_CallNoArgs(meth);
+    }
+    Py_XDECREF(empty);
+    Py_XDECREF(kw);
+    Py_DECREF(meth);
+    if (!cap) return NULL;
+    int kind = capsule_kind(cap);
+    numc_array *r = NULL;
+    if (kind < 0) {
+        PyErr_SetString(PyExc_BufferError,
+                        "from_dlpack: __dlpack__ did not return an unused DLPack capsule");
+    } else {
+        void *t = PyCapsule_GetPointer(cap, kind ? "dltensor_versioned" : "dltensor");
+        r = t ? numc_from_dlpack(t, kind == 1, copy) : NULL;
+        if (r) {
+            /* numc owns the tensor now: the capsule must not delete it */
+            PyCapsule_SetName(cap, kind ? "used_dltensor_versioned" : "used_dltensor");
+        } else if (t && numc_error_kind() == NUMC_ERR_VALUE) {
+            PyErr_SetString(PyExc_BufferError, numc_error_message());
+        } else if (t) {
+            pynumc_raise();
+        }
+    }
+    Py_DECREF(cap);
+    return r;
 }
 
 static numc_array *convert(PyObject *obj, numc_dtype dt, int weak, int share) {
@@ -671,15 +774,7 @@ static numc_array *convert(PyObject *obj, numc_dtype dt, int weak, int share) {
     numc_array *a = NULL;
     int r = from_buffer(obj, NUMC_DTYPE_NONE, share, &a);
     if (r < 0) return NULL;
-    if (r > 0) {
-        if (dt != NUMC_DTYPE_NONE && numc_array_dtype(a) != dt) {
-            numc_array *c = numc_astype(a, dt);
-            numc_array_release(a);
-            if (!c) pynumc_raise();
-            a = c;
-        }
-        return a;
-    }
+    if (r > 0) return cast_to(a, dt);
     /* Python scalar subclasses that are not NumPy's (IntEnum, ...) */
     if (!pynumc_is_numpy_object(obj)) {
         if (PyBool_Check(obj)) return convert(obj == Py_True ? Py_True : Py_False, dt, weak, share);
@@ -694,8 +789,17 @@ static numc_array *convert(PyObject *obj, numc_dtype dt, int weak, int share) {
             return a;
         }
     }
-    if (pynumc_is_numpy_object(obj) || PyObject_HasAttrString(obj, "__array__") ||
-        PyObject_HasAttrString(obj, "__array_interface__"))
+    int is_np = pynumc_is_numpy_object(obj);
+    int has_array = !is_np && PyObject_HasAttrString(obj, "__array__");
+    if (!is_np && PyObject_HasAttrString(obj, "__dlpack__")) {
+        /* other libraries' tensors (torch, jax, tf): zero-copy when read-only */
+        a = pynumc_from_dlpack(obj, share ? NUMC_DLPACK_COPY_IF_NEEDED : NUMC_DLPACK_COPY);
+        if (a) return cast_to(a, dt);
+        /* a tensor DLPack cannot carry (device, dtype) may still have __array__ */
+        if (!has_array || !PyErr_ExceptionMatches(PyExc_BufferError)) return NULL;
+        PyErr_Clear();
+    }
+    if (is_np || has_array || PyObject_HasAttrString(obj, "__array_interface__"))
         return from_numpy_fallback(obj, dt, share);
     if (obj == Py_None)
         PyErr_SetString(PyExc_TypeError, "numc cannot make an array from None");

@@ -2,12 +2,12 @@
  * buffer protocol, __array__ (a zero-copy read-only NumPy view through an
  * owner object) and DLPack export and import (from_dlpack). Installed into
  * the ndarray type at init (the buffer slots before the type is readied,
- * the methods after). */
+ * the methods after), pickling (__reduce_ex__ with protocol 5's out-of-band
+ * buffers). The DLPack structures and rules are numc.h's
+ * numc_to_dlpack / numc_from_dlpack; this file wraps them in capsules. */
 #include "pynumc.h"
 
-#include <dlpack/dlpack.h>
-
-#define kDLBool_ 6 /* DLPack >= 0.8; the installed header is older */
+#include "numc-dlpack.h"
 
 /* What an export keeps alive: the value and, when the value is not a plain
  * host array in the needed layout, a host copy. */
@@ -16,9 +16,6 @@ typedef struct {
     void *host; /* malloc'ed C-order copy, or NULL */
     Py_ssize_t shape[NUMC_MAX_DIMS];
     Py_ssize_t strides[NUMC_MAX_DIMS];
-    int64_t dl_shape[NUMC_MAX_DIMS];
-    int64_t dl_strides[NUMC_MAX_DIMS];
-    DLManagedTensor dl;
 } export_rec;
 
 static void export_free(export_rec *e) {
@@ -166,6 +163,7 @@ static PyBufferProcs array_as_buffer = {array_getbuffer, array_releasebuffer};
  * bfloat16 as raw uint16 so NumPy can view it as ml_dtypes.bfloat16. */
 typedef struct {
     PyObject_HEAD numc_array *arr;
+    int c_order; /* export a C-order (host) copy when the value is strided */
 } ExportObject;
 
 static void export_dealloc(PyObject *self) {
@@ -174,7 +172,9 @@ static void export_dealloc(PyObject *self) {
 }
 
 static int export_getbuffer(PyObject *self, Py_buffer *view, int flags) {
-    if (fill_buffer(self, ((ExportObject *)self)->arr, view, flags, 1) < 0) {
+    ExportObject *o = (ExportObject *)self;
+    if (o->c_order) flags |= PyBUF_C_CONTIGUOUS;
+    if (fill_buffer(self, o->arr, view, flags, 1) < 0) {
         view->obj = NULL;
         return -1;
     }
@@ -225,6 +225,7 @@ static PyObject *meth_array(PyObject *self, PyObject *const *args, Py_ssize_t n,
     ExportObject *owner = PyObject_New(ExportObject, &Export_Type);
     if (!owner) return NULL;
     owner->arr = numc_array_retain(a);
+    owner->c_order = 0;
     PyObject *res = PyObject_CallMethod(np, "asarray", "O", (PyObject *)owner);
     Py_DECREF(owner);
     if (res && dt == NUMC_BFLOAT16) {
@@ -245,40 +246,117 @@ static PyObject *meth_array(PyObject *self, PyObject *const *args, Py_ssize_t n,
     return res;
 }
 
-/* DLPack: the capsule owns an export record until a consumer takes it. */
-static void dl_deleter(DLManagedTensor *t) {
-    export_free(t->manager_ctx);
+/* ---- pickle ----
+ * (numc._numc._reconstruct, (data, dtype name, shape)): protocol 5 passes the
+ * C-order bytes as a PickleBuffer over an export object (so a pickler with a
+ * buffer_callback sends them out of band, and an in-band pickle is written
+ * straight from numc's memory); older protocols pass bytes. Unpickling views
+ * read-only data (bytes, read-only out-of-band buffers) without a copy. */
+static PyObject *reduce_value(numc_array *a, int protocol) {
+    PYNUMC_TRACER_GUARD(a, "pickle", NULL);
+    PyObject *data = NULL;
+    if (protocol >= 5) {
+        ExportObject *owner = PyObject_New(ExportObject, &Export_Type);
+        if (!owner) return NULL;
+        owner->arr = numc_array_retain(a);
+        owner->c_order = 1;
+        data = PyPickleBuffer_FromObject((PyObject *)owner);
+        Py_DECREF(owner);
+    } else {
+        void *host = pynumc_host_copy(a);
+        if (!host) return NULL;
+        data = PyBytes_FromStringAndSize(
+            host, numc_array_size(a) * (Py_ssize_t)numc_dtype_itemsize(numc_array_dtype(a)));
+        free(host);
+    }
+    int nd = numc_array_ndim(a);
+    PyObject *shape = data ? PyTuple_New(nd) : NULL;
+    for (int i = 0; shape && i < nd; i++) {
+        PyObject *d = PyLong_FromLongLong(numc_array_shape(a)[i]);
+        if (!d)
+            Py_CLEAR(shape);
+        else
+            PyTuple_SET_ITEM(shape, i, d);
+    }
+    PyObject *fn = shape ? PyObject_GetAttrString(numc_module, "_reconstruct") : NULL;
+    PyObject *r = NULL;
+    if (fn) r = Py_BuildValue("O(OsO)", fn, data, numc_dtype_name(numc_array_dtype(a)), shape);
+    Py_XDECREF(data);
+    Py_XDECREF(shape);
+    Py_XDECREF(fn);
+    return r;
 }
 
-static void dl_capsule_destructor(PyObject *cap) {
+static PyObject *meth_reduce(PyObject *self, PyObject *unused) {
+    return reduce_value(NumcArray_ARR(self), 2);
+}
+
+static PyObject *meth_reduce_ex(PyObject *self, PyObject *protocol) {
+    long p = PyLong_AsLong(protocol);
+    if (p == -1 && PyErr_Occurred()) return NULL;
+    return reduce_value(NumcArray_ARR(self), p > INT_MAX ? INT_MAX : (int)p);
+}
+
+/* Whether obj's buffer is memory nobody can write: bytes, or a numc value
+ * (its export object or handle), also behind a memoryview or PickleBuffer.
+ * A read-only memoryview alone proves nothing (pickle hands out-of-band
+ * buffers to _reconstruct as read-only views of whatever the user passed). */
+static int immutable_memory(PyObject *obj) {
+    for (int depth = 0; depth < 4; depth++) {
+        if (PyBytes_CheckExact(obj) || Py_IS_TYPE(obj, &Export_Type) || NumcArray_Check(obj))
+            return 1;
+        if (PyMemoryView_Check(obj)) {
+            obj = PyMemoryView_GET_BUFFER(obj)->obj;
+        } else if (PyObject_TypeCheck(obj, &PyPickleBuffer_Type)) {
+            const Py_buffer *b = PyPickleBuffer_GetBuffer(obj);
+            obj = b ? b->obj : NULL;
+        } else {
+            return 0;
+        }
+        if (!obj) return 0;
+    }
+    return 0;
+}
+
+static PyObject *py_reconstruct(PyObject *m, PyObject *args) {
+    PyObject *data, *shape_obj;
+    const char *dtname;
+    if (!PyArg_ParseTuple(args, "OsO:_reconstruct", &data, &dtname, &shape_obj)) return NULL;
+    int64_t shape[NUMC_MAX_DIMS];
+    int nd;
+    numc_dtype dt = numc_dtype_from_name(dtname);
+    if (dt == NUMC_DTYPE_NONE) {
+        PyErr_Format(PyExc_ValueError, "_reconstruct: unknown dtype %s", dtname);
+        return NULL;
+    }
+    if (pynumc_parse_shape(shape_obj, shape, &nd) < 0) return NULL;
+    numc_array *a = pynumc_from_raw(data, dt, nd, shape, immutable_memory(data));
+    return a ? pynumc_wrap(a) : NULL;
+}
+
+/* DLPack (numc_to_dlpack, numc_from_dlpack in src/np): a capsule owns the
+ * managed tensor until a consumer renames it "used_..." and takes it. */
+static void dl_capsule_legacy(PyObject *cap) {
     if (PyCapsule_IsValid(cap, "dltensor")) {
         DLManagedTensor *t = PyCapsule_GetPointer(cap, "dltensor");
         if (t && t->deleter) t->deleter(t);
     }
 }
 
-static DLDataType dl_dtype(numc_dtype dt) {
-    DLDataType d;
-    d.lanes = 1;
-    d.bits = (uint8_t)(numc_dtype_itemsize(dt) * 8);
-    switch (numc_dtype_kind(dt)) {
-    case 'b':
-        d.code = kDLBool_;
-        break;
-    case 'i':
-        d.code = kDLInt;
-        break;
-    case 'u':
-        d.code = kDLUInt;
-        break;
-    case 'c':
-        d.code = kDLComplex;
-        break;
-    default:
-        d.code = dt == NUMC_BFLOAT16 ? kDLBfloat : kDLFloat;
-        break;
+static void dl_capsule_versioned(PyObject *cap) {
+    if (PyCapsule_IsValid(cap, "dltensor_versioned")) {
+        DLManagedTensorVersioned *t = PyCapsule_GetPointer(cap, "dltensor_versioned");
+        if (t && t->deleter) t->deleter(t);
     }
-    return d;
+}
+
+/* copy= (None, True, False) as numc_dlpack_copy; -2 with TypeError. */
+static int parse_copy(PyObject *copy, const char *fn) {
+    if (copy == Py_None) return NUMC_DLPACK_COPY_IF_NEEDED;
+    if (copy == Py_True) return NUMC_DLPACK_COPY;
+    if (copy == Py_False) return NUMC_DLPACK_NO_COPY;
+    PyErr_Format(PyExc_TypeError, "%s: copy must be None, True or False", fn);
+    return -2;
 }
 
 static PyObject *meth_dlpack(PyObject *self, PyObject *args, PyObject *kw) {
@@ -291,43 +369,45 @@ static PyObject *meth_dlpack(PyObject *self, PyObject *args, PyObject *kw) {
         PyErr_SetString(PyExc_ValueError, "stream must be None for CPU arrays");
         return NULL;
     }
-    numc_array *a = NumcArray_ARR(self);
-    PYNUMC_TRACER_GUARD(a, "__dlpack__", NULL);
-    export_rec *e = export_new(a);
-    if (!e) return NULL;
-    int64_t es[NUMC_MAX_DIMS];
-    const char *data = export_layout(e, copy == Py_True, es);
-    if (!data) {
-        export_free(e);
-        return NULL;
-    }
-    if (copy == Py_True && !e->host) {
-        e->host = pynumc_host_copy(a);
-        if (!e->host) {
-            export_free(e);
+    int c = parse_copy(copy, "__dlpack__");
+    if (c == -2) return NULL;
+    long major = 0;
+    if (maxv != Py_None) {
+        if (!PyTuple_Check(maxv) || PyTuple_GET_SIZE(maxv) != 2) {
+            PyErr_SetString(PyExc_TypeError,
+                            "__dlpack__: max_version must be a (major, minor) tuple");
             return NULL;
         }
-        data = e->host;
-        numc_contig_strides(numc_array_ndim(a), numc_array_shape(a), es);
+        major = PyLong_AsLong(PyTuple_GET_ITEM(maxv, 0));
+        if (major == -1 && PyErr_Occurred()) return NULL;
     }
-    int nd = numc_array_ndim(a);
-    for (int i = 0; i < nd; i++) {
-        e->dl_shape[i] = numc_array_shape(a)[i];
-        e->dl_strides[i] = es[i];
+    if (dev != Py_None) {
+        long type = -1, id = -1;
+        if (PyTuple_Check(dev) && PyTuple_GET_SIZE(dev) == 2) {
+            type = PyLong_AsLong(PyTuple_GET_ITEM(dev, 0));
+            id = PyLong_AsLong(PyTuple_GET_ITEM(dev, 1));
+            if (PyErr_Occurred()) return NULL;
+        }
+        if (type != kDLCPU || id != 0) {
+            PyErr_Format(PyExc_BufferError,
+                         "__dlpack__: cannot export to dl_device %R (the array is on the CPU, "
+                         "(1, 0))",
+                         dev);
+            return NULL;
+        }
     }
-    DLTensor *t = &e->dl.dl_tensor;
-    t->data = (void *)data;
-    t->device.device_type = kDLCPU;
-    t->device.device_id = 0;
-    t->ndim = nd;
-    t->dtype = dl_dtype(numc_array_dtype(a));
-    t->shape = e->dl_shape;
-    t->strides = e->dl_strides;
-    t->byte_offset = 0;
-    e->dl.manager_ctx = e;
-    e->dl.deleter = dl_deleter;
-    PyObject *cap = PyCapsule_New(&e->dl, "dltensor", dl_capsule_destructor);
-    if (!cap) export_free(e);
+    PYNUMC_TRACER_GUARD(NumcArray_ARR(self), "__dlpack__", NULL);
+    int versioned = major >= 1;
+    void *t = numc_to_dlpack(NumcArray_ARR(self), versioned, (numc_dlpack_copy)c);
+    if (!t) return pynumc_raise();
+    PyObject *cap = versioned ? PyCapsule_New(t, "dltensor_versioned", dl_capsule_versioned)
+                              : PyCapsule_New(t, "dltensor", dl_capsule_legacy);
+    if (!cap) {
+        if (versioned)
+            ((DLManagedTensorVersioned *)t)->deleter(t);
+        else
+            ((DLManagedTensor *)t)->deleter(t);
+    }
     return cap;
 }
 
@@ -335,64 +415,31 @@ static PyObject *meth_dlpack_device(PyObject *self, PyObject *unused) {
     return Py_BuildValue("(ii)", kDLCPU, 0);
 }
 
-static numc_dtype dtype_from_dl(DLDataType d) {
-    if (d.lanes != 1) return NUMC_DTYPE_NONE;
-    for (int i = 0; i < NUMC_DTYPE_COUNT; i++) {
-        DLDataType o = dl_dtype((numc_dtype)i);
-        if (o.code == d.code && o.bits == d.bits) return (numc_dtype)i;
-    }
-    if (d.code == kDLUInt && d.bits == 8) return NUMC_UINT8;
-    return NUMC_DTYPE_NONE;
-}
-
 static PyObject *py_from_dlpack(PyObject *m, PyObject *args, PyObject *kw) {
     static char *kwlist[] = {"x", "device", "copy", NULL};
     PyObject *x, *device = Py_None, *copy = Py_None;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$OO:from_dlpack", kwlist, &x, &device, &copy))
         return NULL;
+    int c = parse_copy(copy, "from_dlpack");
+    if (c == -2 || pynumc_check_device(device, numc_default_device()) < 0) return NULL;
+    /* a numc value is immutable: copying it would change nothing observable */
     if (NumcArray_Check(x)) return pynumc_wrap(numc_array_retain(NumcArray_ARR(x)));
-    PyObject *cap = PyObject_CallMethod(x, "__dlpack__", NULL);
-    if (!cap) return NULL;
-    DLManagedTensor *t = PyCapsule_GetPointer(cap, "dltensor");
-    if (!t) {
-        Py_DECREF(cap);
-        return NULL;
-    }
-    DLTensor *dl = &t->dl_tensor;
-    PyObject *res = NULL;
-    numc_dtype dt = dtype_from_dl(dl->dtype);
-    if (dl->device.device_type != kDLCPU && dl->device.device_type != kDLCUDAHost) {
-        PyErr_SetString(PyExc_BufferError, "from_dlpack: only CPU tensors can be imported");
-    } else if (dt == NUMC_DTYPE_NONE) {
-        PyErr_SetString(PyExc_BufferError, "from_dlpack: unsupported dtype");
-    } else if (dl->ndim > NUMC_MAX_DIMS) {
-        PyErr_SetString(PyExc_BufferError, "from_dlpack: too many dimensions");
-    } else {
-        int64_t bs[NUMC_MAX_DIMS], cs[NUMC_MAX_DIMS];
-        int64_t isz = (int64_t)numc_dtype_itemsize(dt);
-        numc_contig_strides(dl->ndim, dl->shape, cs);
-        for (int i = 0; i < dl->ndim; i++)
-            bs[i] = (dl->strides ? dl->strides[i] : cs[i]) * isz;
-        /* values are immutable: the foreign memory is copied once */
-        res = pynumc_wrap(numc_array_from_strided(dt, dl->ndim, dl->shape, bs,
-                                                  (const char *)dl->data + dl->byte_offset));
-    }
-    if (t->deleter) t->deleter(t);
-    PyCapsule_SetName(cap, "used_dltensor");
-    Py_DECREF(cap);
-    return res;
+    return pynumc_wrap(pynumc_from_dlpack(x, (numc_dlpack_copy)c));
 }
 
 static PyMethodDef export_methods[] = {
     {"__array__", PYNUMC_FN(meth_array), PYNUMC_FASTKW, "A read-only NumPy view of the array."},
     {"__dlpack__", PYNUMC_FN(meth_dlpack), METH_VARARGS | METH_KEYWORDS, NULL},
     {"__dlpack_device__", meth_dlpack_device, METH_NOARGS, NULL},
+    {"__reduce__", meth_reduce, METH_NOARGS, NULL},
+    {"__reduce_ex__", meth_reduce_ex, METH_O, NULL},
     {NULL, NULL, 0, NULL},
 };
 
 static PyMethodDef export_module_functions[] = {
     {"from_dlpack", PYNUMC_FN(py_from_dlpack), METH_VARARGS | METH_KEYWORDS,
      "from_dlpack(x, /, *, device=None, copy=None): a numc array from a DLPack producer."},
+    {"_reconstruct", py_reconstruct, METH_VARARGS, "Unpickling helper."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -116,7 +116,7 @@ PyMODINIT_FUNC PyInit__numc(void) {
         pynumc_init_control(m) < 0 || pynumc_init_vmap(m) < 0 || pynumc_init_random(m) < 0 ||
         pynumc_init_fpstate(m) < 0 || pynumc_init_indextricks(m) < 0 || pynumc_init_nsinfo(m) < 0 ||
         pynumc_init_vectorize(m) < 0 || pynumc_init_fft(m) < 0 ||
-        pynumc_init_breadth2(m) < 0) {
+        pynumc_init_breadth2(m) < 0 || pynumc_init_protocols() < 0) {
         Py_DECREF(m);
         numc_module = NULL;
         return NULL;

@@ -323,42 +323,6 @@ static PyObject *meth_format(PyObject *self, PyObject *spec) {
     return NULL;
 }
 
-static PyObject *meth_reduce(PyObject *self, PyObject *unused) {
-    numc_array *a = ARR(self);
-    TRACER_GUARD(a, "pickle", NULL);
-    void *host = pynumc_host_copy(a);
-    if (!host) return NULL;
-    PyObject *bytes = PyBytes_FromStringAndSize(
-        host, numc_array_size(a) * (Py_ssize_t)numc_dtype_itemsize(numc_array_dtype(a)));
-    free(host);
-    PyObject *shape = shape_tuple(a);
-    PyObject *fn = PyObject_GetAttrString(numc_module, "_reconstruct");
-    PyObject *r = NULL;
-    if (bytes && shape && fn)
-        r = Py_BuildValue("O(OsO)", fn, bytes, numc_dtype_name(numc_array_dtype(a)), shape);
-    Py_XDECREF(bytes);
-    Py_XDECREF(shape);
-    Py_XDECREF(fn);
-    return r;
-}
-
-static PyObject *py_reconstruct(PyObject *m, PyObject *args) {
-    Py_buffer data;
-    const char *dtname;
-    PyObject *shape_obj;
-    if (!PyArg_ParseTuple(args, "y*sO:_reconstruct", &data, &dtname, &shape_obj)) return NULL;
-    int64_t shape[NUMC_MAX_DIMS];
-    int nd;
-    numc_dtype dt = numc_dtype_from_name(dtname);
-    PyObject *r = NULL;
-    if (dt == NUMC_DTYPE_NONE)
-        PyErr_Format(PyExc_ValueError, "unknown dtype %s", dtname);
-    else if (pynumc_parse_shape(shape_obj, shape, &nd) == 0)
-        r = pynumc_wrap(numc_array_from_data(dt, nd, shape, data.buf));
-    PyBuffer_Release(&data);
-    return r;
-}
-
 /* ---- conversion dunders ---- */
 
 static int need_0d(numc_array *a) {
@@ -519,12 +483,6 @@ static PyMethodDef array_methods[] = {
     {"__copy__", meth_copy_self, METH_NOARGS, NULL},
     {"__deepcopy__", meth_copy_self, METH_O, NULL},
     {"__format__", meth_format, METH_O, NULL},
-    {"__reduce__", meth_reduce, METH_NOARGS, NULL},
-    {NULL, NULL, 0, NULL},
-};
-
-static PyMethodDef ndarray_module_functions[] = {
-    {"_reconstruct", py_reconstruct, METH_VARARGS, "Unpickling helper."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -544,5 +502,5 @@ int pynumc_init_ndarray(PyObject *m) {
     NumcArray_Type.tp_as_sequence = &array_as_sequence;
     NumcArray_Type.tp_methods = array_methods;
     NumcArray_Type.tp_getset = array_getset;
-    return PyModule_AddFunctions(m, ndarray_module_functions);
+    return 0;
 }

@@ -31,5 +31,6 @@ int pynumc_init_fpstate(PyObject *m);     /* fpstate.c: seterr, errstate */
 int pynumc_init_indextricks(PyObject *m); /* indextricks.c: r_, c_, mgrid, ogrid */
 int pynumc_init_nsinfo(PyObject *m);      /* nsinfo.c: __array_namespace_info__ */
 int pynumc_init_vectorize(PyObject *m);   /* vectorize.c: vectorize, apply_*, piecewise */
+int pynumc_init_protocols(void);         /* protocols.c: __array_ufunc__, __array_function__ */
 
 #endif

@@ -81,6 +81,16 @@ numc_array *pynumc_array_copy(PyObject *obj, numc_dtype dtype);
 /* Operand of a binary operator: a new reference, or NULL without an exception
  * when the object is of a type the operator should decline (NotImplemented). */
 numc_array *pynumc_operand(PyObject *obj);
+/* x.__dlpack__() as a numc array (the array API's from_dlpack; copy as
+ * numc_from_dlpack's): asks for a versioned capsule, falls back to a legacy
+ * producer, BufferError when DLPack cannot carry x. NULL with an exception. */
+numc_array *pynumc_from_dlpack(PyObject *x, numc_dlpack_copy copy);
+/* The raw C-order bytes of a buffer object as an array of dtype dt and this
+ * shape (unpickling): viewed without a copy when `share` (the caller knows
+ * nobody writes that memory; the view holds obj until the last array over it
+ * goes), else copied. */
+numc_array *pynumc_from_raw(PyObject *obj, numc_dtype dt, int ndim, const int64_t *shape,
+                            int share);
 /* Element `flat` (C order) of a as a Python scalar (bool/int/float/complex). */
 PyObject *pynumc_item(numc_array *a, int64_t flat);
 /* The whole array as nested lists of Python scalars. */
