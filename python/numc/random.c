@@ -988,34 +988,32 @@ static PyObject *py_bits(PyObject *self, PyObject *args, PyObject *kw) {
     return keyed(k, numc_random_bits(k, nd, shape, dt));
 }
 
-static PyObject *py_stateless_uniform(PyObject *self, PyObject *args, PyObject *kw) {
-    static char *kwlist[] = {"key", "shape", "dtype", "minval", "maxval", NULL};
+/* stateless_uniform / stateless_normal: (key, shape=(), dtype=float64, a, b) */
+typedef numc_array *(*stateless_2f)(const numc_array *, int, const int64_t *, numc_dtype, double,
+                                    double);
+
+static PyObject *stateless_two(PyObject *args, PyObject *kw, const char *fmt, char **kwlist,
+                               double a, double b, stateless_2f fn) {
     PyObject *ko, *sh = NULL, *dto = NULL;
-    double lo = 0.0, hi = 1.0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OOdd:stateless_uniform", kwlist, &ko, &sh, &dto,
-                                     &lo, &hi))
-        return NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, fmt, kwlist, &ko, &sh, &dto, &a, &b)) return NULL;
     numc_array *k;
     int64_t shape[NUMC_MAX_DIMS];
     int nd;
     numc_dtype dt;
     if (keyed_args(ko, sh, dto, NUMC_FLOAT64, &k, shape, &nd, &dt) < 0) return NULL;
-    return keyed(k, numc_random_stateless_uniform(k, nd, shape, dt, lo, hi));
+    return keyed(k, fn(k, nd, shape, dt, a, b));
+}
+
+static PyObject *py_stateless_uniform(PyObject *self, PyObject *args, PyObject *kw) {
+    static char *kwlist[] = {"key", "shape", "dtype", "minval", "maxval", NULL};
+    return stateless_two(args, kw, "O|OOdd:stateless_uniform", kwlist, 0.0, 1.0,
+                         numc_random_stateless_uniform);
 }
 
 static PyObject *py_stateless_normal(PyObject *self, PyObject *args, PyObject *kw) {
     static char *kwlist[] = {"key", "shape", "dtype", "mean", "stddev", NULL};
-    PyObject *ko, *sh = NULL, *dto = NULL;
-    double mean = 0.0, sd = 1.0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OOdd:stateless_normal", kwlist, &ko, &sh, &dto,
-                                     &mean, &sd))
-        return NULL;
-    numc_array *k;
-    int64_t shape[NUMC_MAX_DIMS];
-    int nd;
-    numc_dtype dt;
-    if (keyed_args(ko, sh, dto, NUMC_FLOAT64, &k, shape, &nd, &dt) < 0) return NULL;
-    return keyed(k, numc_random_stateless_normal(k, nd, shape, dt, mean, sd));
+    return stateless_two(args, kw, "O|OOdd:stateless_normal", kwlist, 0.0, 1.0,
+                         numc_random_stateless_normal);
 }
 
 static PyObject *py_stateless_integers(PyObject *self, PyObject *args, PyObject *kw) {

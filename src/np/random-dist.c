@@ -730,7 +730,6 @@ numc_array *numc_random_draw(numc_bitgen *g, numc_random_dist d, const numc_arra
         if (check_values(row->info.param[j], row->check[j], pv[j], cnt) != NUMC_OK) goto fail;
     }
     if (d == NUMC_RANDOM_TRIANGULAR && check_triangular(pv, step, n) != NUMC_OK) goto fail;
-    pthread_once(&zig_once, zig_init);
     out = numc_array_new(row->info.integer ? NUMC_INT64 : NUMC_FLOAT64, ond, oshape);
     if (!out) goto fail;
     double pe[3] = {0};

@@ -152,6 +152,18 @@ static inline numc_array *check_arange_f64(int ndim, const int64_t *shape) {
 }
 
 /* A reproducible uniform double in [lo, hi) (xorshift64 over *state). */
+/* An array of dtype dt and the given shape from float64 values (C order). */
+static inline numc_array *check_arr(numc_dtype dt, int nd, const int64_t *shape, const double *v) {
+    int64_t n = 1;
+    for (int d = 0; d < nd; d++)
+        n *= shape[d];
+    numc_array *f = numc_array_from_data(NUMC_FLOAT64, 1, &n, v);
+    numc_array *r = numc_reshape(f, nd, shape), *c = numc_astype(r, dt);
+    numc_array_release(f);
+    numc_array_release(r);
+    return c;
+}
+
 static inline double check_urand(uint64_t *state, double lo, double hi) {
     uint64_t x = *state;
     x ^= x << 13;

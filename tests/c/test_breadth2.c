@@ -9,16 +9,7 @@
 #define V(...) ((const double[]){__VA_ARGS__})
 #define S(...) ((const int64_t[]){__VA_ARGS__})
 
-static numc_array *arr(numc_dtype dt, int nd, const int64_t *shape, const double *v) {
-    int64_t n = 1;
-    for (int d = 0; d < nd; d++)
-        n *= shape[d];
-    numc_array *f = numc_array_from_data(NUMC_FLOAT64, 1, &n, v);
-    numc_array *r = numc_reshape(f, nd, shape), *c = numc_astype(r, dt);
-    numc_array_release(f);
-    numc_array_release(r);
-    return c;
-}
+#define arr check_arr
 
 static void test_einsum(void) {
     numc_array *a = arr(NUMC_FLOAT64, 2, S(2, 3), V(1, 2, 3, 4, 5, 6));
